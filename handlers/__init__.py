@@ -1,0 +1,22 @@
+"""One aiogram Router per feature. Handlers are thin: parse, call a service, render.
+
+:func:`create_routers` builds fresh routers (a router can belong to one dispatcher only),
+in the order they are matched; the fallback router is always last.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def create_routers() -> list[Router]:
+    from handlers import common, fallback, invites, members, settings
+
+    routers = [
+        common.create_router(),
+        invites.create_router(),
+        members.create_router(),
+        settings.create_router(),
+    ]
+    routers.append(fallback.create_router())
+    return routers

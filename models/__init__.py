@@ -1,0 +1,9 @@
+"""ORM models, repositories (queries, never commits) and Alembic migrations.
+
+Importing this package registers every table on ``Base.metadata``.
+"""
+
+from models import org  # noqa: F401
+from models.base import Base
+
+__all__ = ["Base"]

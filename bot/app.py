@@ -1,0 +1,71 @@
+"""Assembly: the one :func:`create_dispatcher` used by ``python -m bot`` and by the tests."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+
+from bot.clock import Clock
+from bot.commands import set_member_commands, setup_default_commands
+from bot.config import Settings
+from bot.db import Database
+from bot.i18n import Catalog, pick_language
+from bot.middlewares import AccessMiddleware, ContextMiddleware, UserErrorMiddleware
+from bot.services import Services
+from handlers import create_routers
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Clock | None = None,
+    storage: BaseStorage | None = None,
+    catalog: Catalog | None = None,
+) -> Dispatcher:
+    clock = clock or Clock()
+    catalog = catalog or Catalog()
+    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog)
+
+    dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))
+    # inner middlewares apply to every nested router; order: answer callbacks last,
+    # turn user errors into replies/alerts, then check access
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    for observer in (dp.message, dp.callback_query):
+        observer.middleware(UserErrorMiddleware())
+        observer.middleware(AccessMiddleware())
+
+    dp.include_routers(*create_routers())
+    dp.startup.register(_on_startup)
+    return dp
+
+
+async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> None:
+    await setup_default_commands(bot, catalog, settings.default_language)
+    async with db.session() as session:
+        holders = await Services(session, db, settings, clock).org.command_holders()
+    for member in holders:
+        await set_member_commands(bot, catalog, member, pick_language(member.language, None,
+                                                                      settings.default_language))
+    me = await bot.me()
+    log.info("teamdesk started as @%s", me.username)

@@ -1,0 +1,66 @@
+"""The command registry: one list drives /help, role checks in the menu and setMyCommands.
+
+Each feature appends its commands to :data:`COMMANDS` (name, minimum role, description key).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+
+from bot.i18n import Catalog
+from models.org import Member, Role
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    role: Role | None  # None: anyone, registered or not
+    key: str  # translation key of the one-line description
+
+
+COMMANDS: list[Command] = [
+    Command("start", None, "cmd-start"),
+    Command("help", None, "cmd-help"),
+    Command("settings", Role.WRITER, "cmd-settings"),
+    Command("cancel", None, "cmd-cancel"),
+    Command("invite", Role.MANAGER, "cmd-invite"),
+    Command("members", Role.ADMIN, "cmd-members"),
+    Command("departments", Role.ADMIN, "cmd-departments"),
+]
+
+
+def available(role: Role | None) -> list[Command]:
+    """Commands this role may run, in menu order."""
+    return [c for c in COMMANDS if c.role is None or (role is not None and role.at_least(c.role))]
+
+
+def menu(role: Role | None, catalog: Catalog, lang: str) -> list[BotCommand]:
+    t = catalog.translator(lang)
+    return [BotCommand(command=c.name, description=t(c.key)[:256]) for c in available(role)]
+
+
+async def setup_default_commands(bot: Bot, catalog: Catalog, default_lang: str) -> None:
+    """Writer-level menu for all private chats, in Russian and English (and the default)."""
+    scope = BotCommandScopeAllPrivateChats()
+    for lang in catalog.languages:
+        await bot.set_my_commands(menu(Role.WRITER, catalog, lang), scope=scope, language_code=lang)
+    await bot.set_my_commands(menu(Role.WRITER, catalog, default_lang), scope=scope)
+
+
+async def set_member_commands(bot: Bot, catalog: Catalog, member: Member, lang: str) -> None:
+    """Managers and admins get a chat-scoped menu with their commands; others fall back to the default."""
+    scope = BotCommandScopeChat(chat_id=member.telegram_id)
+    try:
+        if member.active and member.role in (Role.MANAGER.value, Role.ADMIN.value):
+            await bot.set_my_commands(menu(Role(member.role), catalog, lang), scope=scope)
+        else:
+            await bot.delete_my_commands(scope=scope)
+    except TelegramAPIError as exc:  # a chat the bot cannot reach must not break the caller
+        log.warning("could not set commands for member %s: %s", member.id, exc)

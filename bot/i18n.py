@@ -1,0 +1,109 @@
+"""Translation layer on Project Fluent.
+
+Every ``.ftl`` file under ``bot/locales/<lang>/`` is loaded once. Messages are
+trusted HTML; every *string* argument is HTML-escaped before it is placed, so a
+user-supplied name such as ``<b>Ann & Co`` always shows as typed. Pass
+:class:`Html` to place a fragment that is already safe HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from fluent.runtime import FluentBundle, FluentResource
+
+from bot.config import SUPPORTED_LANGUAGES
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+
+
+class Html(str):
+    """A string that is already safe HTML and must not be escaped again."""
+
+    __slots__ = ()
+
+
+def escape(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+class MissingTranslation(KeyError):
+    pass
+
+
+class Catalog:
+    """All bundles, one per language."""
+
+    def __init__(self, locales_dir: Path = LOCALES_DIR, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> None:
+        self.languages = tuple(languages)
+        self.bundles: dict[str, FluentBundle] = {}
+        self.keys: dict[str, set[str]] = {}
+        for lang in self.languages:
+            bundle = FluentBundle([lang], use_isolating=False)
+            keys: set[str] = set()
+            for path in sorted((locales_dir / lang).glob("*.ftl")):
+                resource = FluentResource(path.read_text(encoding="utf-8"))
+                for entry in resource.body:
+                    ident = getattr(getattr(entry, "id", None), "name", None)
+                    if ident and type(entry).__name__ == "Message":
+                        keys.add(ident)
+                bundle.add_resource(resource)
+            self.bundles[lang] = bundle
+            self.keys[lang] = keys
+
+    def format(self, lang: str, key: str, **args: object) -> str:
+        bundle = self.bundles.get(lang) or self.bundles[self.languages[0]]
+        if not bundle.has_message(key):
+            raise MissingTranslation(f"{lang}:{key}")
+        message = bundle.get_message(key)
+        if message.value is None:
+            raise MissingTranslation(f"{lang}:{key} has no value")
+        text, errors = bundle.format_pattern(message.value, {k: _arg(v) for k, v in args.items()})
+        if errors:
+            raise MissingTranslation(f"{lang}:{key}: {errors[0]}")
+        return text
+
+    def translator(self, lang: str) -> Translator:
+        return Translator(self, lang if lang in self.bundles else self.languages[0])
+
+
+def _arg(value: object) -> object:
+    if isinstance(value, Html):
+        return str(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    return escape(value)
+
+
+class Translator:
+    """Bound to one language: ``t("key", name=...)``."""
+
+    def __init__(self, catalog: Catalog, lang: str) -> None:
+        self.catalog = catalog
+        self.lang = lang
+
+    def __call__(self, key: str, **args: object) -> str:
+        return self.catalog.format(self.lang, key, **args)
+
+
+def pick_language(member_language: str | None, telegram_language: str | None, default: str) -> str:
+    """Member's setting, else Telegram's ``language_code``, else the default."""
+    if member_language in SUPPORTED_LANGUAGES:
+        return member_language  # type: ignore[return-value]
+    if telegram_language:
+        code = telegram_language.split("-")[0].lower()
+        if code in SUPPORTED_LANGUAGES:
+            return code
+    return default

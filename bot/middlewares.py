@@ -1,0 +1,101 @@
+"""Middlewares: DB session + services per update, current member, i18n, errors, access."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.errors import NotAllowed, UserError
+from bot.i18n import Catalog, pick_language
+from bot.services import Services
+from models import org_repo
+from models.org import Role
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+log = logging.getLogger(__name__)
+
+
+class ContextMiddleware(BaseMiddleware):
+    """Outer, per update: a DB session, the services, the current member and a translator."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.catalog = catalog
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        async with self.db.session() as session:
+            member = None
+            if user is not None:
+                member = await org_repo.member_by_telegram_id(session, user.id)
+            lang = pick_language(
+                member.language if member is not None else None,
+                user.language_code if user is not None else None,
+                self.settings.default_language,
+            )
+            data.update(
+                session=session,
+                svc=Services(session, self.db, self.settings, self.clock),
+                member=member if member is not None and member.active else None,
+                known_member=member,
+                lang=lang,
+                t=self.catalog.translator(lang),
+                catalog=self.catalog,
+                settings=self.settings,
+                clock=self.clock,
+            )
+            return await handler(event, data)
+
+
+class UserErrorMiddleware(BaseMiddleware):
+    """Inner: show a :class:`UserError` to the user in their language."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except UserError as exc:
+            text = data["t"](exc.key, **exc.args_)
+            if isinstance(event, CallbackQuery):
+                answer = data.get("callback_answer")
+                if answer is not None and not answer.answered and not answer.disabled:
+                    answer.text = _plain(text)[:200]
+                    answer.show_alert = True
+                else:
+                    await event.answer(_plain(text)[:200], show_alert=True)
+            elif isinstance(event, Message):
+                await event.answer(text)
+            return None
+
+
+class AccessMiddleware(BaseMiddleware):
+    """Inner: handlers are for active members unless flagged ``public``; ``role`` flag sets the minimum."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if get_flag(data, "public"):
+            return await handler(event, data)
+        member = data.get("member")
+        if member is None:
+            known = data.get("known_member")
+            raise UserError("start-inactive" if known is not None else "start-refused")
+        need = get_flag(data, "role")
+        if need is not None and not Role(member.role).at_least(Role(need)):
+            raise NotAllowed()
+        return await handler(event, data)
+
+
+def _plain(text: str) -> str:
+    """Callback alerts are plain text: drop tags, unescape entities."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text))

@@ -1,0 +1,28 @@
+"""Services: one use case per method, one commit per write (through ``Database.writing``).
+
+:class:`Services` is built per update by the session middleware and handed to
+handlers as ``svc``; each feature adds a cached property here.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.services.org import OrgService
+
+
+class Services:
+    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
+        self.session = session
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    @cached_property
+    def org(self) -> OrgService:
+        return OrgService(self.session, self.db, self.settings, self.clock)

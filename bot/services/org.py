@@ -1,0 +1,328 @@
+"""Use cases of the organisation: start/registration, invites, members, departments, settings."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import SUPPORTED_LANGUAGES, Settings
+from bot.db import Database
+from bot.errors import NotAllowed, UserError
+from models import org_repo as repo
+from models.org import Department, Invite, Member, Role
+
+MAX_NAME = 200
+MAX_DEPARTMENT_NAME = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TgUser:
+    id: int
+    full_name: str
+    username: str | None
+    language_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    outcome: str  # known | registered | refused | inactive | invite_invalid | invite_expired | invite_used
+    member: Member | None = None
+    department: Department | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MembersPage:
+    members: list[Member]
+    departments: dict[int, Department]
+    page: int
+    pages: int
+    total: int
+
+
+def clean_name(name: str, limit: int) -> str:
+    name = " ".join(name.split())
+    return name[:limit]
+
+
+class OrgService:
+    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
+        self.session = session
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    # -- start / registration -------------------------------------------------
+    async def start(self, user: TgUser, payload: str | None, *, default_department_name: str) -> StartResult:
+        s = self.session
+        now = self.clock.now()
+        member = await repo.member_by_telegram_id(s, user.id)
+        token = (payload or "").strip() or None
+        if member is not None and member.active:
+            async with self.db.writing(s):
+                self._refresh_profile(member, user)
+            return StartResult("known", member)
+        if token is None and user.id in self.settings.admin_ids:
+            async with self.db.writing(s):
+                departments = await repo.list_departments(s)
+                if departments:
+                    department = min(departments, key=lambda d: d.id)
+                else:
+                    department = Department(name=default_department_name[:MAX_DEPARTMENT_NAME], created_at=now)
+                    s.add(department)
+                    await s.flush()
+                if member is None:
+                    member = self._new_member(user, Role.ADMIN, department.id)
+                    s.add(member)
+                else:
+                    member.active, member.role = True, Role.ADMIN.value
+                await s.flush()
+                repo.audit(s, actor_id=member.id, action="member.registered", object_type="member",
+                           object_id=member.id, at=now, role=Role.ADMIN.value, via="admin_ids")
+            return StartResult("registered", member, department)
+        if token is None:
+            return StartResult("inactive" if member is not None else "refused", member)
+        invite = await repo.invite_by_token(s, token[:64])
+        if invite is None:
+            return StartResult("invite_invalid")
+        if invite.expires_at <= now:
+            return StartResult("invite_expired")
+        if invite.uses_left <= 0:
+            return StartResult("invite_used")
+        async with self.db.writing(s):
+            if not await repo.consume_invite(s, invite.id, now):
+                # someone took the last use (or it expired) in between
+                return StartResult("invite_used")
+            if member is None:
+                member = self._new_member(user, Role(invite.role), invite.department_id)
+                s.add(member)
+            else:
+                member.active, member.role, member.department_id = True, invite.role, invite.department_id
+                self._refresh_profile(member, user)
+            await s.flush()
+            if invite.role == Role.MANAGER.value:
+                await repo.add_managed_department(s, member.id, invite.department_id)
+            repo.audit(s, actor_id=member.id, action="member.registered", object_type="member",
+                       object_id=member.id, at=now, role=invite.role, invite_id=invite.id,
+                       department_id=invite.department_id)
+            department = await repo.department_by_id(s, invite.department_id)
+        return StartResult("registered", member, department)
+
+    def _new_member(self, user: TgUser, role: Role, department_id: int) -> Member:
+        return Member(
+            telegram_id=user.id,
+            display_name=clean_name(user.full_name or str(user.id), MAX_NAME),
+            username=user.username,
+            role=role.value,
+            department_id=department_id,
+            language=None,
+            timezone=None,
+            active=True,
+            unreachable=False,
+            created_at=self.clock.now(),
+        )
+
+    @staticmethod
+    def _refresh_profile(member: Member, user: TgUser) -> None:
+        name = clean_name(user.full_name or str(user.id), MAX_NAME)
+        if member.display_name != name:
+            member.display_name = name
+        if member.username != user.username:
+            member.username = user.username
+        if member.unreachable:
+            member.unreachable = False
+
+    # -- access helpers ----------------------------------------------------------
+    async def manageable_department_ids(self, actor: Member) -> list[int] | None:
+        """Departments the actor manages; ``None`` means all (admins)."""
+        if actor.role == Role.ADMIN.value:
+            return None
+        if actor.role == Role.MANAGER.value:
+            return await repo.managed_department_ids(self.session, actor.id)
+        return []
+
+    async def departments_for_invite(self, actor: Member) -> list[Department]:
+        ids = await self.manageable_department_ids(actor)
+        return await repo.list_departments(self.session, ids)
+
+    @staticmethod
+    def invitable_roles(actor: Member) -> list[Role]:
+        if actor.role == Role.ADMIN.value:
+            return [Role.WRITER, Role.MANAGER, Role.ADMIN]
+        if actor.role == Role.MANAGER.value:
+            return [Role.WRITER, Role.MANAGER]
+        return []
+
+    # -- invites -------------------------------------------------------------------
+    async def create_invite(self, actor: Member, role: str, department_id: int, uses: int = 1) -> Invite:
+        try:
+            role_enum = Role(role)
+        except ValueError as exc:
+            raise UserError("error-bad-choice") from exc
+        if role_enum not in self.invitable_roles(actor):
+            raise NotAllowed()
+        allowed = await self.manageable_department_ids(actor)
+        if allowed is not None and department_id not in allowed:
+            raise NotAllowed()
+        if await repo.department_by_id(self.session, department_id) is None:
+            raise UserError("error-department-not-found")
+        if not 1 <= uses <= 100:
+            raise UserError("error-bad-choice")
+        now = self.clock.now()
+        async with self.db.writing(self.session) as s:
+            invite = Invite(
+                token=secrets.token_urlsafe(12),
+                role=role_enum.value,
+                department_id=department_id,
+                expires_at=now + timedelta(hours=self.settings.invite_ttl_hours),
+                uses_left=uses,
+                created_by=actor.id,
+                created_at=now,
+            )
+            s.add(invite)
+            await s.flush()
+            repo.audit(s, actor_id=actor.id, action="invite.created", object_type="invite", object_id=invite.id,
+                       at=now, role=invite.role, department_id=department_id, uses=uses)
+        return invite
+
+    # -- members -----------------------------------------------------------------
+    async def members_page(self, actor: Member, page: int, per_page: int = 8) -> MembersPage:
+        self._require_admin(actor)
+        total = await repo.count_members(self.session)
+        pages = max(1, -(-total // per_page))
+        page = min(max(page, 0), pages - 1)
+        members = await repo.list_members(self.session, offset=page * per_page, limit=per_page)
+        departments = {d.id: d for d in await repo.list_departments(self.session)}
+        return MembersPage(members, departments, page, pages, total)
+
+    async def member_card(self, actor: Member, member_id: int) -> tuple[Member, Department | None, list[int]]:
+        self._require_admin(actor)
+        member = await repo.member_by_id(self.session, member_id)
+        if member is None:
+            raise UserError("error-member-not-found")
+        department = await repo.department_by_id(self.session, member.department_id)
+        managed = await repo.managed_department_ids(self.session, member.id)
+        return member, department, managed
+
+    async def set_role(self, actor: Member, member_id: int, role: str) -> Member:
+        self._require_admin(actor)
+        try:
+            new_role = Role(role)
+        except ValueError as exc:
+            raise UserError("error-bad-choice") from exc
+        async with self.db.writing(self.session) as s:
+            member = await self._target(member_id)
+            if member.id == actor.id and new_role != Role.ADMIN:
+                raise UserError("error-cannot-demote-self")
+            old = member.role
+            member.role = new_role.value
+            await repo.clear_managed_departments(s, member.id)
+            if new_role == Role.MANAGER:
+                await repo.add_managed_department(s, member.id, member.department_id)
+            repo.audit(s, actor_id=actor.id, action="member.role", object_type="member", object_id=member.id,
+                       at=self.clock.now(), old=old, new=new_role.value)
+        return member
+
+    async def set_department(self, actor: Member, member_id: int, department_id: int) -> Member:
+        self._require_admin(actor)
+        async with self.db.writing(self.session) as s:
+            member = await self._target(member_id)
+            if await repo.department_by_id(s, department_id) is None:
+                raise UserError("error-department-not-found")
+            old = member.department_id
+            member.department_id = department_id
+            if member.role == Role.MANAGER.value:
+                await repo.clear_managed_departments(s, member.id)
+                await repo.add_managed_department(s, member.id, department_id)
+            repo.audit(s, actor_id=actor.id, action="member.department", object_type="member",
+                       object_id=member.id, at=self.clock.now(), old=old, new=department_id)
+        return member
+
+    async def set_active(self, actor: Member, member_id: int, active: bool) -> Member:
+        self._require_admin(actor)
+        async with self.db.writing(self.session) as s:
+            member = await self._target(member_id)
+            if member.id == actor.id and not active:
+                raise UserError("error-cannot-deactivate-self")
+            member.active = active
+            repo.audit(s, actor_id=actor.id, action="member.activate" if active else "member.deactivate",
+                       object_type="member", object_id=member.id, at=self.clock.now())
+        return member
+
+    async def _target(self, member_id: int) -> Member:
+        member = await repo.member_by_id(self.session, member_id)
+        if member is None:
+            raise UserError("error-member-not-found")
+        return member
+
+    @staticmethod
+    def _require_admin(actor: Member) -> None:
+        if actor.role != Role.ADMIN.value:
+            raise NotAllowed()
+
+    # -- departments -----------------------------------------------------------
+    async def list_departments(self) -> list[Department]:
+        return await repo.list_departments(self.session)
+
+    async def add_department(self, actor: Member, name: str) -> Department:
+        self._require_admin(actor)
+        name = self._department_name(name)
+        async with self.db.writing(self.session) as s:
+            if await repo.department_by_name(s, name) is not None:
+                raise UserError("error-department-exists", name=name)
+            department = Department(name=name, created_at=self.clock.now())
+            s.add(department)
+            await s.flush()
+            repo.audit(s, actor_id=actor.id, action="department.created", object_type="department",
+                       object_id=department.id, at=self.clock.now(), name=name)
+        return department
+
+    async def rename_department(self, actor: Member, department_id: int, name: str) -> Department:
+        self._require_admin(actor)
+        name = self._department_name(name)
+        async with self.db.writing(self.session) as s:
+            department = await repo.department_by_id(s, department_id)
+            if department is None:
+                raise UserError("error-department-not-found")
+            other = await repo.department_by_name(s, name)
+            if other is not None and other.id != department.id:
+                raise UserError("error-department-exists", name=name)
+            old, department.name = department.name, name
+            repo.audit(s, actor_id=actor.id, action="department.renamed", object_type="department",
+                       object_id=department.id, at=self.clock.now(), old=old, new=name)
+        return department
+
+    @staticmethod
+    def _department_name(name: str) -> str:
+        name = " ".join((name or "").split())
+        if not name:
+            raise UserError("error-department-name-empty")
+        if len(name) > MAX_DEPARTMENT_NAME:
+            raise UserError("error-too-long", limit=MAX_DEPARTMENT_NAME)
+        return name
+
+    # -- personal settings -----------------------------------------------------
+    async def set_language(self, member: Member, language: str) -> Member:
+        if language not in SUPPORTED_LANGUAGES:
+            raise UserError("error-bad-choice")
+        async with self.db.writing(self.session):
+            member.language = language
+        return member
+
+    async def set_timezone(self, member: Member, tz: str) -> Member:
+        tz = tz.strip()
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise UserError("error-bad-timezone", tz=tz) from exc
+        async with self.db.writing(self.session):
+            member.timezone = tz
+        return member
+
+    async def command_holders(self) -> list[Member]:
+        """Active managers and admins (they get chat-scoped command menus)."""
+        return await repo.list_members(self.session, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value])

@@ -1,0 +1,39 @@
+"""Small rendering helpers shared by handlers: pagination and keyboards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram.types import InlineKeyboardButton
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+PER_PAGE = 8
+
+
+def pages_of(total: int, per_page: int = PER_PAGE) -> int:
+    return max(1, -(-total // per_page))
+
+
+def clamp_page(page: int, total: int, per_page: int = PER_PAGE) -> int:
+    return min(max(page, 0), pages_of(total, per_page) - 1)
+
+
+def nav_row(page: int, pages: int, make: Callable[[int], str]) -> list[InlineKeyboardButton]:
+    """« page/pages » buttons; empty when everything fits on one page."""
+    if pages <= 1:
+        return []
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton(text="«", callback_data=make(page - 1)))
+    row.append(InlineKeyboardButton(text=f"{page + 1}/{pages}", callback_data=make(page)))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton(text="»", callback_data=make(page + 1)))
+    return row
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def builder() -> InlineKeyboardBuilder:
+    return InlineKeyboardBuilder()

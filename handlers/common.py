@@ -1,0 +1,67 @@
+"""/start (registration by invite), /help and /cancel."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.commands import available, set_member_commands
+from bot.i18n import Catalog, Translator
+from bot.services import Services
+from bot.services.org import TgUser
+from models.org import Member, Role
+
+
+async def on_start(
+    message: Message, command: CommandObject, svc: Services, t: Translator, bot: Bot, catalog: Catalog,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    user = message.from_user
+    result = await svc.org.start(
+        TgUser(user.id, user.full_name, user.username, user.language_code),
+        command.args,
+        default_department_name=t("default-department"),
+    )
+    if result.outcome == "known":
+        await message.answer(t("start-known", name=result.member.display_name))
+        return
+    if result.outcome == "registered":
+        member = result.member
+        await message.answer(
+            t("start-registered", name=member.display_name, role=t(f"role-{member.role}"),
+              department=result.department.name if result.department else "")
+        )
+        await set_member_commands(bot, catalog, member, t.lang)
+        return
+    await message.answer(t(f"start-{result.outcome.replace('_', '-')}"))
+
+
+async def on_help(message: Message, t: Translator, member: Member | None) -> None:
+    role = Role(member.role) if member is not None else None
+    lines = [t("help-title")]
+    for cmd in available(role):
+        lines.append(f"/{cmd.name} — {t(cmd.key)}")
+    if member is None:
+        lines.append("")
+        lines.append(t("help-not-registered"))
+    else:
+        lines.append("")
+        lines.append(t("help-role", role=t(f"role-{member.role}")))
+    await message.answer("\n".join(lines))
+
+
+async def on_cancel(message: Message, state: FSMContext, t: Translator) -> None:
+    had = await state.get_state()
+    await state.clear()
+    await message.answer(t("cancel-done" if had else "cancel-nothing"))
+
+
+def create_router() -> Router:
+    router = Router(name="common")
+    router.message.register(on_start, CommandStart(), F.chat.type == "private", flags={"public": True})
+    router.message.register(on_help, Command("help"), flags={"public": True})
+    router.message.register(on_cancel, Command("cancel"), flags={"public": True})
+    return router

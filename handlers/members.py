@@ -1,0 +1,185 @@
+"""/members (admin): paginated list, a card per member with role, department and activation buttons.
+/departments (admin): list, add, rename."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+
+from bot import ui
+from bot.commands import set_member_commands
+from bot.errors import UserError
+from bot.i18n import Catalog, Translator, pick_language
+from bot.services import Services
+from models.org import Member, Role
+
+
+class MemberCb(CallbackData, prefix="mem"):
+    action: str  # list | open | role | depts | dept | active
+    id: int = 0
+    page: int = 0
+    value: str = ""
+
+
+def _line(t: Translator, m: Member, departments) -> str:
+    dept = departments.get(m.department_id)
+    key = "members-line" if m.active else "members-line-inactive"
+    return t(key, name=m.display_name, username=f"@{m.username}" if m.username else "",
+             role=t(f"role-{m.role}"), department=dept.name if dept else "—")
+
+
+async def _render_list(svc: Services, member: Member, t: Translator, page: int):
+    data = await svc.org.members_page(member, page)
+    lines = [t("members-title", total=data.total)]
+    kb = ui.builder()
+    for i, m in enumerate(data.members, start=data.page * 8 + 1):
+        lines.append(f"{i}. " + _line(t, m, data.departments))
+        kb.row(InlineKeyboardButton(text=f"{i}. {ui.truncate(m.display_name, 40)}",
+                                    callback_data=MemberCb(action="open", id=m.id, page=data.page).pack()))
+    nav = ui.nav_row(data.page, data.pages, lambda p: MemberCb(action="list", page=p).pack())
+    if nav:
+        kb.row(*nav)
+    return "\n".join(lines), kb.as_markup()
+
+
+async def on_members(message: Message, svc: Services, member: Member, t: Translator) -> None:
+    text, markup = await _render_list(svc, member, t, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_list(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
+                  t: Translator) -> None:
+    text, markup = await _render_list(svc, member, t, callback_data.page)
+    await _edit(query, text, markup)
+
+
+async def _render_card(svc: Services, actor: Member, t: Translator, member_id: int, page: int):
+    m, dept, _managed = await svc.org.member_card(actor, member_id)
+    text = t("member-card", name=m.display_name, username=f"@{m.username}" if m.username else "—",
+             role=t(f"role-{m.role}"), department=dept.name if dept else "—",
+             status=t("member-active" if m.active else "member-inactive"), tid=m.telegram_id)
+    kb = ui.builder()
+    kb.row(*[
+        InlineKeyboardButton(text=t(f"role-{r.value}"),
+                             callback_data=MemberCb(action="role", id=m.id, page=page, value=r.value).pack())
+        for r in Role if r.value != m.role
+    ])
+    kb.row(InlineKeyboardButton(text=t("member-change-department"),
+                                callback_data=MemberCb(action="depts", id=m.id, page=page).pack()))
+    kb.row(InlineKeyboardButton(
+        text=t("member-deactivate" if m.active else "member-activate"),
+        callback_data=MemberCb(action="active", id=m.id, page=page, value="0" if m.active else "1").pack()))
+    kb.row(InlineKeyboardButton(text=t("back"), callback_data=MemberCb(action="list", page=page).pack()))
+    return text, kb.as_markup()
+
+
+async def on_open(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
+                  t: Translator) -> None:
+    text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
+    await _edit(query, text, markup)
+
+
+async def _refresh_menu(bot: Bot, catalog: Catalog, svc: Services, target: Member) -> None:
+    lang = pick_language(target.language, None, svc.settings.default_language)
+    await set_member_commands(bot, catalog, target, lang)
+
+
+async def on_role(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member, t: Translator,
+                  bot: Bot, catalog: Catalog, callback_answer) -> None:
+    target = await svc.org.set_role(member, callback_data.id, callback_data.value)
+    await _refresh_menu(bot, catalog, svc, target)
+    callback_answer.text = t("saved")
+    text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
+    await _edit(query, text, markup)
+
+
+async def on_active(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member, t: Translator,
+                    bot: Bot, catalog: Catalog, callback_answer) -> None:
+    target = await svc.org.set_active(member, callback_data.id, callback_data.value == "1")
+    await _refresh_menu(bot, catalog, svc, target)
+    callback_answer.text = t("saved")
+    text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
+    await _edit(query, text, markup)
+
+
+async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
+                              t: Translator) -> None:
+    departments = await svc.org.list_departments()
+    page = ui.clamp_page(int(callback_data.value or 0), len(departments))
+    kb = ui.builder()
+    for d in departments[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+        kb.row(InlineKeyboardButton(
+            text=ui.truncate(d.name, 40),
+            callback_data=MemberCb(action="dept", id=callback_data.id, page=callback_data.page,
+                                   value=str(d.id)).pack()))
+    nav = ui.nav_row(page, ui.pages_of(len(departments)), lambda p: MemberCb(
+        action="depts", id=callback_data.id, page=callback_data.page, value=str(p)).pack())
+    if nav:
+        kb.row(*nav)
+    kb.row(InlineKeyboardButton(text=t("back"),
+                                callback_data=MemberCb(action="open", id=callback_data.id,
+                                                       page=callback_data.page).pack()))
+    await _edit(query, t("member-pick-department"), kb.as_markup())
+
+
+async def on_department(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
+                        t: Translator, callback_answer) -> None:
+    try:
+        department_id = int(callback_data.value)
+    except ValueError as exc:
+        raise UserError("error-bad-choice") from exc
+    await svc.org.set_department(member, callback_data.id, department_id)
+    callback_answer.text = t("saved")
+    text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
+    await _edit(query, text, markup)
+
+
+async def _edit(query: CallbackQuery, text: str, markup) -> None:
+    if query.message is None:
+        return
+    if query.message.html_text == text and query.message.reply_markup == markup:
+        return
+    await query.message.edit_text(text, reply_markup=markup)
+
+
+# -- /departments ---------------------------------------------------------------------------------
+async def on_departments(message: Message, command: CommandObject, svc: Services, member: Member,
+                         t: Translator) -> None:
+    args = (command.args or "").strip()
+    if args:
+        verb, _, rest = args.partition(" ")
+        verb = verb.lower()
+        if verb in ("add", "добавить"):
+            d = await svc.org.add_department(member, rest)
+            await message.answer(t("department-added", name=d.name, id=d.id))
+            return
+        if verb in ("rename", "переименовать"):
+            ident, _, name = rest.strip().partition(" ")
+            if not ident.isdigit():
+                raise UserError("departments-usage")
+            d = await svc.org.rename_department(member, int(ident), name)
+            await message.answer(t("department-renamed", name=d.name, id=d.id))
+            return
+        raise UserError("departments-usage")
+    departments = await svc.org.list_departments()
+    lines = [t("departments-title")]
+    lines += [t("departments-line", id=d.id, name=d.name) for d in departments]
+    lines.append("")
+    lines.append(t("departments-usage"))
+    await message.answer("\n".join(lines))
+
+
+def create_router() -> Router:
+    router = Router(name="members")
+    admin = {"role": "admin"}
+    router.message.register(on_members, Command("members"), flags=admin)
+    router.message.register(on_departments, Command("departments"), flags=admin)
+    router.callback_query.register(on_list, MemberCb.filter(F.action == "list"), flags=admin)
+    router.callback_query.register(on_open, MemberCb.filter(F.action == "open"), flags=admin)
+    router.callback_query.register(on_role, MemberCb.filter(F.action == "role"), flags=admin)
+    router.callback_query.register(on_active, MemberCb.filter(F.action == "active"), flags=admin)
+    router.callback_query.register(on_departments_pick, MemberCb.filter(F.action == "depts"), flags=admin)
+    router.callback_query.register(on_department, MemberCb.filter(F.action == "dept"), flags=admin)
+    return router
