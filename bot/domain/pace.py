@@ -210,8 +210,9 @@ def compute_pace(
 def round1(x: float | None) -> float | None:
     """Round to one decimal for display, half away from zero; ``None`` passes through.
 
-    Uses the shortest decimal repr of the float, so ``round1(0.25) == 0.3`` and
-    ``round1(2.675) == 2.7`` (Python's ``round`` would give 0.2 and 2.7/2.6).
+    Rounds the shortest decimal repr of the float, i.e. what a person reads:
+    ``round1(0.25) == 0.3`` and ``round1(0.35) == 0.4``, where Python's
+    ``round`` gives 0.2 (banker's rounding) and 0.3 (binary 0.34999…).
     Negative zero is normalised to ``0.0`` so "-0.0 days" is never shown;
     non-finite values are returned unchanged.
     """
