@@ -566,11 +566,15 @@ def present_ratings(mode: AnonymityMode | str, ratings: Sequence[RatingRow], k: 
     if show_rater_identity(policy_mode):
         commented.sort(key=lambda r: (r.created_at, r.score, r.comment or ""))
         views = tuple(
-            RatingView(score=r.score, comment=r.comment or "", rater_label=r.rater_label, created_at=r.created_at)
+            RatingView(
+                score=r.score, comment=r.comment or "", rater_label=r.rater_label, created_at=r.created_at
+            )
             for r in commented
         )
     else:
-        texts = sorted(((r.score, r.comment or "") for r in commented), key=lambda p: (p[0], p[1].casefold(), p[1]))
+        texts = sorted(
+            ((r.score, r.comment or "") for r in commented), key=lambda p: (p[0], p[1].casefold(), p[1])
+        )
         views = tuple(RatingView(score=score, comment=text) for score, text in texts)
 
     return RatingSummary(
