@@ -1,0 +1,1 @@
+"""Pure domain logic: working days and pace, revision quality, ratings. No I/O here."""
