@@ -51,10 +51,28 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-async def _clear(db: Database) -> None:
+_SEED: dict[str, list[dict]] = {}
+
+
+async def _snapshot(db: Database) -> None:
+    """Remember the rows migrations seed (streams...), to restore them before each test."""
+    async with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            rows = (await conn.execute(table.select())).mappings().all()
+            _SEED[table.name] = [dict(r) for r in rows]
+
+
+async def _reset(db: Database) -> None:
+    """PostgreSQL: back to the freshly migrated state (portable DELETE + re-insert of seed rows)."""
+    if not _SEED:
+        await _snapshot(db)
+        return
     async with db.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             await conn.execute(table.delete())
+        for table in Base.metadata.sorted_tables:
+            if _SEED.get(table.name):
+                await conn.execute(table.insert(), _SEED[table.name])
 
 
 @pytest.fixture
@@ -70,7 +88,7 @@ def database_url(migrated: str, tmp_path: Path) -> str:
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
     if PG_URL:
-        await _clear(database)
+        await _reset(database)
     yield database
     await database.dispose()
 

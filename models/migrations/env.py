@@ -10,11 +10,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import models
-from models.base import Base
+from models.base import Base, UTCDateTime
 
 _ = models  # every model module is imported by the package
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: object, autogen_context) -> str | bool:
+    """Render project column types as plain SQLAlchemy types in new migrations."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _do_run(connection: Connection) -> None:
@@ -23,6 +30,7 @@ def _do_run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
