@@ -108,9 +108,10 @@ class ChartRenderer:
         """
         self.start()
         probes, self._warmup = self._warmup, []
+        modules: set[str] = set()
         for probe in probes:
-            modules = (await asyncio.wrap_future(probe)).decode().split("\n")
-            self._check_worker_modules(modules)
+            modules.update((await asyncio.wrap_future(probe)).decode().split("\n"))
+        self._check_worker_modules(modules)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the pool (blocking if ``wait``). ``start()`` may be called again later."""
@@ -164,7 +165,7 @@ class ChartRenderer:
             self.shutdown(wait=False)
             self.start()
 
-    def _check_worker_modules(self, modules: list[str]) -> None:
+    def _check_worker_modules(self, modules: set[str]) -> None:
         heavy = sorted({m.split(".")[0] for m in modules} & HEAVY_MODULES)
         if heavy and self.mode == "process":
             log.warning(

@@ -279,3 +279,9 @@ async def test_thread_renderer_context_manager():
 def test_renderer_rejects_bad_mode():
     with pytest.raises(ValueError):
         ChartRenderer(mode="fork")
+
+
+async def test_process_renderer_ready_logs_no_heavy_import_warning(process_renderer, caplog):
+    with caplog.at_level("WARNING", logger="scheduler.render_pool"):
+        await process_renderer.ready()
+    assert not caplog.records
