@@ -91,8 +91,7 @@ def _decode_attr_value(text: str, value: str, base: int) -> str:
             decoded = _decode_entity(value, i)
             if decoded is None:
                 raise HtmlParseError(
-                    f'Character "&" at byte offset {_byte_offset(text, base + i)} '
-                    'must be escaped as "&amp;"'
+                    f'Character "&" at byte offset {_byte_offset(text, base + i)} must be escaped as "&amp;"'
                 )
             out.append(decoded[0])
             i = decoded[1]

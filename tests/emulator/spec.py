@@ -364,7 +364,9 @@ class ApiSpec:
             if not values.get("text"):
                 raise _bad(f'can\'t parse inline keyboard button: "{path}.text" is empty')
             if not used:
-                raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                raise _bad(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
             if len(used) > 1:
                 raise _bad(
                     f"can't parse inline keyboard button: exactly one of {', '.join(actions)} "
