@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import math
+import mimetypes
 import re
 import struct
 import time
@@ -207,11 +208,19 @@ class BotAPIEmulator:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "ru",
+        *,
+        started: bool = False,
     ) -> FakeUser:
-        """Create (or return the existing) fake user with this id."""
+        """Create (or return the existing) fake user with this id.
+
+        The private chat exists for the bot only after the user sent something; pass
+        ``started=True`` for a user who talked to the bot before the test began (e.g. a
+        user seeded in the database who should receive scheduled messages).
+        """
         if id in self.users:
             return self.users[id]
         u = FakeUser(self, id, first_name, last_name, username, language_code)
+        u.started = started
         self.users[id] = u
         return u
 
@@ -383,11 +392,13 @@ class BotAPIEmulator:
                 form = await request.post()
                 for key, value in form.items():
                     if isinstance(value, web.FileField):
+                        filename = value.filename or key
+                        content_type = value.content_type or "application/octet-stream"
+                        if content_type == "application/octet-stream":
+                            # Telegram derives the MIME type from the file name
+                            content_type = mimetypes.guess_type(filename)[0] or content_type
                         files[key] = UploadedFile(
-                            field=key,
-                            filename=value.filename or key,
-                            content_type=value.content_type or "application/octet-stream",
-                            data=value.file.read(),
+                            field=key, filename=filename, content_type=content_type, data=value.file.read()
                         )
                     else:
                         raw[key] = value
@@ -421,13 +432,13 @@ class BotAPIEmulator:
         self, method: str, params: dict[str, Any] | None = None, files: dict[str, UploadedFile] | None = None
     ) -> dict[str, Any]:
         """Call the emulated API in-process (no HTTP); returns the JSON answer."""
-        _, payload = await self._dispatch(self.token, method, dict(params or {}), files or {})
+        _, payload = await self._dispatch(None, method, dict(params or {}), files or {})
         return payload
 
     async def _dispatch(
-        self, token: str, method: str, raw: dict[str, Any], files: dict[str, UploadedFile]
+        self, token: str | None, method: str, raw: dict[str, Any], files: dict[str, UploadedFile]
     ) -> tuple[int, dict[str, Any]]:
-        if not self._token_ok(token):
+        if token is not None and not self._token_ok(token):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         is_poll = method.lower() == "getupdates"
         record: dict[str, Any] = {"method": method, "params": raw, "ok": False, "time": time.time()}
@@ -836,8 +847,9 @@ class BotAPIEmulator:
         return msg
 
     def _apply_edit(self, msg: EmuMessage, new: dict[str, Any]) -> dict:
-        current = {k: getattr(msg, k) for k in new}
-        if current == new:
+        # like Telegram, compare what the user sees: plain text, entities and keyboard
+        visible = ("text", "entities", "reply_markup")
+        if all(getattr(msg, k) == new[k] for k in visible if k in new):
             raise ApiError(NOT_MODIFIED)
         msg.history.append(msg.snapshot())
         for k, v in new.items():

@@ -73,6 +73,9 @@ class UploadedFile:
     content_type: str
     data: bytes
 
+    def __repr__(self) -> str:
+        return f"<UploadedFile {self.field} {self.filename!r} {self.content_type} {len(self.data)} bytes>"
+
 
 @dataclass
 class ValidatedCall:

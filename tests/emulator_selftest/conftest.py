@@ -27,7 +27,10 @@ async def bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
     try:
         yield b
     finally:
-        await b.session.close()
+        # AiohttpSession.close() sleeps 0.25 s for graceful SSL shutdown; plain HTTP to
+        # the local emulator does not need it, so close the aiohttp session directly
+        if session._session is not None and not session._session.closed:
+            await session._session.close()
 
 
 @contextlib.asynccontextmanager

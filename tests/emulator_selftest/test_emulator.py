@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
 import struct
+import sys
 import zlib
 
 import pytest
@@ -216,7 +219,7 @@ async def test_documents_and_photos(emu: BotAPIEmulator, bot: Bot) -> None:
     sent = await bot.send_document(
         user.id, BufferedInputFile(csv, filename="report.csv"), caption="<i>Report</i>", parse_mode="HTML"
     )
-    assert sent.document.file_name == "report.csv"
+    assert sent.document.file_name == "report.csv" and sent.document.mime_type == "text/csv"
     assert user.last.raw_bytes == csv and user.last.text == "Report"
     file = await bot.get_file(sent.document.file_id)
     buf = io.BytesIO()
@@ -283,6 +286,16 @@ async def test_edit_errors(emu: BotAPIEmulator, bot: Bot) -> None:
             parse_mode="HTML",
             reply_markup=keyboard(),
         )
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):  # same visible text
+        await bot.edit_message_text(
+            "<strong>same</strong>",
+            chat_id=user.id,
+            message_id=msg.message_id,
+            parse_mode="HTML",
+            reply_markup=keyboard(),
+        )
+    edited = await bot.edit_message_reply_markup(chat_id=user.id, message_id=msg.message_id)
+    assert edited.reply_markup is None and user.last.edit_count == 1
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await bot.edit_message_text("x", chat_id=user.id, message_id=999)
     await bot.delete_message(user.id, msg.message_id)
@@ -326,3 +339,47 @@ async def test_wrong_token_is_unauthorized(emu: BotAPIEmulator, bot: Bot) -> Non
     assert me.username == "teamdesk_test_bot" and me.id == bot.id
     answer = await emu._dispatch("1:wrongwrongwrongwrongwrongwrongwrong", "getMe", {}, {})
     assert answer[0] == 401
+
+
+BOT_SCRIPT = """
+import asyncio, os
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+dp = Dispatcher()
+
+@dp.message()
+async def echo(message: Message) -> None:
+    await message.answer("echo: " + message.text)
+
+async def main() -> None:
+    api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
+    bot = Bot(os.environ["BOT_TOKEN"], session=AiohttpSession(api=api))
+    await dp.start_polling(bot, polling_timeout=1)
+
+asyncio.run(main())
+"""
+
+
+async def test_bot_in_subprocess(emu: BotAPIEmulator) -> None:
+    env = {**os.environ, "BOT_TOKEN": emu.token, "TELEGRAM_API_URL": emu.url}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        BOT_SCRIPT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        ann = emu.user(id=3001, first_name="Ann")
+        await ann.send("ping <&>")
+        reply = await ann.wait_message(timeout=10)
+        assert reply.text == "echo: ping <&>"
+        await emu.wait_idle(quiet=0.2)
+    finally:
+        proc.terminate()
+        _, stderr = await proc.communicate()
+    assert emu.violations == [], stderr.decode()[-2000:]
