@@ -383,3 +383,28 @@ async def test_bot_in_subprocess(emu: BotAPIEmulator) -> None:
         proc.terminate()
         _, stderr = await proc.communicate()
     assert emu.violations == [], stderr.decode()[-2000:]
+
+
+async def test_get_updates_long_poll_conflict_and_offset(emu: BotAPIEmulator) -> None:
+    ann = emu.user(id=4001, first_name="Ann")
+    first = asyncio.create_task(emu.api_call("getUpdates", {"timeout": "5"}))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(
+        emu.api_call("getUpdates", {"timeout": "5", "allowed_updates": '["message"]'})
+    )
+    answer = await asyncio.wait_for(first, 1)
+    assert answer["error_code"] == 409 and "terminated by other getUpdates" in answer["description"]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await ann.send("hello")
+    answer = await asyncio.wait_for(second, 1)
+    assert loop.time() - started < 0.5  # woke up immediately
+    [update] = answer["result"]
+    assert update["message"]["text"] == "hello" and update["message"]["chat"]["id"] == 4001
+    # not confirmed yet: delivered again; confirmed by offset: gone
+    again = await emu.api_call("getUpdates", {})
+    assert [u["update_id"] for u in again["result"]] == [update["update_id"]]
+    confirmed = await emu.api_call("getUpdates", {"offset": str(update["update_id"] + 1)})
+    assert confirmed["result"] == []
+    await emu.wait_idle(quiet=0.05, timeout=2)
+    assert emu.violations == []
