@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.org import Member
-from tests.e2e.conftest import E2E_ADMIN_ID, E2E
+from tests.e2e.conftest import E2E, E2E_ADMIN_ID
 
 
 async def test_onboarding_scenario(e2e: E2E) -> None:
