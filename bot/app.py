@@ -19,7 +19,13 @@ from bot.commands import set_member_commands, setup_default_commands
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Catalog, pick_language
-from bot.middlewares import AccessMiddleware, ContextMiddleware, UserErrorMiddleware
+from bot.middlewares import (
+    AccessMiddleware,
+    ContextMiddleware,
+    PrivateChatsOnly,
+    UserErrorMiddleware,
+    on_error,
+)
 from bot.services import Services
 from handlers import create_routers
 
@@ -50,6 +56,7 @@ def create_dispatcher(
     dp = Dispatcher(storage=storage or MemoryStorage())
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog)
 
+    dp.message.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))
     # inner middlewares apply to every nested router; order: answer callbacks last,
     # turn user errors into replies/alerts, then check access
@@ -59,6 +66,7 @@ def create_dispatcher(
         observer.middleware(AccessMiddleware())
 
     dp.include_routers(*create_routers())
+    dp.errors.register(on_error)
     dp.startup.register(_on_startup)
     return dp
 
