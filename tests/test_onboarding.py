@@ -60,6 +60,8 @@ async def test_invite_registers_writer_in_department(harness: Harness, db) -> No
     sent = await harness.send(WRITER, f"/start {token}")
     text = harness.messages(sent)[0].text
     assert "&lt;b&gt;Ann &amp; Co" in text and "автор" in text
+    told = [m for m in harness.messages(sent) if m.params["chat_id"] == ADMIN_ID]
+    assert told and "&lt;b&gt;Ann &amp; Co" in told[0].text and "Контент &lt;SMM&gt;" in told[0].text
     async with db.session() as s:
         writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
         assert writer.role == "writer" and writer.display_name == "<b>Ann & Co"
