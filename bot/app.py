@@ -43,6 +43,17 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
+def create_storage(settings: Settings) -> BaseStorage:
+    """Conversation state: in memory by default; in Redis (JSON) when ``REDIS_URL`` is set, so a
+    half-filled form survives a restart."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        week = 7 * 24 * 3600
+        return RedisStorage.from_url(settings.redis_url, state_ttl=week, data_ttl=week)
+    return MemoryStorage()
+
+
 def create_dispatcher(
     settings: Settings,
     db: Database,
@@ -53,7 +64,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     clock = clock or Clock()
     catalog = catalog or Catalog()
-    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp = Dispatcher(storage=storage or create_storage(settings))
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog)
 
     dp.message.outer_middleware(PrivateChatsOnly())

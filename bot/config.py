@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     default_language: str = "ru"
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     holiday_country: str = "RU"
+    redis_url: str = ""
 
     @field_validator("bot_token")
     @classmethod
