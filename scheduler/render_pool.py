@@ -1,0 +1,175 @@
+"""Render charts off the asyncio event loop.
+
+A 30-person bar chart takes ~0.2 s of pure CPU, which must not block the bot's event
+loop, and CPython threads would serialise on the GIL. :class:`ChartRenderer` therefore
+runs :func:`scheduler.charts._render` in a small process pool (or, with
+``mode="thread"``, a thread pool for tests and tiny deployments).
+
+Worker processes use the "spawn" (default) or "forkserver" start method: the parent
+has aiogram imported, threads and a running loop, so forking it is unsafe. Workers
+import only ``scheduler.charts`` (stdlib + matplotlib) and warm up the font cache in
+their initializer.
+
+Caveat (standard ``multiprocessing`` behaviour): spawned workers re-import the parent's
+``__main__`` module unless it is a package's ``__main__`` (``python -m bot`` →
+``bot/__main__.py``). Start the bot with ``python -m <package>`` — a console-script
+or ``python path/to/main.py`` entry point whose top level imports aiogram would make
+every worker import aiogram too (~3 s, extra memory). :meth:`ChartRenderer.ready`
+logs a warning when it sees that happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Literal
+
+from scheduler import charts
+
+__all__ = ["HEAVY_MODULES", "ChartRenderer", "Job"]
+
+log = logging.getLogger(__name__)
+
+#: (chart function name, positional args, keyword args) — see charts._RENDERERS
+Job = tuple[str, tuple, dict]
+
+#: top-level packages that must never be loaded in a chart worker
+HEAVY_MODULES = frozenset({"aiogram", "sqlalchemy", "bot", "handlers"})
+
+
+def _default_workers() -> int:
+    return min(2, os.cpu_count() or 1)
+
+
+class ChartRenderer:
+    """Async facade over a process (or thread) pool rendering charts to PNG bytes.
+
+    >>> async with ChartRenderer() as renderer:
+    ...     png = await renderer.render("plan_vs_done", people, title=..., labels=...)
+
+    ``render``/``render_many`` start the pool lazily if :meth:`start` was not called.
+    Arguments must be picklable (the frozen dataclasses in ``scheduler.charts`` are).
+    If a worker process dies, the pool is rebuilt once and the job retried.
+    """
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        *,
+        mode: Literal["process", "thread"] = "process",
+        start_method: Literal["spawn", "forkserver"] = "spawn",
+    ) -> None:
+        if mode not in ("process", "thread"):
+            raise ValueError(f"mode must be 'process' or 'thread', not {mode!r}")
+        if start_method not in ("spawn", "forkserver"):
+            raise ValueError(f"start_method must be 'spawn' or 'forkserver', not {start_method!r}")
+        self.max_workers = max_workers or _default_workers()
+        self.mode = mode
+        self.start_method = start_method
+        self._executor: Executor | None = None
+        self._warmup: list[Future] = []
+
+    # --- lifecycle ----------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return self._executor is not None
+
+    def start(self) -> None:
+        """Create the pool and begin starting all workers; returns without waiting.
+
+        Idempotent. In process mode one probe job per worker is submitted so that
+        all workers are spawned (and warmed up) now rather than on the first digest.
+        """
+        if self._executor is not None:
+            return
+        if self.mode == "thread":
+            self._executor = ThreadPoolExecutor(
+                self.max_workers, thread_name_prefix="chart-render", initializer=charts._warm_up
+            )
+            self._warmup = []
+            return
+        ctx = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            ctx.set_forkserver_preload(["scheduler.charts"])
+        self._executor = ProcessPoolExecutor(self.max_workers, mp_context=ctx, initializer=charts._warm_up)
+        self._warmup = [
+            self._executor.submit(charts._render, "_loaded_modules", (), {}) for _ in range(self.max_workers)
+        ]
+
+    async def ready(self) -> None:
+        """Start if needed and wait until the workers have started and warmed up.
+
+        Logs a warning if a worker has heavy modules (aiogram, …) loaded.
+        """
+        self.start()
+        probes, self._warmup = self._warmup, []
+        modules: set[str] = set()
+        for probe in probes:
+            modules.update((await asyncio.wrap_future(probe)).decode().split("\n"))
+        self._check_worker_modules(modules)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the pool (blocking if ``wait``). ``start()`` may be called again later."""
+        executor, self._executor = self._executor, None
+        self._warmup = []
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    async def aclose(self) -> None:
+        """Non-blocking :meth:`shutdown` for use inside the event loop."""
+        await asyncio.to_thread(self.shutdown, True)
+
+    async def __aenter__(self) -> ChartRenderer:
+        await self.ready()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # --- rendering ----------------------------------------------------------------
+    async def render(self, fn_name: str, *args: Any, **kwargs: Any) -> bytes:
+        """Render ``charts.<fn_name>(*args, **kwargs)`` in a worker; returns PNG bytes.
+
+        ``fn_name`` must be one of the whitelisted chart names (ValueError otherwise).
+        """
+        self.start()
+        executor = self._executor
+        assert executor is not None
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(executor, charts._render, fn_name, args, kwargs)
+        except BrokenProcessPool:
+            log.warning("chart worker died; restarting the render pool and retrying %s", fn_name)
+            self._restart(executor)
+            assert self._executor is not None
+            return await loop.run_in_executor(self._executor, charts._render, fn_name, args, kwargs)
+
+    async def render_many(self, jobs: Sequence[Job]) -> list[bytes]:
+        """Render several ``(fn_name, args, kwargs)`` jobs concurrently, results in order."""
+        return list(
+            await asyncio.gather(*(self.render(name, *args, **kwargs) for name, args, kwargs in jobs))
+        )
+
+    async def worker_modules(self) -> list[str]:
+        """Sorted module names loaded in (one of) the workers — a debugging aid."""
+        return (await self.render("_loaded_modules")).decode().split("\n")
+
+    # --- internals ----------------------------------------------------------------
+    def _restart(self, broken: Executor) -> None:
+        if self._executor is broken:  # not already restarted by a concurrent job
+            self.shutdown(wait=False)
+            self.start()
+
+    def _check_worker_modules(self, modules: set[str]) -> None:
+        heavy = sorted({m.split(".")[0] for m in modules} & HEAVY_MODULES)
+        if heavy and self.mode == "process":
+            log.warning(
+                "chart worker imported %s; it re-imported the parent's __main__ — "
+                "start the bot with `python -m <package>` (see scheduler.render_pool)",
+                ", ".join(heavy),
+            )
