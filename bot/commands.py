@@ -33,6 +33,11 @@ COMMANDS: list[Command] = [
     Command("invite", Role.MANAGER, "cmd-invite"),
     Command("members", Role.ADMIN, "cmd-members"),
     Command("departments", Role.ADMIN, "cmd-departments"),
+    Command("rate", Role.WRITER, "cmd-rate"),
+    Command("ratings", Role.WRITER, "cmd-ratings"),
+    Command("export", Role.MANAGER, "cmd-export"),
+    Command("rating_policies", Role.ADMIN, "cmd-rating-policies"),
+    Command("rating_campaign", Role.ADMIN, "cmd-rating-campaign"),
 ]
 
 

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     holiday_country: str = "RU"
     redis_url: str = ""
+    # peer ratings: aggregate-mode threshold, HMAC secret for rater pseudonyms, leaderboard minimum
+    rating_threshold_k: int = Field(default=3, ge=1, le=100)
+    rating_secret: SecretStr | None = None
+    rating_top_min: int = Field(default=3, ge=1, le=1000)
 
     @field_validator("bot_token")
     @classmethod
@@ -39,6 +43,29 @@ class Settings(BaseSettings):
         if not TOKEN_RE.match(value.get_secret_value().strip()):
             raise ValueError("does not look like a token from @BotFather (123456:ABC...)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("rating_secret")
+    @classmethod
+    def _rating_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip().encode()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+        return SecretStr(value.get_secret_value().strip())
+
+    def rating_key(self) -> bytes:
+        """The HMAC secret for rater pseudonyms: RATING_SECRET, else derived from the bot token.
+
+        Deriving from the token means nothing extra to configure, but rotating the token then changes
+        every rater key (a rater could rate again for the current period); set RATING_SECRET to avoid it.
+        """
+        if self.rating_secret is not None:
+            return self.rating_secret.get_secret_value().encode()
+        import hashlib
+        import hmac
+
+        return hmac.new(self.bot_token.get_secret_value().encode(), b"teamdesk:rating-secret:v1",
+                        hashlib.sha256).digest()
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.org import OrgService
+from bot.services.ratings import RatingService
 
 
 class Services:
@@ -26,3 +27,7 @@ class Services:
     @cached_property
     def org(self) -> OrgService:
         return OrgService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def ratings(self) -> RatingService:
+        return RatingService(self.session, self.db, self.settings, self.clock)

@@ -1,0 +1,129 @@
+# Оценки между отделами: /rate, /ratings, /export ratings, /rating_policies, /rating_campaign.
+cmd-rate = оценить, как ставят задачи
+cmd-ratings = мои оценки и дашборд
+cmd-export = выгрузка: /export ratings 2026-11
+cmd-rating-policies = кто кого оценивает
+cmd-rating-campaign = разослать ежемесячные формы оценки
+
+rating-month-1 = январь
+rating-month-2 = февраль
+rating-month-3 = март
+rating-month-4 = апрель
+rating-month-5 = май
+rating-month-6 = июнь
+rating-month-7 = июль
+rating-month-8 = август
+rating-month-9 = сентябрь
+rating-month-10 = октябрь
+rating-month-11 = ноябрь
+rating-month-12 = декабрь
+rating-month-year = { $month } { $year }
+
+rating-mode-open = открыто
+rating-mode-anonymous = анонимно
+rating-mode-aggregate = только сводно
+rating-cadence-per_task = по задачам
+rating-cadence-monthly = раз в месяц
+rating-cadence-both = по задачам и раз в месяц
+
+# /rate
+rating-nothing-to-rate = Сейчас вам некого оценивать: для вашего отдела не настроены оценки. Если это ошибка, напишите администратору.
+rating-pick-person = <b>Оценка постановщика задач</b> — { $month }.
+    Кого оцениваете?
+rating-ask-task = Оцениваем: <b>{ $name }</b>.
+    Какую задачу оцениваете? Пришлите название или ссылку.
+rating-ask-task-optional = Оцениваем: <b>{ $name }</b>.
+    Пришлите название или ссылку на задачу — или нажмите «Оценка за месяц», если оцениваете работу в целом.
+rating-button-no-task = Оценка за месяц, без задачи
+rating-task-empty = Напишите название задачи или пришлите ссылку на неё.
+rating-pick-score = Насколько хорошо <b>{ $name }</b> поставил(а) задачу? Оценка от 1 до 5:
+rating-task = Задача: { $task }
+rating-already = Вы уже поставили { $score } — новая оценка заменит прежнюю.
+rating-ask-comment = Оценка { $score } для <b>{ $name }</b>.
+    Если не пятёрка — объясните, за что снижен балл: что было не так в постановке задачи? Нужно хотя бы { $letters } букв.
+rating-ask-comment-optional = Пятёрка для <b>{ $name }</b>! Можно добавить комментарий — или нажмите «Без комментария».
+rating-button-no-comment = Без комментария
+rating-comment-required = Для оценки ниже пятёрки нужен комментарий: напишите, что именно было не так. Прочерк или точка не подойдут.
+rating-comment-too-short = Слишком коротко: опишите, что было не так, хотя бы { $letters } буквами.
+rating-comment-too-long = Слишком длинный комментарий: не больше { $limit } символов.
+rating-confirm = Проверьте: <b>{ $name }</b> — оценка { $score }.
+rating-your-comment = Комментарий: { $comment }
+rating-button-save = Сохранить
+rating-button-cancel = Отменить
+rating-saved = Оценка сохранена: <b>{ $name }</b> — { $score } ({ $month }).
+rating-updated = Оценка изменена: <b>{ $name }</b> — { $score } ({ $month }).
+rating-can-change = Изменить оценку можно до конца месяца: снова /rate.
+rating-cancelled = Оценка отменена, ничего не сохранено.
+rating-use-buttons = Выберите вариант кнопками под сообщением или отмените: /cancel.
+rating-form-expired = Эта форма уже закрыта или сохранена. Чтобы оценить заново — /rate.
+
+rating-error-self = Себя оценивать нельзя.
+rating-error-not-in-policy = Этого сотрудника вы оценивать не можете: такой оценки нет в правилах вашего отдела.
+rating-error-task-required = По правилам вашего отдела этого сотрудника оценивают по конкретной задаче. Начните заново: /rate.
+rating-error-no-task = По правилам вашего отдела этого сотрудника оценивают раз в месяц, без задачи. Начните заново: /rate.
+rating-error-period = Не понял месяц «{ $text }». Пример: 2026-11 или 11.2026.
+rating-error-period-closed = Этот месяц закрыт: оценки за него больше не принимаются.
+rating-error-policy-exists = Такое правило уже есть: откройте его в списке и измените.
+rating-error-policy-not-found = Правило не найдено.
+
+# уведомления оцениваемому
+rating-notify-open = <b>{ $rater }</b> оценил(а) постановку вашей задачи: { $score }.
+    Задача: { $task }
+    Комментарий: { $comment }
+rating-notify-anonymous = Вам поставили оценку: { $score }.
+    Комментарий: { $comment }
+    Все оценки — /ratings.
+rating-notify-threshold = Собрано достаточно оценок за { $month } (не меньше { $k }): средний балл и комментарии — в /ratings.
+
+# /ratings
+rating-results-title = <b>Ваши оценки</b> — { $month }
+rating-no-policy = Ваш отдел пока никто не оценивает.
+rating-policy-from = <b>Оценивает отдел «{ $department }»</b> ({ $mode })
+rating-hidden = Результаты появятся, когда наберётся не меньше { $k } оценок.
+rating-none-yet = Оценок пока нет.
+rating-average = Средний балл: <b>{ $average }</b> (оценок: { $count })
+rating-distribution = Распределение: { $dist }
+rating-comment-line = • { $score }: { $comment }
+rating-comment-open = • { $score }: { $comment } — { $rater }
+rating-more-comments = …и ещё комментариев: { $count }
+rating-given-title = <b>Ваши оценки коллегам</b> (видите только вы)
+rating-given-line = • { $name }: { $score }
+rating-dashboard-title = <b>Дашборд оценок</b> — { $month }
+rating-dashboard-empty = Нет правил оценки для ваших отделов.
+rating-dept-line = <b>{ $department }</b>: средний балл { $average } (оценок: { $count })
+rating-trend = По месяцам: { $trend }
+rating-person-line = • { $name }: { $average } (оценок: { $count })
+rating-person-hidden = • { $name }: меньше { $k } оценок — результаты скрыты
+rating-person-title = <b>{ $name }</b> — { $month }
+rating-top-title = <b>Рейтинг для премий</b> — { $month } (не меньше { $min } оценок)
+rating-top-empty = Пока никто не набрал нужного числа оценок.
+rating-top-line = { $rank }. { $name } — { $average } (оценок: { $count })
+rating-rater-unknown = скрыт
+
+# /export
+rating-export-usage = Пример: <code>/export ratings 2026-11</code>
+rating-export-caption = Оценки за { $month }: строк — { $count }. Кто ставил оценку, указано только для открытых правил.
+
+# /rating_policies
+rating-policies-title = <b>Правила оценки</b> (порог для режима «только сводно»: { $k })
+rating-policies-empty = Правил пока нет.
+rating-policy-line = «{ $rater }» оценивает «{ $rated }»: { $cadence }, { $mode } — { $status }
+rating-policy-on = действует
+rating-policy-off = на паузе
+rating-policy-add = + Добавить правило
+rating-policy-card = { $line }
+
+    <b>Открыто</b>: оцениваемый видит, кто поставил оценку.
+    <b>Анонимно</b>: видны оценки и комментарии, но не авторы — даже руководителям.
+    <b>Только сводно</b>: средний балл и комментарии видны, когда у человека за месяц не меньше { $k } оценок.
+rating-policy-pause = Поставить на паузу
+rating-policy-resume = Возобновить
+rating-policy-pick-rater = Какой отдел ставит оценки?
+rating-policy-pick-rated = Отдел «{ $rater }» оценивает сотрудников какого отдела?
+rating-policy-pick-cadence = Когда оценивать?
+rating-policy-pick-mode = Насколько анонимно? («Только сводно» — результаты видны от { $k } оценок.)
+
+# /rating_campaign
+rating-form = <b>Оценка за { $month }</b>
+    Как { $name } ({ $department }) ставил(а) вам задачи в этом месяце? Оценка от 1 до 5. Форма открыта до конца месяца.
+rating-campaign-done = Разослано форм: { $count } ({ $month }). Заполненные формы повторно не отправляются.
