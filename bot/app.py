@@ -27,6 +27,7 @@ from bot.middlewares import (
     on_error,
 )
 from bot.services import Services
+from bot.telegram import RetryAfter
 from handlers import create_routers
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 def create_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryAfter())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

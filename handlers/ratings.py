@@ -8,11 +8,10 @@ anyone but that rater.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -321,21 +320,9 @@ async def _notify(bot: Bot, catalog: Catalog, svc: Services, rater: Member, resu
     else:
         text = t("rating-notify-threshold", month=_month(t, r.period), k=svc.ratings.k)
     try:
-        await _send(bot, rated.telegram_id, text)
+        await bot.send_message(rated.telegram_id, text)
     except TelegramAPIError as exc:
         log.warning("could not notify member %s of a rating: %s", rated.id, exc)
-
-
-async def _send(bot: Bot, chat_id: int, text: str, markup=None, attempts: int = 4) -> None:
-    """Send, waiting out flood control (a campaign sends one form per person to the same chat)."""
-    for attempt in range(attempts):
-        try:
-            await bot.send_message(chat_id, text, reply_markup=markup)
-            return
-        except TelegramRetryAfter as exc:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(min(exc.retry_after, 30))
 
 
 # -- /ratings ---------------------------------------------------------------------------------
@@ -577,8 +564,8 @@ async def send_campaign(bot: Bot, svc: Services, catalog: Catalog) -> int:
         text = t("rating-form", name=item.rated.display_name, department=dept.name if dept else "—",
                  month=_month(t, item.period))
         try:
-            await _send(bot, item.rater.telegram_id, text,
-                        _score_keyboard(item.policy.id, item.rated.id, item.period))
+            await bot.send_message(item.rater.telegram_id, text,
+                                   reply_markup=_score_keyboard(item.policy.id, item.rated.id, item.period))
             sent += 1
         except TelegramAPIError as exc:
             log.warning("could not send a rating form to member %s: %s", item.rater.id, exc)

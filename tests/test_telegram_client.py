@@ -1,0 +1,31 @@
+"""The bot's client waits out flood control (429) for every request, handlers included."""
+
+from __future__ import annotations
+
+from aiogram.exceptions import TelegramRetryAfter
+
+from bot.app import create_bot
+from bot.config import Settings
+from tests.emulator import BotAPIEmulator
+
+
+async def test_retry_after_is_waited_out() -> None:
+    async with BotAPIEmulator() as emu:
+        user = emu.user(id=500, first_name="Ann", started=True)
+        bot = create_bot(Settings(_env_file=None, bot_token=emu.token, telegram_api_url=emu.url))
+        try:
+            emu.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+            msg = await bot.send_message(user.id, "после паузы")
+            assert msg.text == "после паузы"
+            assert [m.text for m in user.messages] == ["после паузы"]
+            for _ in range(4):
+                emu.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+            try:
+                await bot.send_message(user.id, "never")
+            except TelegramRetryAfter:
+                pass
+            else:
+                raise AssertionError("gave up after the last attempt")
+        finally:
+            await bot.session.close()
+        assert emu.violations == []
