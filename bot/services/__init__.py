@@ -14,6 +14,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.org import OrgService
+from bot.services.plans import PlanService
+from bot.services.reporting import ReportingService
 
 
 class Services:
@@ -26,3 +28,11 @@ class Services:
     @cached_property
     def org(self) -> OrgService:
         return OrgService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def reporting(self) -> ReportingService:
+        return ReportingService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def plans(self) -> PlanService:
+        return PlanService(self.session, self.db, self.settings, self.clock)
