@@ -184,7 +184,7 @@ async def _projects(svc: Services, t: Translator, page: int):
     lines = [t("projects-title", n=len(projects))]
     kb = ui.builder()
     for p in projects[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
-        lines.append(t("projects-line", id=p.id, name=p.name, archived="1" if p.archived else "0"))
+        lines.append(t("projects-line", id=p.id, name=p.name, archived="yes" if p.archived else "no"))
         kb.row(InlineKeyboardButton(
             text=ui.truncate(t("projects-btn-restore" if p.archived else "projects-btn-archive") + " " + p.name, 60),
             callback_data=ProjCb(a="un" if p.archived else "arc", id=p.id, page=page).pack()))

@@ -321,7 +321,7 @@ def mine_render(t: Translator, data: MinePage):
             lines.append("")
             lines.append(t("mine-group", state=t(f"state-{current}")))
         lines.append(t("mine-line", id=v.unit.id, title=ui.truncate(v.unit.title, 80), project=v.project.name,
-                       overdue="1" if v.overdue else "0"))
+                       overdue="yes" if v.overdue else "no"))
         kb.row(InlineKeyboardButton(text=ui.truncate(f"#{v.unit.id} {v.unit.title}", 60),
                                     callback_data=UnitCb(a="show", id=v.unit.id).pack()))
     first, last = data.first.strftime("%Y%m%d"), data.last.strftime("%Y%m%d")
@@ -415,7 +415,7 @@ async def on_team(message: Message, command: CommandObject, svc: Services, membe
             lines.append(t("team-empty"))
         for r in rows[:60]:
             lines.append(t("team-project-line", name=ui.truncate(r.name, 60), units=r.units, revisions=r.revisions,
-                           rate=_num(r.rate), flag="1" if r.stands_out else "0"))
+                           rate=_num(r.rate), flag="yes" if r.stands_out else "no"))
         if len(rows) > 60:
             lines.append(t("team-projects-more", n=len(rows) - 60))
         await message.answer("\n".join(lines))

@@ -494,6 +494,7 @@ class ReportingService:
     # -- days off --------------------------------------------------------------------------------------
     async def find_member(self, actor: Member, who: str) -> Member:
         """``@username`` or a full display name (case-insensitive) among the members the actor manages."""
+        self.require_manager(actor)
         scope = await self.scope(actor)
         members = await org_repo.list_members(self.session, department_ids=scope, active_only=True)
         who = clean(who)

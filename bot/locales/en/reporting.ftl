@@ -102,8 +102,8 @@ mine-count = { $state }: { $n }
 mine-empty = No units in this period. Report one: /report.
 mine-group = <b>{ $state }</b>
 mine-line = #{ NUMBER($id, useGrouping: 0) } { $title } — { $project }{ $overdue ->
-    [1] {" "}⚠️ revision overdue
-   *[0] {""}
+    [yes] {" "}⚠️ revision overdue
+   *[no] {""}
 }
 
 date-error-format = I could not read the dates. Example: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code>.
@@ -129,8 +129,8 @@ team-empty = Nothing yet.
 team-usage = Example: <code>/team</code> or <code>/team projects</code>
 team-projects-title = <b>Projects, { $month } { NUMBER($year, useGrouping: 0) }</b> (average revisions per unit: { $rate })
 team-project-line = { $flag ->
-    [1] ⚠️{" "}
-   *[0] {""}
+    [yes] ⚠️{" "}
+   *[no] {""}
 }{ $name }: units { $units }, revisions { $revisions }, per unit { $rate }
 team-projects-more = …and { $n } more
 
@@ -166,8 +166,8 @@ plan-enter-number = { $name }, { $stream }, { $month }: send the plan as a numbe
 
 projects-title = <b>Projects</b> (total: { $n })
 projects-line = { NUMBER($id, useGrouping: 0) }. { $name }{ $archived ->
-    [1] {" "}(archived)
-   *[0] {""}
+    [yes] {" "}(archived)
+   *[no] {""}
 }
 projects-btn-archive = Archive:
 projects-btn-restore = Restore:

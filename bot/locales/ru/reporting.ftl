@@ -103,8 +103,8 @@ mine-count = { $state }: { $n }
 mine-empty = Единиц за этот период нет. Отчитаться — /report.
 mine-group = <b>{ $state }</b>
 mine-line = #{ NUMBER($id, useGrouping: 0) } { $title } — { $project }{ $overdue ->
-    [1] {" "}⚠️ правка просрочена
-   *[0] {""}
+    [yes] {" "}⚠️ правка просрочена
+   *[no] {""}
 }
 
 date-error-format = Не понял даты. Пример: <code>2026-11-01..2026-11-15</code> или <code>01.11-15.11</code>.
@@ -130,8 +130,8 @@ team-empty = Пока пусто.
 team-usage = Пример: <code>/team</code> или <code>/team projects</code>
 team-projects-title = <b>Проекты, { $month } { NUMBER($year, useGrouping: 0) }</b> (правок на единицу в среднем: { $rate })
 team-project-line = { $flag ->
-    [1] ⚠️{" "}
-   *[0] {""}
+    [yes] ⚠️{" "}
+   *[no] {""}
 }{ $name }: единиц { $units }, правок { $revisions }, на единицу { $rate }
 team-projects-more = …и ещё { $n }
 
@@ -167,8 +167,8 @@ plan-enter-number = { $name }, { $stream }, { $month }: пришлите пла�
 
 projects-title = <b>Проекты</b> (всего: { $n })
 projects-line = { NUMBER($id, useGrouping: 0) }. { $name }{ $archived ->
-    [1] {" "}(в архиве)
-   *[0] {""}
+    [yes] {" "}(в архиве)
+   *[no] {""}
 }
 projects-btn-archive = В архив:
 projects-btn-restore = Вернуть:
