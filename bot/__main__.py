@@ -38,6 +38,7 @@ async def run_polling(settings: Settings) -> None:
     try:
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
+        await dp.storage.close()
         await bot.session.close()
         await db.dispose()
 

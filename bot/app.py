@@ -11,6 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import LinkPreviewOptions
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.clock import Clock
@@ -18,7 +19,13 @@ from bot.commands import set_member_commands, setup_default_commands
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Catalog, pick_language
-from bot.middlewares import AccessMiddleware, ContextMiddleware, UserErrorMiddleware
+from bot.middlewares import (
+    AccessMiddleware,
+    ContextMiddleware,
+    PrivateChatsOnly,
+    UserErrorMiddleware,
+    on_error,
+)
 from bot.services import Services
 from handlers import create_routers
 
@@ -30,8 +37,21 @@ def create_bot(settings: Settings) -> Bot:
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        # link_preview (not link_preview_is_disabled, which also sends the removed
+        # disable_web_page_preview parameter)
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)),
     )
+
+
+def create_storage(settings: Settings) -> BaseStorage:
+    """Conversation state: in memory by default; in Redis (JSON) when ``REDIS_URL`` is set, so a
+    half-filled form survives a restart."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        week = 7 * 24 * 3600
+        return RedisStorage.from_url(settings.redis_url, state_ttl=week, data_ttl=week)
+    return MemoryStorage()
 
 
 def create_dispatcher(
@@ -44,9 +64,10 @@ def create_dispatcher(
 ) -> Dispatcher:
     clock = clock or Clock()
     catalog = catalog or Catalog()
-    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp = Dispatcher(storage=storage or create_storage(settings))
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog)
 
+    dp.message.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))
     # inner middlewares apply to every nested router; order: answer callbacks last,
     # turn user errors into replies/alerts, then check access
@@ -56,6 +77,7 @@ def create_dispatcher(
         observer.middleware(AccessMiddleware())
 
     dp.include_routers(*create_routers())
+    dp.errors.register(on_error)
     dp.startup.register(_on_startup)
     return dp
 

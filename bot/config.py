@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     quality_min_units: int = Field(default=5, ge=1, le=1000)  # ...on at least this many units
     edit_window_hours: int = Field(default=24, ge=0, le=24 * 30)  # authors edit/delete their units this long
     title_max: int = Field(default=300, ge=10, le=300)  # longest unit title (the column holds 300)
+    redis_url: str = ""
 
     @field_validator("bot_token")
     @classmethod

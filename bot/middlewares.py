@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, User
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -91,6 +91,38 @@ class AccessMiddleware(BaseMiddleware):
         if need is not None and not Role(member.role).at_least(Role(need)):
             raise NotAllowed()
         return await handler(event, data)
+
+
+class PrivateChatsOnly(BaseMiddleware):
+    """Outer, on messages: the bot works in private chats only; groups are ignored."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message) and event.chat.type != "private":
+            return None
+        return await handler(event, data)
+
+
+async def on_error(event: ErrorEvent, **data: Any) -> bool:
+    """Last resort: log the failure and tell the user something went wrong (nothing was half-saved:
+    services commit once, at the end)."""
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    t = data.get("t")
+    bot = data.get("bot")
+    chat_id = None
+    if event.update.message is not None:
+        chat_id = event.update.message.chat.id
+    elif event.update.callback_query is not None:
+        query = event.update.callback_query
+        chat_id = query.from_user.id
+        answer = data.get("callback_answer")
+        if answer is not None and not answer.answered and not answer.disabled:
+            answer.text = _plain(t("error-internal"))[:200] if t else None
+    if t is not None and bot is not None and chat_id is not None:
+        try:
+            await bot.send_message(chat_id, t("error-internal"))
+        except Exception:
+            log.warning("could not report the error to chat %s", chat_id)
+    return True
 
 
 def _plain(text: str) -> str:

@@ -112,3 +112,4 @@ async def harness(settings: Settings, db: Database, clock: FrozenClock) -> Async
     dp = create_dispatcher(settings, db, clock=clock)
     yield Harness(dp, bot, session)
     await bot.session.close()
+    assert session.violations == [], "requests that break the Bot API spec"

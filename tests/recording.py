@@ -57,6 +57,7 @@ class RecordingSession(BaseSession):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[Sent] = []
+        self.violations: list[str] = []
         self._ids = itertools.count(1000)
 
     async def close(self) -> None:
@@ -65,10 +66,28 @@ class RecordingSession(BaseSession):
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:  # noqa: ASYNC109
         params = {k: v for k, v in method.model_dump(exclude_none=False).items() if v is not None}
         params = {k: getattr(method, k) for k in params}
+        self._validate(bot, method)
         sent = Sent(type(method).__name__, params)
         sent.result = self._result(bot, method, params)
         self.requests.append(sent)
         return sent.result
+
+    def _validate(self, bot: Bot, method: TelegramMethod[Any]) -> None:
+        """Check the request as it would go over the wire against the official Bot API spec."""
+        from tests.emulator.spec import ApiError, UploadedFile, load_spec
+
+        raw: dict[str, Any] = {}
+        files: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            value = self.prepare_value(value, bot=bot, files=files)
+            if value:
+                raw[key] = value
+        uploads = {k: UploadedFile(field=k, filename=v.filename or k, content_type="application/octet-stream",
+                                   data=b"") for k, v in files.items()}
+        try:
+            load_spec().validate_call(method.__api_method__, raw, uploads)
+        except ApiError as exc:
+            self.violations.append(f"{method.__api_method__}: {exc.description}")
 
     def _result(self, bot: Bot, method: TelegramMethod[Any], params: dict[str, Any]) -> Any:
         returning = method.__returning__

@@ -60,6 +60,8 @@ async def test_invite_registers_writer_in_department(harness: Harness, db) -> No
     sent = await harness.send(WRITER, f"/start {token}")
     text = harness.messages(sent)[0].text
     assert "&lt;b&gt;Ann &amp; Co" in text and "автор" in text
+    told = [m for m in harness.messages(sent) if m.params["chat_id"] == ADMIN_ID]
+    assert told and "&lt;b&gt;Ann &amp; Co" in told[0].text and "Контент &lt;SMM&gt;" in told[0].text
     async with db.session() as s:
         writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
         assert writer.role == "writer" and writer.display_name == "<b>Ann & Co"
@@ -199,3 +201,27 @@ async def test_every_callback_answered_even_stale(harness: Harness) -> None:
     sent = await harness.send(ADMIN, "/members")
     sent = await harness.press(ADMIN, harness.messages(sent)[0], "zzz:unknown")
     assert len(harness.answers(sent)) == 1
+
+
+async def test_unexpected_error_is_reported_to_user(harness: Harness, monkeypatch) -> None:
+    from bot.services.org import OrgService
+
+    await harness.send(ADMIN, "/start")
+
+    async def boom(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(OrgService, "members_page", boom)
+    sent = await harness.send(ADMIN, "/members")
+    assert "Что-то пошло не так" in harness.messages(sent)[0].text
+
+
+async def test_group_messages_are_ignored(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from aiogram.types import Chat, Message, Update
+
+    msg = Message(message_id=1, date=datetime.now(UTC), chat=Chat(id=-100, type="supergroup"),
+                  from_user=ADMIN.user, text="/start")
+    sent = await harness._feed(Update(update_id=999, message=msg))
+    assert sent == []

@@ -33,6 +33,7 @@ class StartResult:
     outcome: str  # known | registered | refused | inactive | invite_invalid | invite_expired | invite_used
     member: Member | None = None
     department: Department | None = None
+    inviter: Member | None = None  # who made the invite, to be told that it was used
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,10 @@ class OrgService:
                        object_id=member.id, at=now, role=invite.role, invite_id=invite.id,
                        department_id=invite.department_id)
             department = await repo.department_by_id(s, invite.department_id)
-        return StartResult("registered", member, department)
+            inviter = await repo.member_by_id(s, invite.created_by) if invite.created_by else None
+        if inviter is not None and (not inviter.active or inviter.id == member.id):
+            inviter = None
+        return StartResult("registered", member, department, inviter)
 
     def _new_member(self, user: TgUser, role: Role, department_id: int) -> Member:
         return Member(

@@ -80,3 +80,5 @@ settings-title = <b>Settings</b>
     Pick a language or a time zone. Another zone: <code>/settings tz Area/City</code>
 settings-timezone-saved = Time zone: { $timezone }.
 settings-usage = Example: <code>/settings tz Asia/Vladivostok</code>
+error-internal = Something went wrong and nothing was done. Please try again a little later.
+invite-used = { $name } joined with your invite: { $role }, department “{ $department }”.

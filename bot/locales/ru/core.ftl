@@ -80,3 +80,5 @@ settings-title = <b>Настройки</b>
     Выберите язык или часовой пояс. Другой пояс: <code>/settings tz Area/City</code>
 settings-timezone-saved = Часовой пояс: { $timezone }.
 settings-usage = Пример: <code>/settings tz Asia/Vladivostok</code>
+error-internal = Что-то пошло не так, и действие не выполнено. Попробуйте ещё раз чуть позже.
+invite-used = По вашему приглашению зарегистрировался { $name }: { $role }, отдел «{ $department }».

@@ -1,0 +1,32 @@
+# teamdesk — two commands on a fresh machine:
+#   make run    create .venv, install, apply migrations, run the bot (reads .env; SQLite by default)
+#   make test   create .venv, install with dev extras, run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint migrate seed-demo preview bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,redis]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m bot
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+migrate: $(STAMP)
+	$(BIN)/python -m bot migrate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

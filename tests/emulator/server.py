@@ -1,0 +1,935 @@
+"""The HTTP Bot API emulator (see the package docstring for usage)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import itertools
+import json
+import math
+import mimetypes
+import re
+import struct
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from .spec import ApiError, ApiSpec, UploadedFile, formatted_text, load_spec
+from .state import CallbackRecord, EmuFile, EmuMessage
+from .users import FakeUser
+
+__all__ = ["BotAPIEmulator", "TokenBucket"]
+
+TOKEN_RE = re.compile(r"(\d+):[A-Za-z0-9_-]{30,}")
+DEFAULT_TOKEN = "123456789:TEST-teamdesk-emulator-token-0123456789"
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+# methods that send a new message and therefore count against the flood limits
+_COUNTED_PREFIXES = ("send", "copymessage", "forwardmessage")
+_NOT_COUNTED = {"sendchataction", "sendmessagedraft"}
+_UPDATE_TYPES_DEFAULT_EXCLUDED = {"chat_member", "message_reaction", "message_reaction_count"}
+PHOTO_MAX = 10 * 1024 * 1024
+FILE_MAX = 50 * 1024 * 1024
+
+
+class TokenBucket:
+    """``rate`` tokens per second, at most ``burst`` stored."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.last = time.monotonic()
+
+    def take(self) -> float | None:
+        """Consume a token; return None on success or the seconds to wait."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return (1 - self.tokens) / self.rate
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG, JPEG, GIF or WebP image; None if not an image."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return struct.unpack("<HH", data[6:10])
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        if data[12:16] == b"VP8X":
+            return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+        if data[12:16] == b"VP8 ":
+            w, h = struct.unpack("<HH", data[26:30])
+            return w & 0x3FFF, h & 0x3FFF
+        return 1, 1
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+                h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+                return w, h
+            seg_len = struct.unpack(">H", data[i + 2 : i + 4])[0]
+            i += 2 + seg_len
+        return None
+    return None
+
+
+class BotAPIEmulator:
+    """A strict in-process Telegram Bot API server for one bot.
+
+    Rate limits (token buckets, counted for every method that sends a new message:
+    ``send*`` except ``sendChatAction``, ``copyMessage``, ``forwardMessage``):
+
+    * ``global_rate`` messages per second across all chats (burst = ``global_burst``,
+      default equal to the rate), default 30/s like Telegram's broadcast limit;
+    * ``per_chat_rate`` messages per second in one chat with a burst of
+      ``per_chat_burst``, default 1/s with a burst of 5: a bot may answer one user
+      action with a few messages, but a loop that spams one chat gets 429.
+
+    Pass ``None`` to disable a limit.  Exceeding a limit answers 429 with an integer
+    ``retry_after`` (at least 1).
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        bot_username: str = "teamdesk_test_bot",
+        *,
+        bot_first_name: str = "TeamDesk Test",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        spec: ApiSpec | None = None,
+        global_rate: float | None = 30,
+        global_burst: float | None = None,
+        per_chat_rate: float | None = 1.0,
+        per_chat_burst: float = 5,
+        callback_timeout: float | None = None,
+    ) -> None:
+        if token is not None and not TOKEN_RE.fullmatch(token):
+            raise ValueError(f"token {token!r} does not look like a bot token")
+        self.token = token or DEFAULT_TOKEN
+        self._accept_any_token = token is None
+        self.bot_id = int(self.token.split(":")[0])
+        self.bot_username = bot_username
+        self.bot_first_name = bot_first_name
+        self.host = host
+        self.port = port
+        self.spec = spec or load_spec()
+        self.global_rate = global_rate
+        self.global_burst = global_burst
+        self.per_chat_rate = per_chat_rate
+        self.per_chat_burst = per_chat_burst
+        self.callback_timeout = callback_timeout
+
+        # --- observable state for tests
+        self.violations: list[dict[str, Any]] = []  # spec/markup/limit violations
+        self.errors: list[dict[str, Any]] = []  # every non-ok answer (incl. violations)
+        self.requests: list[dict[str, Any]] = []  # every call: method, params, ok
+        self.users: dict[int, FakeUser] = {}
+        self.chats: dict[int, list[EmuMessage]] = defaultdict(list)
+        self.files: dict[str, EmuFile] = {}
+        self.callbacks: dict[str, CallbackRecord] = {}
+        self.commands: dict[tuple[str, str], list[dict]] = {}  # (scope json, language) -> commands
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
+        self.menu_buttons: dict[int | None, dict] = {}
+        self.chat_actions: list[dict[str, Any]] = []
+        self.webhook_url: str = ""
+        self.blocked: set[int] = set()
+
+        self._runner: web.AppRunner | None = None
+        self._updates: deque[dict] = deque()
+        self._update_ids = itertools.count(1)
+        self._delivered_upto = 0
+        self._allowed_updates: list[str] | None = None
+        self._message_ids: dict[int, itertools.count] = {}
+        self._file_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._media_groups = itertools.count(1)
+        self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._global_bucket: TokenBucket | None = None
+        self._chat_buckets: dict[int, TokenBucket] = {}
+        self._changed = asyncio.Event()
+        self._poll_generation = 0
+        self._inflight = 0
+        self._last_activity = time.monotonic()
+        self._stopping = False
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> BotAPIEmulator:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._http_handler)
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        if server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+        self._stopping = False
+        return self
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> BotAPIEmulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ test API
+    def user(
+        self,
+        id: int,
+        first_name: str = "User",
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "ru",
+        *,
+        started: bool = False,
+    ) -> FakeUser:
+        """Create (or return the existing) fake user with this id.
+
+        The private chat exists for the bot only after the user sent something; pass
+        ``started=True`` for a user who talked to the bot before the test began (e.g. a
+        user seeded in the database who should receive scheduled messages).
+        """
+        if id in self.users:
+            return self.users[id]
+        u = FakeUser(self, id, first_name, last_name, username, language_code)
+        u.started = started
+        self.users[id] = u
+        return u
+
+    def block_user(self, user_id: int) -> None:
+        """The user blocks the bot: further calls to that chat get 403."""
+        self.blocked.add(user_id)
+
+    def unblock_user(self, user_id: int) -> None:
+        self.blocked.discard(user_id)
+
+    def fail_next(
+        self,
+        method: str,
+        error_code: int = 400,
+        description: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Make the next call of ``method`` fail with this error (queued, one per call)."""
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
+        if description is None:
+            description = {
+                400: "Bad Request: injected failure",
+                403: "Forbidden: bot was blocked by the user",
+                429: f"Too Many Requests: retry after {retry_after}",
+            }.get(error_code, "Internal Server Error")
+        self._failures[method.lower()].append(ApiError(description, error_code, retry_after=retry_after))
+
+    def unanswered_callbacks(self) -> list[CallbackRecord]:
+        return [c for c in self.callbacks.values() if not c.answered]
+
+    def get_commands(self, scope: dict | None = None, language_code: str = "") -> list[dict] | None:
+        """Commands stored by setMyCommands for this scope (default scope when None) and language."""
+        return self.commands.get((self._scope_key(scope), language_code or ""))
+
+    def messages(self, chat_id: int) -> list[EmuMessage]:
+        return self.chats.get(chat_id, [])
+
+    def bot_messages(self, chat_id: int | None = None) -> list[EmuMessage]:
+        chats = [chat_id] if chat_id is not None else list(self.chats)
+        return [m for c in chats for m in self.chats.get(c, []) if m.from_bot]
+
+    def find_message(self, chat_id: int, message_id: int) -> EmuMessage | None:
+        for m in self.chats.get(chat_id, []):
+            if m.message_id == message_id:
+                return m
+        return None
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """Successful calls of ``method`` (decoded params)."""
+        low = method.lower()
+        return [r for r in self.requests if r["method"].lower() == low and r["ok"]]
+
+    @property
+    def pending_updates(self) -> int:
+        return len(self._updates)
+
+    async def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - part of the documented API
+        """Wait until the bot fetched every queued update and sent nothing for ``quiet`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            undelivered = any(u["update_id"] > self._delivered_upto for u in self._updates)
+            if not undelivered and self._inflight == 0 and now - self._last_activity >= quiet:
+                return
+            if now > deadline:
+                raise AssertionError(
+                    f"emulator not idle after {timeout}s: undelivered updates={undelivered}, "
+                    f"requests in flight={self._inflight}"
+                )
+            await asyncio.sleep(0.02)
+
+    async def wait_for(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 10.0,  # noqa: ASYNC109
+        what: str = "condition",
+    ) -> Any:
+        """Wait until ``predicate()`` is truthy (re-checked on every state change)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            changed = self._changed
+            result = predicate()
+            if result:
+                return result
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            try:
+                await asyncio.wait_for(changed.wait(), min(remaining, 0.2))
+            except TimeoutError:
+                pass
+
+    # ------------------------------------------------------------- internal helpers
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _next_message_id(self, chat_id: int) -> int:
+        if chat_id not in self._message_ids:
+            self._message_ids[chat_id] = itertools.count(1)
+        return next(self._message_ids[chat_id])
+
+    def _queue_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), kind: payload}
+        self._updates.append(update)
+        self._notify()
+        return update
+
+    def _new_file(self, kind: str, upload: UploadedFile | None = None, url: str | None = None) -> EmuFile:
+        n = next(self._file_ids)
+        ext = ""
+        if upload is not None and "." in upload.filename:
+            ext = "." + upload.filename.rsplit(".", 1)[1]
+        elif kind == "photo":
+            ext = ".jpg"
+        folder = {"photo": "photos", "document": "documents"}.get(kind, kind + "s")
+        f = EmuFile(
+            file_id=f"EMU{kind[:3].upper()}{n:06d}{hashlib.sha1(str(n).encode()).hexdigest()[:20]}",
+            file_unique_id=f"U{n:08d}",
+            file_path=f"{folder}/file_{n}{ext}",
+            kind=kind,
+            filename=upload.filename if upload else None,
+            content_type=upload.content_type if upload else None,
+            raw_bytes=upload.data if upload else None,
+            url=url,
+        )
+        self.files[f.file_id] = f
+        return f
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": self.bot_first_name,
+            "username": self.bot_username,
+        }
+
+    @staticmethod
+    def _scope_key(scope: dict | None) -> str:
+        return json.dumps(scope or {"type": "default"}, sort_keys=True)
+
+    # ------------------------------------------------------------------ HTTP layer
+    async def _http_handler(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        m = re.fullmatch(r"/file/bot([^/]+)/(.+)", path)
+        if m:
+            return self._download(m.group(1), m.group(2))
+        m = re.fullmatch(r"/bot([^/]+)/([A-Za-z0-9_]+)/?", path)
+        if not m:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        token, method = m.group(1), m.group(2)
+        raw: dict[str, Any] = dict(request.query)
+        files: dict[str, UploadedFile] = {}
+        ctype = request.content_type
+        if request.method == "POST" and request.can_read_body:
+            if ctype == "application/json":
+                try:
+                    body = await request.json()
+                except ValueError:
+                    body = None
+                if not isinstance(body, dict):
+                    return web.json_response(
+                        {"ok": False, "error_code": 400, "description": "Bad Request: invalid JSON body"},
+                        status=400,
+                    )
+                raw.update(body)
+            else:
+                form = await request.post()
+                for key, value in form.items():
+                    if isinstance(value, web.FileField):
+                        filename = value.filename or key
+                        content_type = value.content_type or "application/octet-stream"
+                        if content_type == "application/octet-stream":
+                            # Telegram derives the MIME type from the file name
+                            content_type = mimetypes.guess_type(filename)[0] or content_type
+                        files[key] = UploadedFile(
+                            field=key, filename=filename, content_type=content_type, data=value.file.read()
+                        )
+                    else:
+                        raw[key] = value
+        status, payload = await self._dispatch(token, method, raw, files)
+        return web.json_response(payload, status=status)
+
+    def _download(self, token: str, file_path: str) -> web.Response:
+        if not self._token_ok(token):
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        for f in self.files.values():
+            if f.file_path == file_path and f.raw_bytes is not None:
+                return web.Response(
+                    body=f.raw_bytes, content_type=f.content_type or "application/octet-stream"
+                )
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+
+    def _token_ok(self, token: str) -> bool:
+        if self._accept_any_token:
+            if not TOKEN_RE.fullmatch(token):
+                return False
+            # the first well-formed token used becomes the bot's token (getMe reports its id)
+            self.token = token
+            self.bot_id = int(token.split(":")[0])
+            self._accept_any_token = False
+            return True
+        return token == self.token
+
+    async def api_call(
+        self, method: str, params: dict[str, Any] | None = None, files: dict[str, UploadedFile] | None = None
+    ) -> dict[str, Any]:
+        """Call the emulated API in-process (no HTTP); returns the JSON answer."""
+        _, payload = await self._dispatch(None, method, dict(params or {}), files or {})
+        return payload
+
+    async def _dispatch(
+        self, token: str | None, method: str, raw: dict[str, Any], files: dict[str, UploadedFile]
+    ) -> tuple[int, dict[str, Any]]:
+        if token is not None and not self._token_ok(token):
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        is_poll = method.lower() == "getupdates"
+        record: dict[str, Any] = {"method": method, "params": raw, "ok": False, "time": time.time()}
+        self.requests.append(record)
+        if not is_poll:
+            self._inflight += 1
+            self._last_activity = time.monotonic()
+        try:
+            call = self.spec.validate_call(method, raw, files)
+            record["method"] = call.method
+            record["params"] = call.params
+            failures = self._failures.get(call.method.lower())
+            if failures:
+                raise failures.popleft()
+            handler = getattr(self, f"_api_{call.method.lower()}", None)
+            if handler is not None:
+                result = await handler(call.params, files)
+            elif call.returns == ["Boolean"]:
+                result = True
+            else:
+                raise ApiError(
+                    f"Bad Request: method not implemented in emulator: {call.method}", violation=True
+                )
+            record["ok"] = True
+            return 200, {"ok": True, "result": result}
+        except ApiError as e:
+            entry = {"method": record["method"], "params": record["params"], "description": e.description}
+            record["error"] = e.description
+            self.errors.append({**entry, "error_code": e.error_code})
+            if e.violation:
+                self.violations.append(entry)
+            return e.error_code, e.payload()
+        finally:
+            if not is_poll:
+                self._inflight -= 1
+            self._last_activity = time.monotonic()
+            self._notify()
+
+    # ----------------------------------------------------------- chat-level checks
+    def _resolve_chat(self, chat_id: Any) -> int:
+        if isinstance(chat_id, str):
+            if chat_id.startswith("@"):
+                for u in self.users.values():
+                    if u.username and "@" + u.username.lower() == chat_id.lower() and u.started:
+                        return self._resolve_chat(u.id)
+            raise ApiError("Bad Request: chat not found")
+        user = self.users.get(chat_id)
+        if user is None or not user.started:
+            raise ApiError("Bad Request: chat not found")
+        if chat_id in self.blocked:
+            raise ApiError("Forbidden: bot was blocked by the user", 403)
+        return chat_id
+
+    def _flood_check(self, method: str, chat_id: int) -> None:
+        low = method.lower()
+        if low in _NOT_COUNTED or not low.startswith(_COUNTED_PREFIXES):
+            return
+        waits = []
+        if self.global_rate:
+            if self._global_bucket is None:
+                self._global_bucket = TokenBucket(self.global_rate, self.global_burst or self.global_rate)
+            waits.append(self._global_bucket.take())
+        if self.per_chat_rate:
+            bucket = self._chat_buckets.get(chat_id)
+            if bucket is None:
+                bucket = self._chat_buckets[chat_id] = TokenBucket(self.per_chat_rate, self.per_chat_burst)
+            waits.append(bucket.take())
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is not None:
+            retry = max(1, math.ceil(wait))
+            raise ApiError(f"Too Many Requests: retry after {retry}", 429, retry_after=retry)
+
+    def _private_chat(self, chat_id: int) -> dict[str, Any]:
+        return self.users[chat_id].chat_api()
+
+    def _edit_target(self, params: dict[str, Any], what: str = "edit") -> EmuMessage:
+        if "inline_message_id" in params:
+            raise ApiError(
+                f"Bad Request: inline messages are not supported by the emulator ({what})", violation=True
+            )
+        if "chat_id" not in params or "message_id" not in params:
+            raise ApiError(
+                f"Bad Request: chat_id and message_id are required to {what} a message", violation=True
+            )
+        chat_id = self._resolve_chat(params["chat_id"])
+        msg = self.find_message(chat_id, params["message_id"])
+        if msg is None or msg.deleted:
+            raise ApiError(f"Bad Request: message to {what} not found")
+        return msg
+
+    def _new_bot_message(
+        self, chat_id: int, method: str, params: dict[str, Any], **fields: Any
+    ) -> EmuMessage:
+        reply_to = None
+        rp = params.get("reply_parameters")
+        if isinstance(rp, dict):
+            target = self.find_message(rp.get("chat_id", chat_id), rp["message_id"])
+            if target is None or target.deleted:
+                if not rp.get("allow_sending_without_reply"):
+                    raise ApiError("Bad Request: message to be replied not found")
+            else:
+                reply_to = target.message_id
+        msg = EmuMessage(
+            message_id=self._next_message_id(chat_id),
+            chat_id=chat_id,
+            from_bot=True,
+            method=method,
+            date=int(time.time()),
+            chat=self._private_chat(chat_id),
+            sender=self._bot_user(),
+            reply_to_message_id=reply_to,
+            params=params,
+            **fields,
+        )
+        if reply_to is not None:
+            target = self.find_message(chat_id, reply_to)
+            if target is not None:
+                msg.extra["reply_to_message"] = target.to_api()
+        self.chats[chat_id].append(msg)
+        return msg
+
+    def _resolve_input_file(self, value: Any, kind: str, files: dict[str, UploadedFile]) -> EmuFile:
+        if isinstance(value, UploadedFile):
+            upload = value
+        elif isinstance(value, str) and value.startswith("attach://"):
+            key = value[len("attach://") :]
+            if key not in files:
+                raise ApiError(f'Bad Request: file "{value}" was not uploaded', violation=True)
+            upload = files[key]
+        elif isinstance(value, str) and re.match(r"https?://", value):
+            return self._new_file(kind, url=value)
+        elif isinstance(value, str) and value in self.files:
+            return self.files[value]
+        else:
+            raise ApiError("Bad Request: wrong file identifier/HTTP URL specified")
+        if not upload.data:
+            raise ApiError("Bad Request: file must be non-empty", violation=True)
+        limit = PHOTO_MAX if kind == "photo" else FILE_MAX
+        if len(upload.data) > limit:
+            raise ApiError("Request Entity Too Large", 413, violation=True)
+        f = self._new_file(kind, upload)
+        if kind == "photo":
+            size = image_size(upload.data)
+            if size is None:
+                raise ApiError(
+                    "Bad Request: IMAGE_PROCESS_FAILED (photo is not a PNG/JPEG/GIF/WebP image)",
+                    violation=True,
+                )
+            w, h = size
+            if w + h > 10000 or max(w, h) > 20 * max(1, min(w, h)):
+                raise ApiError("Bad Request: PHOTO_INVALID_DIMENSIONS", violation=True)
+            f.width, f.height = w, h
+        return f
+
+    @staticmethod
+    def _media_fields(f: EmuFile) -> dict[str, Any]:
+        if f.kind == "photo":
+            w, h = f.width or 100, f.height or 100
+            size = {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "width": w, "height": h}
+            if f.size is not None:
+                size["file_size"] = f.size
+            return {"photo": [size]}
+        doc: dict[str, Any] = {"file_id": f.file_id, "file_unique_id": f.file_unique_id}
+        if f.filename:
+            doc["file_name"] = f.filename
+        if f.content_type:
+            doc["mime_type"] = f.content_type
+        if f.size is not None:
+            doc["file_size"] = f.size
+        return {"document": doc}
+
+    def _text_fields(self, text: str | None, parse_mode: str | None, entities: list | None) -> dict[str, Any]:
+        if text is None:
+            return {"text": None, "html": None, "entities": [], "parse_mode": None}
+        if entities is not None and not parse_mode:
+            return {"text": text, "html": text, "entities": list(entities), "parse_mode": None}
+        plain, ents = formatted_text(text, parse_mode)
+        return {"text": plain, "html": text, "entities": ents, "parse_mode": parse_mode}
+
+    # ------------------------------------------------------------------ methods
+    async def _api_getme(self, params: dict, files: dict) -> dict:
+        return {
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _api_getupdates(self, params: dict, files: dict) -> list[dict]:
+        if self.webhook_url:
+            raise ApiError(
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+                "the webhook first",
+                409,
+            )
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._notify()  # wakes (and terminates) an older long poll
+        if "allowed_updates" in params:
+            self._allowed_updates = params["allowed_updates"] or None
+        offset = params.get("offset")
+        if offset is not None:
+            if offset < 0:
+                while len(self._updates) > -offset:
+                    self._updates.popleft()
+            else:
+                while self._updates and self._updates[0]["update_id"] < offset:
+                    self._updates.popleft()
+        limit = max(1, min(100, params.get("limit", 100)))
+        deadline = time.monotonic() + max(0, params.get("timeout", 0))
+        while True:
+            changed = self._changed
+            if self._allowed_updates is not None:
+                allowed = set(self._allowed_updates)
+                self._updates = deque(u for u in self._updates if (set(u) - {"update_id"}) & allowed)
+            else:
+                self._updates = deque(
+                    u for u in self._updates if not (set(u) - {"update_id"}) & _UPDATE_TYPES_DEFAULT_EXCLUDED
+                )
+            batch = list(itertools.islice(self._updates, limit))
+            remaining = deadline - time.monotonic()
+            if batch or remaining <= 0 or self._stopping:
+                break
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                pass
+            if generation != self._poll_generation:
+                raise ApiError(
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
+                    "is running",
+                    409,
+                )
+        if batch:
+            self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])
+            self._last_activity = time.monotonic()
+        return copy.deepcopy(batch)
+
+    async def _api_getwebhookinfo(self, params: dict, files: dict) -> dict:
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    async def _api_setwebhook(self, params: dict, files: dict) -> bool:
+        self.webhook_url = params.get("url", "")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _api_deletewebhook(self, params: dict, files: dict) -> bool:
+        self.webhook_url = ""
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _api_setmycommands(self, params: dict, files: dict) -> bool:
+        key = (self._scope_key(params.get("scope")), params.get("language_code", ""))
+        self.commands[key] = params["commands"]
+        return True
+
+    async def _api_getmycommands(self, params: dict, files: dict) -> list[dict]:
+        return self.commands.get((self._scope_key(params.get("scope")), params.get("language_code", "")), [])
+
+    async def _api_deletemycommands(self, params: dict, files: dict) -> bool:
+        self.commands.pop((self._scope_key(params.get("scope")), params.get("language_code", "")), None)
+        return True
+
+    async def _api_setmydescription(self, params: dict, files: dict) -> bool:
+        self.descriptions[params.get("language_code", "")] = params.get("description", "")
+        return True
+
+    async def _api_setmyshortdescription(self, params: dict, files: dict) -> bool:
+        self.short_descriptions[params.get("language_code", "")] = params.get("short_description", "")
+        return True
+
+    async def _api_getmydescription(self, params: dict, files: dict) -> dict:
+        return {"description": self.descriptions.get(params.get("language_code", ""), "")}
+
+    async def _api_getmyshortdescription(self, params: dict, files: dict) -> dict:
+        return {"short_description": self.short_descriptions.get(params.get("language_code", ""), "")}
+
+    async def _api_setchatmenubutton(self, params: dict, files: dict) -> bool:
+        chat_id = params.get("chat_id")
+        if chat_id is not None:
+            chat_id = self._resolve_chat(chat_id)
+        self.menu_buttons[chat_id] = params.get("menu_button") or {"type": "default"}
+        return True
+
+    async def _api_getchatmenubutton(self, params: dict, files: dict) -> dict:
+        chat_id = params.get("chat_id")
+        return self.menu_buttons.get(chat_id, self.menu_buttons.get(None, {"type": "default"}))
+
+    async def _api_getchat(self, params: dict, files: dict) -> dict:
+        chat_id = self._resolve_chat(params["chat_id"])
+        return {
+            **self._private_chat(chat_id),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    async def _api_sendchataction(self, params: dict, files: dict) -> bool:
+        chat_id = self._resolve_chat(params["chat_id"])
+        self.chat_actions.append({"chat_id": chat_id, "action": params["action"], "time": time.time()})
+        return True
+
+    async def _api_sendmessage(self, params: dict, files: dict) -> dict:
+        chat_id = self._resolve_chat(params["chat_id"])
+        self._flood_check("sendMessage", chat_id)
+        fields = self._text_fields(params["text"], params.get("parse_mode"), params.get("entities"))
+        msg = self._new_bot_message(
+            chat_id, "sendMessage", params, reply_markup=params.get("reply_markup"), **fields
+        )
+        return msg.to_api()
+
+    async def _send_media(self, method: str, kind: str, params: dict, files: dict) -> dict:
+        chat_id = self._resolve_chat(params["chat_id"])
+        self._flood_check(method, chat_id)
+        f = self._resolve_input_file(params[kind], kind, files)
+        fields = self._text_fields(
+            params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
+        )
+        msg = self._new_bot_message(
+            chat_id,
+            method,
+            params,
+            reply_markup=params.get("reply_markup"),
+            files=[f],
+            **fields,
+            **self._media_fields(f),
+        )
+        return msg.to_api()
+
+    async def _api_sendphoto(self, params: dict, files: dict) -> dict:
+        return await self._send_media("sendPhoto", "photo", params, files)
+
+    async def _api_senddocument(self, params: dict, files: dict) -> dict:
+        return await self._send_media("sendDocument", "document", params, files)
+
+    async def _api_sendmediagroup(self, params: dict, files: dict) -> list[dict]:
+        chat_id = self._resolve_chat(params["chat_id"])
+        self._flood_check("sendMediaGroup", chat_id)
+        group_id = str(10**15 + next(self._media_groups))
+        prepared = []
+        for item in params["media"]:
+            kind = "photo" if item["type"] == "photo" else "document"
+            f = self._resolve_input_file(item["media"], kind, files)
+            fields = self._text_fields(
+                item.get("caption"), item.get("parse_mode"), item.get("caption_entities")
+            )
+            prepared.append((item, f, fields))
+        result = []
+        for item, f, fields in prepared:
+            msg = self._new_bot_message(
+                chat_id,
+                "sendMediaGroup",
+                {**params, "media": item},
+                files=[f],
+                media_group_id=group_id,
+                **fields,
+                **self._media_fields(f),
+            )
+            result.append(msg.to_api())
+        return result
+
+    async def _api_copymessage(self, params: dict, files: dict) -> dict:
+        msg = self._copy(params, forward=False)
+        return {"message_id": msg.message_id}
+
+    async def _api_forwardmessage(self, params: dict, files: dict) -> dict:
+        return self._copy(params, forward=True).to_api()
+
+    def _copy(self, params: dict, forward: bool) -> EmuMessage:
+        chat_id = self._resolve_chat(params["chat_id"])
+        from_chat = self._resolve_chat(params["from_chat_id"])
+        src = self.find_message(from_chat, params["message_id"])
+        if src is None or src.deleted:
+            raise ApiError("Bad Request: message to copy not found")
+        method = "forwardMessage" if forward else "copyMessage"
+        self._flood_check(method, chat_id)
+        fields: dict[str, Any] = {"text": src.text, "html": src.html, "entities": copy.deepcopy(src.entities)}
+        if not forward and "caption" in params:
+            fields = self._text_fields(
+                params["caption"], params.get("parse_mode"), params.get("caption_entities")
+            )
+        msg = self._new_bot_message(
+            chat_id,
+            method,
+            params,
+            files=list(src.files),
+            document=src.document,
+            photo=src.photo,
+            reply_markup=params.get("reply_markup") if not forward else None,
+            **fields,
+        )
+        if forward:
+            msg.extra["forward_origin"] = {"type": "user", "sender_user": src.sender, "date": src.date}
+        return msg
+
+    def _apply_edit(self, msg: EmuMessage, new: dict[str, Any]) -> dict:
+        # like Telegram, compare what the user sees: plain text, entities and keyboard
+        visible = ("text", "entities", "reply_markup")
+        if all(getattr(msg, k) == new[k] for k in visible if k in new):
+            raise ApiError(NOT_MODIFIED)
+        msg.history.append(msg.snapshot())
+        for k, v in new.items():
+            setattr(msg, k, v)
+        msg.edited = True
+        msg.edit_count += 1
+        msg.edit_date = int(time.time())
+        return msg.to_api()
+
+    async def _api_editmessagetext(self, params: dict, files: dict) -> dict:
+        msg = self._edit_target(params)
+        if not msg.from_bot:
+            raise ApiError("Bad Request: message can't be edited")
+        if msg.is_media:
+            raise ApiError("Bad Request: there is no text in the message to edit")
+        fields = self._text_fields(params["text"], params.get("parse_mode"), params.get("entities"))
+        return self._apply_edit(
+            msg,
+            {
+                "text": fields["text"],
+                "entities": fields["entities"],
+                "reply_markup": params.get("reply_markup"),
+                "html": fields["html"],
+                "parse_mode": fields["parse_mode"],
+            },
+        )
+
+    async def _api_editmessagecaption(self, params: dict, files: dict) -> dict:
+        msg = self._edit_target(params)
+        if not msg.from_bot:
+            raise ApiError("Bad Request: message can't be edited")
+        if not msg.is_media:
+            raise ApiError("Bad Request: there is no caption in the message to edit")
+        fields = self._text_fields(
+            params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
+        )
+        return self._apply_edit(
+            msg,
+            {
+                "text": fields["text"],
+                "entities": fields["entities"],
+                "reply_markup": params.get("reply_markup"),
+                "html": fields["html"],
+                "parse_mode": fields["parse_mode"],
+            },
+        )
+
+    async def _api_editmessagereplymarkup(self, params: dict, files: dict) -> dict:
+        msg = self._edit_target(params)
+        if not msg.from_bot:
+            raise ApiError("Bad Request: message can't be edited")
+        return self._apply_edit(msg, {"reply_markup": params.get("reply_markup")})
+
+    async def _api_deletemessage(self, params: dict, files: dict) -> bool:
+        msg = self._edit_target(params, "delete")
+        msg.deleted = True
+        return True
+
+    async def _api_deletemessages(self, params: dict, files: dict) -> bool:
+        chat_id = self._resolve_chat(params["chat_id"])
+        for mid in params["message_ids"]:
+            msg = self.find_message(chat_id, mid)
+            if msg is not None:
+                msg.deleted = True
+        return True
+
+    async def _api_answercallbackquery(self, params: dict, files: dict) -> bool:
+        rec = self.callbacks.get(params["callback_query_id"])
+        if rec is None or rec.answered:
+            raise ApiError(QUERY_TOO_OLD)
+        if self.callback_timeout is not None and time.monotonic() - rec.created > self.callback_timeout:
+            raise ApiError(QUERY_TOO_OLD)
+        rec.answered = True
+        rec.answer = dict(params)
+        return True
+
+    async def _api_getfile(self, params: dict, files: dict) -> dict:
+        f = self.files.get(params["file_id"])
+        if f is None:
+            raise ApiError("Bad Request: invalid file_id")
+        if f.size is not None and f.size > 20 * 1024 * 1024:
+            raise ApiError("Bad Request: file is too big")
+        return f.file_api()
