@@ -85,6 +85,12 @@ async def max_stream_position(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(Stream.position))) or 0)
 
 
+async def next_stream_id(session: AsyncSession) -> int:
+    """Streams get explicit ids: migration 0002 seeds ids 1 and 2 explicitly, which leaves PostgreSQL's
+    sequence behind, so relying on it would collide with the seeds."""
+    return int(await session.scalar(select(func.max(Stream.id))) or 0) + 1
+
+
 async def list_projects(
     session: AsyncSession, *, query: str | None = None, include_archived: bool = False
 ) -> list[Project]:

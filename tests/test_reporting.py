@@ -101,11 +101,12 @@ async def test_unit_life_revisions_and_idempotency(harness: Harness, db, clock) 
     h = harness
     await setup_team(h, "Bakery")
     card = h.messages(await h.send(WRITER, "/report smm Bakery Post"))[0]
+    uid = (await units(db))[0].id
     sent = await h.press(WRITER, card, card.button("Отправлена"))
     card = h.messages(sent)[0]
     assert "на согласовании" in card.text
     # the same button pressed twice records one transition
-    sent = await h.press(WRITER, card, "u:send:1:")
+    sent = await h.press(WRITER, card, f"u:send:{uid}:")
     assert "Уже отмечено" in h.answers(sent)[0].params["text"]
     assert await count(db, UnitEvent, UnitEvent.kind == "sent") == 1
     # revision received: a reason, then the unit knows its deadline
@@ -121,7 +122,7 @@ async def test_unit_life_revisions_and_idempotency(harness: Harness, db, clock) 
         rev = await s.scalar(select(Revision))
         assert rev.reason == "style" and rev.reaction_seconds == 5 * 3600
     # a second revision with "other" and its text
-    assert h.answers(await h.press(OTHER, card, "u:rev:1:"))[0].params["show_alert"] is True  # not theirs
+    assert h.answers(await h.press(OTHER, card, f"u:rev:{uid}:"))[0].params["show_alert"] is True  # not theirs
     picker = h.messages(await h.press(WRITER, card, card.button("Получена правка")))[0]
     sent = await h.press(WRITER, picker, picker.button("Другое"))
     assert "Опишите правку" in h.messages(sent)[0].text
@@ -131,16 +132,16 @@ async def test_unit_life_revisions_and_idempotency(harness: Harness, db, clock) 
     card = h.messages(await h.send(WRITER, "/mine"))[0]
     assert "правка просрочена" in card.text
     async with db.session() as s:
-        unit = await s.get(Unit, 1)
+        unit = await s.get(Unit, uid)
         assert unit.state == "revision"
     # approve: refused while in revision, fine after the fix
-    sent = await h.press(WRITER, card, "u:approve:1:")
+    sent = await h.press(WRITER, card, f"u:approve:{uid}:")
     assert "в правках" in h.answers(sent)[0].params["text"]
-    card = h.messages(await h.press(WRITER, card, "u:fix:1:"))[0]
+    card = h.messages(await h.press(WRITER, card, f"u:fix:{uid}:"))[0]
     card = h.messages(await h.press(WRITER, card, card.button("Согласована")))[0]
     assert "согласована" in card.text
     async with db.session() as s:
-        unit = await s.get(Unit, 1)
+        unit = await s.get(Unit, uid)
         assert unit.state == "approved" and unit.approved_at is not None and unit.sent_at is not None
         assert await s.scalar(select(func.count()).select_from(Revision).where(Revision.done_at.is_(None))) == 0
 
@@ -149,25 +150,26 @@ async def test_edit_and_delete_rules(harness: Harness, db, clock) -> None:
     h = harness
     await setup_team(h, "Bakery")
     card = h.messages(await h.send(WRITER, "/report smm Bakery Draft"))[0]
+    uid = (await units(db))[0].id
     sent = await h.press(WRITER, card, card.button("Изменить"))
     assert "новое название" in h.messages(sent)[0].text
     card = h.messages(await h.send(WRITER, "Final title"))[0]
     assert "Final title" in card.text
     clock.advance(hours=25)
-    sent = await h.press(WRITER, card, "u:del:1:")
+    sent = await h.press(WRITER, card, f"u:del:{uid}:")
     assert "24 ч" in h.answers(sent)[0].params["text"]
     # the admin (a manager of everyone) may still delete; soft and audited
-    sent = await h.press(ADMIN, card, "u:del:1:")
+    sent = await h.press(ADMIN, card, f"u:del:{uid}:")
     confirm = h.messages(sent)[0]
     card = h.messages(await h.press(ADMIN, confirm, confirm.button("Да, удалить")))[0]
     assert "удалена" in card.text and card.markup is None
     async with db.session() as s:
-        unit = await s.get(Unit, 1)
+        unit = await s.get(Unit, uid)
         assert unit.state == "deleted" and unit.deleted_at is not None
         assert await s.scalar(select(func.count()).select_from(AuditEntry)
                               .where(AuditEntry.action == "unit.deleted")) == 1
     # approving a deleted unit is refused with a message
-    sent = await h.press(ADMIN, card, "u:approve:1:")
+    sent = await h.press(ADMIN, card, f"u:approve:{uid}:")
     assert "удалена" in h.answers(sent)[0].params["text"]
     assert "Единиц за этот период нет" in h.messages(await h.send(WRITER, "/mine"))[0].text
 
@@ -196,7 +198,9 @@ async def test_project_picker_filters_and_pages(harness: Harness, db) -> None:
     assert "часть названия" in msg.text and "1/2" in [b for b, _ in msg.buttons()]
     msg = h.messages(await h.send(WRITER, "bak"))[0]
     assert [b for b, _ in msg.buttons()] == ["Bakery"]
-    await h.send(ADMIN, "/projects archive 13")
+    async with db.session() as s:
+        bakery = await s.scalar(select(Project).where(Project.name == "Bakery"))
+    await h.send(ADMIN, f"/projects archive {bakery.id}")
     sent = await h.press(WRITER, msg, msg.button("Bakery"))
     assert h.answers(sent)[0].params.get("show_alert") is True
 
@@ -205,9 +209,11 @@ async def test_projects_and_streams_admin(harness: Harness, db) -> None:
     h = harness
     await setup_team(h, "Bakery")
     assert "уже есть" in h.messages(await h.send(ADMIN, "/projects add bakery"))[0].text
-    await h.send(ADMIN, "/projects rename 1 Bakery & Co")
     async with db.session() as s:
-        assert (await s.get(Project, 1)).name == "Bakery & Co"
+        pid = await s.scalar(select(Project.id))
+    await h.send(ADMIN, f"/projects rename {pid} Bakery & Co")
+    async with db.session() as s:
+        assert (await s.get(Project, pid)).name == "Bakery & Co"
     assert "недоступна" in h.messages(await h.send(WRITER, "/projects add Mine"))[0].text
     text = h.messages(await h.send(ADMIN, "/streams add video Видео | Video"))[0].text
     assert "video" in text

@@ -203,7 +203,7 @@ class ReportingService:
         async with self.db.writing(self.session) as s:
             if await repo.stream_by_code(s, code) is not None:
                 raise UserError("streams-exists", code=code)
-            stream = Stream(code=code, name_ru=name_ru, name_en=name_en, active=True,
+            stream = Stream(id=await repo.next_stream_id(s), code=code, name_ru=name_ru, name_en=name_en, active=True,
                             position=await repo.max_stream_position(s) + 1)
             s.add(stream)
             await s.flush()
