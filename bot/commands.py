@@ -30,6 +30,13 @@ COMMANDS: list[Command] = [
     Command("help", None, "cmd-help"),
     Command("settings", Role.WRITER, "cmd-settings"),
     Command("cancel", None, "cmd-cancel"),
+    Command("report", Role.WRITER, "cmd-report"),
+    Command("mine", Role.WRITER, "cmd-mine"),
+    Command("me", Role.WRITER, "cmd-me"),
+    Command("away", Role.WRITER, "cmd-away"),
+    Command("team", Role.MANAGER, "cmd-team"),
+    Command("plan", Role.MANAGER, "cmd-plan"),
+    Command("projects", Role.MANAGER, "cmd-projects"),
     Command("invite", Role.MANAGER, "cmd-invite"),
     Command("members", Role.ADMIN, "cmd-members"),
     Command("departments", Role.ADMIN, "cmd-departments"),
@@ -38,6 +45,7 @@ COMMANDS: list[Command] = [
     Command("export", Role.MANAGER, "cmd-export"),
     Command("rating_policies", Role.ADMIN, "cmd-rating-policies"),
     Command("rating_campaign", Role.ADMIN, "cmd-rating-campaign"),
+    Command("streams", Role.ADMIN, "cmd-streams"),
 ]
 
 

@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     default_language: str = "ru"
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     holiday_country: str = "RU"
+    # reporting: a revision must be done within this many *working hours*: clock hours that fall on
+    # working days (Mon-Fri minus public holidays of HOLIDAY_COUNTRY) in the author's time zone;
+    # e.g. 24 means a revision received Friday 15:00 is due Monday 15:00
+    revision_deadline_hours: int = Field(default=24, ge=1, le=24 * 30)
+    quality_rise_share: float = Field(default=0.5, ge=0, le=10)  # +50% revisions per unit → flagged
+    quality_min_units: int = Field(default=5, ge=1, le=1000)  # ...on at least this many units
+    edit_window_hours: int = Field(default=24, ge=0, le=24 * 30)  # authors edit/delete their units this long
+    title_max: int = Field(default=300, ge=10, le=300)  # longest unit title (the column holds 300)
     redis_url: str = ""
     # peer ratings: aggregate-mode threshold, HMAC secret for rater pseudonyms, leaderboard minimum
     rating_threshold_k: int = Field(default=3, ge=1, le=100)

@@ -10,13 +10,15 @@ from aiogram import Router
 
 
 def create_routers() -> list[Router]:
-    from handlers import common, fallback, invites, members, ratings, settings
+    from handlers import common, fallback, invites, members, plans, ratings, reporting, settings
 
     routers = [
         common.create_router(),
         invites.create_router(),
         members.create_router(),
         settings.create_router(),
+        reporting.create_router(),
+        plans.create_router(),
         ratings.create_router(),
     ]
     routers.append(fallback.create_router())

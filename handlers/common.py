@@ -59,6 +59,8 @@ async def on_help(message: Message, t: Translator, member: Member | None) -> Non
         lines.append(t("help-not-registered"))
     else:
         lines.append("")
+        lines.append(t("help-report-usage"))
+        lines.append("")
         lines.append(t("help-role", role=t(f"role-{member.role}")))
     await message.answer("\n".join(lines))
 

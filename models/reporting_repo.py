@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.reporting import DayOff, Plan, Revision, Stream, Unit
+from models.reporting import DayOff, Plan, Project, Revision, Stream, Unit, UnitEvent
 
 
 async def list_streams(session: AsyncSession, *, active_only: bool = True) -> list[Stream]:
@@ -70,3 +70,164 @@ async def days_off_between(
         DayOff.member_id.in_(list(member_ids)), DayOff.day >= first, DayOff.day <= last
     )
     return [tuple(r) for r in (await session.execute(q)).all()]
+
+
+# -- streams and projects (used by the reporting service) ---------------------------------------
+async def stream_by_id(session: AsyncSession, stream_id: int) -> Stream | None:
+    return await session.get(Stream, stream_id)
+
+
+async def stream_by_code(session: AsyncSession, code: str) -> Stream | None:
+    return await session.scalar(select(Stream).where(func.lower(Stream.code) == code.lower()))
+
+
+async def max_stream_position(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.max(Stream.position))) or 0)
+
+
+async def list_projects(
+    session: AsyncSession, *, query: str | None = None, include_archived: bool = False
+) -> list[Project]:
+    q = select(Project).order_by(func.lower(Project.name), Project.id)
+    if not include_archived:
+        q = q.where(Project.archived.is_(False))
+    if query:
+        q = q.where(func.lower(Project.name).contains(query.lower(), autoescape=True))
+    return list(await session.scalars(q))
+
+
+async def project_by_id(session: AsyncSession, project_id: int) -> Project | None:
+    return await session.get(Project, project_id)
+
+
+async def project_by_name(session: AsyncSession, name: str) -> Project | None:
+    return await session.scalar(select(Project).where(func.lower(Project.name) == name.lower()))
+
+
+# -- units -------------------------------------------------------------------------------------------
+async def unit_by_id(session: AsyncSession, unit_id: int) -> Unit | None:
+    return await session.get(Unit, unit_id, populate_existing=True)
+
+
+async def move_unit(session: AsyncSession, unit_id: int, from_states: Sequence[str], to_state: str,
+                    **values: object) -> bool:
+    """Compare-and-set the state: True when this call moved the unit (so a double press moves it once)."""
+    result = await session.execute(
+        update(Unit).where(Unit.id == unit_id, Unit.state.in_(list(from_states)))
+        .values(state=to_state, **values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def add_event(session: AsyncSession, unit_id: int, actor_id: int | None, kind: str, from_state: str | None,
+              to_state: str, at: datetime) -> None:
+    session.add(UnitEvent(unit_id=unit_id, actor_id=actor_id, kind=kind, from_state=from_state,
+                          to_state=to_state, at=at))
+
+
+async def unit_events(session: AsyncSession, unit_id: int) -> list[UnitEvent]:
+    return list(await session.scalars(select(UnitEvent).where(UnitEvent.unit_id == unit_id)
+                                      .order_by(UnitEvent.at, UnitEvent.id)))
+
+
+async def open_revision(session: AsyncSession, unit_id: int) -> Revision | None:
+    return await session.scalar(
+        select(Revision).where(Revision.unit_id == unit_id, Revision.done_at.is_(None))
+        .order_by(Revision.received_at.desc(), Revision.id.desc()).limit(1)
+    )
+
+
+async def open_revisions_of(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, Revision]:
+    if not unit_ids:
+        return {}
+    rows = await session.scalars(select(Revision).where(Revision.unit_id.in_(list(unit_ids)),
+                                                        Revision.done_at.is_(None)))
+    return {r.unit_id: r for r in rows}
+
+
+async def revision_totals(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, int]:
+    if not unit_ids:
+        return {}
+    q = (select(Revision.unit_id, func.count(Revision.id)).where(Revision.unit_id.in_(list(unit_ids)))
+         .group_by(Revision.unit_id))
+    return {u: n for u, n in (await session.execute(q)).all()}
+
+
+async def all_open_revisions(session: AsyncSession) -> list[tuple[Revision, Unit]]:
+    """Open revisions of units still in revision (for overdue reminders)."""
+    q = (select(Revision, Unit).join(Unit, Unit.id == Revision.unit_id)
+         .where(Revision.done_at.is_(None), Unit.state == "revision").order_by(Revision.received_at))
+    return [(r, u) for r, u in (await session.execute(q)).all()]
+
+
+async def units_of_author(
+    session: AsyncSession, author_id: int, start: datetime, end: datetime, *, offset: int = 0,
+    limit: int | None = None,
+) -> list[Unit]:
+    """Units reported in [start, end), deleted ones excluded, grouped by state then newest first."""
+    order = {"written": 0, "revision": 1, "sent": 2, "approved": 3}
+    from sqlalchemy import case
+
+    q = (select(Unit).where(Unit.author_id == author_id, Unit.created_at >= start, Unit.created_at < end,
+                            Unit.state != "deleted")
+         .order_by(case(order, value=Unit.state, else_=9), Unit.created_at.desc(), Unit.id.desc())
+         .offset(offset))
+    if limit is not None:
+        q = q.limit(limit)
+    return list(await session.scalars(q))
+
+
+async def count_units_of_author(session: AsyncSession, author_id: int, start: datetime,
+                                end: datetime) -> dict[str, int]:
+    q = (select(Unit.state, func.count(Unit.id))
+         .where(Unit.author_id == author_id, Unit.created_at >= start, Unit.created_at < end,
+                Unit.state != "deleted").group_by(Unit.state))
+    return {s: n for s, n in (await session.execute(q)).all()}
+
+
+async def project_stats(
+    session: AsyncSession, member_ids: Sequence[int], start: datetime, end: datetime, done_states: Sequence[str]
+) -> list[tuple[int, str, int, int]]:
+    """(project_id, name, units done in [start, end), revisions received in [start, end)) per project."""
+    done_q = (select(Unit.project_id, func.count(Unit.id))
+              .where(Unit.author_id.in_(list(member_ids)), Unit.sent_at >= start, Unit.sent_at < end,
+                     Unit.state.in_(list(done_states)))
+              .group_by(Unit.project_id))
+    rev_q = (select(Unit.project_id, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
+             .where(Unit.author_id.in_(list(member_ids)), Revision.received_at >= start,
+                    Revision.received_at < end, Unit.state != "deleted")
+             .group_by(Unit.project_id))
+    done = {p: n for p, n in (await session.execute(done_q)).all()}
+    revs = {p: n for p, n in (await session.execute(rev_q)).all()}
+    ids = set(done) | set(revs)
+    if not ids:
+        return []
+    names = {p.id: p.name for p in await session.scalars(select(Project).where(Project.id.in_(list(ids))))}
+    return [(pid, names.get(pid, "?"), done.get(pid, 0), revs.get(pid, 0)) for pid in ids]
+
+
+# -- plans and days off ---------------------------------------------------------------------------
+async def plan_for(session: AsyncSession, member_id: int, month: date, stream_id: int) -> Plan | None:
+    return await session.scalar(select(Plan).where(Plan.member_id == member_id, Plan.month == month,
+                                                   Plan.stream_id == stream_id))
+
+
+async def plan_member_ids(session: AsyncSession, month: date) -> set[int]:
+    return set(await session.scalars(select(Plan.member_id).where(Plan.month == month, Plan.units > 0)))
+
+
+async def add_days_off(session: AsyncSession, member_id: int, days: Sequence[date], set_by: int) -> int:
+    existing = set(await session.scalars(select(DayOff.day).where(DayOff.member_id == member_id,
+                                                                  DayOff.day.in_(list(days)))))
+    added = 0
+    for d in days:
+        if d not in existing:
+            session.add(DayOff(member_id=member_id, day=d, set_by=set_by))
+            added += 1
+    return added
+
+
+async def remove_days_off(session: AsyncSession, member_id: int, first: date, last: date) -> int:
+    result = await session.execute(delete(DayOff).where(DayOff.member_id == member_id, DayOff.day >= first,
+                                                        DayOff.day <= last))
+    return result.rowcount or 0

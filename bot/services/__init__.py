@@ -14,7 +14,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.org import OrgService
+from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
+from bot.services.reporting import ReportingService
 
 
 class Services:
@@ -31,3 +33,11 @@ class Services:
     @cached_property
     def ratings(self) -> RatingService:
         return RatingService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def reporting(self) -> ReportingService:
+        return ReportingService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def plans(self) -> PlanService:
+        return PlanService(self.session, self.db, self.settings, self.clock)

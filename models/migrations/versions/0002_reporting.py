@@ -154,7 +154,6 @@ def upgrade() -> None:
 
     streams = sa.table(
         "streams",
-        sa.column("id", sa.Integer),
         sa.column("code", sa.String),
         sa.column("name_ru", sa.String),
         sa.column("name_en", sa.String),
@@ -165,7 +164,6 @@ def upgrade() -> None:
         streams,
         [
             {
-                "id": 1,
                 "code": "smm",
                 "name_ru": "Контент для соцсетей",
                 "name_en": "Social media content",
@@ -173,7 +171,6 @@ def upgrade() -> None:
                 "position": 1,
             },
             {
-                "id": 2,
                 "code": "reputation",
                 "name_ru": "Репутационный контент",
                 "name_en": "Reputation content",

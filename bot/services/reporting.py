@@ -1,0 +1,572 @@
+"""Use cases of content reporting: streams, client projects, units and their life, revisions, days off,
+and the read side shown by /mine, /me and /team.
+
+Unit life (the state machine; ``deleted`` is reachable from every other state)::
+
+    written --send--> sent --approve--> approved
+                       |  ^
+                  rev  |  | fix (revision done: reaction time recorded)
+                       v  |
+                     revision
+
+A transition is a compare-and-set on the state, so pressing a button twice (or two people pressing it
+at once) records one transition; pressing it when the unit is already where the button leads answers
+"already" and records nothing; anything else (approving a deleted unit) is refused with a message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.domain.deadlines import add_working_hours
+from bot.domain.pace import DONE_STATES
+from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range
+from bot.errors import NotAllowed, UserError
+from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
+from models import org_repo
+from models import reporting_repo as repo
+from models.org import Member, Role
+from models.reporting import APPROVED, DELETED, REVISION, SENT, WRITTEN, Project, Revision, Stream, Unit
+
+MAX_PROJECT_NAME = 200
+MAX_STREAM_NAME = 100
+MAX_LINK = 1000
+MAX_REASON_TEXT = 500
+REVISION_REASONS = ("factual", "style", "brief", "client_changed", "typos", "other")
+STREAM_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+MINE_PER_PAGE = 8
+PROJECT_PILE_SHARE = 1.5  # a project's revisions per unit ≥ 1.5 × the team's...
+PROJECT_PILE_MIN = 3  # ...with at least this many revisions stands out in /team projects
+
+# action → (states it may start from, state it leads to, event kind)
+ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "send": (frozenset({WRITTEN}), SENT, "sent"),
+    "rev": (frozenset({SENT}), REVISION, "revision_received"),
+    "fix": (frozenset({REVISION}), SENT, "revision_done"),
+    "approve": (frozenset({SENT}), APPROVED, "approved"),
+}
+
+
+def next_actions(state: str) -> list[str]:
+    """Transitions that fit a unit in ``state``, in button order."""
+    return [a for a, (froms, _to, _k) in ACTIONS.items() if state in froms]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    unit: Unit
+    stream: Stream
+    project: Project
+    open_revision: Revision | None
+    revisions: int
+    due_at: datetime | None  # deadline of the open revision, in the author's time zone
+    overdue: bool
+    actions: tuple[str, ...]  # transitions that fit
+    can_edit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionResult:
+    view: UnitView
+    changed: bool  # False: it already was there (a repeated press)
+
+
+@dataclass(frozen=True, slots=True)
+class MinePage:
+    views: list[UnitView]
+    counts: dict[str, int]
+    first: date
+    last: date
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectStat:
+    project_id: int
+    name: str
+    units: int
+    revisions: int
+    rate: float | None
+    stands_out: bool
+
+
+def clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def looks_like_link(token: str) -> bool:
+    return token.lower().startswith(("http://", "https://", "www."))
+
+
+def valid_link(token: str) -> bool:
+    if len(token) > MAX_LINK or any(c.isspace() for c in token):
+        return False
+    url = token if "://" in token else "https://" + token
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and "." in host and not host.startswith(".") \
+        and not host.endswith(".")
+
+
+def parse_report_line(args: str) -> tuple[str, str, str]:
+    """``<stream> "<project>" <title or link>`` → (stream, project, rest); without quotes the project is
+    the first word after the stream. Raises ``UserError("report-usage")`` on a missing part."""
+    args = (args or "").strip()
+    stream, _, rest = args.partition(" ")
+    rest = rest.strip()
+    if not stream or not rest:
+        raise UserError("report-usage")
+    quote = rest[0]
+    closing = {'"': '"', "«": "»", "“": "”", "'": "'"}.get(quote)
+    if closing:
+        end = rest.find(closing, 1)
+        if end < 0:
+            raise UserError("report-usage")
+        project, text = rest[1:end], rest[end + 1:]
+    else:
+        project, _, text = rest.partition(" ")
+    project, text = clean(project), text.strip()
+    if not project or not text:
+        raise UserError("report-usage")
+    return stream, project, text
+
+
+class ReportingService:
+    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
+        self.session = session
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    # -- access --------------------------------------------------------------------------------------
+    async def scope(self, actor: Member) -> list[int] | None:
+        """Department ids the actor manages; None = all (admin)."""
+        if actor.role == Role.ADMIN.value:
+            return None
+        if actor.role == Role.MANAGER.value:
+            return await org_repo.managed_department_ids(self.session, actor.id)
+        return []
+
+    async def manages(self, actor: Member, member: Member) -> bool:
+        scope = await self.scope(actor)
+        return scope is None or member.department_id in scope
+
+    @staticmethod
+    def require_manager(actor: Member) -> None:
+        if not Role(actor.role).at_least(Role.MANAGER):
+            raise NotAllowed()
+
+    def tz(self, member: Member) -> str:
+        return member.timezone or self.settings.timezone
+
+    def today(self, member: Member) -> date:
+        return local_today(self.clock.now(), self.tz(member))
+
+    # -- streams ---------------------------------------------------------------------------------------
+    async def streams(self, *, active_only: bool = True) -> list[Stream]:
+        return await repo.list_streams(self.session, active_only=active_only)
+
+    async def stream(self, stream_id: int) -> Stream:
+        stream = await repo.stream_by_id(self.session, stream_id)
+        if stream is None or not stream.active:
+            raise UserError("error-bad-choice")
+        return stream
+
+    async def find_stream(self, token: str) -> Stream:
+        token = clean(token).lower()
+        streams = await self.streams()
+        for s in streams:
+            if token in (s.code.lower(), s.name_ru.lower(), s.name_en.lower()):
+                return s
+        raise UserError("report-unknown-stream", stream=token, valid=", ".join(s.code for s in streams))
+
+    async def add_stream(self, actor: Member, code: str, name_ru: str, name_en: str) -> Stream:
+        self._require_admin(actor)
+        code = code.strip().lower()
+        if not STREAM_CODE_RE.match(code):
+            raise UserError("streams-bad-code")
+        name_ru, name_en = self._stream_names(name_ru, name_en)
+        async with self.db.writing(self.session) as s:
+            if await repo.stream_by_code(s, code) is not None:
+                raise UserError("streams-exists", code=code)
+            stream = Stream(code=code, name_ru=name_ru, name_en=name_en, active=True,
+                            position=await repo.max_stream_position(s) + 1)
+            s.add(stream)
+            await s.flush()
+            org_repo.audit(s, actor_id=actor.id, action="stream.created", object_type="stream",
+                           object_id=stream.id, at=self.clock.now(), code=code, name_ru=name_ru, name_en=name_en)
+        return stream
+
+    async def rename_stream(self, actor: Member, code: str, name_ru: str, name_en: str) -> Stream:
+        self._require_admin(actor)
+        name_ru, name_en = self._stream_names(name_ru, name_en)
+        async with self.db.writing(self.session) as s:
+            stream = await repo.stream_by_code(s, code.strip())
+            if stream is None:
+                raise UserError("streams-not-found", code=code.strip())
+            old = (stream.name_ru, stream.name_en)
+            stream.name_ru, stream.name_en = name_ru, name_en
+            org_repo.audit(s, actor_id=actor.id, action="stream.renamed", object_type="stream",
+                           object_id=stream.id, at=self.clock.now(), old=list(old), new=[name_ru, name_en])
+        return stream
+
+    @staticmethod
+    def _stream_names(name_ru: str, name_en: str) -> tuple[str, str]:
+        name_ru, name_en = clean(name_ru), clean(name_en)
+        if not name_ru or not name_en:
+            raise UserError("streams-usage")
+        if max(len(name_ru), len(name_en)) > MAX_STREAM_NAME:
+            raise UserError("error-too-long", limit=MAX_STREAM_NAME)
+        return name_ru, name_en
+
+    @staticmethod
+    def _require_admin(actor: Member) -> None:
+        if actor.role != Role.ADMIN.value:
+            raise NotAllowed()
+
+    # -- projects --------------------------------------------------------------------------------------
+    async def projects(self, query: str | None = None, *, include_archived: bool = False) -> list[Project]:
+        return await repo.list_projects(self.session, query=clean(query) or None, include_archived=include_archived)
+
+    async def project(self, project_id: int) -> Project:
+        project = await repo.project_by_id(self.session, project_id)
+        if project is None or project.archived:
+            raise UserError("error-bad-choice")
+        return project
+
+    async def find_project(self, name: str) -> Project:
+        project = await repo.project_by_name(self.session, clean(name))
+        if project is None or project.archived:
+            names = [p.name for p in await self.projects()]
+            shown = ", ".join(f"«{n}»" for n in names[:20]) + (" …" if len(names) > 20 else "")
+            raise UserError("report-unknown-project", project=clean(name), valid=shown or "—")
+        return project
+
+    async def add_project(self, actor: Member, name: str) -> Project:
+        self.require_manager(actor)
+        name = self._project_name(name)
+        async with self.db.writing(self.session) as s:
+            other = await repo.project_by_name(s, name)
+            if other is not None:
+                raise UserError("projects-exists", name=other.name)
+            project = Project(name=name, archived=False, created_by=actor.id, created_at=self.clock.now())
+            s.add(project)
+            await s.flush()
+            org_repo.audit(s, actor_id=actor.id, action="project.created", object_type="project",
+                           object_id=project.id, at=self.clock.now(), name=name)
+        return project
+
+    async def rename_project(self, actor: Member, project_id: int, name: str) -> Project:
+        self.require_manager(actor)
+        name = self._project_name(name)
+        async with self.db.writing(self.session) as s:
+            project = await repo.project_by_id(s, project_id)
+            if project is None:
+                raise UserError("projects-not-found", id=project_id)
+            other = await repo.project_by_name(s, name)
+            if other is not None and other.id != project.id:
+                raise UserError("projects-exists", name=other.name)
+            old, project.name = project.name, name
+            org_repo.audit(s, actor_id=actor.id, action="project.renamed", object_type="project",
+                           object_id=project.id, at=self.clock.now(), old=old, new=name)
+        return project
+
+    async def archive_project(self, actor: Member, project_id: int, archived: bool = True) -> Project:
+        self.require_manager(actor)
+        async with self.db.writing(self.session) as s:
+            project = await repo.project_by_id(s, project_id)
+            if project is None:
+                raise UserError("projects-not-found", id=project_id)
+            project.archived = archived
+            org_repo.audit(s, actor_id=actor.id, action="project.archived" if archived else "project.restored",
+                           object_type="project", object_id=project.id, at=self.clock.now())
+        return project
+
+    @staticmethod
+    def _project_name(name: str) -> str:
+        name = clean(name)
+        if not name:
+            raise UserError("projects-usage")
+        if len(name) > MAX_PROJECT_NAME:
+            raise UserError("error-too-long", limit=MAX_PROJECT_NAME)
+        return name
+
+    # -- units -----------------------------------------------------------------------------------------
+    def parse_content(self, text: str) -> tuple[str, str | None]:
+        """Title or link (or a title followed by a link) → (title, link); validated."""
+        text = clean(text)
+        if not text:
+            raise UserError("report-title-empty")
+        words = text.split(" ")
+        link = None
+        if looks_like_link(words[-1]):
+            link = words.pop()
+            if not valid_link(link):
+                raise UserError("report-bad-link", link=link)
+        elif len(words) == 1 and "://" in words[0]:
+            raise UserError("report-bad-link", link=words[0])
+        title = " ".join(words) or (link or "")
+        if len(title) > self.settings.title_max:
+            if not words and link:  # a bare long link: a shortened title, the link in full
+                title = title[: self.settings.title_max - 1] + "…"
+            else:
+                raise UserError("report-title-too-long", limit=self.settings.title_max, length=len(title))
+        return title, link
+
+    async def create_unit(self, author: Member, stream_id: int, project_id: int, text: str) -> UnitView:
+        """The one write of /report (its confirm step): nothing is stored before it."""
+        title, link = self.parse_content(text)
+        now = self.clock.now()
+        async with self.db.writing(self.session) as s:
+            await self.stream(stream_id)
+            await self.project(project_id)
+            unit = Unit(author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
+                        state=WRITTEN, created_at=now, updated_at=now)
+            s.add(unit)
+            await s.flush()
+            repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
+        return await self.view(author, unit.id)
+
+    async def _unit_for(self, actor: Member, unit_id: int) -> tuple[Unit, Member]:
+        unit = await repo.unit_by_id(self.session, unit_id)
+        if unit is None:
+            raise UserError("unit-not-found")
+        author = await org_repo.member_by_id(self.session, unit.author_id)
+        if unit.author_id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
+                                               and await self.manages(actor, author)):
+            raise NotAllowed()
+        return unit, author
+
+    async def _can_edit(self, actor: Member, unit: Unit, author: Member) -> bool:
+        """Managers of the author always; the author within the edit window; deleted units never."""
+        if unit.state == DELETED:
+            return False
+        if Role(actor.role).at_least(Role.MANAGER) and await self.manages(actor, author):
+            return True
+        if unit.author_id == actor.id:
+            return self.clock.now() - unit.created_at <= timedelta(hours=self.settings.edit_window_hours)
+        return False
+
+    def revision_due(self, revision: Revision, author: Member) -> datetime:
+        return add_working_hours(revision.received_at, self.settings.revision_deadline_hours, self.tz(author),
+                                 self.settings.holiday_country)
+
+    async def view(self, actor: Member, unit_id: int) -> UnitView:
+        unit, author = await self._unit_for(actor, unit_id)
+        s = self.session
+        stream = await repo.stream_by_id(s, unit.stream_id)
+        project = await repo.project_by_id(s, unit.project_id)
+        open_rev = await repo.open_revision(s, unit.id) if unit.state == REVISION else None
+        due = self.revision_due(open_rev, author).astimezone(ZoneInfo(self.tz(author))) if open_rev else None
+        total = (await repo.revision_totals(s, [unit.id])).get(unit.id, 0)
+        return UnitView(unit, stream, project, open_rev, total, due, due is not None and self.clock.now() > due,
+                        tuple(next_actions(unit.state)), await self._can_edit(actor, unit, author))
+
+    async def check_action(self, actor: Member, unit_id: int, action: str) -> UnitView:
+        """Refuse early (before asking for a reason) when the action does not fit."""
+        view = await self.view(actor, unit_id)
+        froms, to, _kind = ACTIONS[action]
+        if view.unit.state not in froms and view.unit.state != to:
+            raise UserError("unit-bad-transition", state=view.unit.state)
+        return view
+
+    async def transition(self, actor: Member, unit_id: int, action: str, *, reason: str | None = None,
+                         reason_text: str | None = None) -> TransitionResult:
+        if action not in ACTIONS:
+            raise UserError("error-bad-choice")
+        froms, to, kind = ACTIONS[action]
+        if action == "rev":
+            if reason not in REVISION_REASONS:
+                raise UserError("error-bad-choice")
+            reason_text = clean(reason_text) or None
+            if reason == "other" and not reason_text:
+                raise UserError("revision-other-empty")
+            if reason_text and len(reason_text) > MAX_REASON_TEXT:
+                raise UserError("error-too-long", limit=MAX_REASON_TEXT)
+        now = self.clock.now()
+        async with self.db.writing(self.session) as s:
+            unit, _author = await self._unit_for(actor, unit_id)
+            before = unit.state
+            values: dict[str, object] = {"updated_at": now}
+            if to == SENT and unit.sent_at is None:
+                values["sent_at"] = now
+            if to == APPROVED:
+                values["approved_at"] = now
+            moved = await repo.move_unit(s, unit.id, sorted(froms), to, **values)
+            if not moved:
+                unit = await repo.unit_by_id(s, unit.id)
+                if unit.state != to:
+                    raise UserError("unit-bad-transition", state=unit.state)
+            else:
+                repo.add_event(s, unit.id, actor.id, kind, before, to, now)
+                if action == "rev":
+                    s.add(Revision(unit_id=unit.id, reason=reason, reason_text=reason_text, received_at=now,
+                                   recorded_by=actor.id))
+                elif action == "fix":
+                    rev = await repo.open_revision(s, unit.id)
+                    if rev is not None:
+                        rev.done_at = now
+                        rev.reaction_seconds = int((now - rev.received_at).total_seconds())
+        return TransitionResult(await self.view(actor, unit_id), moved)
+
+    async def edit_unit(self, actor: Member, unit_id: int, text: str) -> UnitView:
+        title, link = self.parse_content(text)
+        now = self.clock.now()
+        async with self.db.writing(self.session) as s:
+            unit, author = await self._unit_for(actor, unit_id)
+            if unit.state == DELETED:
+                raise UserError("unit-bad-transition", state=unit.state)
+            if not await self._can_edit(actor, unit, author):
+                raise UserError("unit-edit-window", hours=self.settings.edit_window_hours)
+            old = {"title": unit.title, "link": unit.link}
+            unit.title, unit.link, unit.updated_at = title, link, now
+            repo.add_event(s, unit.id, actor.id, "edited", unit.state, unit.state, now)
+            org_repo.audit(s, actor_id=actor.id, action="unit.edited", object_type="unit", object_id=unit.id,
+                           at=now, old=old, new={"title": title, "link": link})
+        return await self.view(actor, unit_id)
+
+    async def delete_unit(self, actor: Member, unit_id: int) -> TransitionResult:
+        now = self.clock.now()
+        async with self.db.writing(self.session) as s:
+            unit, author = await self._unit_for(actor, unit_id)
+            if unit.state == DELETED:
+                moved = False
+            else:
+                if not await self._can_edit(actor, unit, author):
+                    raise UserError("unit-edit-window", hours=self.settings.edit_window_hours)
+                before = unit.state
+                moved = await repo.move_unit(s, unit.id, [WRITTEN, SENT, REVISION, APPROVED], DELETED,
+                                             deleted_at=now, updated_at=now)
+                if moved:
+                    repo.add_event(s, unit.id, actor.id, "deleted", before, DELETED, now)
+                    org_repo.audit(s, actor_id=actor.id, action="unit.deleted", object_type="unit",
+                                   object_id=unit.id, at=now, state=before, title=unit.title)
+        return TransitionResult(await self.view(actor, unit_id), moved)
+
+    async def overdue_revisions(self) -> list[tuple[Revision, Unit, datetime]]:
+        """Open revisions past the team's reaction deadline (for the scheduler's reminder)."""
+        out = []
+        now = self.clock.now()
+        for rev, unit in await repo.all_open_revisions(self.session):
+            author = await org_repo.member_by_id(self.session, unit.author_id)
+            due = self.revision_due(rev, author)
+            if now > due:
+                out.append((rev, unit, due))
+        return out
+
+    # -- /mine -------------------------------------------------------------------------------------------
+    def parse_range(self, member: Member, text: str | None) -> tuple[date, date]:
+        today = self.today(member)
+        if not clean(text):
+            return month_bounds(today)
+        try:
+            return parse_date_range(clean(text), today)
+        except DateRangeError as exc:
+            raise UserError(f"date-error-{exc.code.replace('_', '-')}") from exc
+
+    async def mine(self, member: Member, first: date, last: date, page: int = 0) -> MinePage:
+        zone = ZoneInfo(self.tz(member))
+        start = datetime.combine(first, time.min, zone).astimezone(UTC)
+        end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
+        counts = await repo.count_units_of_author(self.session, member.id, start, end)
+        total = sum(counts.values())
+        pages = max(1, -(-total // MINE_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        units = await repo.units_of_author(self.session, member.id, start, end, offset=page * MINE_PER_PAGE,
+                                           limit=MINE_PER_PAGE)
+        views = [await self.view(member, u.id) for u in units]
+        return MinePage(views, counts, first, last, page, pages, total)
+
+    # -- days off --------------------------------------------------------------------------------------
+    async def find_member(self, actor: Member, who: str) -> Member:
+        """``@username`` or a full display name (case-insensitive) among the members the actor manages."""
+        self.require_manager(actor)
+        scope = await self.scope(actor)
+        members = await org_repo.list_members(self.session, department_ids=scope, active_only=True)
+        who = clean(who)
+        if who.startswith("@"):
+            found = [m for m in members if m.username and m.username.lower() == who[1:].lower()]
+        else:
+            found = [m for m in members if m.display_name.lower() == who.lower()]
+        if len(found) != 1:
+            raise UserError("member-ambiguous" if found else "member-unknown", who=who)
+        return found[0]
+
+    async def set_away(self, actor: Member, target: Member, first: date, last: date, *,
+                       remove: bool = False) -> int:
+        if target.id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
+                                          and await self.manages(actor, target)):
+            raise NotAllowed()
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        async with self.db.writing(self.session) as s:
+            if remove:
+                n = await repo.remove_days_off(s, target.id, first, last)
+            else:
+                n = await repo.add_days_off(s, target.id, days, actor.id)
+            org_repo.audit(s, actor_id=actor.id, action="days_off.removed" if remove else "days_off.added",
+                           object_type="member", object_id=target.id, at=self.clock.now(),
+                           first=first.isoformat(), last=last.isoformat())
+        return n
+
+    async def days_off(self, member: Member) -> list[date]:
+        today = self.today(member)
+        first = today.replace(day=1)
+        last = month_bounds(month_bounds(today)[1] + timedelta(days=1))[1]
+        return sorted(d for _m, d in await repo.days_off_between(self.session, [member.id], first, last))
+
+    # -- stats: /me and /team -------------------------------------------------------------------------
+    async def team_members(self, department_ids: list[int] | None, month: date) -> list[Member]:
+        """Active writers of the departments, plus anyone else there with a plan this month."""
+        members = await org_repo.list_members(self.session, department_ids=department_ids, active_only=True)
+        planned = await repo.plan_member_ids(self.session, month)
+        return [m for m in members if m.role == Role.WRITER.value or m.id in planned]
+
+    async def _stats(self, members: list[Member], month: date) -> list[MemberMonth]:
+        return await month_stats(self.session, members, month, self.clock.now(), self.settings,
+                                 quality_rise=self.settings.quality_rise_share,
+                                 quality_min_units=self.settings.quality_min_units)
+
+    async def me(self, member: Member) -> tuple[MemberMonth, float | None]:
+        month = self.today(member).replace(day=1)
+        peers = await self.team_members([member.department_id], month)
+        if member.id not in {p.id for p in peers}:
+            peers.append(member)
+        stats = await self._stats(peers, month)
+        mine = next(s for s in stats if s.member_id == member.id)
+        return mine, team_median_rate(stats)
+
+    async def team(self, actor: Member) -> tuple[list[MemberMonth], float | None, date]:
+        self.require_manager(actor)
+        month = self.today(actor).replace(day=1)
+        stats = await self._stats(await self.team_members(await self.scope(actor), month), month)
+        return sort_by_lag(stats), team_median_rate(stats), month
+
+    async def team_projects(self, actor: Member) -> tuple[list[ProjectStat], float | None, date]:
+        self.require_manager(actor)
+        month = self.today(actor).replace(day=1)
+        members = await org_repo.list_members(self.session, department_ids=await self.scope(actor))
+        start, end = month_range_utc(month, self.settings.timezone)
+        rows = await repo.project_stats(self.session, [m.id for m in members], start, end, sorted(DONE_STATES))
+        units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)
+        overall = revs / units if units else None
+        out = []
+        for pid, name, n, r in rows:
+            rate = r / n if n else None
+            stands = r >= PROJECT_PILE_MIN and (rate is None or overall is None or rate >= overall * PROJECT_PILE_SHARE)
+            out.append(ProjectStat(pid, name, n, r, rate, stands))
+        out.sort(key=lambda p: (not p.stands_out, -(p.rate if p.rate is not None else p.revisions), p.name.lower()))
+        return out, overall, month
