@@ -72,3 +72,15 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # SQLite's lower()/upper() only fold ASCII; make them Unicode-aware like PostgreSQL's, so
+        # case-insensitive lookups of Cyrillic names ("Клиент" = "клиент") agree on both backends.
+        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+        dbapi_conn.create_function("upper", 1, _upper, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value

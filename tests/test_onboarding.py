@@ -225,3 +225,11 @@ async def test_group_messages_are_ignored(harness: Harness) -> None:
                   from_user=ADMIN.user, text="/start")
     sent = await harness._feed(Update(update_id=999, message=msg))
     assert sent == []
+
+
+async def test_cyrillic_names_compare_case_insensitively(harness: Harness) -> None:
+    """SQLite's lower() is ASCII-only; the database layer makes it agree with PostgreSQL."""
+    await harness.send(ADMIN, "/start")
+    await harness.send(ADMIN, "/departments add Репутация")
+    sent = await harness.send(ADMIN, "/departments add РЕПУТАЦИЯ")
+    assert "уже есть" in harness.messages(sent)[0].text
