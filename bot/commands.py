@@ -27,25 +27,25 @@ class Command:
 
 COMMANDS: list[Command] = [
     Command("start", None, "cmd-start"),
-    Command("help", None, "cmd-help"),
-    Command("settings", Role.WRITER, "cmd-settings"),
-    Command("cancel", None, "cmd-cancel"),
     Command("report", Role.WRITER, "cmd-report"),
     Command("mine", Role.WRITER, "cmd-mine"),
     Command("me", Role.WRITER, "cmd-me"),
     Command("away", Role.WRITER, "cmd-away"),
+    Command("rate", Role.WRITER, "cmd-rate"),
+    Command("ratings", Role.WRITER, "cmd-ratings"),
+    Command("settings", Role.WRITER, "cmd-settings"),
+    Command("help", None, "cmd-help"),
+    Command("cancel", None, "cmd-cancel"),
     Command("team", Role.MANAGER, "cmd-team"),
     Command("plan", Role.MANAGER, "cmd-plan"),
     Command("projects", Role.MANAGER, "cmd-projects"),
     Command("invite", Role.MANAGER, "cmd-invite"),
+    Command("export", Role.MANAGER, "cmd-export"),
     Command("members", Role.ADMIN, "cmd-members"),
     Command("departments", Role.ADMIN, "cmd-departments"),
-    Command("rate", Role.WRITER, "cmd-rate"),
-    Command("ratings", Role.WRITER, "cmd-ratings"),
-    Command("export", Role.MANAGER, "cmd-export"),
+    Command("streams", Role.ADMIN, "cmd-streams"),
     Command("rating_policies", Role.ADMIN, "cmd-rating-policies"),
     Command("rating_campaign", Role.ADMIN, "cmd-rating-campaign"),
-    Command("streams", Role.ADMIN, "cmd-streams"),
 ]
 
 
