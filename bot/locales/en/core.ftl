@@ -59,7 +59,7 @@ member-card = <b>{ $name }</b>
     Role: { $role }
     Department: { $department }
     Status: { $status }
-    Telegram ID: <code>{ $tid }</code>
+    Telegram ID: <code>{ NUMBER($tid, useGrouping: 0) }</code>
 member-active = active
 member-inactive = switched off
 member-change-department = Change department
@@ -68,11 +68,11 @@ member-deactivate = Switch off access
 member-activate = Restore access
 
 departments-title = <b>Departments</b>
-departments-line = { $id }. { $name }
+departments-line = { NUMBER($id, useGrouping: 0) }. { $name }
 departments-usage = Add: <code>/departments add Name</code>
     Rename: <code>/departments rename number New name</code>
-department-added = Department “{ $name }” added (number { $id }).
-department-renamed = Department { $id } is now called “{ $name }”.
+department-added = Department “{ $name }” added (number { NUMBER($id, useGrouping: 0) }).
+department-renamed = Department { NUMBER($id, useGrouping: 0) } is now called “{ $name }”.
 
 settings-title = <b>Settings</b>
     Language: { $language }

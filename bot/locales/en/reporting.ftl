@@ -178,7 +178,7 @@ projects-added = Project “{ $name }” added (number { NUMBER($id, useGrouping
 projects-renamed = Project { NUMBER($id, useGrouping: 0) } is now called “{ $name }”.
 projects-archived = Project “{ $name }” archived.
 projects-exists = Project “{ $name }” already exists.
-projects-not-found = There is no project number { $id }.
+projects-not-found = There is no project number { NUMBER($id, useGrouping: 0) }.
 
 streams-title = <b>Streams</b>
 streams-line = <code>{ $code }</code> — { $name_ru } / { $name_en }

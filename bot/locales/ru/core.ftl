@@ -59,7 +59,7 @@ member-card = <b>{ $name }</b>
     Роль: { $role }
     Отдел: { $department }
     Статус: { $status }
-    Telegram ID: <code>{ $tid }</code>
+    Telegram ID: <code>{ NUMBER($tid, useGrouping: 0) }</code>
 member-active = активен
 member-inactive = отключён
 member-change-department = Сменить отдел
@@ -68,11 +68,11 @@ member-deactivate = Отключить доступ
 member-activate = Вернуть доступ
 
 departments-title = <b>Отделы</b>
-departments-line = { $id }. { $name }
+departments-line = { NUMBER($id, useGrouping: 0) }. { $name }
 departments-usage = Добавить: <code>/departments add Название</code>
     Переименовать: <code>/departments rename номер Новое название</code>
-department-added = Отдел «{ $name }» добавлен (номер { $id }).
-department-renamed = Отдел { $id } теперь называется «{ $name }».
+department-added = Отдел «{ $name }» добавлен (номер { NUMBER($id, useGrouping: 0) }).
+department-renamed = Отдел { NUMBER($id, useGrouping: 0) } теперь называется «{ $name }».
 
 settings-title = <b>Настройки</b>
     Язык: { $language }

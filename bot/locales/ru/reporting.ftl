@@ -179,7 +179,7 @@ projects-added = Проект «{ $name }» добавлен (номер { NUMBE
 projects-renamed = Проект { NUMBER($id, useGrouping: 0) } теперь называется «{ $name }».
 projects-archived = Проект «{ $name }» в архиве.
 projects-exists = Проект «{ $name }» уже есть.
-projects-not-found = Проекта с номером { $id } нет.
+projects-not-found = Проекта с номером { NUMBER($id, useGrouping: 0) } нет.
 
 streams-title = <b>Направления</b>
 streams-line = <code>{ $code }</code> — { $name_ru } / { $name_en }
