@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram.types import InlineKeyboardButton
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 PER_PAGE = 8
@@ -37,3 +38,17 @@ def truncate(text: str, limit: int) -> str:
 
 def builder() -> InlineKeyboardBuilder:
     return InlineKeyboardBuilder()
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Show ``text`` in the message under the pressed button; a no-op when nothing changed."""
+    message = query.message
+    if message is None or not isinstance(message, Message):
+        return  # an inaccessible (too old) message: nothing to edit
+    if message.html_text == text and message.reply_markup == markup:
+        return
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise

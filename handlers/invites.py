@@ -32,26 +32,33 @@ async def on_invite(message: Message, svc: Services, member: Member, t: Translat
     await message.answer(t("invite-pick-role"), reply_markup=_roles_keyboard(svc, member, t))
 
 
-async def _departments(query: CallbackQuery, svc: Services, member: Member, t: Translator, role: str, page: int):
+async def _departments(
+    query: CallbackQuery, svc: Services, member: Member, t: Translator, role: str, page: int
+):
     departments = await svc.org.departments_for_invite(member)
     if not departments:
-        await query.message.edit_text(t("invite-no-departments"))
+        await ui.edit(query, t("invite-no-departments"))
         return
     page = ui.clamp_page(page, len(departments))
     kb = ui.builder()
-    for d in departments[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
-        kb.row(InlineKeyboardButton(text=ui.truncate(d.name, 40),
-                                    callback_data=InviteCb(step="dept", role=role, dept=d.id).pack()))
-    nav = ui.nav_row(page, ui.pages_of(len(departments)),
-                     lambda p: InviteCb(step="page", role=role, page=p).pack())
+    for d in departments[page * ui.PER_PAGE : (page + 1) * ui.PER_PAGE]:
+        kb.row(
+            InlineKeyboardButton(
+                text=ui.truncate(d.name, 40), callback_data=InviteCb(step="dept", role=role, dept=d.id).pack()
+            )
+        )
+    nav = ui.nav_row(
+        page, ui.pages_of(len(departments)), lambda p: InviteCb(step="page", role=role, page=p).pack()
+    )
     if nav:
         kb.row(*nav)
     text = t("invite-pick-department", role=t(f"role-{role}"))
-    if query.message.html_text != text or page:
-        await query.message.edit_text(text, reply_markup=kb.as_markup())
+    await ui.edit(query, text, kb.as_markup())
 
 
-async def on_role(query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator) -> None:
+async def on_role(
+    query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator
+) -> None:
     if callback_data.role not in {r.value for r in svc.org.invitable_roles(member)}:
         from bot.errors import NotAllowed
 
@@ -59,7 +66,9 @@ async def on_role(query: CallbackQuery, callback_data: InviteCb, svc: Services, 
     await _departments(query, svc, member, t, callback_data.role, 0)
 
 
-async def on_page(query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator) -> None:
+async def on_page(
+    query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator
+) -> None:
     await _departments(query, svc, member, t, callback_data.role, callback_data.page)
 
 
@@ -70,9 +79,15 @@ async def on_department(
     me = await bot.me()
     department = next(d for d in await svc.org.list_departments() if d.id == invite.department_id)
     link = f"https://t.me/{me.username}?start={invite.token}"
-    await query.message.edit_text(
-        t("invite-created", role=t(f"role-{invite.role}"), department=department.name, link=link,
-          hours=svc.settings.invite_ttl_hours)
+    await ui.edit(
+        query,
+        t(
+            "invite-created",
+            role=t(f"role-{invite.role}"),
+            department=department.name,
+            link=link,
+            hours=svc.settings.invite_ttl_hours,
+        ),
     )
 
 

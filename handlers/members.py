@@ -52,7 +52,7 @@ async def on_members(message: Message, svc: Services, member: Member, t: Transla
 async def on_list(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
                   t: Translator) -> None:
     text, markup = await _render_list(svc, member, t, callback_data.page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def _render_card(svc: Services, actor: Member, t: Translator, member_id: int, page: int):
@@ -78,7 +78,7 @@ async def _render_card(svc: Services, actor: Member, t: Translator, member_id: i
 async def on_open(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
                   t: Translator) -> None:
     text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def _refresh_menu(bot: Bot, catalog: Catalog, svc: Services, target: Member) -> None:
@@ -92,7 +92,7 @@ async def on_role(query: CallbackQuery, callback_data: MemberCb, svc: Services, 
     await _refresh_menu(bot, catalog, svc, target)
     callback_answer.text = t("saved")
     text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_active(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member, t: Translator,
@@ -101,7 +101,7 @@ async def on_active(query: CallbackQuery, callback_data: MemberCb, svc: Services
     await _refresh_menu(bot, catalog, svc, target)
     callback_answer.text = t("saved")
     text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
@@ -121,7 +121,7 @@ async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc
     kb.row(InlineKeyboardButton(text=t("back"),
                                 callback_data=MemberCb(action="open", id=callback_data.id,
                                                        page=callback_data.page).pack()))
-    await _edit(query, t("member-pick-department"), kb.as_markup())
+    await ui.edit(query, t("member-pick-department"), kb.as_markup())
 
 
 async def on_department(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
@@ -133,15 +133,8 @@ async def on_department(query: CallbackQuery, callback_data: MemberCb, svc: Serv
     await svc.org.set_department(member, callback_data.id, department_id)
     callback_answer.text = t("saved")
     text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
-
-async def _edit(query: CallbackQuery, text: str, markup) -> None:
-    if query.message is None:
-        return
-    if query.message.html_text == text and query.message.reply_markup == markup:
-        return
-    await query.message.edit_text(text, reply_markup=markup)
 
 
 # -- /departments ---------------------------------------------------------------------------------

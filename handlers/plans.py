@@ -114,13 +114,6 @@ async def on_plan(message: Message, command: CommandObject, state: FSMContext, s
     await message.answer(t("plan-pick-month"), reply_markup=kb.as_markup())
 
 
-async def _edit(query: CallbackQuery, text: str, markup=None) -> None:
-    if query.message is None:
-        return
-    if query.message.html_text == text and query.message.reply_markup == markup:
-        return
-    await query.message.edit_text(text, reply_markup=markup)
-
 
 async def on_month(query: CallbackQuery, callback_data: PlanCb, state: FSMContext, svc: Services, member: Member,
                    t: Translator) -> None:
@@ -129,7 +122,7 @@ async def on_month(query: CallbackQuery, callback_data: PlanCb, state: FSMContex
     await state.update_data(month=_m(month))
     page = callback_data.id if callback_data.a == "pg" else 0
     text, markup = await _board(svc, member, t, month, page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, member: Member,
@@ -143,7 +136,7 @@ async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, 
         kb.row(InlineKeyboardButton(text=ui.truncate(f"{s.name(t.lang)}: {value}", 60),
                                     callback_data=PlanCb(a="st", month=_m(month), id=target.id, s=s.id).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=PlanCb(a="m", month=_m(month)).pack()))
-    await _edit(query, t("plan-member", name=target.display_name, month=_month_name(t, month)), kb.as_markup())
+    await ui.edit(query, t("plan-member", name=target.display_name, month=_month_name(t, month)), kb.as_markup())
 
 
 async def on_stream(query: CallbackQuery, callback_data: PlanCb, state: FSMContext, svc: Services, member: Member,
@@ -228,7 +221,7 @@ async def on_projects_cb(query: CallbackQuery, callback_data: ProjCb, svc: Servi
         await svc.reporting.archive_project(member, callback_data.id, callback_data.a == "arc")
         callback_answer.text = t("saved")
     text, markup = await _projects(svc, t, callback_data.page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 # -- /streams -------------------------------------------------------------------------------------

@@ -113,13 +113,6 @@ def _summary_lines(t: Translator, r: OwnResult) -> list[str]:
     return lines
 
 
-async def _edit(query: CallbackQuery, text: str, markup=None) -> None:
-    if query.message is None:
-        return
-    if query.message.html_text == text and query.message.reply_markup == markup:
-        return
-    await query.message.edit_text(text, reply_markup=markup)
-
 
 # -- /rate ----------------------------------------------------------------------------------
 async def _targets_view(svc: Services, member: Member, t: Translator, page: int):
@@ -149,7 +142,7 @@ async def on_rate(message: Message, svc: Services, member: Member, t: Translator
 async def on_rate_page(query: CallbackQuery, callback_data: RateCb, svc: Services, member: Member,
                        t: Translator) -> None:
     text, markup = await _targets_view(svc, member, t, callback_data.s)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def _score_prompt(svc: Services, member: Member, t: Translator, data: dict) -> tuple[str, object]:
@@ -170,7 +163,7 @@ async def on_who(query: CallbackQuery, callback_data: RateCb, svc: Services, mem
     if policy.cadence == dom.Cadence.MONTHLY.value:
         await state.set_state(RateForm.score)
         text, markup = await _score_prompt(svc, member, t, data)
-        await _edit(query, text, markup)
+        await ui.edit(query, text, markup)
         return
     await state.set_state(RateForm.task)
     kb = None
@@ -180,7 +173,7 @@ async def on_who(query: CallbackQuery, callback_data: RateCb, svc: Services, mem
                                    callback_data=RateCb(a="notask", p=policy.id, m=rated.id).pack()))
         kb = b.as_markup()
     key = "rating-ask-task-optional" if kb is not None else "rating-ask-task"
-    await _edit(query, t(key, name=rated.display_name), kb)
+    await ui.edit(query, t(key, name=rated.display_name), kb)
 
 
 async def on_task_text(message: Message, svc: Services, member: Member, t: Translator, state: FSMContext) -> None:
@@ -208,7 +201,7 @@ async def on_no_task(query: CallbackQuery, callback_data: RateCb, svc: Services,
     await state.set_data(data)
     await state.set_state(RateForm.score)
     text, markup = await _score_prompt(svc, member, t, data)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_score(query: CallbackQuery, callback_data: RateCb, svc: Services, member: Member, t: Translator,
@@ -232,10 +225,10 @@ async def on_score(query: CallbackQuery, callback_data: RateCb, svc: Services, m
         kb = ui.builder()
         kb.row(InlineKeyboardButton(text=t("rating-button-no-comment"),
                                     callback_data=RateCb(a="nocom", p=policy.id, m=rated.id).pack()))
-        await _edit(query, t("rating-ask-comment-optional", name=rated.display_name, score=callback_data.s),
+        await ui.edit(query, t("rating-ask-comment-optional", name=rated.display_name, score=callback_data.s),
                     kb.as_markup())
     else:
-        await _edit(query, t("rating-ask-comment", name=rated.display_name, score=callback_data.s,
+        await ui.edit(query, t("rating-ask-comment", name=rated.display_name, score=callback_data.s,
                              letters=dom.MIN_COMMENT_LETTERS))
 
 
@@ -273,7 +266,7 @@ async def on_no_comment(query: CallbackQuery, callback_data: RateCb, svc: Servic
     await state.set_data(data)
     await state.set_state(RateForm.confirm)
     text, markup = _confirm_view(t, data)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_save(query: CallbackQuery, callback_data: RateCb, svc: Services, member: Member, t: Translator,
@@ -292,13 +285,13 @@ async def on_save(query: CallbackQuery, callback_data: RateCb, svc: Services, me
     if result.rating.comment:
         lines.append(t("rating-your-comment", comment=result.rating.comment))
     lines.append(t("rating-can-change"))
-    await _edit(query, "\n".join(lines))
+    await ui.edit(query, "\n".join(lines))
     await _notify(bot, catalog, svc, member, result)
 
 
 async def on_form_cancel(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     await state.clear()
-    await _edit(query, t("rating-cancelled"))
+    await ui.edit(query, t("rating-cancelled"))
 
 
 async def on_use_buttons(message: Message, t: Translator) -> None:
@@ -454,7 +447,7 @@ async def on_policies(message: Message, svc: Services, member: Member, t: Transl
 
 async def on_policies_list(query: CallbackQuery, svc: Services, member: Member, t: Translator) -> None:
     text, markup = await _policies_view(svc, member, t)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def _policy_card(svc: Services, member: Member, t: Translator, policy_id: int):
@@ -477,7 +470,7 @@ async def _policy_card(svc: Services, member: Member, t: Translator, policy_id: 
 async def on_policy_open(query: CallbackQuery, callback_data: PolicyCb, svc: Services, member: Member,
                          t: Translator) -> None:
     text, markup = await _policy_card(svc, member, t, callback_data.id)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_policy_set(query: CallbackQuery, callback_data: PolicyCb, svc: Services, member: Member,
@@ -485,7 +478,7 @@ async def on_policy_set(query: CallbackQuery, callback_data: PolicyCb, svc: Serv
     await svc.ratings.update_policy(member, callback_data.id, callback_data.c, callback_data.v)
     callback_answer.text = t("saved")
     text, markup = await _policy_card(svc, member, t, callback_data.id)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def _department_picker(svc: Services, member: Member, t: Translator, step: str, r: int, page: int):
@@ -512,13 +505,13 @@ async def _department_picker(svc: Services, member: Member, t: Translator, step:
 async def on_policy_add(query: CallbackQuery, callback_data: PolicyCb, svc: Services, member: Member,
                         t: Translator) -> None:
     text, markup = await _department_picker(svc, member, t, "rater", 0, callback_data.pg)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_policy_rater(query: CallbackQuery, callback_data: PolicyCb, svc: Services, member: Member,
                           t: Translator) -> None:
     text, markup = await _department_picker(svc, member, t, "rated", callback_data.r, callback_data.pg)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_policy_rated(query: CallbackQuery, callback_data: PolicyCb, svc: Services, member: Member,
@@ -529,7 +522,7 @@ async def on_policy_rated(query: CallbackQuery, callback_data: PolicyCb, svc: Se
         kb.row(InlineKeyboardButton(text=t(f"rating-cadence-{c.value}"), callback_data=PolicyCb(
             a="cad", r=callback_data.r, d=callback_data.d, c=c.value).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=PolicyCb(a="list").pack()))
-    await _edit(query, t("rating-policy-pick-cadence"), kb.as_markup())
+    await ui.edit(query, t("rating-policy-pick-cadence"), kb.as_markup())
 
 
 async def on_policy_cadence(query: CallbackQuery, callback_data: PolicyCb, svc: Services, member: Member,
@@ -540,7 +533,7 @@ async def on_policy_cadence(query: CallbackQuery, callback_data: PolicyCb, svc: 
         kb.row(InlineKeyboardButton(text=t(f"rating-mode-{m.value}"), callback_data=PolicyCb(
             a="new", r=callback_data.r, d=callback_data.d, c=callback_data.c, v=m.value).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=PolicyCb(a="list").pack()))
-    await _edit(query, t("rating-policy-pick-mode", k=svc.ratings.k), kb.as_markup())
+    await ui.edit(query, t("rating-policy-pick-mode", k=svc.ratings.k), kb.as_markup())
 
 
 async def on_policy_new(query: CallbackQuery, callback_data: PolicyCb, svc: Services, member: Member,
@@ -549,7 +542,7 @@ async def on_policy_new(query: CallbackQuery, callback_data: PolicyCb, svc: Serv
                                              callback_data.v)
     callback_answer.text = t("saved")
     text, markup = await _policy_card(svc, member, t, policy.id)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 # -- monthly campaign --------------------------------------------------------------------------

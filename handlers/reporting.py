@@ -88,13 +88,6 @@ def unit_markup(t: Translator, v: UnitView):
     return kb.as_markup() if row or v.can_edit else None
 
 
-async def _edit(query: CallbackQuery, text: str, markup=None) -> None:
-    if query.message is None:
-        return
-    if query.message.html_text == text and query.message.reply_markup == markup:
-        return
-    await query.message.edit_text(text, reply_markup=markup)
-
 
 # -- /report --------------------------------------------------------------------------------------
 async def on_report(message: Message, command: CommandObject, state: FSMContext, svc: Services, member: Member,
@@ -157,7 +150,7 @@ async def on_stream(query: CallbackQuery, callback_data: RepCb, state: FSMContex
     await state.set_state(ReportFlow.project)
     await state.update_data(stream=callback_data.id, q="")
     text, markup = await _projects(svc, t, state, 0)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_projects_page(query: CallbackQuery, callback_data: RepCb, state: FSMContext, svc: Services,
@@ -166,7 +159,7 @@ async def on_projects_page(query: CallbackQuery, callback_data: RepCb, state: FS
     if "stream" not in data:
         raise UserError("button-outdated")
     text, markup = await _projects(svc, t, state, callback_data.id)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_project_filter(message: Message, state: FSMContext, svc: Services, t: Translator) -> None:
@@ -184,7 +177,7 @@ async def on_project(query: CallbackQuery, callback_data: RepCb, state: FSMConte
     await state.set_state(ReportFlow.content)
     await state.update_data(project=project.id)
     stream = await svc.reporting.stream(data["stream"])
-    await _edit(query, t("report-enter-content", stream=stream.name(t.lang), project=project.name,
+    await ui.edit(query, t("report-enter-content", stream=stream.name(t.lang), project=project.name,
                          limit=svc.settings.title_max))
 
 
@@ -210,12 +203,12 @@ async def on_confirm(query: CallbackQuery, callback_data: RepCb, state: FSMConte
     view = await svc.reporting.create_unit(member, data["stream"], data["project"], data["text"])
     await state.clear()
     callback_answer.text = t("report-saved")
-    await _edit(query, t("report-saved") + "\n\n" + unit_text(t, view), unit_markup(t, view))
+    await ui.edit(query, t("report-saved") + "\n\n" + unit_text(t, view), unit_markup(t, view))
 
 
 async def on_flow_cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
-    await _edit(query, t("cancel-done"))
+    await ui.edit(query, t("cancel-done"))
 
 
 # -- unit buttons ---------------------------------------------------------------------------------
@@ -224,7 +217,7 @@ async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Service
     result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await _edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
 
 
 async def on_unit_rev(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
@@ -234,7 +227,7 @@ async def on_unit_rev(query: CallbackQuery, callback_data: UnitCb, svc: Services
     for r in REVISION_REASONS:
         kb.row(InlineKeyboardButton(text=t(f"reason-{r}"), callback_data=UnitCb(a="rr", id=view.unit.id, v=r).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
-    await _edit(query, unit_text(t, view) + "\n\n" + t("revision-pick-reason"), kb.as_markup())
+    await ui.edit(query, unit_text(t, view) + "\n\n" + t("revision-pick-reason"), kb.as_markup())
 
 
 async def on_unit_reason(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
@@ -245,12 +238,12 @@ async def on_unit_reason(query: CallbackQuery, callback_data: UnitCb, svc: Servi
         await svc.reporting.check_action(member, callback_data.id, "rev")
         await state.set_state(UnitInput.reason)
         await state.update_data(unit=callback_data.id)
-        await _edit(query, t("revision-enter-other"))
+        await ui.edit(query, t("revision-enter-other"))
         return
     result = await svc.reporting.transition(member, callback_data.id, "rev", reason=callback_data.v)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await _edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
 
 
 async def on_reason_text(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:
@@ -285,7 +278,7 @@ async def on_unit_del(query: CallbackQuery, callback_data: UnitCb, svc: Services
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=t("unit-btn-delok"), callback_data=UnitCb(a="delok", id=view.unit.id).pack()),
            InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
-    await _edit(query, unit_text(t, view) + "\n\n" + t("unit-delete-confirm"), kb.as_markup())
+    await ui.edit(query, unit_text(t, view) + "\n\n" + t("unit-delete-confirm"), kb.as_markup())
 
 
 async def on_unit_delok(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
@@ -293,7 +286,7 @@ async def on_unit_delok(query: CallbackQuery, callback_data: UnitCb, svc: Servic
     result = await svc.reporting.delete_unit(member, callback_data.id)
     callback_answer.text = t("unit-deleted" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await _edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
 
 
 async def on_unit_open(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
@@ -302,7 +295,7 @@ async def on_unit_open(query: CallbackQuery, callback_data: UnitCb, svc: Service
     if callback_data.a == "show":
         await query.message.answer(unit_text(t, view), reply_markup=unit_markup(t, view))
     else:
-        await _edit(query, unit_text(t, view), unit_markup(t, view))
+        await ui.edit(query, unit_text(t, view), unit_markup(t, view))
 
 
 # -- /mine ----------------------------------------------------------------------------------------
@@ -349,7 +342,7 @@ async def on_mine_page(query: CallbackQuery, callback_data: MineCb, svc: Service
     if first > last or (last - first).days > 366:
         raise UserError("error-bad-choice")
     text, markup = mine_render(t, await svc.reporting.mine(member, first, last, callback_data.page))
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 # -- /me and /team ---------------------------------------------------------------------------------
@@ -429,7 +422,7 @@ async def on_team(message: Message, command: CommandObject, svc: Services, membe
 async def on_team_page(query: CallbackQuery, callback_data: TeamCb, svc: Services, member: Member,
                        t: Translator) -> None:
     text, markup = await _team(svc, member, t, callback_data.page)
-    await _edit(query, text, markup)
+    await ui.edit(query, text, markup)
 
 
 # -- /away ------------------------------------------------------------------------------------------

@@ -60,8 +60,7 @@ async def on_language(query: CallbackQuery, callback_data: SettingsCb, svc: Serv
     t = catalog.translator(callback_data.value)
     await set_member_commands(bot, catalog, member, t.lang)
     text, markup = _menu(t, member, svc.settings.timezone)
-    if query.message and query.message.html_text != text:
-        await query.message.edit_text(text, reply_markup=markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_timezone(query: CallbackQuery, callback_data: SettingsCb, svc: Services, member: Member,
@@ -72,8 +71,7 @@ async def on_timezone(query: CallbackQuery, callback_data: SettingsCb, svc: Serv
         raise UserError("error-bad-choice") from exc
     await svc.org.set_timezone(member, tz)
     text, markup = _menu(t, member, svc.settings.timezone)
-    if query.message and query.message.html_text != text:
-        await query.message.edit_text(text, reply_markup=markup)
+    await ui.edit(query, text, markup)
 
 
 def create_router() -> Router:
