@@ -21,6 +21,7 @@ from bot.i18n import Catalog, pick_language
 from bot.middlewares import AccessMiddleware, ContextMiddleware, UserErrorMiddleware
 from bot.services import Services
 from handlers import create_routers
+from scheduler.render_pool import ChartRenderer
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,11 @@ def create_dispatcher(
     clock = clock or Clock()
     catalog = catalog or Catalog()
     dp = Dispatcher(storage=storage or MemoryStorage())
-    dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog)
+    # the chart renderer is owned by the app: created here (cheap, nothing started),
+    # started on start-up, shut down on shutdown
+    renderer = ChartRenderer(settings.chart_workers, mode=settings.chart_mode)  # type: ignore[arg-type]
+    dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog, renderer=renderer,
+                            scheduler=None, digest_busy=set())
 
     dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))
     # inner middlewares apply to every nested router; order: answer callbacks last,
@@ -57,7 +62,33 @@ def create_dispatcher(
 
     dp.include_routers(*create_routers())
     dp.startup.register(_on_startup)
+    dp.startup.register(_start_scheduler)
+    dp.shutdown.register(_stop_scheduler)
     return dp
+
+
+async def _start_scheduler(bot: Bot, dispatcher: Dispatcher, db: Database, settings: Settings, clock: Clock,
+                           catalog: Catalog, renderer: ChartRenderer) -> None:
+    from scheduler.delivery import Sender
+    from scheduler.jobs import Jobs
+    from scheduler.service import SchedulerService
+
+    renderer.start()
+    if not settings.scheduler_enabled:
+        log.info("scheduler disabled (SCHEDULER_ENABLED=false)")
+        return
+    sender = Sender(bot, db, rate=settings.send_rate, chat_interval=settings.send_chat_interval)
+    service = SchedulerService(Jobs(db, settings, catalog, sender, renderer, clock), settings)
+    service.start()
+    dispatcher.workflow_data["scheduler"] = service
+
+
+async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer) -> None:
+    service = dispatcher.workflow_data.get("scheduler")
+    if service is not None:
+        await service.stop()
+        dispatcher.workflow_data["scheduler"] = None
+    await renderer.aclose()
 
 
 async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> None:

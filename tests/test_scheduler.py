@@ -265,3 +265,24 @@ async def test_rating_campaign_hook_runs_once_on_first_working_day(db, settings,
     assert [s.kind for s in report.sent] == ["rating_reminder"]
     async with db.session() as s:
         assert (await s.scalar(select(Member).limit(1))) is not None
+
+
+async def test_scheduler_starts_on_startup_and_stops_on_shutdown(db, settings, clock) -> None:
+    import sys
+
+    from bot.app import create_dispatcher
+    from tests.recording import make_bot
+
+    settings = settings.model_copy(update={"chart_mode": "thread", "chart_workers": 1})
+    dp = create_dispatcher(settings, db, clock=clock)
+    assert dp.workflow_data["scheduler"] is None  # nothing scheduled by building the app
+    assert not dp.workflow_data["renderer"].started
+    bot, _session = make_bot()
+    await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
+    service = dp.workflow_data["scheduler"]
+    assert service.running and {j.id for j in service.scheduler.get_jobs()} == {"tick", "prepare", "lags"}
+    assert dp.workflow_data["renderer"].started
+    await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
+    assert not service.running and dp.workflow_data["scheduler"] is None
+    assert not dp.workflow_data["renderer"].started
+    assert "apscheduler.schedulers.asyncio" in sys.modules  # imported, but nothing was created at import
