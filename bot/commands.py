@@ -31,6 +31,7 @@ COMMANDS: list[Command] = [
     Command("settings", Role.WRITER, "cmd-settings"),
     Command("cancel", None, "cmd-cancel"),
     Command("invite", Role.MANAGER, "cmd-invite"),
+    Command("digest", Role.MANAGER, "cmd-digest"),
     Command("members", Role.ADMIN, "cmd-members"),
     Command("departments", Role.ADMIN, "cmd-departments"),
 ]

@@ -10,13 +10,14 @@ from aiogram import Router
 
 
 def create_routers() -> list[Router]:
-    from handlers import common, fallback, invites, members, settings
+    from handlers import common, digests, fallback, invites, members, settings
 
     routers = [
         common.create_router(),
         invites.create_router(),
         members.create_router(),
         settings.create_router(),
+        digests.create_router(),
     ]
     routers.append(fallback.create_router())
     return routers

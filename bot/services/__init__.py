@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.services.digests import DigestService
 from bot.services.org import OrgService
 
 
@@ -26,3 +27,7 @@ class Services:
     @cached_property
     def org(self) -> OrgService:
         return OrgService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def digests(self) -> DigestService:
+        return DigestService(self.session, self.db, self.settings, self.clock)
