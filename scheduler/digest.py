@@ -133,22 +133,24 @@ async def build(
     shown = ordered[:MAX_CHART_ROWS]
     labels = chart_labels(t)
     period = _period_label(kind, today, month, t)
+    # charts show the month (to date); the weekly caption is about the week
+    chart_period = t(f"month-{month.month}") + f" {month.year}" if kind == WEEKLY else period
     plan.jobs.append(("plan_vs_done.png", (
         "plan_vs_done",
         ([PersonBar(s.display_name, s.plan, s.done, s.pace.expected) for s in shown],),
-        {"title": t("chart-plan-title", period=period), "labels": labels},
+        {"title": t("chart-plan-title", period=chart_period), "labels": labels},
     )))
     series = await cumulative_series(session, settings, [s.member_id for s in stats], month, now,
                                      sum(s.plan for s in stats), today if kind == DAILY else None)
     plan.jobs.append(("cumulative.png", (
-        "cumulative", (series,), {"title": t("chart-cumulative-title", period=period), "labels": labels},
+        "cumulative", (series,), {"title": t("chart-cumulative-title", period=chart_period), "labels": labels},
     )))
     if kind in (WEEKLY, MONTHLY):
         by_rate = sorted(shown, key=lambda s: (-(s.revisions_per_unit or 0.0), s.display_name.lower()))
         plan.jobs.append(("revisions.png", (
             "revisions_per_unit",
             ([RateBar(s.display_name, s.revisions_per_unit) for s in by_rate],),
-            {"title": t("chart-revisions-title", period=period), "labels": labels},
+            {"title": t("chart-revisions-title", period=chart_period), "labels": labels},
         )))
     averages: dict[int, tuple[float | None, int]] = {}
     if ratings is not None and kind in (WEEKLY, MONTHLY):
@@ -159,7 +161,7 @@ async def build(
             plan.jobs.append(("ratings.png", (
                 "rating_averages",
                 ([RatingBar(s.display_name, *averages[s.member_id]) for s in rated],),
-                {"title": t("chart-ratings-title", period=period), "labels": labels},
+                {"title": t("chart-ratings-title", period=chart_period), "labels": labels},
             )))
     week_done = None
     if kind == WEEKLY:
