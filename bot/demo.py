@@ -68,7 +68,7 @@ async def _next_id(conn: AsyncConnection, column) -> int:
 async def populate(conn: AsyncConnection, settings: Settings, now: datetime, *, teams: int = 3,
                    writers_per_team: int = 7, seed: int = 7, admin_telegram_id: int | None = None,
                    department_names: list[str] | None = None, revision_share: float = 0.18,
-                   tid_base: int = FAKE_TID) -> Demo:
+                   tid_base: int = FAKE_TID, previous: bool = True) -> Demo:
     """Insert a demo organisation; returns the ids it created."""
     rng = random.Random(seed)
     zone = ZoneInfo(settings.timezone)
@@ -106,8 +106,25 @@ async def populate(conn: AsyncConnection, settings: Settings, now: datetime, *, 
     projects = [{"id": project_id + i, "name": p, "archived": False, "created_by": None, "created_at": created}
                 for i, p in enumerate(PROJECTS)]
 
+    await conn.execute(insert(Department), departments)
+    await conn.execute(insert(Member), members)
+    if managed:
+        await conn.execute(insert(department_managers), managed)
+    await conn.execute(insert(Project), projects)
+
+    async def flush(final: bool = False) -> None:
+        nonlocal units, revisions
+        if units and (final or len(units) >= 5000):
+            await conn.execute(insert(Unit), units)
+            demo.units += len(units)
+            units = []
+        if revisions and (final or len(revisions) >= 5000):
+            await conn.execute(insert(Revision), revisions)
+            demo.revisions += len(revisions)
+            revisions = []
+
     today = local_today(now, settings.timezone)
-    months = [previous_month(today), today.replace(day=1)]
+    months = [previous_month(today), today.replace(day=1)] if previous else [today.replace(day=1)]
     for writer in demo.writer_ids:
         stream = streams[writer % len(streams)] if streams else 1
         pace_factor = rng.choice([0.55, 0.75, 0.9, 1.0, 1.0, 1.05, 1.15, 1.25])
@@ -146,18 +163,10 @@ async def populate(conn: AsyncConnection, settings: Settings, now: datetime, *, 
                                               "reaction_seconds": int((done - received).total_seconds())
                                               if done else None})
                     unit_id += 1
-
-    await conn.execute(insert(Department), departments)
-    await conn.execute(insert(Member), members)
-    if managed:
-        await conn.execute(insert(department_managers), managed)
-    await conn.execute(insert(Project), projects)
-    await conn.execute(insert(Plan), plans)
-    for i in range(0, len(units), 5000):
-        await conn.execute(insert(Unit), units[i:i + 5000])
-    for i in range(0, len(revisions), 5000):
-        await conn.execute(insert(Revision), revisions[i:i + 5000])
-    demo.units, demo.revisions = len(units), len(revisions)
+        await flush()
+    await flush(final=True)
+    for i in range(0, len(plans), 5000):
+        await conn.execute(insert(Plan), plans[i:i + 5000])
     for seeder in EXTRA_SEEDERS:
         await seeder(conn, demo, rng)
     return demo
