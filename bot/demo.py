@@ -113,12 +113,15 @@ async def populate(conn: AsyncConnection, settings: Settings, now: datetime, *, 
     await conn.execute(insert(Project), projects)
 
     async def flush(final: bool = False) -> None:
+        """Write pending units, then their revisions (which refer to them)."""
         nonlocal units, revisions
-        if units and (final or len(units) >= 5000):
+        if not final and len(units) < 5000:
+            return
+        if units:
             await conn.execute(insert(Unit), units)
             demo.units += len(units)
             units = []
-        if revisions and (final or len(revisions) >= 5000):
+        if revisions:
             await conn.execute(insert(Revision), revisions)
             demo.revisions += len(revisions)
             revisions = []
