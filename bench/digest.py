@@ -62,27 +62,50 @@ def _emulator_process(conn, user_ids: list[int]) -> None:  # pragma: no cover - 
 
 
 class StallMonitor:
-    """Longest lateness of a 10 ms sleep: how long the event loop was blocked."""
+    """Longest lateness of a 10 ms sleep: how long the event loop was blocked (and when, and the
+    longest garbage-collector pause in the same phase, to tell the two apart)."""
 
     def __init__(self) -> None:
         self.worst = 0.0
+        self.worst_at = 0.0
+        self.gc_worst = 0.0
+        self._gc_start = 0.0
+        self._phase_start = time.perf_counter()
         self._task: asyncio.Task | None = None
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_worst = max(self.gc_worst, time.perf_counter() - self._gc_start)
 
     async def _run(self) -> None:
         while True:
             t0 = time.perf_counter()
             await asyncio.sleep(0.01)
-            self.worst = max(self.worst, time.perf_counter() - t0 - 0.01)
+            late = time.perf_counter() - t0 - 0.01
+            if late > self.worst:
+                self.worst, self.worst_at = late, time.perf_counter() - self._phase_start
 
-    def reset(self) -> float:
-        worst, self.worst = self.worst, 0.0
-        return worst
+    def reset(self) -> str:
+        text = (f"{self.worst * 1000:.0f} ms (at +{self.worst_at:.1f} s; longest GC pause "
+                f"{self.gc_worst * 1000:.0f} ms)")
+        self.worst, self.worst_at, self.gc_worst = 0.0, 0.0, 0.0
+        self._phase_start = time.perf_counter()
+        return text
 
     async def __aenter__(self) -> StallMonitor:
+        import gc
+
+        gc.callbacks.append(self._gc)
+        self._phase_start = time.perf_counter()
         self._task = asyncio.create_task(self._run())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        import gc
+
+        gc.callbacks.remove(self._gc)
         assert self._task is not None
         self._task.cancel()
         try:
@@ -199,10 +222,10 @@ async def run(args: argparse.Namespace) -> None:
     print(f"render ahead: {rendered} digests, {charts_n} charts in {render_s:.1f} s with {args.workers} "
           f"processes = {render_s * 1000 / max(charts_n, 1):.0f} ms per chart (wall), "
           f"{render_s * 1000 * args.workers / max(charts_n, 1):.0f} ms per chart (worker time); "
-          f"longest loop stall {render_stall * 1000:.0f} ms")
+          f"longest loop stall {render_stall}")
     print(f"hand-over: {messages} messages accepted by the emulator in {handover_s:.1f} s; "
           f"floor {floor:.1f} s (messages / 30 per s); ratio {handover_s / max(floor, 1e-9):.2f}x; "
-          f"longest loop stall {handover_stall * 1000:.0f} ms")
+          f"longest loop stall {handover_stall}")
     print(f"render + hand-over: {render_s + handover_s:.1f} s = {(render_s + handover_s) / max(floor, 1e-9):.1f}x "
           f"the floor")
     print(f"sender outcomes: {dict(sender.stats)}; deliveries sent: {report.kinds()['digest_daily']}; "

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.org import Member
@@ -30,14 +30,23 @@ async def existing_keys(session: AsyncSession, kinds: Iterable[str], since: date
 
 
 async def keys_exist(session: AsyncSession, keys: Sequence[DeliveryKey]) -> set[DeliveryKey]:
-    """Which of ``keys`` are already recorded (any planned time)."""
+    """Which of ``keys`` are already recorded (any planned time).
+
+    One query per kind with expanding IN lists (cheap to compile, unlike a long OR), filtered exactly here.
+    """
+    wanted = set(keys)
+    by_kind: dict[str, list[DeliveryKey]] = {}
+    for k in wanted:
+        by_kind.setdefault(k.kind, []).append(k)
     found: set[DeliveryKey] = set()
-    for i in range(0, len(keys), 300):
-        chunk = keys[i:i + 300]
-        cond = or_(*(and_(Delivery.member_id == k.member_id, Delivery.kind == k.kind,
-                          Delivery.period_key == k.period_key) for k in chunk))
-        q = select(Delivery.member_id, Delivery.kind, Delivery.period_key).where(cond)
-        found.update(DeliveryKey(*row) for row in (await session.execute(q)).all())
+    for kind, group in by_kind.items():
+        periods = sorted({k.period_key for k in group})
+        members = sorted({k.member_id for k in group})
+        for i in range(0, len(members), 1000):
+            q = select(Delivery.member_id, Delivery.kind, Delivery.period_key).where(
+                Delivery.kind == kind, Delivery.period_key.in_(periods),
+                Delivery.member_id.in_(members[i:i + 1000]))
+            found.update(k for k in (DeliveryKey(*row) for row in (await session.execute(q)).all()) if k in wanted)
     return found
 
 
