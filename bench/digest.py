@@ -195,6 +195,11 @@ async def run(args: argparse.Namespace) -> None:
     renderer = ChartRenderer(args.workers, mode="process")
     try:
         await renderer.ready()
+        # as the bot's start-up hook does (bot.app._start_scheduler): long-lived objects out of full GC passes
+        import gc
+
+        gc.collect()
+        gc.freeze()
         sender = Sender(bot, db, rate=30.0, chat_interval=1.0)
         jobs = Jobs(db, settings, Catalog(), sender, renderer, clock)
         logging.getLogger("scheduler.delivery").setLevel(logging.WARNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -74,6 +75,10 @@ async def _start_scheduler(bot: Bot, dispatcher: Dispatcher, db: Database, setti
     from scheduler.service import SchedulerService
 
     renderer.start()
+    # everything imported and built so far lives as long as the process: keep it out of the
+    # garbage collector's full passes (a full pass over it stalled the loop in bench/digest.py)
+    gc.collect()
+    gc.freeze()
     if not settings.scheduler_enabled:
         log.info("scheduler disabled (SCHEDULER_ENABLED=false)")
         return
