@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bot [run|migrate]``."""
+"""Entry point: ``python -m bot [run|migrate|seed-demo|digest --preview out.png]``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="apply migrations and run the bot with long polling (default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people)")
+    digest = sub.add_parser("digest", help="render a digest from the database (no Telegram)")
+    digest.add_argument("--preview", metavar="OUT.png", required=True,
+                        help="write the first chart here, the others next to it as OUT-<chart>.png")
+    digest.add_argument("--manager", type=int, metavar="TELEGRAM_ID",
+                        help="whose digest (default: the first admin, else the first manager)")
+    digest.add_argument("--kind", choices=("daily", "weekly", "monthly"), default="daily")
     return parser
 
 
@@ -53,7 +60,73 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         print("teamdesk: database is up to date")
         return 0
+    if args.command == "seed-demo":
+        return asyncio.run(seed_demo(settings))
+    if args.command == "digest":
+        return asyncio.run(preview_digest(settings, args.preview, args.manager, args.kind))
     asyncio.run(run_polling(settings))
+    return 0
+
+
+async def seed_demo(settings: Settings) -> int:
+    from bot.clock import Clock
+    from bot.demo import seed_demo as seed
+
+    demo = await seed(settings, Clock().now())
+    if demo is None:
+        print("teamdesk: the database already has members; seed-demo fills an empty database only",
+              file=sys.stderr)
+        return 1
+    print(f"teamdesk: demo organisation created: {len(demo.department_ids)} departments, "
+          f"{len(demo.manager_ids)} managers, {len(demo.writer_ids)} writers, {demo.units} units, "
+          f"{demo.revisions} revisions")
+    return 0
+
+
+async def preview_digest(settings: Settings, out: str, manager_tid: int | None, kind: str) -> int:
+    """Render a digest from the database into PNG files and print its text (no Telegram)."""
+    import html
+    import re
+    from pathlib import Path
+
+    from bot.clock import Clock
+    from bot.db import Database
+    from bot.i18n import Catalog
+    from models import org_repo
+    from models.org import Role
+    from scheduler import charts
+    from scheduler import digest as dg
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            if manager_tid is not None:
+                member = await org_repo.member_by_telegram_id(session, manager_tid)
+            else:
+                holders = await org_repo.list_members(session, active_only=True,
+                                                      roles=[Role.ADMIN.value, Role.MANAGER.value])
+                holders.sort(key=lambda m: (m.role != Role.ADMIN.value, m.id))
+                member = holders[0] if holders else None
+            scope = await dg.scope_of(session, member.role, member.id) if member is not None else None
+            if scope is None:
+                print("teamdesk: no such manager or admin (try: python -m bot seed-demo)", file=sys.stderr)
+                return 1
+            t = Catalog().translator(member.language or settings.default_language)
+            plan = await dg.build(session, settings, t, scope, kind, Clock().now())
+    finally:
+        await db.dispose()
+    if plan.empty:
+        print("teamdesk: nobody in this digest has a plan: nothing to render", file=sys.stderr)
+        return 1
+    digest = dg.render_inline(plan)
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for i, (name, png) in enumerate(digest.pngs):
+        path = target if i == 0 else target.with_name(f"{target.stem}-{Path(name).stem}{target.suffix}")
+        path.write_bytes(png)
+        width, height = charts.png_size(png)
+        print(f"{path}: {width}x{height} px")
+    print(html.unescape(re.sub(r"<[^>]+>", "", digest.caption)))
     return 0
 
 

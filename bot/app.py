@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -29,6 +30,7 @@ from bot.middlewares import (
 from bot.services import Services
 from bot.telegram import RetryAfter
 from handlers import create_routers
+from scheduler.render_pool import ChartRenderer
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,11 @@ def create_dispatcher(
     clock = clock or Clock()
     catalog = catalog or Catalog()
     dp = Dispatcher(storage=storage or create_storage(settings))
-    dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog)
+    # the chart renderer is owned by the app: created here (cheap, nothing started),
+    # started on start-up, shut down on shutdown
+    renderer = ChartRenderer(settings.chart_workers, mode=settings.chart_mode)  # type: ignore[arg-type]
+    dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog, renderer=renderer,
+                            scheduler=None, digest_busy=set())
 
     dp.message.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))
@@ -81,7 +87,37 @@ def create_dispatcher(
     dp.include_routers(*create_routers())
     dp.errors.register(on_error)
     dp.startup.register(_on_startup)
+    dp.startup.register(_start_scheduler)
+    dp.shutdown.register(_stop_scheduler)
     return dp
+
+
+async def _start_scheduler(bot: Bot, dispatcher: Dispatcher, db: Database, settings: Settings, clock: Clock,
+                           catalog: Catalog, renderer: ChartRenderer) -> None:
+    from scheduler.delivery import Sender
+    from scheduler.jobs import Jobs
+    from scheduler.service import SchedulerService
+
+    renderer.start()
+    # everything imported and built so far lives as long as the process: keep it out of the
+    # garbage collector's full passes (a full pass over it stalled the loop in bench/digest.py)
+    gc.collect()
+    gc.freeze()
+    if not settings.scheduler_enabled:
+        log.info("scheduler disabled (SCHEDULER_ENABLED=false)")
+        return
+    sender = Sender(bot, db, rate=settings.send_rate, chat_interval=settings.send_chat_interval)
+    service = SchedulerService(Jobs(db, settings, catalog, sender, renderer, clock), settings)
+    service.start()
+    dispatcher.workflow_data["scheduler"] = service
+
+
+async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer) -> None:
+    service = dispatcher.workflow_data.get("scheduler")
+    if service is not None:
+        await service.stop()
+        dispatcher.workflow_data["scheduler"] = None
+    await renderer.aclose()
 
 
 async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> None:

@@ -41,6 +41,7 @@ COMMANDS: list[Command] = [
     Command("projects", Role.MANAGER, "cmd-projects"),
     Command("invite", Role.MANAGER, "cmd-invite"),
     Command("export", Role.MANAGER, "cmd-export"),
+    Command("digest", Role.MANAGER, "cmd-digest"),
     Command("members", Role.ADMIN, "cmd-members"),
     Command("departments", Role.ADMIN, "cmd-departments"),
     Command("streams", Role.ADMIN, "cmd-streams"),

@@ -7,6 +7,7 @@ is reported as one clear line instead of a traceback.
 from __future__ import annotations
 
 import re
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,60}$")
 SUPPORTED_LANGUAGES = ("ru", "en")
 
@@ -44,6 +46,22 @@ class Settings(BaseSettings):
     rating_threshold_k: int = Field(default=3, ge=1, le=100)
     rating_secret: SecretStr | None = None
     rating_top_min: int = Field(default=3, ge=1, le=1000)
+
+    # --- scheduler: digests, lag warnings, reminders (docs/scheduler.md) ---
+    scheduler_enabled: bool = True
+    digest_grace_hours: int = Field(default=6, ge=0, le=48)
+    daily_digest_time: str = "09:00"
+    digest_prepare_minutes: int = Field(default=30, ge=0, le=720)
+    lag_warning_days: float = Field(default=2.0, gt=0, le=31)
+    lag_check_minutes: int = Field(default=15, ge=1, le=1440)
+    remind_at: str = "18:00"
+    notify_hours: str = "09:00-21:00"
+    rating_reminder_days: int = Field(default=3, ge=1, le=28)
+    chart_workers: int = Field(default=2, ge=1, le=32)
+    chart_mode: str = "process"
+    send_rate: float = Field(default=30.0, gt=0, le=1000)
+    send_chat_interval: float = Field(default=1.0, ge=0, le=60)
+    send_concurrency: int = Field(default=8, ge=1, le=100)
 
     @field_validator("bot_token")
     @classmethod
@@ -97,6 +115,33 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)") from exc
         return value
 
+    @field_validator("daily_digest_time", "remind_at")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        parse_hhmm(value)
+        return value.strip()
+
+    @field_validator("notify_hours")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        start, sep, end = value.strip().partition("-")
+        if not sep or parse_hhmm(start) >= parse_hhmm(end):
+            raise ValueError("must be a day-time window like 09:00-21:00")
+        return value.strip()
+
+    @field_validator("chart_mode")
+    @classmethod
+    def _chart_mode(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("process", "thread"):
+            raise ValueError("must be process or thread")
+        return value
+
+    @property
+    def notify_window(self) -> tuple[dt_time, dt_time]:
+        start, _, end = self.notify_hours.partition("-")
+        return parse_hhmm(start), parse_hhmm(end)
+
     @field_validator("default_language")
     @classmethod
     def _lang(cls, value: str) -> str:
@@ -120,6 +165,17 @@ class Settings(BaseSettings):
             path = self.database_url[len(prefix):]
             if path and path != ":memory:":
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def parse_hhmm(value: str) -> dt_time:
+    """``"09:00"`` → ``time(9, 0)``; ValueError on anything else."""
+    match = HHMM_RE.fullmatch(value.strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a time like 09:00")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{value!r} is not a time like 09:00")
+    return dt_time(hour, minute)
 
 
 def format_settings_error(exc: Exception) -> str:

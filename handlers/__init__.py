@@ -10,7 +10,7 @@ from aiogram import Router
 
 
 def create_routers() -> list[Router]:
-    from handlers import common, fallback, invites, members, plans, ratings, reporting, settings
+    from handlers import common, digests, fallback, invites, members, plans, ratings, reporting, settings
 
     routers = [
         common.create_router(),
@@ -20,6 +20,7 @@ def create_routers() -> list[Router]:
         reporting.create_router(),
         plans.create_router(),
         ratings.create_router(),
+        digests.create_router(),
     ]
     routers.append(fallback.create_router())
     return routers

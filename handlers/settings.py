@@ -12,7 +12,7 @@ from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
 from bot.services import Services
-from models.org import Member
+from models.org import Member, Role
 
 TIMEZONES = (
     "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
@@ -38,6 +38,10 @@ def _menu(t: Translator, member: Member, settings_tz: str):
                for i, tz in enumerate(TIMEZONES)]
     for i in range(0, len(buttons), 3):
         kb.row(*buttons[i:i + 3])
+    if Role(member.role).at_least(Role.MANAGER):
+        from handlers.digests import settings_button
+
+        kb.row(settings_button(t))
     return text, kb.as_markup()
 
 

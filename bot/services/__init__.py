@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.services.digests import DigestService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
@@ -41,3 +42,7 @@ class Services:
     @cached_property
     def plans(self) -> PlanService:
         return PlanService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def digests(self) -> DigestService:
+        return DigestService(self.session, self.db, self.settings, self.clock)

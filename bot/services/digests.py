@@ -1,0 +1,86 @@
+"""Use cases of digests: a manager's preferences and the digest of their scope right now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings, parse_hhmm
+from bot.db import Database
+from bot.errors import NotAllowed, UserError
+from bot.i18n import Translator
+from models import scheduling_repo as repo
+from models.org import Member, Role
+from models.scheduling import DigestPreference
+
+KINDS = ("daily", "weekly", "monthly")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPrefs:
+    daily: bool
+    weekly: bool
+    monthly: bool
+    time: str  # HH:MM, team time zone
+
+
+class DigestService:
+    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
+        self.session = session
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    @staticmethod
+    def _require_manager(member: Member) -> None:
+        if not Role(member.role).at_least(Role.MANAGER):
+            raise NotAllowed()
+
+    async def prefs(self, member: Member) -> DigestPrefs:
+        self._require_manager(member)
+        row = await repo.preference(self.session, member.id)
+        if row is None:
+            return DigestPrefs(True, True, True, self.settings.daily_digest_time)
+        return DigestPrefs(row.daily, row.weekly, row.monthly, row.daily_time or self.settings.daily_digest_time)
+
+    async def _row(self, member: Member) -> DigestPreference:
+        row = await repo.preference(self.session, member.id)
+        if row is None:
+            row = DigestPreference(member_id=member.id, daily=True, weekly=True, monthly=True, daily_time=None)
+            self.session.add(row)
+        return row
+
+    async def toggle(self, member: Member, kind: str) -> DigestPrefs:
+        self._require_manager(member)
+        if kind not in KINDS:
+            raise UserError("error-bad-choice")
+        async with self.db.writing(self.session):
+            row = await self._row(member)
+            setattr(row, kind, not getattr(row, kind))
+        return await self.prefs(member)
+
+    async def set_time(self, member: Member, value: str) -> DigestPrefs:
+        self._require_manager(member)
+        try:
+            at = parse_hhmm(value)
+        except ValueError as exc:
+            raise UserError("digest-usage") from exc
+        async with self.db.writing(self.session):
+            row = await self._row(member)
+            row.daily_time = f"{at:%H:%M}"
+        return await self.prefs(member)
+
+    async def plan_now(self, member: Member, t: Translator, ratings=None):
+        """The daily digest of the member's scope as of now (chart jobs + caption, nothing rendered)."""
+        from scheduler import digest as dg
+
+        self._require_manager(member)
+        scope = await dg.scope_of(self.session, member.role, member.id)
+        if scope is None:
+            raise UserError("digest-nothing")
+        plan = await dg.build(self.session, self.settings, t, scope, dg.DAILY, self.clock.now(), ratings=ratings)
+        if plan.empty:
+            raise UserError("digest-nothing")
+        return plan

@@ -1,0 +1,109 @@
+"""/digest (the daily digest now, or `/digest time 09:30`) and the digest preferences screen
+opened from /settings → "Digests"."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+
+from bot import ui
+from bot.db import Database
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.digests import DigestPrefs
+from models.org import Member
+from scheduler import digest as dg
+from scheduler.delivery import Sender
+from scheduler.jobs import ratings_provider
+from scheduler.render_pool import ChartRenderer
+
+QUICK_TIMES = ("08:00", "09:00", "10:00", "11:00")
+
+
+class DigestCb(CallbackData, prefix="dg"):
+    action: str  # menu | toggle | time
+    value: str = ""
+
+
+def settings_button(t: Translator) -> InlineKeyboardButton:
+    """The "Digests" button for the /settings message (managers and admins)."""
+    return InlineKeyboardButton(text=t("settings-digests"), callback_data=DigestCb(action="menu").pack())
+
+
+def _screen(t: Translator, prefs: DigestPrefs, tz: str):
+    def yes(v: bool) -> str:
+        return t("digest-on" if v else "digest-off")
+
+    text = t("digest-settings-title", daily=yes(prefs.daily), weekly=yes(prefs.weekly),
+             monthly=yes(prefs.monthly), time=prefs.time, tz=tz)
+    kb = ui.builder()
+    for kind in ("daily", "weekly", "monthly"):
+        kb.row(InlineKeyboardButton(text=t(f"digest-btn-{kind}", state=yes(getattr(prefs, kind))),
+                                    callback_data=DigestCb(action="toggle", value=kind).pack()))
+    kb.row(*(InlineKeyboardButton(text=("• " if at == prefs.time else "") + at,
+                                  callback_data=DigestCb(action="time", value=str(i)).pack())
+             for i, at in enumerate(QUICK_TIMES)))
+    return text, kb.as_markup()
+
+
+async def on_digest(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator,
+                    bot: Bot, db: Database, renderer: ChartRenderer, digest_busy: set[int]) -> None:
+    args = (command.args or "").split()
+    if args:
+        if len(args) == 2 and args[0].lower() in ("time", "время"):
+            prefs = await svc.digests.set_time(member, args[1])
+            await message.answer(t("digest-time-saved", time=prefs.time, tz=svc.settings.timezone))
+            return
+        raise UserError("digest-usage")
+    if member.id in digest_busy:
+        raise UserError("digest-not-now")
+    digest_busy.add(member.id)
+    try:
+        plan = await svc.digests.plan_now(member, t, ratings=ratings_provider(svc))
+        digest = await dg.render(renderer, plan)  # off the event loop
+        await Sender(bot, db).send_charts(message.chat.id, digest.pngs, digest.caption, kind="digest_now")
+    finally:
+        digest_busy.discard(member.id)
+
+
+async def on_menu(query: CallbackQuery, svc: Services, member: Member, t: Translator) -> None:
+    text, markup = _screen(t, await svc.digests.prefs(member), svc.settings.timezone)
+    if query.message:
+        await query.message.answer(text, reply_markup=markup)
+
+
+async def _edit(query: CallbackQuery, t: Translator, prefs: DigestPrefs, tz: str) -> None:
+    text, markup = _screen(t, prefs, tz)
+    if query.message and query.message.html_text != text:
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+async def on_toggle(query: CallbackQuery, callback_data: DigestCb, svc: Services, member: Member,
+                    t: Translator, callback_answer) -> None:
+    prefs = await svc.digests.toggle(member, callback_data.value)
+    callback_answer.text = t("saved")
+    await _edit(query, t, prefs, svc.settings.timezone)
+
+
+async def on_time(query: CallbackQuery, callback_data: DigestCb, svc: Services, member: Member,
+                  t: Translator, callback_answer) -> None:
+    try:
+        at = QUICK_TIMES[int(callback_data.value)]
+    except (ValueError, IndexError) as exc:
+        raise UserError("error-bad-choice") from exc
+    prefs = await svc.digests.set_time(member, at)
+    callback_answer.text = t("saved")
+    await _edit(query, t, prefs, svc.settings.timezone)
+
+
+def create_router() -> Router:
+    router = Router(name="digests")
+    flags = {"role": "manager"}
+    router.message.register(on_digest, Command("digest"), flags=flags)
+    router.callback_query.register(on_menu, DigestCb.filter(F.action == "menu"), flags=flags)
+    router.callback_query.register(on_toggle, DigestCb.filter(F.action == "toggle"), flags=flags)
+    router.callback_query.register(on_time, DigestCb.filter(F.action == "time"), flags=flags)
+    return router

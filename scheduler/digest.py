@@ -1,0 +1,319 @@
+"""Digest content: numbers from :func:`bot.services.stats.month_stats` turned into chart jobs and a
+short caption, per scope (a set of departments, or everyone) and period.
+
+Building is cheap (a few queries); rendering the charts is not, so a :class:`DigestPlan` carries the
+chart *jobs* (``(chart name, args, kwargs)`` for :class:`scheduler.render_pool.ChartRenderer`) and
+the caption, and :func:`render` turns it into PNGs off the event loop.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.domain.pace import DONE_STATES, PaceStatus, round1
+from bot.domain.workdays import local_today, month_bounds, working_days
+from bot.i18n import Html, Translator
+from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
+from models import org_repo, reporting_repo
+from models import scheduling_repo as repo
+from models.org import Role
+from scheduler.charts import CumulativeSeries, PersonBar, RateBar, RatingBar
+from scheduler.delivery import CAPTION_LIMIT, _visible_len
+from scheduler.render_pool import ChartRenderer, Job
+
+DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
+KINDS = (DAILY, WEEKLY, MONTHLY)
+#: per-person charts show at most this many people (the most behind first); the caption says so
+MAX_CHART_ROWS = 40
+#: lines per list in the caption before "… and N more"
+MAX_LIST_LINES = 12
+
+
+class RatingsProvider(Protocol):
+    """What a digest needs from the ratings feature (``Services.ratings``, see docs/scheduler.md)."""
+
+    async def digest_averages(self, member_ids: Sequence[int], month: date) -> dict[int, tuple[float | None, int]]:
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose numbers a digest shows: these departments, or everyone (``None``)."""
+
+    department_ids: tuple[int, ...] | None
+
+    @property
+    def key(self) -> str:
+        return "all" if self.department_ids is None else ",".join(map(str, self.department_ids))
+
+
+@dataclass(slots=True)
+class DigestPlan:
+    kind: str
+    period_key: str
+    lang: str
+    caption: str
+    jobs: list[tuple[str, Job]] = field(default_factory=list)  # (file name, job)
+    people: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.people == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    kind: str
+    period_key: str
+    caption: str
+    pngs: tuple[tuple[str, bytes], ...]
+
+
+def team_today(now: datetime, settings: Settings) -> date:
+    return local_today(now, settings.timezone)
+
+
+def period_key(kind: str, day: date) -> str:
+    """The period a digest sent on ``day`` (team time zone) is about, as a short key."""
+    if kind == DAILY:
+        return day.isoformat()
+    if kind == WEEKLY:
+        year, week, _ = (day - timedelta(days=7)).isocalendar()
+        return f"{year}-W{week:02d}"
+    prev = previous_month(day)
+    return f"{prev.year}-{prev.month:02d}"
+
+
+async def scope_of(session: AsyncSession, member_role: str, member_id: int) -> Scope | None:
+    """A manager's digest covers the departments they manage, an admin's everyone; writers get none."""
+    if member_role == Role.ADMIN.value:
+        return Scope(None)
+    if member_role == Role.MANAGER.value:
+        ids = await org_repo.managed_department_ids(session, member_id)
+        return Scope(tuple(ids)) if ids else None
+    return None
+
+
+async def build(
+    session: AsyncSession,
+    settings: Settings,
+    t: Translator,
+    scope: Scope,
+    kind: str,
+    now: datetime,
+    *,
+    ratings: RatingsProvider | None = None,
+) -> DigestPlan:
+    """Numbers, chart jobs and caption of one digest (no rendering)."""
+    today = team_today(now, settings)
+    key = period_key(kind, today)
+    members = await org_repo.list_members(session, department_ids=scope.department_ids, active_only=True)
+    if kind == MONTHLY:
+        month = previous_month(today)
+    elif kind == WEEKLY:
+        month = (today - timedelta(days=today.weekday() + 1)).replace(day=1)  # month of last Sunday
+    else:
+        month = today.replace(day=1)
+    stats = await month_stats(session, members, month, now, settings)
+    roles = {m.id: m.role for m in members}
+    stats = [s for s in stats if s.plan > 0 or s.done > 0 or roles[s.member_id] == Role.WRITER.value]
+    plan = DigestPlan(kind, key, t.lang, caption="", people=sum(1 for s in stats if s.plan > 0 or s.done > 0))
+    if plan.empty:
+        return plan
+    ordered = sort_by_lag(stats)
+    shown = ordered[:MAX_CHART_ROWS]
+    labels = chart_labels(t)
+    period = _period_label(kind, today, month, t)
+    # charts show the month (to date); the weekly caption is about the week
+    chart_period = t(f"month-{month.month}") + f" {month.year}" if kind == WEEKLY else period
+    plan.jobs.append(("plan_vs_done.png", (
+        "plan_vs_done",
+        ([PersonBar(s.display_name, s.plan, s.done, s.pace.expected) for s in shown],),
+        {"title": t("chart-plan-title", period=chart_period), "labels": labels},
+    )))
+    series = await cumulative_series(session, settings, [s.member_id for s in stats], month, now,
+                                     sum(s.plan for s in stats), today if kind == DAILY else None)
+    plan.jobs.append(("cumulative.png", (
+        "cumulative", (series,), {"title": t("chart-cumulative-title", period=chart_period), "labels": labels},
+    )))
+    if kind in (WEEKLY, MONTHLY):
+        by_rate = sorted(shown, key=lambda s: (-(s.revisions_per_unit or 0.0), s.display_name.lower()))
+        plan.jobs.append(("revisions.png", (
+            "revisions_per_unit",
+            ([RateBar(s.display_name, s.revisions_per_unit) for s in by_rate],),
+            {"title": t("chart-revisions-title", period=chart_period), "labels": labels},
+        )))
+    averages: dict[int, tuple[float | None, int]] = {}
+    if ratings is not None and kind in (WEEKLY, MONTHLY):
+        averages = await ratings.digest_averages([s.member_id for s in stats], month)
+        rated = sorted((s for s in shown if s.member_id in averages),
+                       key=lambda s: (-(averages[s.member_id][0] or 0.0), s.display_name.lower()))
+        if rated:
+            plan.jobs.append(("ratings.png", (
+                "rating_averages",
+                ([RatingBar(s.display_name, *averages[s.member_id]) for s in rated],),
+                {"title": t("chart-ratings-title", period=chart_period), "labels": labels},
+            )))
+    week_done = None
+    if kind == WEEKLY:
+        week_done = await _week_done(session, settings, [s.member_id for s in stats], today)
+    plan.caption = caption(t, kind, period, stats, ordered, shown, week_done, averages)
+    return plan
+
+
+async def render(renderer: ChartRenderer, plan: DigestPlan) -> Digest:
+    pngs = await renderer.render_many([job for _, job in plan.jobs])
+    return Digest(plan.kind, plan.period_key, plan.caption,
+                  tuple((name, png) for (name, _), png in zip(plan.jobs, pngs, strict=True)))
+
+
+def render_inline(plan: DigestPlan) -> Digest:
+    """Render in this thread (CLI preview only: blocks)."""
+    from scheduler import charts
+
+    pngs = tuple((name, charts._render(fn, args, kwargs)) for name, (fn, args, kwargs) in plan.jobs)
+    return Digest(plan.kind, plan.period_key, plan.caption, pngs)
+
+
+def chart_labels(t: Translator) -> dict[str, str]:
+    keys = ("plan", "done", "behind", "expected", "units", "today", "day", "rate_axis", "rating_axis", "na",
+            "no_data")
+    labels = {k: t("chart-" + k.replace("_", "-")) for k in keys}
+    labels["count"] = t("chart-count", count=Html("{count}"))
+    return labels
+
+
+def _period_label(kind: str, today: date, month: date, t: Translator) -> str:
+    if kind == DAILY:
+        return today.strftime("%d.%m.%Y")
+    if kind == WEEKLY:
+        monday = today - timedelta(days=today.weekday() + 7)
+        return f"{monday:%d.%m}–{monday + timedelta(days=6):%d.%m.%Y}"
+    return t(f"month-{month.month}") + f" {month.year}"
+
+
+async def cumulative_series(session: AsyncSession, settings: Settings, member_ids: Sequence[int], month: date,
+                            now: datetime, plan_total: int, today: date | None) -> CumulativeSeries:
+    """Team units per working day of ``month`` (team calendar), cumulative, up to today."""
+    first, last = month_bounds(month)
+    days = working_days(first, last, country=settings.holiday_country)
+    if not days:
+        return CumulativeSeries([], [], plan_total, today)
+    start, end = month_range_utc(month, settings.timezone)
+    end = min(end, now)
+    counts = [0] * len(days)
+    zone = ZoneInfo(settings.timezone)
+    if end > start:
+        for sent_at in await repo.sent_times(session, member_ids, start, end, sorted(DONE_STATES)):
+            day = sent_at.astimezone(zone).date()
+            # work on a weekend or holiday counts on the next working day (or the last one)
+            counts[min(bisect.bisect_left(days, day), len(days) - 1)] += 1
+    upto = len(days) if today is None else bisect.bisect_right(days, today)
+    running, cumulative = 0, []
+    for n in counts[:max(upto, 0)]:
+        running += n
+        cumulative.append(running)
+    return CumulativeSeries(days, cumulative, plan_total, today)
+
+
+async def _week_done(session: AsyncSession, settings: Settings, member_ids: Sequence[int],
+                     today: date) -> dict[int, int]:
+    monday = today - timedelta(days=today.weekday() + 7)
+    zone = ZoneInfo(settings.timezone)
+    start = datetime.combine(monday, time.min, zone).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(days=7), time.min, zone).astimezone(UTC)
+    out: dict[int, int] = defaultdict(int)
+    for author, _stream, _state, n in await reporting_repo.done_counts(session, member_ids, start, end,
+                                                                        sorted(DONE_STATES)):
+        out[author] += n
+    return out
+
+
+def _num(x: float | None) -> str:
+    value = round1(x)
+    if value is None:
+        return "—"
+    return f"{value:g}"
+
+
+def caption(
+    t: Translator,
+    kind: str,
+    period: str,
+    stats: Sequence[MemberMonth],
+    ordered: Sequence[MemberMonth],
+    shown: Sequence[MemberMonth],
+    week_done: dict[int, int] | None,
+    averages: dict[int, tuple[float | None, int]],
+) -> str:
+    """The digest text, fitted into a photo caption (≤ 1024 characters): lists shrink to fit."""
+    head = [t(f"digest-{kind}-title", period=period)]
+    plan_total = sum(s.plan for s in stats)
+    done_total = sum(s.done for s in stats)
+    if kind == MONTHLY:
+        head.append(t("digest-team-month", done=done_total, plan=plan_total))
+    else:
+        head.append(t("digest-team-today", done=done_total, plan=plan_total,
+                      expected=_num(sum(s.pace.expected for s in stats))))
+    if week_done is not None:
+        head.append(t("digest-week-done", units=sum(week_done.values())))
+    if len(shown) < len(ordered):
+        head.append(t("digest-chart-cut", shown=len(shown), total=len(ordered)))
+
+    if kind == MONTHLY:
+        behind = [s for s in ordered if s.plan > 0 and s.done < s.plan]
+        behind_lines = [t("digest-missed-line", name=s.display_name, done=s.done, plan=s.plan) for s in behind]
+        behind_title = t("digest-missed-title", count=len(behind)) if behind else t("digest-all-met")
+    else:
+        behind = [s for s in ordered if s.pace.status == PaceStatus.BEHIND]
+        behind_lines = [
+            t("digest-behind-line", name=s.display_name, days=_num(s.pace.lag_days),
+              per_day=_num(s.pace.needed_per_day))
+            if s.pace.needed_per_day is not None
+            else t("digest-behind-line-nodays", name=s.display_name, days=_num(s.pace.lag_days))
+            for s in behind
+        ]
+        behind_title = t("digest-behind-title", count=len(behind)) if behind else t("digest-on-track")
+    flagged = [s for s in ordered if s.quality.flagged]
+    quality_lines = [t("digest-quality-line", name=s.display_name, rate=_num(s.quality.current_rate),
+                       prev=_num(s.quality.previous_rate)) for s in flagged]
+    rated = sorted(((s, averages[s.member_id]) for s in stats if s.member_id in averages
+                    and averages[s.member_id][0] is not None), key=lambda p: -(p[1][0] or 0.0))
+    rating_lines = [t("digest-rating-line", name=s.display_name, average=f"{avg:.2f}", count=n)
+                    for s, (avg, n) in rated]
+
+    def assemble(limit: int) -> str:
+        parts = ["\n".join(head), _section(t, behind_title, behind_lines, limit)]
+        if quality_lines:
+            parts.append(_section(t, t("digest-quality-title"), quality_lines, limit))
+        if rating_lines:
+            parts.append(_section(t, t("digest-ratings-title"), rating_lines, limit))
+        return "\n\n".join(parts)
+
+    for limit in range(MAX_LIST_LINES, -1, -1):
+        text = assemble(limit)
+        if _visible_len(text) <= CAPTION_LIMIT:
+            return text
+    return text[:CAPTION_LIMIT]  # unreachable in practice: head alone is short
+
+
+def _section(t: Translator, title: str, lines: list[str], limit: int) -> str:
+    out = [title, *lines[:limit]]
+    if len(lines) > limit:
+        out.append(t("digest-more", count=len(lines) - limit))
+    return "\n".join(out)
+
+
+def describe(plan: DigestPlan) -> dict[str, Any]:
+    """Debug/preview summary."""
+    return {"kind": plan.kind, "period": plan.period_key, "charts": [n for n, _ in plan.jobs],
+            "people": plan.people}

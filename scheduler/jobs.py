@@ -1,0 +1,554 @@
+"""What the scheduler does each minute, as plain async functions of ``now``.
+
+Every delivery is decided from (now, the schedule, the deliveries already recorded) and *claimed*
+— a ``deliveries`` row inserted and committed, UNIQUE (member, kind, period) — before it is sent,
+so it goes out at most once, also across restarts: APScheduler only calls :meth:`Jobs.tick` every
+minute and once at start-up (which is the catch-up: anything planned within the grace period and
+not recorded goes out now). Tests call the same methods with a frozen clock. See docs/scheduler.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as monotime
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.config import Settings, parse_hhmm
+from bot.db import Database
+from bot.domain.pace import PaceStatus, round1
+from bot.domain.workdays import is_working_day, local_now, public_holidays
+from bot.i18n import Catalog
+from bot.services import Services
+from bot.services.stats import month_stats
+from models import org_repo, reporting_repo
+from models import scheduling_repo as repo
+from models.org import Member, Role
+from models.scheduling import FAILED, JobRun, LagState
+from scheduler import digest as dg
+from scheduler.delivery import Outcome, Sender
+from scheduler.render_pool import ChartRenderer
+
+log = logging.getLogger(__name__)
+
+DIGEST_KINDS = {dg.DAILY: "digest_daily", dg.WEEKLY: "digest_weekly", dg.MONTHLY: "digest_monthly"}
+LAG_MANAGER, LAG_MEMBER = "lag_manager", "lag_member"
+REMIND_REPORT = "remind_report"
+REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
+RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
+STATS_CHUNK = 500  # members per month_stats call (bound parameters)
+
+
+# --- the schedule: pure functions ----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Prefs:
+    daily: bool = True
+    weekly: bool = True
+    monthly: bool = True
+    at: time = time(9, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    kind: str  # daily | weekly | monthly
+    period_key: str
+    planned_at: datetime  # aware UTC
+
+
+def _holidays(days: Iterable[date], country: str) -> frozenset[date]:
+    out: set[date] = set()
+    for year in {d.year for d in days}:
+        out |= public_holidays(year, country)
+    return frozenset(out)
+
+
+def first_working_day_of_week(d: date, country: str) -> bool:
+    monday = d - timedelta(days=d.weekday())
+    hol = _holidays([monday, d], country)
+    if not is_working_day(d, hol):
+        return False
+    return not any(is_working_day(monday + timedelta(days=i), hol) for i in range(d.weekday()))
+
+
+def first_working_day_of_month(d: date, country: str) -> bool:
+    hol = _holidays([d], country)
+    if not is_working_day(d, hol):
+        return False
+    return not any(is_working_day(d.replace(day=i), hol) for i in range(1, d.day))
+
+
+def digest_occurrences(prefs: Prefs, tz: str, country: str, start: datetime, end: datetime) -> list[Occurrence]:
+    """Digests of one manager planned in [start, end] (aware datetimes), oldest first.
+
+    Daily on team working days, weekly on the first working day of the ISO week (about the
+    previous week), monthly on the first working day of the month (about the previous month), all
+    at ``prefs.at`` in the team time zone ``tz``.
+    """
+    zone = ZoneInfo(tz)
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    out: list[Occurrence] = []
+    while day <= last:
+        planned = datetime.combine(day, prefs.at, zone).astimezone(UTC)
+        if start <= planned <= end:
+            hol = _holidays([day], country)
+            if prefs.daily and is_working_day(day, hol):
+                out.append(Occurrence(dg.DAILY, dg.period_key(dg.DAILY, day), planned))
+            if prefs.weekly and first_working_day_of_week(day, country):
+                out.append(Occurrence(dg.WEEKLY, dg.period_key(dg.WEEKLY, day), planned))
+            if prefs.monthly and first_working_day_of_month(day, country):
+                out.append(Occurrence(dg.MONTHLY, dg.period_key(dg.MONTHLY, day), planned))
+        day += timedelta(days=1)
+    return out
+
+
+def prefs_of(row: Any, settings: Settings) -> Prefs:
+    default = parse_hhmm(settings.daily_digest_time)
+    if row is None:
+        return Prefs(at=default)
+    return Prefs(row.daily, row.weekly, row.monthly, parse_hhmm(row.daily_time) if row.daily_time else default)
+
+
+def in_notify_window(local: datetime, settings: Settings) -> bool:
+    start, end = settings.notify_window
+    return start <= local.time() < end
+
+
+# --- results --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Sent:
+    member_id: int
+    kind: str
+    period_key: str
+    status: str
+
+
+@dataclass
+class Report:
+    sent: list[Sent] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def kinds(self, status: str = "sent") -> Counter[str]:
+        return Counter(s.kind for s in self.sent if s.status == status)
+
+
+@dataclass(slots=True)
+class Claim:
+    member: Member
+    kind: str
+    period_key: str
+    planned_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> repo.DeliveryKey:
+        return repo.DeliveryKey(self.member.id, self.kind, self.period_key)
+
+
+# --- hooks for the ratings feature (see docs/scheduler.md) ------------------------------------
+async def run_rating_campaign(services: Services, now: datetime) -> str:
+    """Start the monthly rating campaign, if the ratings feature is installed."""
+    ratings = getattr(services, "ratings", None)
+    if ratings is None or not hasattr(ratings, "run_campaign"):
+        return "skipped: no ratings feature"
+    result = await ratings.run_campaign(now=now)
+    return f"ok: {result}"[:200]
+
+
+async def remind_raters(services: Services, now: datetime) -> str:
+    """Remind raters with open forms, if the ratings feature is installed."""
+    ratings = getattr(services, "ratings", None)
+    if ratings is None or not hasattr(ratings, "remind_open_forms"):
+        return "skipped: no ratings feature"
+    result = await ratings.remind_open_forms(now=now)
+    return f"ok: {result}"[:200]
+
+
+def ratings_provider(services: Services) -> dg.RatingsProvider | None:
+    ratings = getattr(services, "ratings", None)
+    return ratings if ratings is not None and hasattr(ratings, "digest_averages") else None
+
+
+# --- the jobs -----------------------------------------------------------------------------------
+class Jobs:
+    def __init__(self, db: Database, settings: Settings, catalog: Catalog, sender: Sender,
+                 renderer: ChartRenderer, clock: Clock) -> None:
+        self.db = db
+        self.settings = settings
+        self.catalog = catalog
+        self.sender = sender
+        self.renderer = renderer
+        self.clock = clock
+        self.grace = timedelta(hours=settings.digest_grace_hours)
+        self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
+        self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.renders = 0  # digests rendered (for tests and the benchmark)
+
+    def _lang(self, member: Member) -> str:
+        return member.language or self.settings.default_language
+
+    def _t(self, member: Member):
+        return self.catalog.translator(self._lang(member))
+
+    def _tz(self, member: Member) -> str:
+        return member.timezone or self.settings.timezone
+
+    # -- the minute ----------------------------------------------------------------------------
+    async def tick(self, now: datetime | None = None) -> Report:
+        """Everything due at ``now``: digests, reminders, overdue revisions, rating campaign."""
+        now = now or self.clock.now()
+        report = Report()
+        for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.rating_campaign):
+            try:
+                await step(now, report)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one broken job must not stop the others
+                log.exception("scheduler step %s failed", step.__name__)
+        return report
+
+    # -- digests -------------------------------------------------------------------------------
+    async def _managers(self) -> tuple[list[Member], dict[int, Prefs], dict[int, dg.Scope]]:
+        async with self.db.session() as s:
+            managers = [m for m in await org_repo.list_members(
+                s, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value]) if not m.unreachable]
+            rows = await repo.preferences(s, [m.id for m in managers])
+            scopes: dict[int, dg.Scope] = {}
+            for m in managers:
+                scope = await dg.scope_of(s, m.role, m.id)
+                if scope is not None:
+                    scopes[m.id] = scope
+        return managers, {m.id: prefs_of(rows.get(m.id), self.settings) for m in managers}, scopes
+
+    def _due_digests(self, managers, prefs, scopes, start: datetime, end: datetime) -> list[Claim]:
+        out = []
+        for m in managers:
+            if m.id not in scopes:
+                continue
+            for occ in digest_occurrences(prefs[m.id], self.settings.timezone, self.settings.holiday_country,
+                                          start, end):
+                out.append(Claim(m, DIGEST_KINDS[occ.kind], occ.period_key, occ.planned_at,
+                                 {"digest": occ.kind, "scope": scopes[m.id]}))
+        return out
+
+    async def send_digests(self, now: datetime, report: Report | None = None) -> Report:
+        report = report if report is not None else Report()
+        managers, prefs, scopes = await self._managers()
+        due = self._due_digests(managers, prefs, scopes, now - self.grace, now)
+        claims = await self._claim(due, now)
+
+        async def one(c: Claim) -> Outcome | None:
+            d = await self.digest(c.data["scope"], c.data["digest"], c.planned_at, self._lang(c.member))
+            if d is None:  # nobody with a plan in scope: nothing to say
+                report.skipped["empty_digest"] += 1
+                return None
+            return await self.sender.send_charts(c.member.telegram_id, d.pngs, d.caption, kind=c.kind)
+
+        await self._send_all(claims, one, report)
+        self._prune_cache()
+        return report
+
+    async def prepare(self, now: datetime | None = None, lead: timedelta | None = None) -> int:
+        """Render digests planned within ``lead`` (DIGEST_PREPARE_MINUTES) ahead, so that at the planned
+        time they only have to be handed over. Returns how many were rendered now."""
+        now = now or self.clock.now()
+        lead = lead if lead is not None else timedelta(minutes=self.settings.digest_prepare_minutes)
+        if lead <= timedelta(0):
+            return 0
+        managers, prefs, scopes = await self._managers()
+        wanted: dict[tuple[str, str, str, str], Claim] = {}
+        for c in self._due_digests(managers, prefs, scopes, now + timedelta(seconds=1), now + lead):
+            wanted.setdefault((c.data["scope"].key, c.data["digest"], c.period_key, self._lang(c.member)), c)
+        before = self.renders
+        sem = asyncio.Semaphore(max(2, self.renderer.max_workers * 2))
+
+        async def one(c: Claim) -> None:
+            async with sem:
+                await self.digest(c.data["scope"], c.data["digest"], c.planned_at, self._lang(c.member))
+
+        await asyncio.gather(*(one(c) for c in wanted.values()))
+        return self.renders - before
+
+    async def digest(self, scope: dg.Scope, kind: str, at: datetime, lang: str) -> dg.Digest | None:
+        """The digest of ``scope`` as planned at ``at``: from the cache, or built and rendered now."""
+        key = (scope.key, kind, dg.period_key(kind, dg.team_today(at, self.settings)), lang)
+        async with self._locks[key]:
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit[1]
+            async with self.db.session() as s:
+                services = Services(s, self.db, self.settings, self.clock)
+                plan = await dg.build(s, self.settings, self.catalog.translator(lang), scope, kind, at,
+                                      ratings=ratings_provider(services))
+            if plan.empty:
+                return None
+            result = await dg.render(self.renderer, plan)
+            self.renders += 1
+            self._cache[key] = (monotime.monotonic(), result)
+            return result
+
+    def _prune_cache(self) -> None:
+        horizon = monotime.monotonic() - (self.grace.total_seconds()
+                                          + self.settings.digest_prepare_minutes * 60 + 3600)
+        for key in [k for k, (at, _) in self._cache.items() if at < horizon]:
+            del self._cache[key]
+            self._locks.pop(key, None)
+
+    # -- lag warnings ----------------------------------------------------------------------------
+    async def check_lags(self, now: datetime | None = None, report: Report | None = None) -> Report:
+        """Warn once per crossing of LAG_WARNING_DAYS: the member's managers and (kindly) the member."""
+        now = now or self.clock.now()
+        report = report if report is not None else Report()
+        threshold = self.settings.lag_warning_days
+        month = dg.team_today(now, self.settings).replace(day=1)
+        claims: list[Claim] = []
+        async with self.db.session() as s:
+            members = await org_repo.list_members(s, active_only=True)
+            stats = []
+            for i in range(0, len(members), STATS_CHUNK):
+                stats += await month_stats(s, members[i:i + STATS_CHUNK], month, now, self.settings)
+            by_id = {m.id: m for m in members}
+            async with self.db.writing(s):
+                states = await repo.lag_states(s, [m.id for m in members], month)
+                managers_cache: dict[int, list[Member]] = {}
+                for st in stats:
+                    member = by_id[st.member_id]
+                    local = local_now(now, self._tz(member))
+                    hol = _holidays([local.date()], self.settings.holiday_country)
+                    if not is_working_day(local.date(), hol, st.days_off) or not in_notify_window(local,
+                                                                                                  self.settings):
+                        continue
+                    over = st.pace.status == PaceStatus.BEHIND and st.pace.lag_days >= threshold
+                    state = states.get(member.id)
+                    if over and (state is None or not state.crossed):
+                        if state is None:
+                            state = LagState(member_id=member.id, month=month, crossed=False, crossings=0,
+                                             changed_at=now)
+                            s.add(state)
+                        state.crossed, state.crossings, state.changed_at = True, state.crossings + 1, now
+                        key = f"{month:%Y-%m}:{state.crossings}"
+                        info = {"name": member.display_name, "days": round1(st.pace.lag_days),
+                                "per_day": round1(st.pace.needed_per_day), "done": st.done, "plan": st.plan}
+                        if not member.unreachable:
+                            claims.append(Claim(member, LAG_MEMBER, key, now, info))
+                        for manager in await self._managers_of(s, member, managers_cache):
+                            claims.append(Claim(manager, LAG_MANAGER, f"{member.id}:{key}", now, info))
+                    elif not over and state is not None and state.crossed:
+                        state.crossed, state.changed_at = False, now
+                await repo.insert_deliveries(s, [self._row(c, now) for c in claims])
+
+        async def one(c: Claim) -> Outcome:
+            t = self._t(c.member)
+            if c.kind == LAG_MEMBER:
+                text = t("lag-member", days=c.data["days"], per_day=c.data["per_day"] or 0,
+                         done=c.data["done"], plan=c.data["plan"])
+            else:
+                text = t("lag-manager", name=c.data["name"], days=c.data["days"],
+                         per_day=c.data["per_day"] or 0, done=c.data["done"], plan=c.data["plan"])
+            return await self.sender.send_text(c.member.telegram_id, text, kind=c.kind)
+
+        await self._send_all(claims, one, report)
+        return report
+
+    async def _managers_of(self, s, member: Member, cache: dict[int, list[Member]]) -> list[Member]:
+        """Active managers of the member's department, else the admins; never the member themself."""
+        if member.department_id not in cache:
+            found = await org_repo.managers_of_department(s, member.department_id)
+            if not found:
+                found = await org_repo.list_members(s, active_only=True, roles=[Role.ADMIN.value])
+            cache[member.department_id] = found
+        return [m for m in cache[member.department_id] if m.id != member.id and not m.unreachable]
+
+    # -- reminders -------------------------------------------------------------------------------
+    async def remind_reports(self, now: datetime, report: Report | None = None) -> Report:
+        """Writers with a plan who reported nothing today get one reminder at REMIND_AT (their time)."""
+        report = report if report is not None else Report()
+        at = parse_hhmm(self.settings.remind_at)
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            writers = [m for m in await org_repo.list_members(s, active_only=True, roles=[Role.WRITER.value])
+                       if not m.unreachable]
+            if not writers:
+                return report
+            month = dg.team_today(now, self.settings).replace(day=1)
+            with_plan = {p.member_id for p in await reporting_repo.plans_for_month(s, [w.id for w in writers],
+                                                                                     month) if p.units > 0}
+            by_start: dict[datetime, list[Member]] = defaultdict(list)
+            for w in writers:
+                if w.id not in with_plan:
+                    continue
+                local = local_now(now, self._tz(w))
+                zone = ZoneInfo(self._tz(w))
+                planned = datetime.combine(local.date(), at, zone).astimezone(UTC)
+                if not planned <= now <= planned + self.grace:
+                    continue
+                if not is_working_day(local.date(), _holidays([local.date()], self.settings.holiday_country)):
+                    continue
+                day_start = datetime.combine(local.date(), time.min, zone).astimezone(UTC)
+                by_start[day_start].append(w)
+                due.append(Claim(w, REMIND_REPORT, local.date().isoformat(), planned, {"day": local.date()}))
+            if not due:
+                return report
+            off = {(mid, d) for mid, d in await reporting_repo.days_off_between(
+                s, [c.member.id for c in due], min(c.data["day"] for c in due), max(c.data["day"] for c in due))}
+            reported: set[int] = set()
+            for start, group in by_start.items():
+                reported |= await repo.authors_with_units_since(s, [m.id for m in group], start)
+        due = [c for c in due if (c.member.id, c.data["day"]) not in off and c.member.id not in reported]
+        claims = await self._claim(due, now)
+
+        async def one(c: Claim) -> Outcome:
+            return await self.sender.send_text(c.member.telegram_id, self._t(c.member)("remind-report"),
+                                               kind=c.kind)
+
+        await self._send_all(claims, one, report)
+        return report
+
+    async def overdue_revisions(self, now: datetime, report: Report | None = None) -> Report:
+        """A revision open past REVISION_DEADLINE_HOURS reminds its writer and tells their managers, once."""
+        report = report if report is not None else Report()
+        deadline = timedelta(hours=self.settings.revision_deadline_hours)
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            open_revisions = await repo.overdue_revisions(s, now - deadline)
+            if not open_revisions:
+                return report
+            authors = {m.id: m for m in await org_repo.list_members(s, active_only=True)}
+            days_off = {(mid, d) for mid, d in await reporting_repo.days_off_between(
+                s, list(authors), now.date() - timedelta(days=1), now.date() + timedelta(days=1))}
+            managers_cache: dict[int, list[Member]] = {}
+            for rev, unit in open_revisions:
+                writer = authors.get(unit.author_id)
+                if writer is None:
+                    continue
+                local = local_now(now, self._tz(writer))
+                hol = _holidays([local.date()], self.settings.holiday_country)
+                if (not is_working_day(local.date(), hol) or (writer.id, local.date()) in days_off
+                        or not in_notify_window(local, self.settings)):
+                    continue
+                hours = int((now - rev.received_at).total_seconds() // 3600)
+                info = {"title": unit.title, "hours": hours, "name": writer.display_name}
+                if not writer.unreachable:
+                    due.append(Claim(writer, REVISION_WRITER, f"r{rev.id}", now, info))
+                for manager in await self._managers_of(s, writer, managers_cache):
+                    due.append(Claim(manager, REVISION_MANAGER, f"r{rev.id}", now, info))
+        claims = await self._claim(due, now)
+
+        async def one(c: Claim) -> Outcome:
+            t = self._t(c.member)
+            key = "revision-overdue-writer" if c.kind == REVISION_WRITER else "revision-overdue-manager"
+            return await self.sender.send_text(c.member.telegram_id, t(key, **c.data), kind=c.kind)
+
+        await self._send_all(claims, one, report)
+        return report
+
+    # -- rating campaign -------------------------------------------------------------------------
+    async def rating_campaign(self, now: datetime, report: Report | None = None) -> Report:
+        """First working day of the month: start the campaign; RATING_REMINDER_DAYS later: remind raters."""
+        report = report if report is not None else Report()
+        zone = ZoneInfo(self.settings.timezone)
+        today = dg.team_today(now, self.settings)
+        at = datetime.combine(today, parse_hhmm(self.settings.daily_digest_time), zone).astimezone(UTC)
+        if not at <= now <= at + self.grace:
+            return report
+        country = self.settings.holiday_country
+        first = next((today.replace(day=i) for i in range(1, today.day + 1)
+                      if first_working_day_of_month(today.replace(day=i), country)), None)
+        jobs: list[tuple[str, Callable[[Services, datetime], Awaitable[str]]]] = []
+        if first_working_day_of_month(today, country):
+            jobs.append((RATING_CAMPAIGN, run_rating_campaign))
+        if first is not None and today == first + timedelta(days=self.settings.rating_reminder_days):
+            jobs.append((RATING_REMINDER, remind_raters))
+        for kind, hook in jobs:
+            async with self.db.session() as s:
+                try:
+                    async with self.db.writing(s):
+                        s.add(JobRun(kind=kind, period_key=f"{today:%Y-%m}", started_at=now))
+                except IntegrityError:
+                    report.skipped[kind] += 1
+                    continue
+                outcome = await hook(Services(s, self.db, self.settings, self.clock), now)
+                run = await repo.job_run(s, kind, f"{today:%Y-%m}")
+                async with self.db.writing(s):
+                    run.outcome = outcome
+                report.sent.append(Sent(0, kind, f"{today:%Y-%m}", outcome.split(":")[0]))
+                log.info("%s %s: %s", kind, today, outcome)
+        return report
+
+    # -- claim, send, record ------------------------------------------------------------------------
+    @staticmethod
+    def _row(c: Claim, now: datetime) -> dict[str, Any]:
+        return {"member_id": c.member.id, "kind": c.kind, "period_key": c.period_key,
+                "planned_at": c.planned_at, "created_at": now}
+
+    async def _claim(self, due: Sequence[Claim], now: datetime) -> list[Claim]:
+        """Record the deliveries not recorded yet and return them (insert-or-skip = at most once)."""
+        if not due:
+            return []
+        unique = list({c.key: c for c in due}.values())
+        async with self.db.session() as s:
+            taken = await repo.keys_exist(s, [c.key for c in unique])
+            fresh = [c for c in unique if c.key not in taken]
+            if not fresh:
+                return []
+            try:
+                async with self.db.writing(s):
+                    await repo.insert_deliveries(s, [self._row(c, now) for c in fresh])
+                return fresh
+            except IntegrityError:  # another instance claimed some of them meanwhile: one by one
+                pass
+            won = []
+            for c in fresh:
+                try:
+                    async with self.db.writing(s):
+                        await repo.insert_deliveries(s, [self._row(c, now)])
+                    won.append(c)
+                except IntegrityError:
+                    continue
+            return won
+
+    async def _send_all(self, claims: Sequence[Claim], one: Callable[[Claim], Awaitable[Outcome | None]],
+                        report: Report) -> None:
+        """Send claimed deliveries with SEND_CONCURRENCY workers; record every outcome."""
+        if not claims:
+            return
+        queue: asyncio.Queue[Claim] = asyncio.Queue()
+        for c in claims:
+            queue.put_nowait(c)
+        results: list[tuple[Claim, Outcome]] = []
+
+        async def worker() -> None:
+            while not queue.empty():
+                c = queue.get_nowait()
+                try:
+                    outcome = await one(c)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # building or rendering failed: record, go on
+                    log.exception("delivery %s to member %s failed", c.kind, c.member.id)
+                    outcome = Outcome(FAILED, 0, f"{type(exc).__name__}: {exc}")
+                if outcome is None:
+                    outcome = Outcome("skipped", 0, "nothing to send")
+                results.append((c, outcome))
+                report.sent.append(Sent(c.member.id, c.kind, c.period_key, outcome.status))
+
+        workers = min(self.settings.send_concurrency, len(claims))
+        try:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        finally:
+            await self._record(results)
+
+    async def _record(self, results: Sequence[tuple[Claim, Outcome]]) -> None:
+        if not results:
+            return
+        now = self.clock.now()
+        async with self.db.session() as s, self.db.writing(s):
+            for c, o in results:
+                await repo.set_outcome(s, c.key, o.status, o.attempts, now if o.ok else None, o.error)

@@ -1,0 +1,76 @@
+"""/digest and the digest preferences screen through the production dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from models.scheduling import DigestPreference
+from tests.conftest import ADMIN_ID
+from tests.recording import Harness, Person
+from tests.scheduling_helpers import add_units, at_msk, make_team
+
+ADMIN = Person(ADMIN_ID, "Olga", "Admin", "olga")
+MANAGER = Person(100, "Max")
+WRITER = Person(200, "Ann")
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"chart_mode": "thread", "chart_workers": 1})
+
+
+@pytest.fixture
+async def h(harness: Harness) -> AsyncIterator[Harness]:
+    yield harness
+    harness.dp.workflow_data["renderer"].shutdown()
+
+
+async def test_digest_now_for_manager_and_admin(h: Harness, db) -> None:
+    team = await make_team(db, writers=3)
+    await add_units(db, team.writers[0], team.project_id, 7, at_msk(12, 12))
+    await h.send(ADMIN, "/start")
+    for person in (MANAGER, ADMIN):
+        sent = await h.send(person, "/digest")
+        albums = [s for s in sent if s.method == "SendMediaGroup"]
+        assert len(albums) == 1, [s.method for s in sent]
+        media = albums[0].params["media"]
+        assert len(media) == 2 and "Дайджест на 16.11.2026" in media[0].caption
+        assert "Автор &lt;1&gt; &amp; Co" in media[0].caption
+
+
+async def test_digest_refused_for_writer_and_empty_scope(h: Harness, db) -> None:
+    await make_team(db, writers=1, plan=0)
+    sent = await h.send(WRITER, "/digest")
+    assert h.messages(sent)[0].text == "Эта команда вам недоступна."
+    sent = await h.send(MANAGER, "/digest")
+    assert "нет планов" in h.messages(sent)[0].text
+
+
+async def test_preferences_from_settings(h: Harness, db) -> None:
+    team = await make_team(db, writers=1)
+    sent = await h.send(MANAGER, "/settings")
+    menu = h.messages(sent)[0]
+    sent = await h.press(MANAGER, menu, menu.button("Дайджесты"))
+    screen = h.messages(sent)[0]
+    assert "Ежедневный (рабочие дни): да" in screen.text and "09:00" in screen.text
+    sent = await h.press(MANAGER, screen, screen.button("Ежедневный"))
+    assert h.answers(sent)[0].params.get("text") == "Сохранено"
+    assert "Ежедневный (рабочие дни): нет" in h.messages(sent)[0].text
+    sent = await h.press(MANAGER, screen, screen.button("10:00"))
+    assert "10:00" in h.messages(sent)[0].text
+    sent = await h.send(MANAGER, "/digest time 8:45")
+    assert "08:45" in h.messages(sent)[0].text
+    sent = await h.send(MANAGER, "/digest time 25:00")
+    assert "/digest time" in h.messages(sent)[0].text
+    async with db.session() as s:
+        row = await s.scalar(select(DigestPreference).where(DigestPreference.member_id == team.manager.id))
+        assert (row.daily, row.weekly, row.monthly, row.daily_time) == (False, True, True, "08:45")
+    # writers see no Digests button, and a forged callback is refused with an alert
+    writer_menu = h.messages(await h.send(WRITER, "/settings"))[0]
+    assert all("Дайджесты" not in text for text, _ in writer_menu.buttons())
+    sent = await h.press(WRITER, writer_menu, "dg:toggle:daily")
+    assert h.answers(sent)[0].params["show_alert"] is True
