@@ -19,9 +19,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
-from bot.clock import Clock
-from bot.config import Settings
-from bot.db import Database
 from bot.domain import ratings as dom
 from bot.errors import NotAllowed, UserError
 from bot.i18n import Catalog, Translator, pick_language
@@ -546,29 +543,28 @@ async def on_policy_new(query: CallbackQuery, callback_data: PolicyCb, svc: Serv
 
 
 # -- monthly campaign --------------------------------------------------------------------------
+def form_message(t: Translator, item, departments: dict, *, reminder: bool = False):
+    """The monthly form for one rated person: text and score buttons (also used by the scheduler)."""
+    dept = departments.get(item.rated.department_id)
+    text = t("rating-form-reminder" if reminder else "rating-form", name=item.rated.display_name,
+             department=dept.name if dept else "—", month=_month(t, item.period))
+    return text, _score_keyboard(item.policy.id, item.rated.id, item.period)
+
+
 async def send_campaign(bot: Bot, svc: Services, catalog: Catalog) -> int:
-    """Send this month's forms (one message per rated person); returns how many were sent."""
+    """Send this month's forms now (/rating_campaign); returns how many were sent."""
     items = await svc.ratings.campaign()
     departments = {d.id: d for d in await svc.org.list_departments()}
     sent = 0
     for item in items:
         t = catalog.translator(pick_language(item.rater.language, None, svc.settings.default_language))
-        dept = departments.get(item.rated.department_id)
-        text = t("rating-form", name=item.rated.display_name, department=dept.name if dept else "—",
-                 month=_month(t, item.period))
+        text, markup = form_message(t, item, departments)
         try:
-            await bot.send_message(item.rater.telegram_id, text,
-                                   reply_markup=_score_keyboard(item.policy.id, item.rated.id, item.period))
+            await bot.send_message(item.rater.telegram_id, text, reply_markup=markup)
             sent += 1
         except TelegramAPIError as exc:
             log.warning("could not send a rating form to member %s: %s", item.rater.id, exc)
     return sent
-
-
-async def run_campaign(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> int:
-    """Entry point for the scheduler (first working day of the month)."""
-    async with db.session() as session:
-        return await send_campaign(bot, Services(session, db, settings, clock), catalog)
 
 
 async def on_campaign(message: Message, svc: Services, t: Translator, bot: Bot, catalog: Catalog) -> None:

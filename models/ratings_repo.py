@@ -92,3 +92,10 @@ async def members_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int,
     if not ids:
         return {}
     return {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(list(set(ids)))))}
+
+
+async def open_forms(session: AsyncSession, policy_id: int, period: str) -> list[RatingForm]:
+    """Campaign forms of a period that were sent and are not filled yet."""
+    q = select(RatingForm).where(RatingForm.policy_id == policy_id, RatingForm.period == period,
+                                 RatingForm.filled.is_(False), RatingForm.sent_at.is_not(None))
+    return list(await session.scalars(q))

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.methods import SendMessage
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -152,28 +153,33 @@ class Claim:
         return repo.DeliveryKey(self.member.id, self.kind, self.period_key)
 
 
-# --- hooks for the ratings feature (see docs/scheduler.md) ------------------------------------
-async def run_rating_campaign(services: Services, now: datetime) -> str:
-    """Start the monthly rating campaign, if the ratings feature is installed."""
-    ratings = getattr(services, "ratings", None)
-    if ratings is None or not hasattr(ratings, "run_campaign"):
-        return "skipped: no ratings feature"
-    result = await ratings.run_campaign(now=now)
-    return f"ok: {result}"[:200]
+# --- the ratings feature's monthly campaign --------------------------------------------------
+async def run_rating_campaign(jobs: Jobs, services: Services, now: datetime) -> str:
+    """First working day: record and send this month's rating forms (a filled form is not sent again)."""
+    return await _send_forms(jobs, services, await services.ratings.campaign(), reminder=False)
 
 
-async def remind_raters(services: Services, now: datetime) -> str:
-    """Remind raters with open forms, if the ratings feature is installed."""
-    ratings = getattr(services, "ratings", None)
-    if ratings is None or not hasattr(ratings, "remind_open_forms"):
-        return "skipped: no ratings feature"
-    result = await ratings.remind_open_forms(now=now)
-    return f"ok: {result}"[:200]
+async def remind_raters(jobs: Jobs, services: Services, now: datetime) -> str:
+    """RATING_REMINDER_DAYS later: send the still-open forms again, as a reminder."""
+    return await _send_forms(jobs, services, await services.ratings.open_forms(), reminder=True)
 
 
-def ratings_provider(services: Services) -> dg.RatingsProvider | None:
-    ratings = getattr(services, "ratings", None)
-    return ratings if ratings is not None and hasattr(ratings, "digest_averages") else None
+async def _send_forms(jobs: Jobs, services: Services, items: list, *, reminder: bool) -> str:
+    from handlers.ratings import form_message  # the same form the /rate flow answers to
+
+    departments = {d.id: d for d in await services.org.list_departments()}
+    sent = 0
+    for item in items:
+        text, markup = form_message(jobs._t(item.rater), item, departments, reminder=reminder)
+        method = SendMessage(chat_id=item.rater.telegram_id, text=text, reply_markup=markup, parse_mode="HTML")
+        outcome = await jobs.sender.deliver(item.rater.telegram_id, method,
+                                            kind=RATING_REMINDER if reminder else RATING_CAMPAIGN)
+        sent += outcome.ok
+    return f"ok: {sent} of {len(items)} forms sent"
+
+
+def ratings_provider(services: Services) -> dg.RatingsProvider:
+    return services.ratings
 
 
 # --- the jobs -----------------------------------------------------------------------------------
@@ -461,7 +467,7 @@ class Jobs:
         country = self.settings.holiday_country
         first = next((today.replace(day=i) for i in range(1, today.day + 1)
                       if first_working_day_of_month(today.replace(day=i), country)), None)
-        jobs: list[tuple[str, Callable[[Services, datetime], Awaitable[str]]]] = []
+        jobs: list[tuple[str, Callable[[Jobs, Services, datetime], Awaitable[str]]]] = []
         if first_working_day_of_month(today, country):
             jobs.append((RATING_CAMPAIGN, run_rating_campaign))
         if first is not None and today == first + timedelta(days=self.settings.rating_reminder_days):
@@ -474,7 +480,7 @@ class Jobs:
                 except IntegrityError:
                     report.skipped[kind] += 1
                     continue
-                outcome = await hook(Services(s, self.db, self.settings, self.clock), now)
+                outcome = await hook(self, Services(s, self.db, self.settings, self.clock), now)
                 run = await repo.job_run(s, kind, f"{today:%Y-%m}")
                 async with self.db.writing(s):
                     run.outcome = outcome

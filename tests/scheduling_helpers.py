@@ -39,6 +39,9 @@ class FakeSender:
     async def send_charts(self, chat_id: int, pngs, caption: str, *, kind: str = "digest") -> Outcome:
         return self._out(Call(chat_id, kind, caption, tuple(pngs)))
 
+    async def deliver(self, chat_id: int, method, *, kind: str = "message") -> Outcome:
+        return self._out(Call(chat_id, kind, getattr(method, "text", "") or ""))
+
     def _out(self, call: Call) -> Outcome:
         if call.chat_id in self.blocked:
             return Outcome("unreachable", 1, "403")

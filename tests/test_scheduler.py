@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from models import scheduling_repo as repo
@@ -254,17 +253,50 @@ async def test_blocked_manager_does_not_stop_others(db, settings, clock) -> None
     assert statuses[(t2.manager.id, "digest_daily")] == "sent"
 
 
-async def test_rating_campaign_hook_runs_once_on_first_working_day(db, settings, clock) -> None:
-    await make_team(db, writers=1)
-    jobs, _ = make_jobs(db, settings, clock)
+async def test_rating_campaign_runs_once_on_first_working_day_and_reminds(db, settings, clock) -> None:
+    from datetime import UTC, datetime
+
+    from bot.services import Services
+    from models.org import Department
+    from models.ratings import RatingPolicy
+
+    team = await make_team(db, writers=1)
+    async with db.session() as s, db.writing(s):
+        raters_dept = Department(name="Дизайн", created_at=datetime.now(UTC))
+        s.add(raters_dept)
+        await s.flush()
+        raters = [Member(telegram_id=900 + i, display_name=f"Rater {i}", role="writer",
+                         department_id=raters_dept.id, active=True, unreachable=False,
+                         created_at=datetime.now(UTC)) for i in range(2)]
+        s.add_all(raters)
+        s.add(RatingPolicy(rater_department_id=raters_dept.id, rated_department_id=team.department_id,
+                           cadence="monthly", mode="aggregate", active=True, created_at=datetime.now(UTC)))
+    rated_count = 1 + len(team.writers)  # the manager and the writer of the rated department
+    jobs, sender = make_jobs(db, settings, clock)
+    clock.set(at_msk(2, 9, 5))  # Monday 2 Nov: the first working day of November
     report = await jobs.rating_campaign(at_msk(2, 9, 5))
-    assert [(s.kind, s.status) for s in report.sent] == [("rating_campaign", "skipped")]
-    report = await jobs.rating_campaign(at_msk(2, 9, 6))
+    assert [s.kind for s in report.sent] == ["rating_campaign"]
+    assert sender.kinds() == ["rating_campaign"] * (2 * rated_count)
+    assert {c.chat_id for c in sender.calls} == {900, 901}
+    assert all("Оценка за" in c.text for c in sender.calls)
+    report = await jobs.rating_campaign(at_msk(2, 9, 6))  # a second tick: nothing repeated
     assert report.sent == [] and report.skipped["rating_campaign"] == 1
-    report = await jobs.rating_campaign(at_msk(5, 9, 0))  # Mon 2 Nov + 3 days
-    assert [s.kind for s in report.sent] == ["rating_reminder"]
+    assert len(sender.calls) == 2 * rated_count
+    # one rater fills one form; three days later the still-open forms are sent again as a reminder
+    clock.set(at_msk(3, 12, 0))
     async with db.session() as s:
-        assert (await s.scalar(select(Member).limit(1))) is not None
+        svc = Services(s, db, settings, clock)
+        rater = await s.get(Member, raters[0].id)
+        from models import ratings_repo
+
+        policy = (await ratings_repo.list_policies(s))[0]
+        await svc.ratings.submit(rater, policy.id, team.manager.id, None, 5, None)
+    sender.calls.clear()
+    clock.set(at_msk(5, 9, 0))
+    report = await jobs.rating_campaign(at_msk(5, 9, 0))
+    assert [s.kind for s in report.sent] == ["rating_reminder"]
+    assert len(sender.calls) == 2 * rated_count - 1
+    assert all("Напоминание" in c.text for c in sender.calls)
 
 
 async def test_scheduler_starts_on_startup_and_stops_on_shutdown(db, settings, clock) -> None:

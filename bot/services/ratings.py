@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -347,6 +348,36 @@ class RatingService:
                             form.sent_at = now
                         items.append(CampaignItem(rater, person, policy, period))
         return items
+
+    async def open_forms(self) -> list[CampaignItem]:
+        """This month's campaign forms that were sent and are still not filled (for the reminder)."""
+        period = self.current_period()
+        items: list[CampaignItem] = []
+        for policy in await repo.list_policies(self.session, active_only=True):
+            if policy.cadence == dom.Cadence.PER_TASK.value:
+                continue
+            forms = await repo.open_forms(self.session, policy.id, period)
+            if not forms:
+                continue
+            raters = {self.rater_key(policy.id, m.id): m
+                      for m in await repo.active_members_of(self.session, policy.rater_department_id)}
+            rated = {m.id: m for m in await repo.active_members_of(self.session, policy.rated_department_id)}
+            for form in forms:
+                rater, person = raters.get(form.rater_key), rated.get(form.rated_id)
+                if rater is not None and person is not None:
+                    items.append(CampaignItem(rater, person, policy, period))
+        return items
+
+    async def digest_averages(self, member_ids: Sequence[int], month: date) -> dict[int, tuple[float | None, int]]:
+        """Average score and count per member for a month, as a manager may see them: under an
+        aggregate policy a person below k ratings is left out. No rater identity is involved."""
+        wanted = set(member_ids)
+        policies = await repo.list_policies(self.session)
+        scores: dict[int, list[int]] = defaultdict(list)
+        for (_policy, rated, _period), rs in (await self._visible_groups(policies, [dom.period_of(month)])).items():
+            if rated in wanted:
+                scores[rated] += [r.score for r in rs]
+        return {m: (float(dom.average(v)), len(v)) for m, v in scores.items() if v}
 
     # -- views -------------------------------------------------------------------------
     async def _rows(self, policy: RatingPolicy, ratings: list[Rating]) -> list[dom.RatingRow]:
