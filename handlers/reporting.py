@@ -393,7 +393,9 @@ async def _team(svc: Services, member: Member, t: Translator, page: int):
         lines.append(t("team-empty"))
     for i, s in enumerate(stats[page * TEAM_PER_PAGE:(page + 1) * TEAM_PER_PAGE], start=page * TEAM_PER_PAGE + 1):
         q = s.quality
-        flag = t("team-flag", change=_num(None if q.change is None else q.change * 100)) if q.flagged else ""
+        flag = ""
+        if q.flagged:  # no change to show when last month had no revisions (an infinite rise)
+            flag = t("team-flag-new") if q.change is None else t("team-flag", change=round1(q.change * 100))
         lines.append(t("team-line", i=i, name=s.display_name, done=s.done, plan=s.plan,
                        percent=_num(s.pace.percent), lag=round1(s.pace.lag_days),
                        rate=_num(s.revisions_per_unit)) + flag)
