@@ -262,9 +262,7 @@ async def on_reason_text(message: Message, state: FSMContext, svc: Services, mem
 
 async def on_unit_edit(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
                        state: FSMContext) -> None:
-    view = await svc.reporting.view(member, callback_data.id)
-    if not view.can_edit:
-        raise UserError("unit-edit-window", hours=svc.settings.edit_window_hours)
+    view = await svc.reporting.editable(member, callback_data.id)
     await state.set_state(UnitInput.edit)
     await state.update_data(unit=view.unit.id)
     await query.message.answer(t("unit-enter-edit", id=view.unit.id, limit=svc.settings.title_max))
@@ -279,9 +277,7 @@ async def on_edit_text(message: Message, state: FSMContext, svc: Services, membe
 
 async def on_unit_del(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
                       t: Translator) -> None:
-    view = await svc.reporting.view(member, callback_data.id)
-    if not view.can_edit:
-        raise UserError("unit-edit-window", hours=svc.settings.edit_window_hours)
+    view = await svc.reporting.editable(member, callback_data.id)
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=t("unit-btn-delok"), callback_data=UnitCb(a="delok", id=view.unit.id).pack()),
            InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
