@@ -255,9 +255,7 @@ async def on_reason_text(message: Message, state: FSMContext, svc: Services, mem
 
 async def on_unit_edit(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
                        state: FSMContext) -> None:
-    view = await svc.reporting.view(member, callback_data.id)
-    if not view.can_edit:
-        raise UserError("unit-edit-window", hours=svc.settings.edit_window_hours)
+    view = await svc.reporting.editable(member, callback_data.id)
     await state.set_state(UnitInput.edit)
     await state.update_data(unit=view.unit.id)
     await query.message.answer(t("unit-enter-edit", id=view.unit.id, limit=svc.settings.title_max))
@@ -272,9 +270,7 @@ async def on_edit_text(message: Message, state: FSMContext, svc: Services, membe
 
 async def on_unit_del(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
                       t: Translator) -> None:
-    view = await svc.reporting.view(member, callback_data.id)
-    if not view.can_edit:
-        raise UserError("unit-edit-window", hours=svc.settings.edit_window_hours)
+    view = await svc.reporting.editable(member, callback_data.id)
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=t("unit-btn-delok"), callback_data=UnitCb(a="delok", id=view.unit.id).pack()),
            InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
@@ -386,7 +382,9 @@ async def _team(svc: Services, member: Member, t: Translator, page: int):
         lines.append(t("team-empty"))
     for i, s in enumerate(stats[page * TEAM_PER_PAGE:(page + 1) * TEAM_PER_PAGE], start=page * TEAM_PER_PAGE + 1):
         q = s.quality
-        flag = t("team-flag", change=_num(None if q.change is None else q.change * 100)) if q.flagged else ""
+        flag = ""
+        if q.flagged:  # no change to show when last month had no revisions (an infinite rise)
+            flag = t("team-flag-new") if q.change is None else t("team-flag", change=round1(q.change * 100))
         lines.append(t("team-line", i=i, name=s.display_name, done=s.done, plan=s.plan,
                        percent=_num(s.pace.percent), lag=round1(s.pace.lag_days),
                        rate=_num(s.revisions_per_unit)) + flag)

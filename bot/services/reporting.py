@@ -376,6 +376,15 @@ class ReportingService:
         return UnitView(unit, stream, project, open_rev, total, due, due is not None and self.clock.now() > due,
                         tuple(next_actions(unit.state)), await self._can_edit(actor, unit, author))
 
+    async def editable(self, actor: Member, unit_id: int) -> UnitView:
+        """The unit when the actor may edit or delete it now; else why not (a deleted unit is never edited)."""
+        view = await self.view(actor, unit_id)
+        if view.unit.state == DELETED:
+            raise UserError("unit-bad-transition", state=DELETED)
+        if not view.can_edit:
+            raise UserError("unit-edit-window", hours=self.settings.edit_window_hours)
+        return view
+
     async def check_action(self, actor: Member, unit_id: int, action: str) -> UnitView:
         """Refuse early (before asking for a reason) when the action does not fit."""
         view = await self.view(actor, unit_id)

@@ -124,6 +124,7 @@ me-revisions = Revisions: { $revisions }, per unit { $rate } (team median { $med
 team-title = <b>Team, { $month } { NUMBER($year, useGrouping: 0) }</b> ({ $n } people), median revisions per unit: { $median }
 team-line = { $i }. { $name } — { $done }/{ $plan } ({ $percent }%), lag { $lag } days, revisions/unit { $rate }
 team-flag = {" "}⚠️ revisions up { $change }%
+team-flag-new = {" "}⚠️ revisions appeared (none last month)
 team-legend = Done means sent for approval. Lag is in days of planned pace; negative means ahead.
 team-empty = Nothing yet.
 team-usage = Example: <code>/team</code> or <code>/team projects</code>

@@ -125,6 +125,7 @@ me-revisions = Правок: { $revisions }, на единицу { $rate } (ме
 team-title = <b>Команда, { $month } { NUMBER($year, useGrouping: 0) }</b> ({ $n } чел.), медиана правок на единицу: { $median }
 team-line = { $i }. { $name } — { $done }/{ $plan } ({ $percent } %), отставание { $lag } дн., правок/ед. { $rate }
 team-flag = {" "}⚠️ правок больше на { $change } %
+team-flag-new = {" "}⚠️ правки появились (в прошлом месяце их не было)
 team-legend = Сделано — отправленные на согласование. Отставание в днях планового темпа; минус — опережение.
 team-empty = Пока пусто.
 team-usage = Пример: <code>/team</code> или <code>/team projects</code>
