@@ -84,3 +84,16 @@ def _lower(value: object) -> object:
 
 def _upper(value: object) -> object:
     return value.upper() if isinstance(value, str) else value
+
+
+async def sync_id_sequences(conn, tables) -> None:
+    """PostgreSQL only: after rows were inserted with explicit ids (bulk demo data), move each
+    table's id sequence past the largest id so later inserts do not collide. SQLite needs nothing."""
+    if conn.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    for table in tables:
+        await conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))

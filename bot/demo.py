@@ -4,14 +4,14 @@
 database at the newest migration: departments with a manager each, writers, plans for this and the
 previous month, a month of units (sent, approved, in revision) and revisions. Deterministic for a seed.
 
-Extending: features that add tables (e.g. peer ratings) append an async ``seeder(conn, demo, rng)`` to
-:data:`EXTRA_SEEDERS`; it runs after the base data, in the same transaction, with the ids in ``demo``.
+Peer ratings: the first department rates the managers of the other two under an aggregate monthly
+policy, and the second rates the third's writers under an anonymous one; raters are stored only as
+HMAC keys, exactly as the bot stores them.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import Settings
+from bot.db import sync_id_sequences
 from bot.domain.workdays import local_today, month_bounds, working_days
 from bot.services.stats import previous_month
 from models.org import Department, Member, department_managers
@@ -48,10 +49,6 @@ class Demo:
     admin_id: int | None = None
     units: int = 0
     revisions: int = 0
-
-
-Seeder = Callable[[AsyncConnection, Demo, random.Random], Awaitable[None]]
-EXTRA_SEEDERS: list[Seeder] = []
 
 
 def person_name(rng: random.Random) -> str:
@@ -170,9 +167,60 @@ async def populate(conn: AsyncConnection, settings: Settings, now: datetime, *, 
     await flush(final=True)
     for i in range(0, len(plans), 5000):
         await conn.execute(insert(Plan), plans[i:i + 5000])
-    for seeder in EXTRA_SEEDERS:
-        await seeder(conn, demo, rng)
+    await _seed_ratings(conn, demo, rng, settings, now, members)
+    from models.ratings import RatingPolicy
+
+    await sync_id_sequences(conn, [Department.__table__, Member.__table__, Project.__table__, Unit.__table__,
+                                   Revision.__table__, Plan.__table__, RatingPolicy.__table__])
     return demo
+
+
+COMMENTS = {
+    5: [None, "Задачи чёткие, сроки реальные — спасибо!", "Всегда понятное ТЗ и быстрые ответы"],
+    4: ["Хорошо, но иногда ТЗ приходит в последний момент", "В целом ясно, пару раз меняли задачу на ходу"],
+    3: ["Задачи размыты, приходится много уточнять", "Сроки часто сдвигаются без предупреждения"],
+    2: ["ТЗ противоречивые, правки после согласования", "Постоянные срочные задачи без объяснения"],
+}
+
+
+async def _seed_ratings(conn: AsyncConnection, demo: Demo, rng: random.Random, settings: Settings,
+                        now: datetime, members: list[dict]) -> None:
+    """Ratings for this and the previous month (see the module docstring)."""
+    from bot.domain import ratings as dom
+    from models.ratings import Rating, RatingPolicy
+
+    if len(demo.department_ids) < 3:
+        return
+    secret = settings.rating_key()
+    by_dept: dict[int, list[dict]] = {}
+    for m in members:
+        by_dept.setdefault(m["department_id"], []).append(m)
+    d1, d2, d3 = demo.department_ids[:3]
+    policies = [
+        {"rater_department_id": d1, "rated_department_id": d2, "cadence": "monthly", "mode": "aggregate"},
+        {"rater_department_id": d2, "rated_department_id": d3, "cadence": "both", "mode": "anonymous"},
+    ]
+    today = local_today(now, settings.timezone)
+    periods = [dom.period_of(previous_month(today)), dom.period_of(today)]
+    rows = []
+    for pid, policy in enumerate(policies, start=await _next_id(conn, RatingPolicy.id)):
+        await conn.execute(insert(RatingPolicy), [{**policy, "id": pid, "active": True, "created_at": now}])
+        raters = [m for m in by_dept[policy["rater_department_id"]] if m["role"] != "admin"]
+        rated = [m for m in by_dept[policy["rated_department_id"]] if m["role"] != "admin"]
+        for person in rated:
+            bias = rng.choice([0, 0, 1, 1, 2])  # some people set tasks worse than others
+            for period in periods:
+                for rater in raters:
+                    if rater["id"] == person["id"] or rng.random() < 0.35:
+                        continue
+                    score = max(2, min(5, 5 - bias + rng.choice([0, 0, 0, -1, 1])))
+                    rows.append({"policy_id": pid, "rated_id": person["id"], "period": period, "task_ref": None,
+                                 "score": score, "comment": rng.choice(COMMENTS[score]),
+                                 "dedup_key": dom.dedup_key(secret, pid, rater["id"], person["id"], period, None),
+                                 "rater_key": dom.rater_key(secret, pid, rater["id"]), "rater_id": None,
+                                 "created_at": now, "updated_at": now})
+    if rows:
+        await conn.execute(insert(Rating), rows)
 
 
 async def seed_demo(settings: Settings, now: datetime) -> Demo | None:

@@ -60,6 +60,8 @@ async def start_bot(emu: BotAPIEmulator, database_url: str, workdir: Path, extra
         "ADMIN_IDS": str(E2E_ADMIN_ID),
         "PYTHONPATH": str(REPO),
         "CHART_MODE": "thread",
+        # real time runs on: keep scheduled digests and reminders out of scripted flows
+        "SCHEDULER_ENABLED": "false",
         **(extra_env or {}),
     }
     log_path = workdir / "bot.log"
