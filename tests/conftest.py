@@ -43,8 +43,17 @@ def _reset_postgres(url: str) -> None:
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the newest migration: a template file for SQLite, the live database for PostgreSQL."""
     if PG_URL:
+        import asyncio
+
         _reset_postgres(PG_URL)
         upgrade(PG_URL)
+
+        async def snapshot() -> None:
+            database = Database(PG_URL)
+            await _snapshot(database)
+            await database.dispose()
+
+        asyncio.run(snapshot())
         return PG_URL
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite+aiosqlite:///{path}")
@@ -64,9 +73,6 @@ async def _snapshot(db: Database) -> None:
 
 async def _reset(db: Database) -> None:
     """PostgreSQL: back to the freshly migrated state (portable DELETE + re-insert of seed rows)."""
-    if not _SEED:
-        await _snapshot(db)
-        return
     async with db.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             await conn.execute(table.delete())

@@ -16,7 +16,7 @@ from tests.recording import BOT_TOKEN
 
 
 @pytest.fixture
-async def demo(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+async def demo(db, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ADMIN_IDS", str(E2E_ADMIN_ID))
