@@ -528,6 +528,25 @@ def _loaded_modules() -> bytes:
     return "\n".join(sorted(sys.modules)).encode()
 
 
+def _niceness() -> bytes:
+    """Debug job: this process's nice value."""
+    import os
+
+    return str(os.nice(0)).encode()
+
+
+def _process_init() -> None:
+    """Initializer of a chart worker *process*: yield the CPU to the bot's event loop (a lower
+    scheduling priority), then warm up fonts. Not for threads: a nice value would slow the bot too."""
+    import os
+
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):  # pragma: no cover - platforms without nice
+        pass
+    _warm_up()
+
+
 def _warm_up() -> None:
     """Render a tiny figure once so fonts (Latin + Cyrillic glyphs) are cached."""
     fig = Figure(figsize=(1, 1), dpi=DPI)
@@ -544,6 +563,7 @@ _RENDERERS: dict[str, Callable[..., bytes]] = {
     "revisions_per_unit": revisions_per_unit,
     "rating_averages": rating_averages,
     "_loaded_modules": _loaded_modules,
+    "_niceness": _niceness,
 }
 
 

@@ -96,7 +96,7 @@ class ChartRenderer:
         ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             ctx.set_forkserver_preload(["scheduler.charts"])
-        self._executor = ProcessPoolExecutor(self.max_workers, mp_context=ctx, initializer=charts._warm_up)
+        self._executor = ProcessPoolExecutor(self.max_workers, mp_context=ctx, initializer=charts._process_init)
         self._warmup = [
             self._executor.submit(charts._render, "_loaded_modules", (), {}) for _ in range(self.max_workers)
         ]

@@ -263,6 +263,13 @@ async def test_process_workers_do_not_import_aiogram(process_renderer):
         assert "matplotlib.pyplot" not in mods
 
 
+async def test_process_workers_yield_the_cpu_to_the_bot(process_renderer):
+    import os
+
+    worker = int(await process_renderer.render("_niceness"))
+    assert worker >= os.nice(0) + 10 or worker == 19  # lower priority than the bot (19 is the floor)
+
+
 async def test_process_renderer_unknown_chart(process_renderer):
     with pytest.raises(ValueError, match="unknown chart"):
         await process_renderer.render("nope")
