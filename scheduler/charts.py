@@ -29,6 +29,7 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -263,6 +264,15 @@ def _no_data_figure(title: str, labels: Mapping[str, str] | None) -> Figure:
 
 
 # --- charts -----------------------------------------------------------------------
+def _rows_figure(n: int, title: str) -> tuple[Figure, Any, list[int]]:
+    """A figure tall enough for ``n`` rows, titled, with one styled axes; returns the row positions."""
+    fig = _new_figure(rows_height_px(n))
+    _title(fig, title)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    return fig, ax, list(range(n))
+
+
 def plan_vs_done_figure(
     people: Sequence[PersonBar], *, title: str, labels: Mapping[str, str] | None = None
 ) -> Figure:
@@ -270,12 +280,7 @@ def plan_vs_done_figure(
     if not people:
         return _no_data_figure(title, labels)
     lab = _labels(labels)
-    n = len(people)
-    fig = _new_figure(rows_height_px(n))
-    _title(fig, title)
-    ax = fig.add_subplot()
-    _style_axes(ax)
-    ys = list(range(n))
+    fig, ax, ys = _rows_figure(len(people), title)
     plans = [max(p.plan, 0) for p in people]
     dones = [max(p.done, 0) for p in people]
     behind = [p.done < p.expected for p in people]
@@ -418,12 +423,7 @@ def revisions_per_unit_figure(
     if not rows:
         return _no_data_figure(title, labels)
     lab = _labels(labels)
-    n = len(rows)
-    fig = _new_figure(rows_height_px(n))
-    _title(fig, title)
-    ax = fig.add_subplot()
-    _style_axes(ax)
-    ys = list(range(n))
+    fig, ax, ys = _rows_figure(len(rows), title)
     values = [r.value for r in rows]
     ax.barh(ys, [max(v, 0.0) if v is not None else 0.0 for v in values], height=0.6, color=VERMILLION)
     texts = [f"{v:.2f}" if v is not None else lab["na"] for v in values]
@@ -459,12 +459,7 @@ def rating_averages_figure(
     if not rows:
         return _no_data_figure(title, labels)
     lab = _labels(labels)
-    n = len(rows)
-    fig = _new_figure(rows_height_px(n))
-    _title(fig, title)
-    ax = fig.add_subplot()
-    _style_axes(ax)
-    ys = list(range(n))
+    fig, ax, ys = _rows_figure(len(rows), title)
     # Bars start at the scale minimum 1, so the axis is exactly the 1–5 scale.
     avgs = [min(max(r.average, 1.0), 5.0) if r.average is not None else None for r in rows]
     ax.barh(ys, [(a - 1.0) if a is not None else 0.0 for a in avgs], left=1.0, height=0.6, color=GREEN)
