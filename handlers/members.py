@@ -158,7 +158,8 @@ async def on_departments(message: Message, command: CommandObject, svc: Services
         raise UserError("departments-usage")
     departments = await svc.org.list_departments()
     lines = [t("departments-title")]
-    lines += [t("departments-line", id=d.id, name=d.name) for d in departments]
+    lines += ui.fit([t("departments-line", id=d.id, name=ui.truncate(d.name, 60)) for d in departments],
+                    lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 300)
     lines.append("")
     lines.append(t("departments-usage"))
     await message.answer("\n".join(lines))

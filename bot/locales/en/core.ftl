@@ -31,6 +31,7 @@ help-role = Your role: { $role }.
 cancel-done = Cancelled.
 cancel-nothing = Nothing to cancel.
 unknown-command = I didn't understand that. Commands: /help.
+list-more = …and { $n } more
 button-outdated = This button is outdated. Please open the command again.
 
 error-not-allowed = You are not allowed to use this command.

@@ -161,6 +161,7 @@ plan-fail-range = Line { $no } “{ $line }”: a plan is a whole number from 0 
 plan-fail-unknown = Line { $no } “{ $line }”: no member “{ $who }” among yours.
 plan-fail-ambiguous = Line { $no } “{ $line }”: several members are called “{ $who }”; use @username.
 plan-fail-duplicate = Line { $no } “{ $line }”: “{ $who }” appeared above already.
+plan-fail-more = …and { $n } more lines with errors
 plan-copied = Plans for { $month }: { $copied } copied from last month, { $kept } were already set.
 plan-member = <b>{ $name }</b>, plan for { $month }. Choose the stream:
 plan-enter-number = { $name }, { $stream }, { $month }: send the plan as a number from 0 to { $max }. Cancel: /cancel.

@@ -31,6 +31,7 @@ help-role = Ваша роль: { $role }.
 cancel-done = Действие отменено.
 cancel-nothing = Отменять нечего.
 unknown-command = Не понял сообщение. Список команд — /help.
+list-more = …и ещё { $n }
 button-outdated = Эта кнопка устарела. Откройте команду заново.
 
 error-not-allowed = Эта команда вам недоступна.
