@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
 from models.org import Member
+from models.reporting import REVISION
 
 PROJECTS_PER_PAGE = 8
 
@@ -235,7 +236,11 @@ async def on_unit_reason(query: CallbackQuery, callback_data: UnitCb, svc: Servi
     if callback_data.v not in REVISION_REASONS:
         raise UserError("error-bad-choice")
     if callback_data.v == "other":
-        await svc.reporting.check_action(member, callback_data.id, "rev")
+        view = await svc.reporting.check_action(member, callback_data.id, "rev")
+        if view.unit.state == REVISION:  # already in revision (an old menu): a reason typed now would be lost
+            callback_answer.text = t("unit-already", state=t(f"state-{view.unit.state}"))
+            await ui.edit(query, unit_text(t, view), unit_markup(t, view))
+            return
         await state.set_state(UnitInput.reason)
         await state.update_data(unit=callback_data.id)
         await ui.edit(query, t("revision-enter-other"))
@@ -250,7 +255,8 @@ async def on_reason_text(message: Message, state: FSMContext, svc: Services, mem
     data = await state.get_data()
     result = await svc.reporting.transition(member, data["unit"], "rev", reason="other", reason_text=message.text)
     await state.clear()
-    await message.answer(unit_text(t, result.view), reply_markup=unit_markup(t, result.view))
+    head = t("unit-moved" if result.changed else "unit-already", state=t(f"state-{result.view.unit.state}"))
+    await message.answer(head + "\n\n" + unit_text(t, result.view), reply_markup=unit_markup(t, result.view))
 
 
 async def on_unit_edit(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from models.reporting import Unit
+from models.reporting import Revision, Unit
 from tests.conftest import ADMIN_ID
 from tests.recording import Harness, Person, Sent
 from tests.test_onboarding import invite_link
@@ -80,3 +80,42 @@ async def test_long_lists_fit_one_message(harness: Harness) -> None:
     assert "…и ещё" in msg.text
     [msg] = h.messages(check(h, await h.send(ADMIN, "/team")))
     assert "1/2" in [b for b, _ in msg.buttons()]
+
+
+async def test_other_reason_from_an_old_menu_is_not_silently_lost(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/projects add Bakery")
+    card = h.messages(await h.send(WRITER, "/report smm Bakery First post"))[0]
+    card = h.messages(await h.press(WRITER, card, card.button("Отправлена")))[0]
+    menu = h.messages(await h.press(WRITER, card, card.button("правк")))[0]
+    await h.press(WRITER, menu, menu.button("Опечатки"))
+    # the same (old) menu again: "other" does not ask for a text that could not be recorded
+    sent = check(h, await h.press(WRITER, menu, menu.button("Другое")))
+    assert "Уже отмечено" in h.answers(sent)[0].params["text"]
+    assert "Опишите правку" not in " ".join(m.text for m in h.messages(sent))
+    assert "Не понял" in h.messages(await h.send(WRITER, "client wants it shorter"))[0].text
+    async with db.session() as s:
+        assert [r.reason for r in await s.scalars(select(Revision))] == ["typos"]
+
+
+async def test_other_reason_text_confirms_it_was_recorded(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/projects add Bakery")
+    card = h.messages(await h.send(WRITER, "/report smm Bakery First post"))[0]
+    card = h.messages(await h.press(WRITER, card, card.button("Отправлена")))[0]
+    menu = h.messages(await h.press(WRITER, card, card.button("правк")))[0]
+    await h.press(WRITER, menu, menu.button("Другое"))
+    [reply] = h.messages(check(h, await h.send(WRITER, "fix <this> & that")))
+    assert reply.text.startswith("Готово: в правках") and "fix &lt;this&gt; &amp; that" in reply.text
+
+
+async def test_switched_off_member_help_does_not_ask_for_an_invite(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    card = h.messages(await h.press(ADMIN, members, members.button("Anna")))[0]
+    await h.press(ADMIN, card, card.button("Отключить"))
+    [reply] = h.messages(check(h, await h.send(WRITER, "/help")))
+    assert "доступ отключён" in reply.text and "ссылку-приглашение" not in reply.text
