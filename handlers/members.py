@@ -26,7 +26,7 @@ class MemberCb(CallbackData, prefix="mem"):
 def _line(t: Translator, m: Member, departments) -> str:
     dept = departments.get(m.department_id)
     key = "members-line" if m.active else "members-line-inactive"
-    return t(key, name=m.display_name, username=f"@{m.username}" if m.username else "",
+    return t(key, name=m.display_name, username=f" @{m.username}" if m.username else "",
              role=t(f"role-{m.role}"), department=dept.name if dept else "—")
 
 

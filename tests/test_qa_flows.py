@@ -119,3 +119,10 @@ async def test_switched_off_member_help_does_not_ask_for_an_invite(harness: Harn
     await h.press(ADMIN, card, card.button("Отключить"))
     [reply] = h.messages(check(h, await h.send(WRITER, "/help")))
     assert "доступ отключён" in reply.text and "ссылку-приглашение" not in reply.text
+
+
+async def test_members_line_without_username_has_no_double_space(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    [msg] = h.messages(check(h, await h.send(ADMIN, "/members")))
+    assert "Anna — автор" in msg.text and "Boris @boris — автор" in msg.text

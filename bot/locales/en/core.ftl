@@ -53,8 +53,8 @@ invite-created = The invite is ready: { $role }, department “{ $department }�
     { $link }
 
 members-title = <b>Members</b> (total: { $total })
-members-line = { $name } { $username } — { $role }, { $department }
-members-line-inactive = <s>{ $name }</s> { $username } — { $role }, { $department } (switched off)
+members-line = { $name }{ $username } — { $role }, { $department }
+members-line-inactive = <s>{ $name }</s>{ $username } — { $role }, { $department } (switched off)
 member-card = <b>{ $name }</b>
     Username: { $username }
     Role: { $role }

@@ -53,8 +53,8 @@ invite-created = Приглашение готово: { $role }, отдел «{ 
     { $link }
 
 members-title = <b>Сотрудники</b> (всего: { $total })
-members-line = { $name } { $username } — { $role }, { $department }
-members-line-inactive = <s>{ $name }</s> { $username } — { $role }, { $department } (отключён)
+members-line = { $name }{ $username } — { $role }, { $department }
+members-line-inactive = <s>{ $name }</s>{ $username } — { $role }, { $department } (отключён)
 member-card = <b>{ $name }</b>
     Username: { $username }
     Роль: { $role }
