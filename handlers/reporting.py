@@ -208,6 +208,7 @@ async def on_confirm(query: CallbackQuery, callback_data: RepCb, state: FSMConte
 
 
 async def on_flow_cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await _in_flow(state)  # an old report's "Cancel" must not drop another form (a plan number, an edit)
     await state.clear()
     await ui.edit(query, t("cancel-done"))
 

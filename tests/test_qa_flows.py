@@ -126,3 +126,19 @@ async def test_members_line_without_username_has_no_double_space(harness: Harnes
     await setup(h)
     [msg] = h.messages(check(h, await h.send(ADMIN, "/members")))
     assert "Anna — автор" in msg.text and "Boris @boris — автор" in msg.text
+
+
+async def test_old_report_cancel_button_does_not_drop_another_form(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/projects add Bakery")
+    msg = h.messages(await h.send(WRITER, "/report"))[0]
+    msg = h.messages(await h.press(WRITER, msg, msg.button("соцсетей")))[0]
+    msg = h.messages(await h.press(WRITER, msg, msg.button("Bakery")))[0]
+    confirm = h.messages(await h.send(WRITER, "Post"))[0]
+    card = h.messages(await h.press(WRITER, confirm, confirm.button("Сохранить")))[0]
+    await h.press(WRITER, card, card.button("Изменить"))  # now waiting for the new title
+    sent = check(h, await h.press(WRITER, confirm, confirm.button("Отмена")))
+    assert h.answers(sent)[0].params.get("show_alert") is True
+    [reply] = h.messages(check(h, await h.send(WRITER, "Better post")))
+    assert "Better post" in reply.text
