@@ -142,3 +142,41 @@ async def test_old_report_cancel_button_does_not_drop_another_form(harness: Harn
     assert h.answers(sent)[0].params.get("show_alert") is True
     [reply] = h.messages(check(h, await h.send(WRITER, "Better post")))
     assert "Better post" in reply.text
+
+
+async def sticker(h: Harness, person: Person) -> list[Sent]:
+    from datetime import UTC, datetime
+
+    from aiogram.types import Chat, Message, Sticker, Update
+
+    msg = Message(message_id=next(h._msg_ids), date=datetime.now(UTC), chat=Chat(id=person.id, type="private"),
+                  from_user=person.user, sticker=Sticker(file_id="s", file_unique_id="s", type="regular",
+                                                         width=1, height=1, is_animated=False, is_video=False))
+    return await h._feed(Update(update_id=next(h._update_ids), message=msg))
+
+
+async def test_stray_messages_mid_form_say_what_is_expected(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/projects add Bakery")
+    msg = h.messages(await h.send(WRITER, "/report"))[0]
+    assert "кнопкой" in h.messages(check(h, await h.send(WRITER, "hello")))[0].text
+    assert "кнопкой" in h.messages(check(h, await sticker(h, WRITER)))[0].text
+    msg = h.messages(await h.press(WRITER, msg, msg.button("соцсетей")))[0]
+    assert "текстом" in h.messages(check(h, await sticker(h, WRITER)))[0].text
+    msg = h.messages(await h.press(WRITER, msg, msg.button("Bakery")))[0]
+    assert "текстом" in h.messages(check(h, await sticker(h, WRITER)))[0].text
+    confirm = h.messages(await h.send(WRITER, "Post"))[0]
+    assert "кнопкой" in h.messages(check(h, await h.send(WRITER, "Post, corrected")))[0].text
+    assert "Не понял" in h.messages(check(h, await h.send(WRITER, "/nonsense")))[0].text
+    card = h.messages(await h.press(WRITER, confirm, confirm.button("Сохранить")))[0]
+    assert "Post" in card.text and await count_units(db) == 1
+    # after the form: back to the general answer
+    assert "Не понял" in h.messages(check(h, await sticker(h, WRITER)))[0].text
+    # a plan number
+    board = h.messages(await h.send(ADMIN, "/plan"))[0]
+    board = h.messages(await h.press(ADMIN, board, board.buttons()[0][1]))[0]
+    card = h.messages(await h.press(ADMIN, board, board.button("Anna")))[0]
+    await h.press(ADMIN, card, card.buttons()[0][1])
+    assert "текстом" in h.messages(check(h, await sticker(h, ADMIN)))[0].text
+    assert "Сохранено" in h.messages(check(h, await h.send(ADMIN, "7")))[0].text

@@ -31,6 +31,8 @@ help-role = Your role: { $role }.
 cancel-done = Cancelled.
 cancel-nothing = Nothing to cancel.
 unknown-command = I didn't understand that. Commands: /help.
+flow-use-buttons = Please use the buttons above, or /cancel to leave.
+flow-send-text = Please send text, or /cancel to leave.
 list-more = …and { $n } more
 button-outdated = This button is outdated. Please open the command again.
 

@@ -31,6 +31,8 @@ help-role = Ваша роль: { $role }.
 cancel-done = Действие отменено.
 cancel-nothing = Отменять нечего.
 unknown-command = Не понял сообщение. Список команд — /help.
+flow-use-buttons = Выберите кнопкой выше или отмените — /cancel.
+flow-send-text = Пришлите текстом или отмените — /cancel.
 list-more = …и ещё { $n }
 button-outdated = Эта кнопка устарела. Откройте команду заново.
 
