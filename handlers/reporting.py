@@ -400,7 +400,7 @@ async def _team(svc: Services, member: Member, t: Translator, page: int):
         flag = ""
         if q.flagged:  # no change to show when last month had no revisions (an infinite rise)
             flag = t("team-flag-new") if q.change is None else t("team-flag", change=round1(q.change * 100))
-        lines.append(t("team-line", i=i, name=ui.truncate(s.display_name, 40), done=s.done, plan=s.plan,
+        lines.append(t("team-line", i=i, name=ui.truncate(s.display_name, 30), done=s.done, plan=s.plan,
                        percent=_num(s.pace.percent), lag=round1(s.pace.lag_days),
                        rate=_num(s.revisions_per_unit)) + flag)
     lines.append("")
