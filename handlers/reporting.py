@@ -419,11 +419,9 @@ async def on_team(message: Message, command: CommandObject, svc: Services, membe
         lines = [t("team-projects-title", month=t(f"month-{month.month}"), year=month.year, rate=_num(overall))]
         if not rows:
             lines.append(t("team-empty"))
-        for r in rows[:60]:
-            lines.append(t("team-project-line", name=ui.truncate(r.name, 60), units=r.units, revisions=r.revisions,
-                           rate=_num(r.rate), flag="yes" if r.stands_out else "no"))
-        if len(rows) > 60:
-            lines.append(t("team-projects-more", n=len(rows) - 60))
+        lines += ui.fit([t("team-project-line", name=ui.truncate(r.name, 60), units=r.units, revisions=r.revisions,
+                           rate=_num(r.rate), flag="yes" if r.stands_out else "no") for r in rows],
+                        lambda n: t("team-projects-more", n=n))
         await message.answer("\n".join(lines))
         return
     if arg:

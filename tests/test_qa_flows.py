@@ -180,3 +180,15 @@ async def test_stray_messages_mid_form_say_what_is_expected(harness: Harness, db
     await h.press(ADMIN, card, card.buttons()[0][1])
     assert "текстом" in h.messages(check(h, await sticker(h, ADMIN)))[0].text
     assert "Сохранено" in h.messages(check(h, await h.send(ADMIN, "7")))[0].text
+
+
+async def test_team_projects_with_many_long_names_fits(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    for i in range(45):
+        name = f"{'P' * 70}{i}"
+        await h.send(ADMIN, f"/projects add {name}")
+        card = h.messages(await h.send(WRITER, f'/report smm "{name}" Post {i}'))[0]
+        await h.press(WRITER, card, card.button("Отправлена"))
+    [msg] = h.messages(check(h, await h.send(ADMIN, "/team projects")))
+    assert "…и ещё" in msg.text
