@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
-from bot.i18n import Catalog, pick_language
+from bot.i18n import Catalog, Html, pick_language
 from bot.services import Services
 from models import org_repo
 from models.org import Role
@@ -64,7 +64,7 @@ class UserErrorMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         except UserError as exc:
-            text = data["t"](exc.key, **exc.args_)
+            text = data["t"](exc.key, **_short_args(exc.args_))
             if isinstance(event, CallbackQuery):
                 answer = data.get("callback_answer")
                 if answer is not None and not answer.answered and not answer.disabled:
@@ -123,6 +123,16 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
         except Exception:
             log.warning("could not report the error to chat %s", chat_id)
     return True
+
+
+ERROR_ARG_MAX = 1000
+
+
+def _short_args(args: dict[str, Any]) -> dict[str, Any]:
+    """An error may echo what the user typed (an unknown time zone, stream or project): keep the echo
+    short, so that the reply stays far below Telegram's 4096 characters whatever was sent."""
+    return {k: v[: ERROR_ARG_MAX - 1] + "…" if isinstance(v, str) and not isinstance(v, Html)
+            and len(v) > ERROR_ARG_MAX else v for k, v in args.items()}
 
 
 def _plain(text: str) -> str:

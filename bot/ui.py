@@ -32,6 +32,19 @@ def nav_row(page: int, pages: int, make: Callable[[int], str]) -> list[InlineKey
     return row
 
 
+TEXT_BUDGET = 3800  # a message's lines, leaving room for a heading and a usage hint within Telegram's 4096
+
+
+def fit(lines: list[str], more: Callable[[int], str], budget: int = TEXT_BUDGET) -> list[str]:
+    """The first ``lines`` that fit into ``budget`` characters, then ``more(n)`` for the ``n`` left out."""
+    size = 0
+    for i, line in enumerate(lines):
+        size += len(line) + 1
+        if size > budget:
+            return [*lines[:i], more(len(lines) - i)]
+    return lines
+
+
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -49,14 +49,15 @@ async def on_start(
     await message.answer(t(f"start-{result.outcome.replace('_', '-')}"))
 
 
-async def on_help(message: Message, t: Translator, member: Member | None) -> None:
+async def on_help(message: Message, t: Translator, member: Member | None, known_member: Member | None) -> None:
     role = Role(member.role) if member is not None else None
     lines = [t("help-title")]
     for cmd in available(role):
         lines.append(f"/{cmd.name} — {t(cmd.key)}")
     if member is None:
         lines.append("")
-        lines.append(t("help-not-registered"))
+        # a switched-off member is not "unregistered": an invite link would not be what they need
+        lines.append(t("start-inactive" if known_member is not None else "help-not-registered"))
     else:
         lines.append("")
         lines.append(t("help-report-usage"))

@@ -26,7 +26,7 @@ class MemberCb(CallbackData, prefix="mem"):
 def _line(t: Translator, m: Member, departments) -> str:
     dept = departments.get(m.department_id)
     key = "members-line" if m.active else "members-line-inactive"
-    return t(key, name=m.display_name, username=f"@{m.username}" if m.username else "",
+    return t(key, name=m.display_name, username=f" @{m.username}" if m.username else "",
              role=t(f"role-{m.role}"), department=dept.name if dept else "—")
 
 
@@ -158,7 +158,8 @@ async def on_departments(message: Message, command: CommandObject, svc: Services
         raise UserError("departments-usage")
     departments = await svc.org.list_departments()
     lines = [t("departments-title")]
-    lines += [t("departments-line", id=d.id, name=d.name) for d in departments]
+    lines += ui.fit([t("departments-line", id=d.id, name=ui.truncate(d.name, 60)) for d in departments],
+                    lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 300)
     lines.append("")
     lines.append(t("departments-usage"))
     await message.answer("\n".join(lines))

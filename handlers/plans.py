@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.plans import PasteResult, parse_number
+from handlers.reporting import on_flow_not_text
 from models.org import Member
 
 
@@ -81,8 +82,8 @@ def _paste_report(t: Translator, result: PasteResult) -> str:
     if not result.failures:
         return t("plan-paste-saved", members=result.members, values=result.applied)
     lines = [t("plan-paste-failed", n=len(result.failures))]
-    for f in result.failures[:40]:
-        lines.append(t(f"plan-fail-{f.code}", no=f.line_no, line=ui.truncate(f.line, 80), who=f.who))
+    lines += ui.fit([t(f"plan-fail-{f.code}", no=f.line_no, line=ui.truncate(f.line, 80), who=ui.truncate(f.who, 60))
+                     for f in result.failures], lambda n: t("plan-fail-more", n=n))
     return "\n".join(lines)
 
 
@@ -243,8 +244,9 @@ async def on_streams(message: Message, command: CommandObject, svc: Services, me
         await message.answer(t("streams-saved", code=s.code, name_ru=s.name_ru, name_en=s.name_en))
         return
     lines = [t("streams-title")]
-    lines += [t("streams-line", code=s.code, name_ru=s.name_ru, name_en=s.name_en)
-              for s in await svc.reporting.streams()]
+    lines += ui.fit([t("streams-line", code=s.code, name_ru=ui.truncate(s.name_ru, 60),
+                       name_en=ui.truncate(s.name_en, 60)) for s in await svc.reporting.streams()],
+                    lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 300)
     lines.append("")
     lines.append(t("streams-usage"))
     await message.answer("\n".join(lines))
@@ -259,6 +261,7 @@ def create_router() -> Router:
     plain = F.text & ~F.text.startswith("/")
     router.message.register(on_number, StateFilter(PlanFlow.number), plain, flags=manager)
     router.message.register(on_paste, StateFilter(PlanFlow.month), plain, flags=manager)
+    router.message.register(on_flow_not_text, StateFilter(PlanFlow.number), ~F.text, flags=manager)
     router.callback_query.register(on_month, PlanCb.filter(F.a.in_({"m", "pg"})), flags=manager)
     router.callback_query.register(on_member, PlanCb.filter(F.a == "mem"), flags=manager)
     router.callback_query.register(on_stream, PlanCb.filter(F.a == "st"), flags=manager)

@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
 from models.org import Member
+from models.reporting import REVISION
 
 PROJECTS_PER_PAGE = 8
 
@@ -207,8 +208,17 @@ async def on_confirm(query: CallbackQuery, callback_data: RepCb, state: FSMConte
 
 
 async def on_flow_cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await _in_flow(state)  # an old report's "Cancel" must not drop another form (a plan number, an edit)
     await state.clear()
     await ui.edit(query, t("cancel-done"))
+
+
+async def on_flow_buttons(message: Message, t: Translator) -> None:
+    await message.answer(t("flow-use-buttons"))
+
+
+async def on_flow_not_text(message: Message, t: Translator) -> None:
+    await message.answer(t("flow-send-text"))
 
 
 # -- unit buttons ---------------------------------------------------------------------------------
@@ -235,7 +245,11 @@ async def on_unit_reason(query: CallbackQuery, callback_data: UnitCb, svc: Servi
     if callback_data.v not in REVISION_REASONS:
         raise UserError("error-bad-choice")
     if callback_data.v == "other":
-        await svc.reporting.check_action(member, callback_data.id, "rev")
+        view = await svc.reporting.check_action(member, callback_data.id, "rev")
+        if view.unit.state == REVISION:  # already in revision (an old menu): a reason typed now would be lost
+            callback_answer.text = t("unit-already", state=t(f"state-{view.unit.state}"))
+            await ui.edit(query, unit_text(t, view), unit_markup(t, view))
+            return
         await state.set_state(UnitInput.reason)
         await state.update_data(unit=callback_data.id)
         await ui.edit(query, t("revision-enter-other"))
@@ -250,7 +264,8 @@ async def on_reason_text(message: Message, state: FSMContext, svc: Services, mem
     data = await state.get_data()
     result = await svc.reporting.transition(member, data["unit"], "rev", reason="other", reason_text=message.text)
     await state.clear()
-    await message.answer(unit_text(t, result.view), reply_markup=unit_markup(t, result.view))
+    head = t("unit-moved" if result.changed else "unit-already", state=t(f"state-{result.view.unit.state}"))
+    await message.answer(head + "\n\n" + unit_text(t, result.view), reply_markup=unit_markup(t, result.view))
 
 
 async def on_unit_edit(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
@@ -385,7 +400,7 @@ async def _team(svc: Services, member: Member, t: Translator, page: int):
         flag = ""
         if q.flagged:  # no change to show when last month had no revisions (an infinite rise)
             flag = t("team-flag-new") if q.change is None else t("team-flag", change=round1(q.change * 100))
-        lines.append(t("team-line", i=i, name=s.display_name, done=s.done, plan=s.plan,
+        lines.append(t("team-line", i=i, name=ui.truncate(s.display_name, 30), done=s.done, plan=s.plan,
                        percent=_num(s.pace.percent), lag=round1(s.pace.lag_days),
                        rate=_num(s.revisions_per_unit)) + flag)
     lines.append("")
@@ -404,11 +419,9 @@ async def on_team(message: Message, command: CommandObject, svc: Services, membe
         lines = [t("team-projects-title", month=t(f"month-{month.month}"), year=month.year, rate=_num(overall))]
         if not rows:
             lines.append(t("team-empty"))
-        for r in rows[:60]:
-            lines.append(t("team-project-line", name=ui.truncate(r.name, 60), units=r.units, revisions=r.revisions,
-                           rate=_num(r.rate), flag="yes" if r.stands_out else "no"))
-        if len(rows) > 60:
-            lines.append(t("team-projects-more", n=len(rows) - 60))
+        lines += ui.fit([t("team-project-line", name=ui.truncate(r.name, 60), units=r.units, revisions=r.revisions,
+                           rate=_num(r.rate), flag="yes" if r.stands_out else "no") for r in rows],
+                        lambda n: t("team-projects-more", n=n))
         await message.answer("\n".join(lines))
         return
     if arg:
@@ -458,6 +471,11 @@ def create_router() -> Router:
     router.message.register(on_content, StateFilter(ReportFlow.content), plain)
     router.message.register(on_reason_text, StateFilter(UnitInput.reason), plain)
     router.message.register(on_edit_text, StateFilter(UnitInput.edit), plain)
+    # anything else mid-form: say what the form is waiting for (not "I didn't understand")
+    router.message.register(on_flow_buttons, StateFilter(ReportFlow.stream, ReportFlow.confirm),
+                            ~F.text.startswith("/"))
+    router.message.register(on_flow_not_text, StateFilter(ReportFlow.project, ReportFlow.content, UnitInput.edit,
+                                                           UnitInput.reason), ~F.text)
     router.callback_query.register(on_stream, RepCb.filter(F.step == "s"))
     router.callback_query.register(on_projects_page, RepCb.filter(F.step == "pg"))
     router.callback_query.register(on_project, RepCb.filter(F.step == "p"))

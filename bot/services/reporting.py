@@ -252,7 +252,7 @@ class ReportingService:
         project = await repo.project_by_name(self.session, clean(name))
         if project is None or project.archived:
             names = [p.name for p in await self.projects()]
-            shown = ", ".join(f"«{n}»" for n in names[:20]) + (" …" if len(names) > 20 else "")
+            shown = ", ".join(f"«{n if len(n) <= 40 else n[:39] + '…'}»" for n in names[:20]) + (" …" if len(names) > 20 else "")
             raise UserError("report-unknown-project", project=clean(name), valid=shown or "—")
         return project
 

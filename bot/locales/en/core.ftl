@@ -31,6 +31,9 @@ help-role = Your role: { $role }.
 cancel-done = Cancelled.
 cancel-nothing = Nothing to cancel.
 unknown-command = I didn't understand that. Commands: /help.
+flow-use-buttons = Please use the buttons above, or /cancel to leave.
+flow-send-text = Please send text, or /cancel to leave.
+list-more = …and { $n } more
 button-outdated = This button is outdated. Please open the command again.
 
 error-not-allowed = You are not allowed to use this command.
@@ -52,8 +55,8 @@ invite-created = The invite is ready: { $role }, department “{ $department }�
     { $link }
 
 members-title = <b>Members</b> (total: { $total })
-members-line = { $name } { $username } — { $role }, { $department }
-members-line-inactive = <s>{ $name }</s> { $username } — { $role }, { $department } (switched off)
+members-line = { $name }{ $username } — { $role }, { $department }
+members-line-inactive = <s>{ $name }</s>{ $username } — { $role }, { $department } (switched off)
 member-card = <b>{ $name }</b>
     Username: { $username }
     Role: { $role }

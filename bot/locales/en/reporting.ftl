@@ -121,7 +121,10 @@ me-forecast = Month-end forecast: { $forecast }; needed per day: { $needed } (wo
 me-no-plan = No plan is set for this month.
 me-revisions = Revisions: { $revisions }, per unit { $rate } (team median { $median })
 
-team-title = <b>Team, { $month } { NUMBER($year, useGrouping: 0) }</b> ({ $n } people), median revisions per unit: { $median }
+team-title = <b>Team, { $month } { NUMBER($year, useGrouping: 0) }</b> ({ $n ->
+    [one] { $n } person
+   *[other] { $n } people
+}), median revisions per unit: { $median }
 team-line = { $i }. { $name } — { $done }/{ $plan } ({ $percent }%), lag { $lag } days, revisions/unit { $rate }
 team-flag = {" "}⚠️ revisions up { $change }%
 team-flag-new = {" "}⚠️ revisions appeared (none last month)
@@ -154,13 +157,20 @@ plan-board-empty = There are no members in your departments.
 plan-paste-hint = Press a member to set a number, or send lines like <code>@username { $example }</code> or <code>First Last { $example }</code> — numbers per stream in order. Copy last month: <code>/plan copy</code>.
 plan-paste-empty = Send lines like <code>@anna 40</code> or <code>Anna Petrova 25 12</code>.
 plan-paste-saved = Plans saved: { $members } members, { $values } values.
-plan-paste-failed = Nothing saved: { $n } lines have errors. Fix them and send all lines again.
+plan-paste-failed = Nothing saved: { $n ->
+    [one] { $n } line has an error. Fix it
+   *[other] { $n } lines have errors. Fix them
+} and send all lines again.
 plan-fail-format = Line { $no } “{ $line }”: a name or @username and numbers are needed.
 plan-fail-numbers = Line { $no } “{ $line }”: more numbers than streams.
 plan-fail-range = Line { $no } “{ $line }”: a plan is a whole number from 0 to 1000.
 plan-fail-unknown = Line { $no } “{ $line }”: no member “{ $who }” among yours.
 plan-fail-ambiguous = Line { $no } “{ $line }”: several members are called “{ $who }”; use @username.
 plan-fail-duplicate = Line { $no } “{ $line }”: “{ $who }” appeared above already.
+plan-fail-more = …and { $n ->
+    [one] { $n } more line
+   *[other] { $n } more lines
+} with errors
 plan-copied = Plans for { $month }: { $copied } copied from last month, { $kept } were already set.
 plan-member = <b>{ $name }</b>, plan for { $month }. Choose the stream:
 plan-enter-number = { $name }, { $stream }, { $month }: send the plan as a number from 0 to { $max }. Cancel: /cancel.

@@ -31,6 +31,9 @@ help-role = Ваша роль: { $role }.
 cancel-done = Действие отменено.
 cancel-nothing = Отменять нечего.
 unknown-command = Не понял сообщение. Список команд — /help.
+flow-use-buttons = Выберите кнопкой выше или отмените — /cancel.
+flow-send-text = Пришлите текстом или отмените — /cancel.
+list-more = …и ещё { $n }
 button-outdated = Эта кнопка устарела. Откройте команду заново.
 
 error-not-allowed = Эта команда вам недоступна.
@@ -52,8 +55,8 @@ invite-created = Приглашение готово: { $role }, отдел «{ 
     { $link }
 
 members-title = <b>Сотрудники</b> (всего: { $total })
-members-line = { $name } { $username } — { $role }, { $department }
-members-line-inactive = <s>{ $name }</s> { $username } — { $role }, { $department } (отключён)
+members-line = { $name }{ $username } — { $role }, { $department }
+members-line-inactive = <s>{ $name }</s>{ $username } — { $role }, { $department } (отключён)
 member-card = <b>{ $name }</b>
     Username: { $username }
     Роль: { $role }

@@ -162,6 +162,7 @@ plan-fail-range = Строка { $no } «{ $line }»: план — целое ч
 plan-fail-unknown = Строка { $no } «{ $line }»: не нашёл «{ $who }» среди ваших сотрудников.
 plan-fail-ambiguous = Строка { $no } «{ $line }»: «{ $who }» — таких несколько, укажите @username.
 plan-fail-duplicate = Строка { $no } «{ $line }»: «{ $who }» уже был выше.
+plan-fail-more = …и ещё строк с ошибками: { $n }
 plan-copied = План на { $month }: скопировано из прошлого месяца { $copied }, уже было задано { $kept }.
 plan-member = <b>{ $name }</b>, план на { $month }. Выберите направление:
 plan-enter-number = { $name }, { $stream }, { $month }: пришлите план числом от 0 до { $max }. Отменить — /cancel.
