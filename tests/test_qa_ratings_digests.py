@@ -151,9 +151,11 @@ async def test_digest_bad_time_and_twice(harness: Harness, db) -> None:
     h = harness
     team = await make_team(db, writers=2)
     await add_units(db, team.writers[0], team.project_id, 3, at_msk(12, 12))
-    for bad in ("/digest time 25:00", "/digest time abc", "/digest foo"):
+    for bad in ("/digest time 25:00", "/digest time abc"):
         sent = h.messages(await h.send(D_MANAGER, bad))
-        assert len(sent) == 1, bad
+        assert len(sent) == 1 and "не время" in sent[0].text and bad.split()[-1] in sent[0].text, bad
+    sent = h.messages(await h.send(D_MANAGER, "/digest foo"))
+    assert len(sent) == 1 and "/digest time 09:00" in sent[0].text
     results = await asyncio.gather(h.send(D_MANAGER, "/digest"), h.send(D_MANAGER, "/digest"))
     methods = [[s.method for s in r] for r in results]
     assert sum("SendMediaGroup" in m for m in methods) == 1, methods
@@ -199,3 +201,42 @@ async def test_manager_without_departments_gets_a_message(harness: Harness, db) 
     for label in ("Daily", "Weekly", "Monthly"):
         sent = await h.press(D_MANAGER, screen, screen.button(label))
         assert h.answers(sent)[0].params.get("text")
+
+
+CYRILLIC = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+
+
+def _russian(text: str) -> bool:
+    for known in ("Продакшн", "Аккаунты"):
+        text = text.replace(known, "")
+    return bool(CYRILLIC & set(text.lower()))
+
+
+async def test_english_rating_screens(harness: Harness, db) -> None:
+    h = harness
+    await setup_org(h, db, mode="aggregate", cadence="both")
+    await english(db, R1, MANAGER, ADMIN, A1)
+    seen = []
+    msg = last_message(h, await h.send(R1, "/rate"))
+    seen.append(msg)
+    msg = last_message(h, await h.press(R1, msg, msg.button("Anna")))
+    seen.append(msg)
+    msg = last_message(h, await h.press(R1, msg, msg.buttons()[0][1]))
+    seen.append(msg)
+    sent = await h.send(R1, "hello")
+    seen += h.messages(sent)
+    msg = last_message(h, await h.press(R1, msg, msg.button("2")))
+    seen.append(msg)
+    seen += h.messages(await h.send(R1, "short"))
+    msg = last_message(h, await h.send(R1, "The brief had no deadline at all"))
+    seen.append(msg)
+    sent = await h.press(R1, msg, msg.buttons()[0][1])
+    seen += h.messages(sent) + h.answers(sent)
+    for who, cmd in ((R1, "/ratings"), (A1, "/ratings"), (MANAGER, "/ratings"), (MANAGER, "/ratings top"),
+                     (ADMIN, "/rating_policies"), (ADMIN, "/rating_campaign"), (MANAGER, "/export ratings")):
+        sent = await h.send(who, cmd)
+        seen += [s for s in sent if s.params.get("chat_id") == who.id]
+    for s in seen:
+        texts = [s.params.get("text") or s.params.get("caption") or ""] + [b for b, _ in s.buttons()]
+        for text in texts:
+            assert not _russian(text), text
