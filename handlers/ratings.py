@@ -8,7 +8,9 @@ anyone but that rater.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -62,16 +64,27 @@ class RateForm(StatesGroup):
 
 
 # -- rendering helpers ------------------------------------------------------------------
+def _visible_len(text: str) -> int:
+    """Length as Telegram counts it (after parsing the HTML): "&amp;" is one character."""
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)).encode("utf-16-le")) // 2
+
+
 def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Messages of whole lines, each within ``limit`` characters as Telegram counts them. A line is
+    never cut in its HTML (a cut "&amp;" or "<b>" is refused); one too long even alone loses its markup."""
     out: list[str] = []
-    current = ""
+    current, size = "", 0
     for line in lines:
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
-        if current and len(current) + 1 + len(line) > limit:
+        n = _visible_len(line)
+        if n > limit:
+            plain = html.unescape(re.sub(r"<[^>]+>", "", line))
+            line = html.escape(plain[: limit - 1], quote=False) + "…"
+            n = _visible_len(line)
+        if current and size + 1 + n > limit:
             out.append(current)
-            current = line
+            current, size = line, n
         else:
-            current = f"{current}\n{line}" if current else line
+            current, size = (f"{current}\n{line}", size + 1 + n) if current else (line, n)
     if current:
         out.append(current)
     return out

@@ -240,3 +240,26 @@ async def test_english_rating_screens(harness: Harness, db) -> None:
         texts = [s.params.get("text") or s.params.get("caption") or ""] + [b for b, _ in s.buttons()]
         for text in texts:
             assert not _russian(text), text
+
+
+async def test_long_comment_full_of_ampersands_is_shown_whole(harness: Harness, db) -> None:
+    """1000 characters, most of them "&" (5 characters each once escaped): every view stays valid HTML."""
+    h = harness
+    await setup_org(h, db, mode="anonymous", cadence="monthly")
+    comment = "abcdefghij " + "&<" * 494 + "x"
+    assert len(comment) == 1000
+    sent = await rate(h, R1, "Anna", 2, comment=comment)
+    assert any(s.params.get("chat_id") == A1.id for s in sent)
+    for who in (A1, MANAGER):
+        sent = await h.send(who, "/ratings")
+        assert h.messages(sent)
+    dash = h.messages(await h.send(MANAGER, "/ratings"))[-1]
+    detail = h.messages(await h.press(MANAGER, dash, dash.button("Anna")))
+    assert "&amp;&lt;" * 494 in "".join(m.text for m in detail)
+
+
+def test_translator_takes_arguments_longer_than_fluents_placeable_limit() -> None:
+    from bot.i18n import Catalog
+
+    text = Catalog().format("en", "rating-your-comment", comment="<&" * 500)
+    assert "&lt;&amp;" * 500 in text
