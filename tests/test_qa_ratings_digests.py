@@ -263,3 +263,33 @@ def test_translator_takes_arguments_longer_than_fluents_placeable_limit() -> Non
 
     text = Catalog().format("en", "rating-your-comment", comment="<&" * 500)
     assert "&lt;&amp;" * 500 in text
+
+
+async def test_scheduled_texts_valid_html_and_english(db, settings, clock) -> None:
+    from tests.emulator.html import parse_html
+    from tests.scheduling_helpers import MSK_0900_MON, add_revision, make_jobs
+
+    team = await make_team(db, writers=3, plan=42, dept_name="Dept $x$ <&>")
+    async with db.session() as s:
+        await s.execute(update(Member).values(language="en"))
+        await s.execute(update(Member).where(Member.id == team.writers[1].id).values(display_name="Cash $^$ <b>"))
+        await s.commit()
+    [unit] = await add_units(db, team.writers[0], team.project_id, 1, at_msk(13, 10))
+    await add_revision(db, unit, at_msk(13, 11))
+    settings = settings.model_copy(update={"chart_mode": "thread", "chart_workers": 1})
+    jobs, sender = make_jobs(db, settings, clock)
+    clock.set(MSK_0900_MON)
+    await jobs.tick(MSK_0900_MON)
+    await jobs.check_lags(at_msk(16, 10))
+    await jobs.overdue_revisions(at_msk(16, 12))
+    kinds = set(sender.kinds())
+    assert {"digest_daily", "digest_weekly", "lag_member", "lag_manager", "revision_writer"} <= kinds, kinds
+    for call in sender.calls:
+        plain, _ = parse_html(call.text)
+        assert len(plain) <= (1024 if call.pngs else 4096)
+        for name in ("Dept $x$ <&>", "Cash $^$ <b>", *(f"Автор <{i}> & Co" for i in range(3)), "Пост 0"):
+            plain = plain.replace(name, "")
+        assert not CYRILLIC & set(plain.lower()), (call.kind, plain)
+        for _, png in call.pngs:
+            assert png.startswith(b"\x89PNG")
+    jobs.renderer.shutdown()
