@@ -305,3 +305,29 @@ async def test_garbage_callbacks_are_answered(harness: Harness, db) -> None:
         answers = h.answers(sent)
         assert len(answers) == 1, (data, [s.method for s in sent])
         assert len(answers[0].params.get("text") or "") <= 200
+
+
+async def test_sender_never_cuts_html() -> None:
+    from aiogram.methods import SendMessage
+
+    from scheduler.delivery import Sender, _visible_len
+    from tests.emulator.html import parse_html
+
+    sent = []
+
+    class Bot:
+        async def __call__(self, method):
+            sent.append(method)
+
+    async def no_sleep(_):
+        return None
+
+    sender = Sender(Bot(), None, sleep=no_sleep)
+    escaped = "<b>Title</b>\n" + "&amp;" * 1500  # 5000 characters of HTML, 1506 visible
+    assert (await sender.send_text(1, escaped)).ok
+    assert sent[-1].text == escaped
+    assert (await sender.send_charts(1, [("a.png", b"png")], escaped)).ok
+    assert isinstance(sent[-1], SendMessage) and sent[-1].text == escaped
+    assert (await sender.send_text(1, "<b>x</b>" + "&lt;" * 5000)).ok
+    plain, _ = parse_html(sent[-1].text)
+    assert len(plain) <= 4096 and _visible_len(sent[-1].text) <= 4096
