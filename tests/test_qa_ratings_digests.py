@@ -331,3 +331,33 @@ async def test_sender_never_cuts_html() -> None:
     assert (await sender.send_text(1, "<b>x</b>" + "&lt;" * 5000)).ok
     plain, _ = parse_html(sent[-1].text)
     assert len(plain) <= 4096 and _visible_len(sent[-1].text) <= 4096
+
+
+async def test_english_digest_screens(harness: Harness, db) -> None:
+    h = harness
+    team = await make_team(db, writers=2, dept_name="Content")
+    async with db.session() as s:
+        await s.execute(update(Member).values(language="en"))
+        await s.commit()
+    await add_units(db, team.writers[0], team.project_id, 3, at_msk(12, 12))
+    seen = []
+    menu = h.messages(await h.send(D_MANAGER, "/settings"))[0]
+    sent = await h.press(D_MANAGER, menu, menu.button("Digests"))
+    screen = h.messages(sent)[0]
+    seen += [screen]
+    for label in ("Daily", "08:00"):
+        sent = await h.press(D_MANAGER, screen, screen.button(label))
+        seen += h.messages(sent) + h.answers(sent)
+    for cmd in ("/digest time 25:00", "/digest time 07:15", "/digest foo", "/digest"):
+        seen += [s for s in await h.send(D_MANAGER, cmd) if s.method != "SendChatAction"]
+    texts = []
+    for s in seen:
+        texts.append(s.params.get("text") or s.params.get("caption") or "")
+        texts += [b for b, _ in s.buttons()]
+        for m in s.params.get("media") or []:
+            texts.append(m.caption or "")
+    for text in texts:
+        for i in range(2):
+            text = text.replace(f"Автор &lt;{i}&gt; &amp; Co", "")
+        assert not CYRILLIC & set(text.lower()), text
+    h.dp.workflow_data["renderer"].shutdown()
