@@ -224,8 +224,12 @@ async def on_score(query: CallbackQuery, callback_data: RateCb, svc: Services, m
             raise UserError("rating-error-period-closed")
     policy, rated = await svc.ratings.check_target(member, callback_data.p, callback_data.m)
     data = await state.get_data()
-    if data.get("p") != policy.id or data.get("m") != rated.id or callback_data.per:
-        data = {"p": policy.id, "m": rated.id, "name": rated.display_name, "task": None}  # a campaign form
+    if callback_data.per:  # a campaign form: the buttons carry all there is to know
+        data = {"p": policy.id, "m": rated.id, "name": rated.display_name, "task": None}
+    elif data.get("p") != policy.id or data.get("m") != rated.id or "name" not in data:
+        # a /rate form closed by /cancel, a save or another /rate: starting over from its buttons would
+        # silently drop the task it was for
+        raise UserError("rating-form-expired")
     if not dom.cadence_allows(policy.cadence, data.get("task")):
         raise UserError("rating-error-task-required")
     data["score"] = callback_data.s
