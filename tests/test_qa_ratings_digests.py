@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from models.org import Member
-from models.ratings import Rating
+from models.ratings import Rating, RatingPolicy
 from scheduler import charts
 from tests.recording import Harness, Person
 from tests.scheduling_helpers import add_units, at_msk, make_team
@@ -120,6 +120,12 @@ async def test_aggregate_below_k_does_not_reveal_that_someone_rated(harness: Har
     await rate(h, R1, "Anna", 2)
     after = h.messages(await h.send(MANAGER, "/ratings"))[-1].text
     assert before == after
+    # nor once the rule is paused
+    async with db.session() as s:
+        await s.execute(update(RatingPolicy).values(active=False))
+        await s.commit()
+    paused = h.messages(await h.send(MANAGER, "/ratings"))[-1].text
+    assert "Anna" in paused and "Boris" in paused and "2.00" not in paused
 
 
 async def test_export_and_top_bad_arguments(harness: Harness, db) -> None:

@@ -461,7 +461,7 @@ class RatingService:
         # aggregate: everyone rated by the rule shows as hidden below k, with or without ratings, so that
         # the list does not tell "somebody has just rated X" (the first rating) from "nobody did"
         for policy in policies:
-            if policy.mode == dom.AnonymityMode.AGGREGATE.value and policy.active:
+            if policy.mode == dom.AnonymityMode.AGGREGATE.value:
                 for m in await repo.active_members_of(self.session, policy.rated_department_id):
                     people_ids[policy.rated_department_id].add(m.id)
         members = await repo.members_by_ids(self.session, [i for ids in people_ids.values() for i in ids])
