@@ -367,3 +367,14 @@ async def test_english_digest_screens(harness: Harness, db) -> None:
             text = text.replace(f"Автор &lt;{i}&gt; &amp; Co", "")
         assert not CYRILLIC & set(text.lower()), text
     h.dp.workflow_data["renderer"].shutdown()
+
+
+def test_caption_that_cannot_fit_is_not_cut_inside_html() -> None:
+    from scheduler import digest as dg
+    from tests.emulator.html import parse_html
+
+    def t(key: str, **args) -> str:
+        return "<b>" + "&amp;" * 1100 + "</b>" if key == "daily-title" or key.endswith("-title") else key
+
+    text = dg.caption(t, dg.DAILY, "01.11.2026", [], [], [], None, {})
+    parse_html(text)  # valid HTML: the Sender sends an over-long caption as a separate text
