@@ -40,6 +40,10 @@ class MissingTranslation(KeyError):
     pass
 
 
+#: longer string arguments bypass Fluent's placeable limit (see :meth:`Catalog.format`)
+LONG_ARG = 2000
+
+
 class Catalog:
     """All bundles, one per language."""
 
@@ -67,9 +71,20 @@ class Catalog:
         message = bundle.get_message(key)
         if message.value is None:
             raise MissingTranslation(f"{lang}:{key} has no value")
-        text, errors = bundle.format_pattern(message.value, {k: _arg(v) for k, v in args.items()})
+        values = {k: _arg(v) for k, v in args.items()}
+        # Fluent refuses a placeable over 2500 characters (fluent.runtime's MAX_PART_LENGTH), and an
+        # escaped 1000-character comment full of "&" or "<" is longer: place a short token instead,
+        # and the value after formatting
+        long_values = {}
+        for k, v in values.items():
+            if isinstance(v, str) and len(v) > LONG_ARG:
+                long_values[f"\x00{len(long_values)}\x00"] = v
+                values[k] = f"\x00{len(long_values) - 1}\x00"
+        text, errors = bundle.format_pattern(message.value, values)
         if errors:
             raise MissingTranslation(f"{lang}:{key}: {errors[0]}")
+        for token, v in long_values.items():
+            text = text.replace(token, v)
         return text
 
     def translator(self, lang: str) -> Translator:

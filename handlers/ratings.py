@@ -8,7 +8,9 @@ anyone but that rater.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -62,16 +64,27 @@ class RateForm(StatesGroup):
 
 
 # -- rendering helpers ------------------------------------------------------------------
+def _visible_len(text: str) -> int:
+    """Length as Telegram counts it (after parsing the HTML): "&amp;" is one character."""
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)).encode("utf-16-le")) // 2
+
+
 def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Messages of whole lines, each within ``limit`` characters as Telegram counts them. A line is
+    never cut in its HTML (a cut "&amp;" or "<b>" is refused); one too long even alone loses its markup."""
     out: list[str] = []
-    current = ""
+    current, size = "", 0
     for line in lines:
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
-        if current and len(current) + 1 + len(line) > limit:
+        n = _visible_len(line)
+        if n > limit:
+            plain = html.unescape(re.sub(r"<[^>]+>", "", line))
+            line = html.escape(plain[: limit - 1], quote=False) + "…"
+            n = _visible_len(line)
+        if current and size + 1 + n > limit:
             out.append(current)
-            current = line
+            current, size = line, n
         else:
-            current = f"{current}\n{line}" if current else line
+            current, size = (f"{current}\n{line}", size + 1 + n) if current else (line, n)
     if current:
         out.append(current)
     return out
@@ -211,8 +224,12 @@ async def on_score(query: CallbackQuery, callback_data: RateCb, svc: Services, m
             raise UserError("rating-error-period-closed")
     policy, rated = await svc.ratings.check_target(member, callback_data.p, callback_data.m)
     data = await state.get_data()
-    if data.get("p") != policy.id or data.get("m") != rated.id or callback_data.per:
-        data = {"p": policy.id, "m": rated.id, "name": rated.display_name, "task": None}  # a campaign form
+    if callback_data.per:  # a campaign form: the buttons carry all there is to know
+        data = {"p": policy.id, "m": rated.id, "name": rated.display_name, "task": None}
+    elif data.get("p") != policy.id or data.get("m") != rated.id or "name" not in data:
+        # a /rate form closed by /cancel, a save or another /rate: starting over from its buttons would
+        # silently drop the task it was for
+        raise UserError("rating-form-expired")
     if not dom.cadence_allows(policy.cadence, data.get("task")):
         raise UserError("rating-error-task-required")
     data["score"] = callback_data.s

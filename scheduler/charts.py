@@ -196,9 +196,12 @@ def _style_axes(ax, *, grid_axis: str = "x") -> None:
 
 
 def _name_axis(ax, names: Sequence[str]) -> None:
-    """Names on the y axis, first name on top, one row per name."""
+    """Names on the y axis, first name on top, one row per name.
+
+    Names are user text: ``$`` must not switch matplotlib to mathtext (``"x$^$y"`` would not render).
+    """
     n = len(names)
-    ax.set_yticks(range(n), labels=[truncate_name(nm) for nm in names])
+    ax.set_yticks(range(n), labels=[truncate_name(nm) for nm in names], parse_math=False)
     ax.set_ylim(n - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
 

@@ -103,7 +103,9 @@ class Sender:
 
     # --- what is sent -------------------------------------------------------------------
     async def send_text(self, chat_id: int, text: str, *, kind: str = "message") -> Outcome:
-        method = SendMessage(chat_id=chat_id, text=text[:TEXT_LIMIT], parse_mode="HTML")
+        if _visible_len(text) > TEXT_LIMIT:  # cut the plain text: a cut in the HTML would be refused
+            text = html.escape(html.unescape(re.sub(r"<[^>]+>", "", text))[:TEXT_LIMIT - 1], quote=False) + "…"
+        method = SendMessage(chat_id=chat_id, text=text, parse_mode="HTML")
         return await self.deliver(chat_id, method, kind=kind)
 
     async def send_charts(self, chat_id: int, pngs: Sequence[tuple[str, bytes]], caption: str,

@@ -303,7 +303,7 @@ def caption(
         text = assemble(limit)
         if _visible_len(text) <= CAPTION_LIMIT:
             return text
-    return text[:CAPTION_LIMIT]  # unreachable in practice: head alone is short
+    return text  # unreachable in practice (the head alone is short); the Sender sends it as a text
 
 
 def _section(t: Translator, title: str, lines: list[str], limit: int) -> str:

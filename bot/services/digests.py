@@ -66,7 +66,7 @@ class DigestService:
         try:
             at = parse_hhmm(value)
         except ValueError as exc:
-            raise UserError("digest-usage") from exc
+            raise UserError("digest-bad-time", text=value) from exc
         async with self.db.writing(self.session):
             row = await self._row(member)
             row.daily_time = f"{at:%H:%M}"

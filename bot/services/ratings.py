@@ -458,6 +458,12 @@ class RatingService:
         all_ratings = await repo.ratings(self.session, policy_ids=list(by_id), periods=[period]) if by_id else []
         for r in all_ratings:
             people_ids[by_id[r.policy_id].rated_department_id].add(r.rated_id)
+        # aggregate: everyone rated by the rule shows as hidden below k, with or without ratings, so that
+        # the list does not tell "somebody has just rated X" (the first rating) from "nobody did"
+        for policy in policies:
+            if policy.mode == dom.AnonymityMode.AGGREGATE.value:
+                for m in await repo.active_members_of(self.session, policy.rated_department_id):
+                    people_ids[policy.rated_department_id].add(m.id)
         members = await repo.members_by_ids(self.session, [i for ids in people_ids.values() for i in ids])
         for dept_id, block in blocks.items():
             dept_policies = [p for p in policies if p.rated_department_id == dept_id]
@@ -470,12 +476,10 @@ class RatingService:
                 rows: list[dom.RatingRow] = []
                 hidden = False
                 for p in dept_policies:
-                    rs = [r for r in all_ratings if r.policy_id == p.id and r.rated_id == person_id]
-                    if not rs:
-                        continue
                     if (p.id, person_id, period) not in groups:
-                        hidden = True
+                        hidden = hidden or p.mode == dom.AnonymityMode.AGGREGATE.value
                         continue
+                    rs = [r for r in all_ratings if r.policy_id == p.id and r.rated_id == person_id]
                     rows += [dom.RatingRow(score=r.score, comment=None, created_at=r.created_at) for r in rs]
                 summary = dom.present_ratings(dom.AnonymityMode.ANONYMOUS, rows, 1) if rows else None
                 if summary is None:
