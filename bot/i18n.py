@@ -14,17 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from fluent.runtime import FluentBundle, FluentResource, resolver
+from fluent.runtime import FluentBundle, FluentResource
 
 from bot.config import SUPPORTED_LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
-
-# fluent.runtime refuses a placeable longer than 2500 characters (a guard against huge *translations*).
-# Our arguments are user strings already bounded by the services (a 500-character revision reason, a
-# 1000-character link), but escaping can make them up to five times longer ("&" -> "&amp;"): allow that.
-resolver.MAX_PART_LENGTH = max(resolver.MAX_PART_LENGTH, 10_000)
-
 
 class Html(str):
     """A string that is already safe HTML and must not be escaped again."""
