@@ -425,6 +425,9 @@ async def on_export(message: Message, command: CommandObject, svc: Services, mem
     labels = {m.value: t(f"rating-mode-{m.value}") for m in dom.AnonymityMode}
     labels["hidden"] = t("rating-rater-unknown")
     data, count = await svc.ratings.export_csv(member, period, labels)
+    if count == 0:
+        await message.answer(t("rating-export-empty", month=_month(t, period)))
+        return
     await message.answer_document(BufferedInputFile(data, filename=f"ratings-{period}.csv"),
                                   caption=t("rating-export-caption", month=_month(t, period), count=count))
 

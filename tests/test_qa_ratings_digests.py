@@ -378,3 +378,13 @@ def test_caption_that_cannot_fit_is_not_cut_inside_html() -> None:
 
     text = dg.caption(t, dg.DAILY, "01.11.2026", [], [], [], None, {})
     parse_html(text)  # valid HTML: the Sender sends an over-long caption as a separate text
+
+
+async def test_export_of_a_month_without_visible_ratings_says_so(harness) -> None:
+    from tests.recording import Person
+
+    admin = Person(1, "Olga")
+    await harness.send(admin, "/start")
+    sent = harness.messages(await harness.send(admin, "/export ratings 2026-10"))
+    assert len(sent) == 1 and sent[0].method == "SendMessage"
+    assert "выгружать нечего" in sent[0].text

@@ -129,3 +129,4 @@ rating-form = <b>Rating for { $month }</b>
 rating-campaign-done = Forms sent: { $count } ({ $month }). Filled forms are not sent again.
 rating-form-reminder = <b>Reminder: rating for { $month }</b>
     You have not yet rated how { $name } ({ $department }) set your tasks. Score 1 to 5; the form is open until the end of the month.
+rating-export-empty = There are no ratings visible to you for { $month }: nothing to export.
