@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.digests import DigestPrefs
 from models.org import Member
+from models.scheduling import UNREACHABLE
 from scheduler import digest as dg
 from scheduler.delivery import Sender
 from scheduler.jobs import ratings_provider
@@ -64,7 +65,10 @@ async def on_digest(message: Message, command: CommandObject, svc: Services, mem
     try:
         plan = await svc.digests.plan_now(member, t, ratings=ratings_provider(svc))
         digest = await dg.render(renderer, plan)  # off the event loop
-        await Sender(bot, db).send_charts(message.chat.id, digest.pngs, digest.caption, kind="digest_now")
+        outcome = await Sender(bot, db).send_charts(message.chat.id, digest.pngs, digest.caption,
+                                                    kind="digest_now")
+        if not outcome.ok and outcome.status != UNREACHABLE:
+            await message.answer(t("digest-send-failed"))
     finally:
         digest_busy.discard(member.id)
 

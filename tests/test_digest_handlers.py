@@ -74,3 +74,21 @@ async def test_preferences_from_settings(h: Harness, db) -> None:
     assert all("Дайджесты" not in text for text, _ in writer_menu.buttons())
     sent = await h.press(WRITER, writer_menu, "dg:toggle:daily")
     assert h.answers(sent)[0].params["show_alert"] is True
+
+
+async def test_digest_now_that_telegram_refuses_is_reported(h: Harness, db, monkeypatch) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.methods import SendMediaGroup
+
+    team = await make_team(db, writers=2)
+    await add_units(db, team.writers[0], team.project_id, 3, at_msk(12, 12))
+    original = h.session.make_request
+
+    async def refuse_albums(bot, method, timeout=None):  # noqa: ASYNC109
+        if isinstance(method, SendMediaGroup):
+            raise TelegramBadRequest(method=method, message="Bad Request: IMAGE_PROCESS_FAILED")
+        return await original(bot, method, timeout)
+
+    monkeypatch.setattr(h.session, "make_request", refuse_albums)
+    sent = await h.send(MANAGER, "/digest")
+    assert "Не получилось отправить дайджест" in h.messages(sent)[-1].text

@@ -74,3 +74,4 @@ digest-btn-monthly = Monthly: { $state }
 digest-time-saved = Digests will arrive at { $time } ({ $tz }).
 digest-usage = Digest now: <code>/digest</code>. Time: <code>/digest time 09:00</code>. Which ones — /settings → “Digests”.
 digest-bad-time = “{ $text }” is not a time. Use hours and minutes, 00:00–23:59: <code>/digest time 08:30</code>.
+digest-send-failed = The digest could not be sent. Please try again in a minute.

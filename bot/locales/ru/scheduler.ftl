@@ -74,3 +74,4 @@ digest-btn-monthly = Ежемесячный: { $state }
 digest-time-saved = Дайджесты будут приходить в { $time } ({ $tz }).
 digest-usage = Дайджест сейчас: <code>/digest</code>. Время: <code>/digest time 09:00</code>. Что присылать — /settings → «Дайджесты».
 digest-bad-time = «{ $text }» — не время. Укажите часы и минуты, 00:00–23:59: <code>/digest time 08:30</code>.
+digest-send-failed = Не получилось отправить дайджест. Попробуйте ещё раз через минуту.
