@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.clock import Clock
-from bot.config import Settings, parse_hhmm
-from bot.db import Database
-from bot.errors import NotAllowed, UserError
+from bot.config import parse_hhmm
+from bot.errors import UserError
 from bot.i18n import Translator
+from bot.services.base import Service
 from models import scheduling_repo as repo
-from models.org import Member, Role
+from models.org import Member
 from models.scheduling import DigestPreference
 
 KINDS = ("daily", "weekly", "monthly")
@@ -26,20 +23,9 @@ class DigestPrefs:
     time: str  # HH:MM, team time zone
 
 
-class DigestService:
-    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
-        self.session = session
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-
-    @staticmethod
-    def _require_manager(member: Member) -> None:
-        if not Role(member.role).at_least(Role.MANAGER):
-            raise NotAllowed()
-
+class DigestService(Service):
     async def prefs(self, member: Member) -> DigestPrefs:
-        self._require_manager(member)
+        self.require_manager(member)
         row = await repo.preference(self.session, member.id)
         if row is None:
             return DigestPrefs(True, True, True, self.settings.daily_digest_time)
@@ -53,7 +39,7 @@ class DigestService:
         return row
 
     async def toggle(self, member: Member, kind: str) -> DigestPrefs:
-        self._require_manager(member)
+        self.require_manager(member)
         if kind not in KINDS:
             raise UserError("error-bad-choice")
         async with self.db.writing(self.session):
@@ -62,7 +48,7 @@ class DigestService:
         return await self.prefs(member)
 
     async def set_time(self, member: Member, value: str) -> DigestPrefs:
-        self._require_manager(member)
+        self.require_manager(member)
         try:
             at = parse_hhmm(value)
         except ValueError as exc:
@@ -76,7 +62,7 @@ class DigestService:
         """The daily digest of the member's scope as of now (chart jobs + caption, nothing rendered)."""
         from scheduler import digest as dg
 
-        self._require_manager(member)
+        self.require_manager(member)
         scope = await dg.scope_of(self.session, member.role, member.id)
         if scope is None:
             raise UserError("digest-nothing")

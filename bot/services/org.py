@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.clock import Clock
-from bot.config import SUPPORTED_LANGUAGES, Settings
-from bot.db import Database
+from bot.config import SUPPORTED_LANGUAGES
 from bot.errors import NotAllowed, UserError
+from bot.services.base import Service
 from models import org_repo as repo
 from models.org import Department, Invite, Member, Role
 
@@ -50,13 +47,7 @@ def clean_name(name: str, limit: int) -> str:
     return name[:limit]
 
 
-class OrgService:
-    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
-        self.session = session
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-
+class OrgService(Service):
     # -- start / registration -------------------------------------------------
     async def start(self, user: TgUser, payload: str | None, *, default_department_name: str) -> StartResult:
         s = self.session
@@ -141,14 +132,6 @@ class OrgService:
             member.unreachable = False
 
     # -- access helpers ----------------------------------------------------------
-    async def manageable_department_ids(self, actor: Member) -> list[int] | None:
-        """Departments the actor manages; ``None`` means all (admins)."""
-        if actor.role == Role.ADMIN.value:
-            return None
-        if actor.role == Role.MANAGER.value:
-            return await repo.managed_department_ids(self.session, actor.id)
-        return []
-
     async def departments_for_invite(self, actor: Member) -> list[Department]:
         ids = await self.manageable_department_ids(actor)
         return await repo.list_departments(self.session, ids)
@@ -195,7 +178,7 @@ class OrgService:
 
     # -- members -----------------------------------------------------------------
     async def members_page(self, actor: Member, page: int, per_page: int = 8) -> MembersPage:
-        self._require_admin(actor)
+        self.require_admin(actor)
         total = await repo.count_members(self.session)
         pages = max(1, -(-total // per_page))
         page = min(max(page, 0), pages - 1)
@@ -204,7 +187,7 @@ class OrgService:
         return MembersPage(members, departments, page, pages, total)
 
     async def member_card(self, actor: Member, member_id: int) -> tuple[Member, Department | None, list[int]]:
-        self._require_admin(actor)
+        self.require_admin(actor)
         member = await repo.member_by_id(self.session, member_id)
         if member is None:
             raise UserError("error-member-not-found")
@@ -213,7 +196,7 @@ class OrgService:
         return member, department, managed
 
     async def set_role(self, actor: Member, member_id: int, role: str) -> Member:
-        self._require_admin(actor)
+        self.require_admin(actor)
         try:
             new_role = Role(role)
         except ValueError as exc:
@@ -232,7 +215,7 @@ class OrgService:
         return member
 
     async def set_department(self, actor: Member, member_id: int, department_id: int) -> Member:
-        self._require_admin(actor)
+        self.require_admin(actor)
         async with self.db.writing(self.session) as s:
             member = await self._target(member_id)
             if await repo.department_by_id(s, department_id) is None:
@@ -247,7 +230,7 @@ class OrgService:
         return member
 
     async def set_active(self, actor: Member, member_id: int, active: bool) -> Member:
-        self._require_admin(actor)
+        self.require_admin(actor)
         async with self.db.writing(self.session) as s:
             member = await self._target(member_id)
             if member.id == actor.id and not active:
@@ -263,17 +246,12 @@ class OrgService:
             raise UserError("error-member-not-found")
         return member
 
-    @staticmethod
-    def _require_admin(actor: Member) -> None:
-        if actor.role != Role.ADMIN.value:
-            raise NotAllowed()
-
     # -- departments -----------------------------------------------------------
     async def list_departments(self) -> list[Department]:
         return await repo.list_departments(self.session)
 
     async def add_department(self, actor: Member, name: str) -> Department:
-        self._require_admin(actor)
+        self.require_admin(actor)
         name = self._department_name(name)
         async with self.db.writing(self.session) as s:
             if await repo.department_by_name(s, name) is not None:
@@ -286,7 +264,7 @@ class OrgService:
         return department
 
     async def rename_department(self, actor: Member, department_id: int, name: str) -> Department:
-        self._require_admin(actor)
+        self.require_admin(actor)
         name = self._department_name(name)
         async with self.db.writing(self.session) as s:
             department = await repo.department_by_id(s, department_id)

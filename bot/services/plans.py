@@ -17,13 +17,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.clock import Clock
-from bot.config import Settings
-from bot.db import Database
 from bot.domain.workdays import local_today
 from bot.errors import NotAllowed, UserError
+from bot.services.base import Service
 from bot.services.stats import previous_month
 from models import org_repo
 from models import reporting_repo as repo
@@ -71,19 +67,10 @@ def parse_number(text: str) -> int:
     return n
 
 
-class PlanService:
-    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
-        self.session = session
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-
+class PlanService(Service):
     async def _scope(self, actor: Member) -> list[int] | None:
-        if actor.role == Role.ADMIN.value:
-            return None
-        if actor.role == Role.MANAGER.value:
-            return await org_repo.managed_department_ids(self.session, actor.id)
-        raise NotAllowed()
+        self.require_manager(actor)
+        return await self.manageable_department_ids(actor)
 
     def months(self, actor: Member) -> tuple[date, date]:
         """The months a plan may be set for: the current one and the next (actor's local date)."""

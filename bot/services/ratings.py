@@ -25,6 +25,7 @@ from bot.db import Database
 from bot.domain import ratings as dom
 from bot.domain.workdays import local_today
 from bot.errors import NotAllowed, UserError
+from bot.services.base import Service
 from models import org_repo
 from models import ratings_repo as repo
 from models.org import Department, Member, Role
@@ -98,12 +99,9 @@ def _months_back(period: str, n: int) -> list[str]:
     return sorted(out)
 
 
-class RatingService:
+class RatingService(Service):
     def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
-        self.session = session
-        self.db = db
-        self.settings = settings
-        self.clock = clock
+        super().__init__(session, db, settings, clock)
         self._secret = settings.rating_key()
 
     # -- time ------------------------------------------------------------------------
@@ -129,18 +127,13 @@ class RatingService:
         return dom.rater_key(self._secret, policy_id, member_id)
 
     # -- policies (admin) ---------------------------------------------------------------
-    @staticmethod
-    def _require_admin(actor: Member) -> None:
-        if actor.role != Role.ADMIN.value:
-            raise NotAllowed()
-
     async def policies(self, actor: Member) -> tuple[list[RatingPolicy], dict[int, Department]]:
-        self._require_admin(actor)
+        self.require_admin(actor)
         departments = {d.id: d for d in await org_repo.list_departments(self.session)}
         return await repo.list_policies(self.session), departments
 
     async def policy(self, actor: Member, policy_id: int) -> tuple[RatingPolicy, dict[int, Department]]:
-        self._require_admin(actor)
+        self.require_admin(actor)
         policy = await repo.policy_by_id(self.session, policy_id)
         if policy is None:
             raise UserError("rating-error-policy-not-found")
@@ -149,7 +142,7 @@ class RatingService:
 
     async def create_policy(self, actor: Member, rater_dept: int, rated_dept: int, cadence: str,
                             mode: str) -> RatingPolicy:
-        self._require_admin(actor)
+        self.require_admin(actor)
         try:
             cadence, mode = dom.Cadence(cadence).value, dom.AnonymityMode(mode).value
         except ValueError as exc:
@@ -171,7 +164,7 @@ class RatingService:
         return policy
 
     async def update_policy(self, actor: Member, policy_id: int, what: str, value: str) -> RatingPolicy:
-        self._require_admin(actor)
+        self.require_admin(actor)
         async with self.db.writing(self.session) as s:
             policy = await repo.policy_by_id(s, policy_id)
             if policy is None:
@@ -416,11 +409,11 @@ class RatingService:
 
     async def _scope(self, actor: Member) -> list[RatingPolicy]:
         """Policies a manager may see: those touching a department they manage; admins: all."""
-        if actor.role == Role.ADMIN.value:
+        self.require_manager(actor)
+        ids = await self.manageable_department_ids(actor)
+        if ids is None:
             return await repo.list_policies(self.session)
-        if actor.role != Role.MANAGER.value:
-            raise NotAllowed()
-        managed = set(await org_repo.managed_department_ids(self.session, actor.id))
+        managed = set(ids)
         return [p for p in await repo.list_policies(self.session)
                 if p.rater_department_id in managed or p.rated_department_id in managed]
 

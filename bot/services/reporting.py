@@ -22,15 +22,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.clock import Clock
-from bot.config import Settings
-from bot.db import Database
 from bot.domain.deadlines import add_working_hours
 from bot.domain.pace import DONE_STATES
 from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range
 from bot.errors import NotAllowed, UserError
+from bot.services.base import Service
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
 from models import org_repo
 from models import reporting_repo as repo
@@ -145,30 +141,11 @@ def parse_report_line(args: str) -> tuple[str, str, str]:
     return stream, project, text
 
 
-class ReportingService:
-    def __init__(self, session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> None:
-        self.session = session
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-
+class ReportingService(Service):
     # -- access --------------------------------------------------------------------------------------
-    async def scope(self, actor: Member) -> list[int] | None:
-        """Department ids the actor manages; None = all (admin)."""
-        if actor.role == Role.ADMIN.value:
-            return None
-        if actor.role == Role.MANAGER.value:
-            return await org_repo.managed_department_ids(self.session, actor.id)
-        return []
-
     async def manages(self, actor: Member, member: Member) -> bool:
-        scope = await self.scope(actor)
+        scope = await self.manageable_department_ids(actor)
         return scope is None or member.department_id in scope
-
-    @staticmethod
-    def require_manager(actor: Member) -> None:
-        if not Role(actor.role).at_least(Role.MANAGER):
-            raise NotAllowed()
 
     def tz(self, member: Member) -> str:
         return member.timezone or self.settings.timezone
@@ -195,7 +172,7 @@ class ReportingService:
         raise UserError("report-unknown-stream", stream=token, valid=", ".join(s.code for s in streams))
 
     async def add_stream(self, actor: Member, code: str, name_ru: str, name_en: str) -> Stream:
-        self._require_admin(actor)
+        self.require_admin(actor)
         code = code.strip().lower()
         if not STREAM_CODE_RE.match(code):
             raise UserError("streams-bad-code")
@@ -212,7 +189,7 @@ class ReportingService:
         return stream
 
     async def rename_stream(self, actor: Member, code: str, name_ru: str, name_en: str) -> Stream:
-        self._require_admin(actor)
+        self.require_admin(actor)
         name_ru, name_en = self._stream_names(name_ru, name_en)
         async with self.db.writing(self.session) as s:
             stream = await repo.stream_by_code(s, code.strip())
@@ -232,11 +209,6 @@ class ReportingService:
         if max(len(name_ru), len(name_en)) > MAX_STREAM_NAME:
             raise UserError("error-too-long", limit=MAX_STREAM_NAME)
         return name_ru, name_en
-
-    @staticmethod
-    def _require_admin(actor: Member) -> None:
-        if actor.role != Role.ADMIN.value:
-            raise NotAllowed()
 
     # -- projects --------------------------------------------------------------------------------------
     async def projects(self, query: str | None = None, *, include_archived: bool = False) -> list[Project]:
@@ -504,7 +476,7 @@ class ReportingService:
     async def find_member(self, actor: Member, who: str) -> Member:
         """``@username`` or a full display name (case-insensitive) among the members the actor manages."""
         self.require_manager(actor)
-        scope = await self.scope(actor)
+        scope = await self.manageable_department_ids(actor)
         members = await org_repo.list_members(self.session, department_ids=scope, active_only=True)
         who = clean(who)
         if who.startswith("@"):
@@ -561,13 +533,13 @@ class ReportingService:
     async def team(self, actor: Member) -> tuple[list[MemberMonth], float | None, date]:
         self.require_manager(actor)
         month = self.today(actor).replace(day=1)
-        stats = await self._stats(await self.team_members(await self.scope(actor), month), month)
+        stats = await self._stats(await self.team_members(await self.manageable_department_ids(actor), month), month)
         return sort_by_lag(stats), team_median_rate(stats), month
 
     async def team_projects(self, actor: Member) -> tuple[list[ProjectStat], float | None, date]:
         self.require_manager(actor)
         month = self.today(actor).replace(day=1)
-        members = await org_repo.list_members(self.session, department_ids=await self.scope(actor))
+        members = await org_repo.list_members(self.session, department_ids=await self.manageable_department_ids(actor))
         start, end = month_range_utc(month, self.settings.timezone)
         rows = await repo.project_stats(self.session, [m.id for m in members], start, end, sorted(DONE_STATES))
         units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)
