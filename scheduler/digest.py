@@ -12,7 +12,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.pace import DONE_STATES, PaceStatus, round1
-from bot.domain.workdays import local_today, month_bounds, working_days
+from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
 from bot.i18n import Html, Translator
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
 from models import org_repo, reporting_repo
@@ -228,9 +228,7 @@ async def cumulative_series(session: AsyncSession, settings: Settings, member_id
 async def _week_done(session: AsyncSession, settings: Settings, member_ids: Sequence[int],
                      today: date) -> dict[int, int]:
     monday = today - timedelta(days=today.weekday() + 7)
-    zone = ZoneInfo(settings.timezone)
-    start = datetime.combine(monday, time.min, zone).astimezone(UTC)
-    end = datetime.combine(monday + timedelta(days=7), time.min, zone).astimezone(UTC)
+    start, end = utc_range(monday, monday + timedelta(days=6), settings.timezone)
     out: dict[int, int] = defaultdict(int)
     for author, _stream, _state, n in await reporting_repo.done_counts(session, member_ids, start, end,
                                                                         sorted(DONE_STATES)):

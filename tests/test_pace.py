@@ -655,3 +655,15 @@ def test_round1(value: float | None, expected: float | None) -> None:
     assert result == expected
     if expected == 0.0:
         assert str(result) == "0.0"
+
+
+def test_utc_range_of_local_days() -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain.workdays import utc_range
+
+    start, end = utc_range(date(2026, 11, 1), date(2026, 11, 30), "Europe/Moscow")
+    assert start == datetime(2026, 10, 31, 21, 0, tzinfo=UTC)
+    assert end == datetime(2026, 11, 30, 21, 0, tzinfo=UTC)
+    start, end = utc_range(date(2026, 11, 16), date(2026, 11, 16), "Asia/Vladivostok")
+    assert (start, end) == (datetime(2026, 11, 15, 14, 0, tzinfo=UTC), datetime(2026, 11, 16, 14, 0, tzinfo=UTC))

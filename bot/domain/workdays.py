@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -140,6 +140,14 @@ def local_today(now_utc: datetime, tz: str) -> date:
     (UTC+10) while it is still 2026-11-10 17:30 in Europe/Moscow.
     """
     return local_now(now_utc, tz).date()
+
+
+def utc_range(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """The local days ``first``..``last`` (inclusive) in zone ``tz`` as a UTC ``[start, end)``."""
+    zone = _zone(tz)
+    start = datetime.combine(first, time.min, zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return start, end
 
 
 # ---------------------------------------------------------------------------

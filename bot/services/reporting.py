@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import add_working_hours
 from bot.domain.pace import DONE_STATES
-from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range
+from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range, utc_range
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
@@ -460,9 +460,7 @@ class ReportingService(Service):
             raise UserError(f"date-error-{exc.code.replace('_', '-')}") from exc
 
     async def mine(self, member: Member, first: date, last: date, page: int = 0) -> MinePage:
-        zone = ZoneInfo(self.tz(member))
-        start = datetime.combine(first, time.min, zone).astimezone(UTC)
-        end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
+        start, end = utc_range(first, last, self.tz(member))
         counts = await repo.count_units_of_author(self.session, member.id, start, end)
         total = sum(counts.values())
         pages = max(1, -(-total // MINE_PER_PAGE))

@@ -15,15 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.domain.pace import DONE_STATES, Pace, compute_pace
 from bot.domain.quality import QualityFlag, median, quality_flag, revisions_per_unit
-from bot.domain.workdays import local_today, month_bounds
+from bot.domain.workdays import local_today, month_bounds, utc_range
 from models import reporting_repo as repo
 from models.org import Member
 
@@ -69,11 +68,7 @@ def previous_month(month: date) -> date:
 
 def month_range_utc(month: date, tz: str) -> tuple[datetime, datetime]:
     """[start, end) of the month in UTC, the month being taken in time zone ``tz``."""
-    zone = ZoneInfo(tz)
-    first, last = month_bounds(month)
-    start = datetime.combine(first, time.min, zone).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
-    return start, end
+    return utc_range(*month_bounds(month), tz)
 
 
 async def month_stats(
