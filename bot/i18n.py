@@ -112,6 +112,11 @@ class Translator:
         return self.catalog.format(self.lang, key, **args)
 
 
+def month_name(t: Translator, month: date) -> str:
+    """"ноябрь 2026" / "November 2026"."""
+    return t("month-year", month=t(f"month-{month.month}"), year=str(month.year))
+
+
 def pick_language(member_language: str | None, telegram_language: str | None, default: str) -> str:
     """Member's setting, else Telegram's ``language_code``, else the default."""
     if member_language in SUPPORTED_LANGUAGES:

@@ -15,7 +15,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import ui
 from bot.errors import UserError
-from bot.i18n import Translator
+from bot.i18n import Translator, month_name
 from bot.services import Services
 from bot.services.plans import PasteResult, parse_number
 from handlers.reporting import on_flow_not_text
@@ -51,14 +51,10 @@ def _parse_month(value: str) -> date:
         raise UserError("error-bad-choice") from exc
 
 
-def _month_name(t: Translator, month: date) -> str:
-    return f"{t(f'month-{month.month}')} {month.year}"
-
-
 async def _board(svc: Services, member: Member, t: Translator, month: date, page: int):
     board = await svc.plans.board(member, month)
     streams = board.streams
-    lines = [t("plan-board-title", month=_month_name(t, month)),
+    lines = [t("plan-board-title", month=month_name(t, month)),
              t("plan-board-streams", streams=" / ".join(s.name(t.lang) for s in streams))]
     page = ui.clamp_page(page, len(board.members))
     kb = ui.builder()
@@ -103,15 +99,15 @@ async def on_plan(message: Message, command: CommandObject, state: FSMContext, s
         if words and words[0].lower() in ("next", "следующий"):
             month = nxt
         copied, kept = await svc.plans.copy_previous(member, month)
-        await message.answer(t("plan-copied", month=_month_name(t, month), copied=copied, kept=kept))
+        await message.answer(t("plan-copied", month=month_name(t, month), copied=copied, kept=kept))
         return
     lines = "\n".join([" ".join(words), rest]).strip()
     if lines:
         await message.answer(_paste_report(t, await svc.plans.paste(member, month, lines)))
         return
     kb = ui.builder()
-    kb.row(InlineKeyboardButton(text=_month_name(t, current), callback_data=PlanCb(a="m", month=_m(current)).pack()),
-           InlineKeyboardButton(text=_month_name(t, nxt), callback_data=PlanCb(a="m", month=_m(nxt)).pack()))
+    kb.row(InlineKeyboardButton(text=month_name(t, current), callback_data=PlanCb(a="m", month=_m(current)).pack()),
+           InlineKeyboardButton(text=month_name(t, nxt), callback_data=PlanCb(a="m", month=_m(nxt)).pack()))
     await message.answer(t("plan-pick-month"), reply_markup=kb.as_markup())
 
 
@@ -137,7 +133,7 @@ async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, 
         kb.row(InlineKeyboardButton(text=ui.truncate(f"{s.name(t.lang)}: {value}", 60),
                                     callback_data=PlanCb(a="st", month=_m(month), id=target.id, s=s.id).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=PlanCb(a="m", month=_m(month)).pack()))
-    await ui.edit(query, t("plan-member", name=target.display_name, month=_month_name(t, month)), kb.as_markup())
+    await ui.edit(query, t("plan-member", name=target.display_name, month=month_name(t, month)), kb.as_markup())
 
 
 async def on_stream(query: CallbackQuery, callback_data: PlanCb, state: FSMContext, svc: Services, member: Member,
@@ -148,7 +144,7 @@ async def on_stream(query: CallbackQuery, callback_data: PlanCb, state: FSMConte
     await state.set_state(PlanFlow.number)
     await state.update_data(month=_m(month), member=target.id, stream=stream.id)
     await query.message.answer(t("plan-enter-number", name=target.display_name, stream=stream.name(t.lang),
-                                 month=_month_name(t, month), max=1000))
+                                 month=month_name(t, month), max=1000))
 
 
 async def on_number(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:

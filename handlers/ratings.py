@@ -23,7 +23,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 from bot import ui
 from bot.domain import ratings as dom
 from bot.errors import NotAllowed, UserError
-from bot.i18n import Catalog, Translator, pick_language
+from bot.i18n import Catalog, Translator, month_name, pick_language
 from bot.services import Services
 from bot.services.ratings import OwnResult, SubmitResult
 from models.org import Member
@@ -91,8 +91,7 @@ def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
 
 
 def _month(t: Translator, period: str) -> str:
-    d = dom.parse_period(period)
-    return t("rating-month-year", month=t(f"rating-month-{d.month}"), year=str(d.year))
+    return month_name(t, dom.parse_period(period))
 
 
 def _score_keyboard(p: int, m: int, per: str = ""):

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.domain.pace import DONE_STATES, PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
-from bot.i18n import Html, Translator
+from bot.i18n import Html, Translator, month_name
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
@@ -134,7 +134,7 @@ async def build(
     labels = chart_labels(t)
     period = _period_label(kind, today, month, t)
     # charts show the month (to date); the weekly caption is about the week
-    chart_period = t(f"month-{month.month}") + f" {month.year}" if kind == WEEKLY else period
+    chart_period = month_name(t, month) if kind == WEEKLY else period
     plan.jobs.append(("plan_vs_done.png", (
         "plan_vs_done",
         ([PersonBar(s.display_name, s.plan, s.done, s.pace.expected) for s in shown],),
@@ -198,7 +198,7 @@ def _period_label(kind: str, today: date, month: date, t: Translator) -> str:
     if kind == WEEKLY:
         monday = today - timedelta(days=today.weekday() + 7)
         return f"{monday:%d.%m}–{monday + timedelta(days=6):%d.%m.%Y}"
-    return t(f"month-{month.month}") + f" {month.year}"
+    return month_name(t, month)
 
 
 async def cumulative_series(session: AsyncSession, settings: Settings, member_ids: Sequence[int], month: date,

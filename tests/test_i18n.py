@@ -47,3 +47,25 @@ def test_language_choice() -> None:
     assert pick_language(None, "en-US", "ru") == "en"
     assert pick_language(None, "de", "ru") == "ru"
     assert pick_language(None, None, "en") == "en"
+
+
+def test_no_key_defined_twice() -> None:
+    """A key in two files silently overrides the other; each text lives in one place."""
+    parser = FluentParser()
+    for lang in ("ru", "en"):
+        seen: dict[str, str] = {}
+        for path in sorted((LOCALES_DIR / lang).glob("*.ftl")):
+            for entry in parser.parse(path.read_text(encoding="utf-8")).body:
+                if isinstance(entry, ast.Message):
+                    assert entry.id.name not in seen, f"{lang}: {entry.id.name} in {seen.get(entry.id.name)} and {path.name}"
+                    seen[entry.id.name] = path.name
+
+
+def test_month_names() -> None:
+    from datetime import date
+
+    from bot.i18n import month_name
+
+    catalog = Catalog()
+    assert month_name(catalog.translator("ru"), date(2026, 11, 1)) == "ноябрь 2026"
+    assert month_name(catalog.translator("en"), date(2027, 1, 1)) == "January 2027"

@@ -85,3 +85,17 @@ settings-timezone-saved = Time zone: { $timezone }.
 settings-usage = Example: <code>/settings tz Asia/Vladivostok</code>
 error-internal = Something went wrong and nothing was done. Please try again a little later.
 invite-used = { $name } joined with your invite: { $role }, department “{ $department }”.
+
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+month-year = { $month } { $year }

@@ -5,19 +5,6 @@ cmd-export = export: /export ratings 2026-11
 cmd-rating-policies = who rates whom
 cmd-rating-campaign = send the monthly rating forms
 
-rating-month-1 = January
-rating-month-2 = February
-rating-month-3 = March
-rating-month-4 = April
-rating-month-5 = May
-rating-month-6 = June
-rating-month-7 = July
-rating-month-8 = August
-rating-month-9 = September
-rating-month-10 = October
-rating-month-11 = November
-rating-month-12 = December
-rating-month-year = { $month } { $year }
 
 rating-mode-open = open
 rating-mode-anonymous = anonymous

@@ -12,18 +12,6 @@ help-report-usage = <b>Report in one line:</b> <code>/report stream "Project" Ti
     Example: <code>/report smm "Client X" Post about the launch</code> (stream: its code or name; project: its exact name; quotes may be omitted for a one-word project).
     Periods for /mine and /away: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code>.
 
-month-1 = January
-month-2 = February
-month-3 = March
-month-4 = April
-month-5 = May
-month-6 = June
-month-7 = July
-month-8 = August
-month-9 = September
-month-10 = October
-month-11 = November
-month-12 = December
 
 state-written = written
 state-sent = sent for approval

@@ -18,18 +18,6 @@ chart-cumulative-title = Done, cumulative, { $period }
 chart-revisions-title = Revisions per unit, { $period }
 chart-ratings-title = Peer ratings, { $period }
 
-month-1 = January
-month-2 = February
-month-3 = March
-month-4 = April
-month-5 = May
-month-6 = June
-month-7 = July
-month-8 = August
-month-9 = September
-month-10 = October
-month-11 = November
-month-12 = December
 
 digest-daily-title = <b>Digest for { $period }</b>
 digest-weekly-title = <b>Week { $period }</b>

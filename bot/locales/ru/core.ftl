@@ -85,3 +85,17 @@ settings-timezone-saved = Часовой пояс: { $timezone }.
 settings-usage = Пример: <code>/settings tz Asia/Vladivostok</code>
 error-internal = Что-то пошло не так, и действие не выполнено. Попробуйте ещё раз чуть позже.
 invite-used = По вашему приглашению зарегистрировался { $name }: { $role }, отдел «{ $department }».
+
+month-1 = январь
+month-2 = февраль
+month-3 = март
+month-4 = апрель
+month-5 = май
+month-6 = июнь
+month-7 = июль
+month-8 = август
+month-9 = сентябрь
+month-10 = октябрь
+month-11 = ноябрь
+month-12 = декабрь
+month-year = { $month } { $year }

@@ -5,19 +5,6 @@ cmd-export = выгрузка: /export ratings 2026-11
 cmd-rating-policies = кто кого оценивает
 cmd-rating-campaign = разослать ежемесячные формы оценки
 
-rating-month-1 = январь
-rating-month-2 = февраль
-rating-month-3 = март
-rating-month-4 = апрель
-rating-month-5 = май
-rating-month-6 = июнь
-rating-month-7 = июль
-rating-month-8 = август
-rating-month-9 = сентябрь
-rating-month-10 = октябрь
-rating-month-11 = ноябрь
-rating-month-12 = декабрь
-rating-month-year = { $month } { $year }
 
 rating-mode-open = открыто
 rating-mode-anonymous = анонимно
