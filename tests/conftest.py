@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.migrate import upgrade
 from models import Base
+from tests.emulator import BotAPIEmulator
 from tests.recording import BOT_TOKEN, Harness, make_bot
 
 ADMIN_ID = 1
@@ -97,6 +98,13 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         await _reset(database)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotAPIEmulator]:
+    """A strict Bot API emulator on 127.0.0.1 (see tests/emulator)."""
+    async with BotAPIEmulator(bot_username="teamdesk_test_bot") as server:
+        yield server
 
 
 @pytest.fixture

@@ -15,12 +15,6 @@ from tests.emulator import BotAPIEmulator
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[BotAPIEmulator]:
-    async with BotAPIEmulator(bot_username="teamdesk_test_bot") as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(emu: BotAPIEmulator) -> AsyncIterator[Bot]:
     session = AiohttpSession(api=TelegramAPIServer.from_base(emu.url))
     b = Bot(emu.token, session=session)
