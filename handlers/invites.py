@@ -75,9 +75,8 @@ async def on_page(
 async def on_department(
     query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator, bot: Bot
 ) -> None:
-    invite = await svc.org.create_invite(member, callback_data.role, callback_data.dept)
+    invite, department = await svc.org.create_invite(member, callback_data.role, callback_data.dept)
     me = await bot.me()
-    department = next(d for d in await svc.org.list_departments() if d.id == invite.department_id)
     link = f"https://t.me/{me.username}?start={invite.token}"
     await ui.edit(
         query,

@@ -145,7 +145,8 @@ class OrgService(Service):
         return []
 
     # -- invites -------------------------------------------------------------------
-    async def create_invite(self, actor: Member, role: str, department_id: int, uses: int = 1) -> Invite:
+    async def create_invite(self, actor: Member, role: str, department_id: int,
+                            uses: int = 1) -> tuple[Invite, Department]:
         try:
             role_enum = Role(role)
         except ValueError as exc:
@@ -155,7 +156,8 @@ class OrgService(Service):
         allowed = await self.manageable_department_ids(actor)
         if allowed is not None and department_id not in allowed:
             raise NotAllowed()
-        if await repo.department_by_id(self.session, department_id) is None:
+        department = await repo.department_by_id(self.session, department_id)
+        if department is None:
             raise UserError("error-department-not-found")
         if not 1 <= uses <= 100:
             raise UserError("error-bad-choice")
@@ -174,7 +176,7 @@ class OrgService(Service):
             await s.flush()
             repo.audit(s, actor_id=actor.id, action="invite.created", object_type="invite", object_id=invite.id,
                        at=now, role=invite.role, department_id=department_id, uses=uses)
-        return invite
+        return invite, department
 
     # -- members -----------------------------------------------------------------
     async def members_page(self, actor: Member, page: int, per_page: int = 8) -> MembersPage:
