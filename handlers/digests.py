@@ -18,7 +18,6 @@ from models.org import Member
 from models.scheduling import UNREACHABLE
 from scheduler import digest as dg
 from scheduler.delivery import Sender
-from scheduler.jobs import ratings_provider
 from scheduler.render_pool import ChartRenderer
 
 QUICK_TIMES = ("08:00", "09:00", "10:00", "11:00")
@@ -63,7 +62,7 @@ async def on_digest(message: Message, command: CommandObject, svc: Services, mem
         raise UserError("digest-not-now")
     digest_busy.add(member.id)
     try:
-        plan = await svc.digests.plan_now(member, t, ratings=ratings_provider(svc))
+        plan = await svc.digests.plan_now(member, t, ratings=svc.ratings)
         digest = await dg.render(renderer, plan)  # off the event loop
         outcome = await Sender(bot, db).send_charts(message.chat.id, digest.pngs, digest.caption,
                                                     kind="digest_now")

@@ -178,10 +178,6 @@ async def _send_forms(jobs: Jobs, services: Services, items: list, *, reminder: 
     return f"ok: {sent} of {len(items)} forms sent"
 
 
-def ratings_provider(services: Services) -> dg.RatingsProvider:
-    return services.ratings
-
-
 # --- the jobs -----------------------------------------------------------------------------------
 class Jobs:
     def __init__(self, db: Database, settings: Settings, catalog: Catalog, sender: Sender,
@@ -292,7 +288,7 @@ class Jobs:
             async with self.db.session() as s:
                 services = Services(s, self.db, self.settings, self.clock)
                 plan = await dg.build(s, self.settings, self.catalog.translator(lang), scope, kind, at,
-                                      ratings=ratings_provider(services))
+                                      ratings=services.ratings)
             if plan.empty:
                 return None
             result = await dg.render(self.renderer, plan)
