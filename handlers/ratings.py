@@ -1,5 +1,5 @@
 """Peer ratings: /rate (form), /ratings (results, dashboard, leaderboard), /export ratings,
-/rating_policies and /rating_campaign (admin), and :func:`run_campaign` for the scheduler.
+/rating_policies and /rating_campaign (admin), and :func:`form_message`, the monthly form the scheduler sends too.
 
 Callback data only ever names a policy, a person and a score; who rates is always the sender, and the
 service re-checks the pair. Under anonymous and aggregate policies no text here names a rater to
