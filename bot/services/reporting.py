@@ -17,18 +17,24 @@ at once) records one transition; pressing it when the unit is already where the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import add_working_hours
-from bot.domain.pace import DONE_STATES
 from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range, utc_range
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
-from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
-from models import org_repo
+from bot.services.stats import (
+    MemberMonth,
+    UnitFacts,
+    month_stats,
+    record_unit_change,
+    sort_by_lag,
+    team_median_rate,
+)
+from models import org_repo, stats_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
 from models.reporting import APPROVED, DELETED, REVISION, SENT, WRITTEN, Project, Revision, Stream, Unit
@@ -311,6 +317,7 @@ class ReportingService(Service):
             s.add(unit)
             await s.flush()
             repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
+            await record_unit_change(s, self.settings.timezone, None, UnitFacts.of(unit))
         return await self.view(author, unit.id)
 
     async def _unit_for(self, actor: Member, unit_id: int) -> tuple[Unit, Member]:
@@ -394,6 +401,10 @@ class ReportingService(Service):
                     raise UserError("unit-bad-transition", state=unit.state)
             else:
                 repo.add_event(s, unit.id, actor.id, kind, before, to, now)
+                was = replace(UnitFacts.of(unit), state=before)
+                await record_unit_change(s, self.settings.timezone, was, replace(
+                    was, state=to, sent_at=values.get("sent_at", unit.sent_at),
+                    revisions=(now,) if action == "rev" else ()))
                 if action == "rev":
                     s.add(Revision(unit_id=unit.id, reason=reason, reason_text=reason_text, received_at=now,
                                    recorded_by=actor.id))
@@ -434,6 +445,8 @@ class ReportingService(Service):
                                              deleted_at=now, updated_at=now)
                 if moved:
                     repo.add_event(s, unit.id, actor.id, "deleted", before, DELETED, now)
+                    await record_unit_change(s, self.settings.timezone, replace(
+                        UnitFacts.of(unit, await stats_repo.revision_times(s, unit.id)), state=before), None)
                     org_repo.audit(s, actor_id=actor.id, action="unit.deleted", object_type="unit",
                                    object_id=unit.id, at=now, state=before, title=unit.title)
         return TransitionResult(await self.view(actor, unit_id), moved)
@@ -538,8 +551,7 @@ class ReportingService(Service):
         self.require_manager(actor)
         month = self.today(actor).replace(day=1)
         members = await org_repo.list_members(self.session, department_ids=await self.manageable_department_ids(actor))
-        start, end = month_range_utc(month, self.settings.timezone)
-        rows = await repo.project_stats(self.session, [m.id for m in members], start, end, sorted(DONE_STATES))
+        rows = await stats_repo.project_month(self.session, [m.id for m in members], month)
         units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)
         overall = revs / units if units else None
         out = []
