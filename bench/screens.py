@@ -176,6 +176,8 @@ async def run(args: argparse.Namespace) -> None:
     print(f"{'screen':38} {'db ms':>8} {'total ms':>9} {'target':>8}  result")
     missed = []
     for name, fn, target in screens:
+        if args.only and args.only not in name:
+            continue
         dbs, totals = [], []
         slowest: list[tuple[float, str, object]] = []
         for i in range(args.runs + 1):  # the first run warms caches and is not counted
@@ -250,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", help="only the screens whose name contains this")
     args = parser.parse_args(argv)
     if args.url is None:
         args.url = f"sqlite+aiosqlite:///{ROOT / 'data' / f'bigdb-{args.members}x{args.months}.db'}"

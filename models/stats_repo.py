@@ -66,11 +66,11 @@ async def ratings_of_rater(session: AsyncSession, policy_id: int, rated_id: int,
 
 
 # -- reads ------------------------------------------------------------------------------------------
-async def member_months(session: AsyncSession, member_ids: Sequence[int], months: Sequence[date]
-                        ) -> list[MemberMonthStat]:
-    q = select(MemberMonthStat).where(MemberMonthStat.month.in_(list(months)),
-                                      MemberMonthStat.member_id.in_(list(member_ids)))
-    return list(await session.scalars(q))
+async def member_months(session: AsyncSession, member_ids: Sequence[int], months: Sequence[date]) -> list:
+    """Rows (with the columns of :class:`MemberMonthStat` as attributes; plain rows, no ORM objects)."""
+    t = MemberMonthStat.__table__
+    q = select(t).where(t.c.month.in_(list(months)), t.c.member_id.in_(list(member_ids)))
+    return list((await session.execute(q)).all())
 
 
 async def done_per_day(session: AsyncSession, member_ids: Sequence[int], first: date, last: date
@@ -108,12 +108,13 @@ async def project_month(session: AsyncSession, member_ids: Sequence[int], month:
 
 
 async def rating_stats(session: AsyncSession, policy_ids: Iterable[int], periods: Iterable[str],
-                       rated_ids: Sequence[int] | None = None) -> list[RatingStat]:
-    q = select(RatingStat).where(RatingStat.period.in_(list(periods)), RatingStat.policy_id.in_(list(policy_ids)),
-                                 RatingStat.count > 0)
+                       rated_ids: Sequence[int] | None = None) -> list:
+    """Rows with the columns of :class:`RatingStat` as attributes (plain rows, no ORM objects)."""
+    t = RatingStat.__table__
+    q = select(t).where(t.c.period.in_(list(periods)), t.c.policy_id.in_(list(policy_ids)), t.c["count"] > 0)
     if rated_ids is not None:
-        q = q.where(RatingStat.rated_id.in_(list(rated_ids)))
-    return list(await session.scalars(q))
+        q = q.where(t.c.rated_id.in_(list(rated_ids)))
+    return list((await session.execute(q)).all())
 
 
 # -- meta and rebuild ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ text, never by time. See docs/ratings.md.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import Counter, defaultdict
@@ -393,11 +394,11 @@ class RatingService(Service):
         """What the member may see about ratings of themselves, per policy that rates their department."""
         departments = {d.id: d for d in await org_repo.list_departments(self.session)}
         out = []
+        by_policy: dict[int, list[Rating]] = defaultdict(list)
+        for r in await repo.ratings(self.session, rated_id=member.id, periods=[period]):  # one query, all policies
+            by_policy[r.policy_id].append(r)
         for policy in await repo.list_policies(self.session):
-            if policy.rated_department_id != member.department_id and not await repo.count_ratings(
-                    self.session, policy.id, member.id, period):
-                continue
-            ratings = await repo.ratings(self.session, policy_ids=[policy.id], rated_id=member.id, periods=[period])
+            ratings = by_policy.get(policy.id, [])
             if policy.rated_department_id != member.department_id and not ratings:
                 continue
             summary = dom.present_ratings(policy.mode, await self._rows(policy, ratings), self.k)
@@ -407,12 +408,18 @@ class RatingService(Service):
 
     async def given(self, member: Member, period: str) -> list[GivenRating]:
         """The member's own ratings of others in a period (only they see this)."""
+        policies = await repo.list_policies(self.session)
+        if not policies:
+            return []
+        keys = {p.id: self.rater_key(p.id, member.id) for p in policies}
+        ratings = [r for r in await repo.ratings(self.session, policy_ids=list(keys), periods=[period],
+                                                 rater_keys=list(keys.values()))
+                   if keys.get(r.policy_id) == r.rater_key]  # one query, all policies
+        people = await repo.members_by_ids(self.session, [r.rated_id for r in ratings])
         out = []
-        for policy in await repo.list_policies(self.session):
-            ratings = await repo.ratings(self.session, policy_ids=[policy.id], periods=[period],
-                                         rater_keys=[self.rater_key(policy.id, member.id)])
-            people = await repo.members_by_ids(self.session, [r.rated_id for r in ratings])
-            out += [GivenRating(people[r.rated_id], policy, r) for r in ratings if r.rated_id in people]
+        for policy in policies:
+            out += [GivenRating(people[r.rated_id], policy, r) for r in ratings
+                    if r.policy_id == policy.id and r.rated_id in people]
         return out
 
     async def _scope(self, actor: Member) -> list[RatingPolicy]:
@@ -473,7 +480,13 @@ class RatingService(Service):
                 for m in await repo.active_members_of(self.session, policy.rated_department_id):
                     people_ids[policy.rated_department_id].add(m.id)
         members = await repo.members_by_ids(self.session, [i for ids in people_ids.values() for i in ids])
+        trends: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)  # department → period → (sum, count)
+        for (pid, _rated, per), st in groups.items():
+            trend = trends[by_id[pid].rated_department_id]
+            total, n = trend.get(per, (0, 0))
+            trend[per] = (total + st.total, n + st.count)
         for dept_id, block in blocks.items():
+            await asyncio.sleep(0)  # many departments: let other updates run between them
             dept_policies = [p for p in policies if p.rated_department_id == dept_id]
             counts: Counter[int] = Counter()
             for person_id in sorted(people_ids.get(dept_id, ()), key=lambda i: (
@@ -496,11 +509,7 @@ class RatingService(Service):
                 if summary is not None:
                     block.people.append(PersonLine(members[person_id], summary))
                 counts.update(person)
-            trend: dict[str, tuple[int, int]] = {}
-            for (pid, _rated, per), st in groups.items():
-                if by_id[pid].rated_department_id == dept_id:
-                    total, n = trend.get(per, (0, 0))
-                    trend[per] = (total + st.total, n + st.count)
+            trend = trends.get(dept_id, {})
             summary = dom.summary_of_counts(dom.AnonymityMode.ANONYMOUS, counts, 1)
             block.average = summary.average
             block.count = summary.count or 0

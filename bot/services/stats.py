@@ -18,6 +18,7 @@ about one month reads that month's rows, never all-time history.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from bot.db import Database
 
 log = logging.getLogger(__name__)
+YIELD_EVERY = 50  # members computed between two yields to the event loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,9 @@ async def month_stats(
         days_off[member_id].add(day)
 
     out = []
-    for m in members:
+    for i, m in enumerate(members):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # hundreds of members: let other updates run between slices
         stream_stats = tuple(
             StreamStat(s.id, s.code, s.name_ru, s.name_en, plan.get((m.id, s.id), 0), done.get((m.id, s.id), 0))
             for s in streams
