@@ -16,7 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot import ui
 from bot.errors import UserError
 from bot.i18n import Translator, month_name
-from bot.parsing import CbInt, parse_id
+from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from bot.services.plans import PasteResult, parse_number
 from handlers.reporting import on_flow_not_text
@@ -46,10 +46,13 @@ def _m(month: date) -> str:
 
 
 def _parse_month(value: str) -> date:
+    """``YYYYMM`` from button data or the form's state."""
+    if len(value) != 6:
+        raise UserError("button-outdated")
     try:
-        return date(int(value[:4]), int(value[4:6]), 1)
-    except ValueError as exc:
-        raise UserError("error-bad-choice") from exc
+        return date(button_int(value[:4], hi=9999), button_int(value[4:6], hi=12), 1)
+    except ValueError as exc:  # year or month 0
+        raise UserError("button-outdated") from exc
 
 
 async def _board(svc: Services, member: Member, t: Translator, month: date, page: int):

@@ -159,7 +159,7 @@ async def test_out_of_range_ids_in_buttons_are_outdated(harness: Harness, db) ->
         assert OUTDATED in await alert(h, ANNA, card, data), data
     projects = h.messages(await h.send(MANAGER, "/projects"))[0]
     for data in ("pj:arc:2147483648:0", f"pj:pg:0:{big}", "pl:mem:202611:2147483648:0",
-                 f"pl:st:202611:{anna.id}:{big}"):
+                 f"pl:st:202611:{anna.id}:{big}", "pl:m:²0261:0:0", "pl:m:202600:0:0"):
         assert OUTDATED in await alert(h, MANAGER, projects, data), data
     members = h.messages(await h.send(ADMIN, "/members"))[0]
     for data in (f"mem:dept:{anna.id}:0:2147483648", f"mem:depts:{anna.id}:0:²", f"mem:dept:{anna.id}:0:{big}",
