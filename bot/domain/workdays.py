@@ -214,8 +214,8 @@ def parse_date_range(text: str, today: date) -> tuple[date, date]:
 
     A year-less date is in ``today``'s year.  Start after end is an ``"order"``
     error, also when the years were omitted (``20.12-10.12``): a period across
-    New Year is typed with its years (``28.12.2026-05.01.2027``).  Ranges longer than :data:`MAX_RANGE_DAYS` days
-    (inclusive) are ``"too_long"``.  See :class:`DateRangeError` for codes.
+    New Year is typed with its years (``28.12.2026-05.01.2027``).  Ranges
+    longer than :data:`MAX_RANGE_DAYS` days (inclusive) are ``"too_long"``.  See :class:`DateRangeError` for codes.
     """
     cleaned = text.strip()
     single = _SINGLE_RE.fullmatch(cleaned)
