@@ -7,6 +7,9 @@ fresh session (as one update gets), ``--runs`` times, and prints the median of
 
 * **db**: time spent executing SQL statements and fetching their rows (SQLAlchemy cursor events),
 * **total**: the whole call (SQL + Python: ORM objects, pace, summaries),
+* **cpu**: CPU time of this process during the call (all threads: on SQLite it includes the database
+  engine in aiosqlite's thread; on PostgreSQL the server's work is not in it) — on a machine shared
+  with other busy processes, wall times include waiting for a core, this does not,
 
 with the target (≤ 20 ms; ``/export ratings`` ≤ 200 ms), judged on **db**, and met/missed. For a
 screen that misses, the query plan (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL) of its
@@ -195,29 +198,31 @@ async def run(args: argparse.Namespace) -> None:
     print(f"{backend}: {sizes['members']} members, {sizes['units']:,} units, {sizes['unit_events']:,} unit "
           f"events, {sizes['revisions']:,} revisions, {sizes['ratings']:,} ratings; now {now:%Y-%m-%d %H:%M} UTC; "
           f"median of {args.runs}")
-    print(f"{'screen':38} {'db ms':>8} {'total ms':>9} {'target':>8}  result")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'screen':38} {'db ms':>8} {'total ms':>9} {'cpu ms':>7} {'target':>8}  result")
     missed = []
     for name, fn, target in screens:
         if args.only and args.only not in name:
             continue
-        dbs, totals = [], []
+        dbs, totals, cpus = [], [], []
         slowest: list[tuple[float, str, object]] = []
         for i in range(args.runs + 1):  # the first run warms caches and is not counted
             async with db.session() as s:
                 svc = Services(s, db, settings, clock)
                 probe.reset()
                 probe.active = True
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 await fn(svc, s)
-                total = time.perf_counter() - t0
+                total, cpu = time.perf_counter() - t0, time.process_time() - c0
                 probe.active = False
             if i:
                 dbs.append(probe.db_s * 1000)
                 totals.append(total * 1000)
+                cpus.append(cpu * 1000)
                 slowest = sorted(probe.statements, key=lambda x: -x[0])[:3]
-        db_ms, total_ms = statistics.median(dbs), statistics.median(totals)
+        db_ms, total_ms, cpu_ms = statistics.median(dbs), statistics.median(totals), statistics.median(cpus)
         ok = db_ms <= target
-        print(f"{name:38} {db_ms:8.1f} {total_ms:9.1f} {'≤ ' + format(target, 'g'):>8}  "
+        print(f"{name:38} {db_ms:8.1f} {total_ms:9.1f} {cpu_ms:7.1f} {'≤ ' + format(target, 'g'):>8}  "
               f"{'met' if ok else 'MISSED'}", flush=True)
         if not ok:
             missed.append((name, slowest))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -36,6 +36,7 @@ class MemberDayStat(Base):
     """Per member and day: units first sent that day and still done (the cumulative chart, the week)."""
 
     __tablename__ = "member_day_stats"
+    __table_args__ = (Index("ix_member_day_stats_member_day", "member_id", "day"),)  # a team's days
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
