@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
+from bot.domain.deadlines import revision_due
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog
@@ -414,12 +415,14 @@ class Jobs:
         return report
 
     async def overdue_revisions(self, now: datetime, report: Report | None = None) -> Report:
-        """A revision open past REVISION_DEADLINE_HOURS reminds its writer and tells their managers, once."""
+        """A revision open past its deadline (REVISION_DEADLINE_HOURS working hours, the rule the unit card
+        shows: :func:`bot.domain.deadlines.revision_due`) reminds its writer and tells their managers, once."""
         report = report if report is not None else Report()
-        deadline = timedelta(hours=self.settings.revision_deadline_hours)
+        hours = self.settings.revision_deadline_hours
         due: list[Claim] = []
         async with self.db.session() as s:
-            open_revisions = await repo.overdue_revisions(s, now - deadline)
+            # working hours are never more than clock hours: received before now - hours is a superset
+            open_revisions = await repo.overdue_revisions(s, now - timedelta(hours=hours))
             if not open_revisions:
                 return report
             authors = {m.id: m for m in await org_repo.list_members(s, active_only=True)}
@@ -429,6 +432,8 @@ class Jobs:
             for rev, unit in open_revisions:
                 writer = authors.get(unit.author_id)
                 if writer is None:
+                    continue
+                if now < revision_due(rev.received_at, hours, self._tz(writer), self.settings.holiday_country):
                     continue
                 local = local_now(now, self._tz(writer))
                 hol = _holidays([local.date()], self.settings.holiday_country)

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import add_working_hours
+from bot.domain.deadlines import revision_due
 from bot.domain.pace import DONE_STATES
 from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range, utc_range
 from bot.errors import NotAllowed, UserError
@@ -334,8 +334,8 @@ class ReportingService(Service):
         return False
 
     def revision_due(self, revision: Revision, author: Member) -> datetime:
-        return add_working_hours(revision.received_at, self.settings.revision_deadline_hours, self.tz(author),
-                                 self.settings.holiday_country)
+        return revision_due(revision.received_at, self.settings.revision_deadline_hours, self.tz(author),
+                            self.settings.holiday_country)
 
     async def view(self, actor: Member, unit_id: int) -> UnitView:
         unit, author = await self._unit_for(actor, unit_id)
