@@ -60,19 +60,28 @@ rating-notify-open = <b>{ $rater }</b> rated how you set a task: { $score }.
 rating-notify-anonymous = You received a rating: { $score }.
     Comment: { $comment }
     All ratings — /ratings.
-rating-notify-threshold = Enough ratings for { $month } (at least { $k }): your average and comments are in /ratings.
+rating-notify-threshold = Enough ratings for { $month } (at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated you): your average and comments are in /ratings.
 
 # /ratings
 rating-results-title = <b>Your ratings</b> — { $month }
 rating-no-policy = Nobody rates your department yet.
 rating-policy-from = <b>Rated by “{ $department }”</b> ({ $mode })
-rating-hidden = Results appear once there are at least { $k } ratings.
+rating-hidden = Results appear once at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated you.
 rating-none-yet = No ratings yet.
 rating-average = Average: <b>{ $average }</b> (ratings: { $count })
 rating-distribution = Distribution: { $dist }
 rating-comment-line = • { $score }: { $comment }
 rating-comment-open = • { $score }: { $comment } — { $rater }
-rating-more-comments = …and { $count } more comments
+rating-more-comments = …and { $count } more { $count ->
+        [one] comment
+       *[other] comments
+    }
 rating-given-title = <b>Your ratings of colleagues</b> (only you see this)
 rating-given-line = • { $name }: { $score }
 rating-dashboard-title = <b>Ratings dashboard</b> — { $month }
@@ -80,9 +89,15 @@ rating-dashboard-empty = No rating rules for your departments.
 rating-dept-line = <b>{ $department }</b>: average { $average } (ratings: { $count })
 rating-trend = By month: { $trend }
 rating-person-line = • { $name }: { $average } (ratings: { $count })
-rating-person-hidden = • { $name }: fewer than { $k } ratings — results hidden
+rating-person-hidden = • { $name }: rated by fewer than { $k } { $k ->
+        [one] person
+       *[other] people
+    } — results hidden
 rating-person-title = <b>{ $name }</b> — { $month }
-rating-top-title = <b>Bonus leaderboard</b> — { $month } (at least { $min } ratings)
+rating-top-title = <b>Bonus leaderboard</b> — { $month } (at least { $min } { $min ->
+        [one] rating
+       *[other] ratings
+    })
 rating-top-empty = Nobody has enough ratings yet.
 rating-top-line = { $rank }. { $name } — { $average } (ratings: { $count })
 rating-rater-unknown = hidden
@@ -92,7 +107,10 @@ rating-export-usage = Example: <code>/export ratings 2026-11</code>
 rating-export-caption = Ratings for { $month }: { $count } rows. Raters are named only under open rules.
 
 # /rating_policies
-rating-policies-title = <b>Rating rules</b> (threshold for “aggregate only”: { $k })
+rating-policies-title = <b>Rating rules</b> (threshold for “aggregate only”: { $k } { $k ->
+        [one] rater
+       *[other] raters
+    })
 rating-policies-empty = No rules yet.
 rating-policy-line = “{ $rater }” rates “{ $rated }”: { $cadence }, { $mode } — { $status }
 rating-policy-on = active
@@ -102,13 +120,19 @@ rating-policy-card = { $line }
 
     <b>Open</b>: the rated person sees who rated.
     <b>Anonymous</b>: scores and comments are visible, raters are not — not even to managers.
-    <b>Aggregate only</b>: the average and comments show once a person has at least { $k } ratings in the month.
+    <b>Aggregate only</b>: the average and comments show once at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated a person in the month.
 rating-policy-pause = Pause
 rating-policy-resume = Resume
 rating-policy-pick-rater = Which department gives the ratings?
 rating-policy-pick-rated = “{ $rater }” rates the people of which department?
 rating-policy-pick-cadence = When to rate?
-rating-policy-pick-mode = How anonymous? (“Aggregate only” shows results from { $k } ratings.)
+rating-policy-pick-mode = How anonymous? (“Aggregate only” shows results once at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated a person.)
 
 # /rating_campaign
 rating-form = <b>Rating for { $month }</b>
