@@ -80,8 +80,7 @@ async def on_menu(query: CallbackQuery, svc: Services, member: Member, t: Transl
 
 async def _edit(query: CallbackQuery, t: Translator, prefs: DigestPrefs, tz: str) -> None:
     text, markup = _screen(t, prefs, tz)
-    if query.message and query.message.html_text != text:
-        await query.message.edit_text(text, reply_markup=markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_toggle(query: CallbackQuery, callback_data: DigestCb, svc: Services, member: Member,
