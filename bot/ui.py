@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from html.parser import HTMLParser
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -57,12 +56,12 @@ def builder() -> InlineKeyboardBuilder:
     return InlineKeyboardBuilder()
 
 
-#: per bot: (chat, message) → (what the message looked like when we edited it, what we sent), the last
+#: kept per Bot instance (its ``vars``: aiogram's Bot compares and hashes by token, so it cannot key a
+#: dict): (chat, message) → (what the message looked like when we edited it, what we sent), the last
 #: ``_EDITS_KEPT`` edits. A double press delivers two callbacks that both carry the message as it was
 #: *before* the first edit, so comparing with the callback's message alone would send the same edit twice.
 _EDITS_KEPT = 512
-_last_edits: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[int, int], tuple[str, str]]] = (
-    weakref.WeakKeyDictionary())
+_EDITS_ATTR = "_teamdesk_last_edits"
 
 
 class _Canon(HTMLParser):
@@ -121,7 +120,8 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     seen = _fingerprint(message.html_text if message.text is not None else "", message.reply_markup)
     wanted = _fingerprint(text, markup)
     bot = query.bot if query.bot is not None else message.bot
-    edits = _last_edits.setdefault(bot, OrderedDict()) if bot is not None else OrderedDict()
+    edits: OrderedDict[tuple[int, int], tuple[str, str]] = (
+        vars(bot).setdefault(_EDITS_ATTR, OrderedDict()) if bot is not None else OrderedDict())
     key = (message.chat.id, message.message_id)
     last = edits.get(key)
     # a callback carrying the view we last edited *from* is a stale copy: the message shows our edit
