@@ -274,10 +274,10 @@ def caption(
     else:
         behind = [s for s in ordered if s.pace.status == PaceStatus.BEHIND]
         behind_lines = [
-            t("digest-behind-line", name=s.display_name, days=_num(s.pace.lag_days),
+            t("digest-behind-line", name=s.display_name, days=round1(s.pace.lag_days),
               per_day=_num(s.pace.needed_per_day))
             if s.pace.needed_per_day is not None
-            else t("digest-behind-line-nodays", name=s.display_name, days=_num(s.pace.lag_days))
+            else t("digest-behind-line-nodays", name=s.display_name, days=round1(s.pace.lag_days))
             for s in behind
         ]
         behind_title = t("digest-behind-title", count=len(behind)) if behind else t("digest-on-track")

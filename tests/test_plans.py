@@ -133,12 +133,12 @@ async def test_pasted_lines_saved(harness: Harness, db) -> None:
     pick = h.messages(await h.send(MANAGER, "/plan"))[0]
     await h.press(MANAGER, pick, pick.button("ноябрь"))
     sent = h.messages(await h.send(MANAGER, "@anna 40\nВера 25 12"))
-    assert sent[0].text == "Планы сохранены: сотрудников 2, значений 3."
+    assert sent[0].text == "Планы сохранены: для 2 сотрудников, 3 значения."
     assert "Анна Петрова: 40 / 0" in sent[1].text and "Вера: 25 / 12" in sent[1].text
     assert await plans(db, NOV) == {(ANNA.id, "smm"): 40, (VERA.id, "smm"): 25, (VERA.id, "reputation"): 12}
     # lines right under the command; full name case-insensitive; only the given streams change
     text = h.messages(await h.send(MANAGER, "/plan next\nанна петрова 25 12\n@VERA 3"))[0].text
-    assert text == "Планы сохранены: сотрудников 2, значений 3."
+    assert text == "Планы сохранены: для 2 сотрудников, 3 значения."
     assert await plans(db, DEC) == {(ANNA.id, "smm"): 25, (ANNA.id, "reputation"): 12, (VERA.id, "smm"): 3}
     await h.send(MANAGER, "/plan next @anna 30")
     assert (await plans(db, DEC))[(ANNA.id, "smm")] == 30 and (await plans(db, DEC))[(ANNA.id, "reputation")] == 12

@@ -42,7 +42,10 @@ error-member-not-found = Member not found.
 error-department-not-found = Department not found.
 error-department-exists = Department “{ $name }” already exists.
 error-department-name-empty = Please give the department a name.
-error-too-long = Too long: at most { $limit } characters.
+error-too-long = Too long: at most { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }.
 error-cannot-demote-self = You cannot remove your own admin role.
 error-cannot-deactivate-self = You cannot switch yourself off.
 error-bad-timezone = Unknown time zone “{ $tz }”. Example: Europe/Moscow or Asia/Vladivostok.
@@ -51,7 +54,10 @@ invite-pick-role = Whom are you inviting? Pick a role:
 invite-pick-department = Role: { $role }. Pick a department:
 invite-no-departments = There are no departments you can invite into.
 invite-created = The invite is ready: { $role }, department “{ $department }”.
-    The link works for { $hours } h and for one person:
+    The link works for { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    } and for one person:
     { $link }
 
 members-title = <b>Members</b> (total: { $total })

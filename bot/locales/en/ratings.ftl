@@ -27,12 +27,21 @@ rating-pick-score = How well did <b>{ $name }</b> set the task? Score from 1 to 
 rating-task = Task: { $task }
 rating-already = You already gave { $score } — a new rating replaces it.
 rating-ask-comment = Score { $score } for <b>{ $name }</b>.
-    Below 5, say why: what was wrong with how the task was set? At least { $letters } letters.
+    Below 5, say why: what was wrong with how the task was set? At least { $letters } { $letters ->
+        [one] letter
+       *[other] letters
+    }.
 rating-ask-comment-optional = A 5 for <b>{ $name }</b>! Add a comment if you like — or press “No comment”.
 rating-button-no-comment = No comment
 rating-comment-required = A score below 5 needs a comment: say what exactly was wrong. A dash or a dot won't do.
-rating-comment-too-short = Too short: describe what was wrong in at least { $letters } letters.
-rating-comment-too-long = The comment is too long: at most { $limit } characters.
+rating-comment-too-short = Too short: describe what was wrong in at least { $letters } { $letters ->
+        [one] letter
+       *[other] letters
+    }.
+rating-comment-too-long = The comment is too long: at most { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }.
 rating-confirm = Please check: <b>{ $name }</b> — score { $score }.
 rating-your-comment = Comment: { $comment }
 rating-button-save = Save
@@ -104,7 +113,10 @@ rating-rater-unknown = hidden
 
 # /export
 rating-export-usage = Example: <code>/export ratings 2026-11</code>
-rating-export-caption = Ratings for { $month }: { $count } rows. Raters are named only under open rules.
+rating-export-caption = Ratings for { $month }: { $count } { $count ->
+        [one] row
+       *[other] rows
+    }. Raters are named only under open rules.
 
 # /rating_policies
 rating-policies-title = <b>Rating rules</b> (threshold for “aggregate only”: { $k } { $k ->

@@ -27,12 +27,23 @@ rating-pick-score = Насколько хорошо <b>{ $name }</b> поста�
 rating-task = Задача: { $task }
 rating-already = Вы уже поставили { $score } — новая оценка заменит прежнюю.
 rating-ask-comment = Оценка { $score } для <b>{ $name }</b>.
-    Если не пятёрка — объясните, за что снижен балл: что было не так в постановке задачи? Нужно хотя бы { $letters } букв.
+    Если не пятёрка — объясните, за что снижен балл: что было не так в постановке задачи? Нужно хотя бы { $letters } { $letters ->
+        [one] буква
+        [few] буквы
+        [many] букв
+       *[other] буквы
+    }.
 rating-ask-comment-optional = Пятёрка для <b>{ $name }</b>! Можно добавить комментарий — или нажмите «Без комментария».
 rating-button-no-comment = Без комментария
 rating-comment-required = Для оценки ниже пятёрки нужен комментарий: напишите, что именно было не так. Прочерк или точка не подойдут.
-rating-comment-too-short = Слишком коротко: опишите, что было не так, хотя бы { $letters } буквами.
-rating-comment-too-long = Слишком длинный комментарий: не больше { $limit } символов.
+rating-comment-too-short = Слишком коротко: опишите, что было не так, хотя бы { $letters } { $letters ->
+        [one] буквой
+       *[other] буквами
+    }.
+rating-comment-too-long = Слишком длинный комментарий: не больше { $limit } { $limit ->
+        [one] символа
+       *[other] символов
+    }.
 rating-confirm = Проверьте: <b>{ $name }</b> — оценка { $score }.
 rating-your-comment = Комментарий: { $comment }
 rating-button-save = Сохранить
