@@ -35,7 +35,7 @@ class PlanCb(CallbackData, prefix="pl"):
 
 
 class ProjCb(CallbackData, prefix="pj"):
-    a: str  # pg | arc | un
+    a: str  # pg | arc (ask) | arcok (confirmed) | un
     id: int = 0
     page: int = 0
 
@@ -214,8 +214,21 @@ async def on_projects(message: Message, command: CommandObject, svc: Services, m
 
 async def on_projects_cb(query: CallbackQuery, callback_data: ProjCb, svc: Services, member: Member, t: Translator,
                          callback_answer: CallbackAnswer) -> None:
-    if callback_data.a in ("arc", "un"):
-        await svc.reporting.archive_project(member, callback_data.id, callback_data.a == "arc")
+    if callback_data.a == "arc":  # archiving asks first
+        project = next((p for p in await svc.reporting.projects(include_archived=True) if p.id == callback_data.id),
+                       None)
+        if project is None:
+            raise UserError("projects-not-found", id=callback_data.id)
+        if not project.archived:
+            kb = ui.builder()
+            kb.row(InlineKeyboardButton(text=t("confirm-yes-archive"),
+                                        callback_data=ProjCb(a="arcok", id=project.id, page=callback_data.page).pack()),
+                   InlineKeyboardButton(text=t("confirm-no"),
+                                        callback_data=ProjCb(a="pg", page=callback_data.page).pack()))
+            await ui.edit(query, t("projects-archive-confirm", name=project.name), kb.as_markup())
+            return
+    if callback_data.a in ("arcok", "un"):
+        await svc.reporting.archive_project(member, callback_data.id, callback_data.a == "arcok")
         callback_answer.text = t("saved")
     text, markup = await _projects(svc, t, callback_data.page)
     await ui.edit(query, text, markup)

@@ -237,6 +237,8 @@ class OrgService(Service):
             member = await self._target(member_id)
             if member.id == actor.id and not active:
                 raise UserError("error-cannot-deactivate-self")
+            if member.active == active:
+                return member  # a second press or a stale confirmation: nothing to do, nothing to audit
             member.active = active
             repo.audit(s, actor_id=actor.id, action="member.activate" if active else "member.deactivate",
                        object_type="member", object_id=member.id, at=self.clock.now())

@@ -263,6 +263,8 @@ class ReportingService(Service):
             project = await repo.project_by_id(s, project_id)
             if project is None:
                 raise UserError("projects-not-found", id=project_id)
+            if project.archived == archived:
+                return project  # a second press or a stale confirmation: nothing to do, nothing to audit
             project.archived = archived
             org_repo.audit(s, actor_id=actor.id, action="project.archived" if archived else "project.restored",
                            object_type="project", object_id=project.id, at=self.clock.now())

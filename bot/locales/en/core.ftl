@@ -105,3 +105,9 @@ month-10 = October
 month-11 = November
 month-12 = December
 month-year = { $month } { $year }
+
+# confirmations of destructive taps
+confirm-no = No, keep it
+confirm-yes-archive = Yes, archive
+confirm-yes-deactivate = Yes, switch off
+member-deactivate-confirm = Switch off access for <b>{ $name }</b>? The bot stops answering them until access is given back.

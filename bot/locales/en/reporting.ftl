@@ -220,3 +220,4 @@ streams-saved = Stream <code>{ $code }</code>: { $name_ru } / { $name_en }.
 streams-bad-code = A code is 2–32 Latin letters, digits or “_”. Example: <code>video</code>
 streams-exists = A stream with code { $code } already exists.
 streams-not-found = There is no stream with code { $code }.
+projects-archive-confirm = Archive the project “{ $name }”? It can no longer be picked in /report; restore it from /projects.

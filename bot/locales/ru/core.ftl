@@ -107,3 +107,9 @@ month-10 = октябрь
 month-11 = ноябрь
 month-12 = декабрь
 month-year = { $month } { $year }
+
+# confirmations of destructive taps
+confirm-no = Нет, оставить
+confirm-yes-archive = Да, в архив
+confirm-yes-deactivate = Да, отключить
+member-deactivate-confirm = Отключить доступ для <b>{ $name }</b>? Бот перестанет отвечать этому человеку, пока доступ не вернут.

@@ -226,3 +226,4 @@ streams-saved = Направление <code>{ $code }</code>: { $name_ru } / { 
 streams-bad-code = Код — латиницей, 2–32 символа: буквы, цифры, «_». Пример: <code>video</code>
 streams-exists = Направление с кодом { $code } уже есть.
 streams-not-found = Нет направления с кодом { $code }.
+projects-archive-confirm = Отправить проект «{ $name }» в архив? Его больше нельзя будет выбрать в /report; вернуть можно из /projects.
