@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.i18n import Translator, month_name
 from bot.services import Services
 from bot.services.plans import PasteResult, parse_number
+from bot.services.stats import previous_month
 from handlers.reporting import on_flow_not_text
 from models.org import Member
 
@@ -32,6 +33,15 @@ class PlanCb(CallbackData, prefix="pl"):
     month: str  # YYYYMM
     id: int = 0  # member id or page
     s: int = 0  # stream id
+
+
+class PlanSetCb(CallbackData, prefix="pv"):
+    """A plan value chosen by a button (last month's value)."""
+
+    month: str  # YYYYMM
+    id: int  # member id
+    s: int  # stream id
+    v: int  # units
 
 
 class ProjCb(CallbackData, prefix="pj"):
@@ -122,10 +132,9 @@ async def on_month(query: CallbackQuery, callback_data: PlanCb, state: FSMContex
     await ui.edit(query, text, markup)
 
 
-async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, member: Member,
-                    t: Translator) -> None:
-    month = svc.plans.check_month(member, _parse_month(callback_data.month))
-    target = await svc.plans.member(member, callback_data.id)
+async def _member_card(svc: Services, member: Member, t: Translator, month: date, member_id: int):
+    """One person's plan for the month: a button per stream with its value, and Back to the board."""
+    target = await svc.plans.member(member, member_id)
     board = await svc.plans.board(member, month)
     kb = ui.builder()
     for s in board.streams:
@@ -133,7 +142,14 @@ async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, 
         kb.row(InlineKeyboardButton(text=ui.truncate(f"{s.name(t.lang)}: {value}", 60),
                                     callback_data=PlanCb(a="st", month=_m(month), id=target.id, s=s.id).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=PlanCb(a="m", month=_m(month)).pack()))
-    await ui.edit(query, t("plan-member", name=target.display_name, month=month_name(t, month)), kb.as_markup())
+    return t("plan-member", name=target.display_name, month=month_name(t, month)), kb.as_markup()
+
+
+async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, member: Member,
+                    t: Translator) -> None:
+    month = svc.plans.check_month(member, _parse_month(callback_data.month))
+    text, markup = await _member_card(svc, member, t, month, callback_data.id)
+    await ui.edit(query, text, markup)
 
 
 async def on_stream(query: CallbackQuery, callback_data: PlanCb, state: FSMContext, svc: Services, member: Member,
@@ -143,8 +159,27 @@ async def on_stream(query: CallbackQuery, callback_data: PlanCb, state: FSMConte
     stream = await svc.reporting.stream(callback_data.s)
     await state.set_state(PlanFlow.number)
     await state.update_data(month=_m(month), member=target.id, stream=stream.id)
+    kb = ui.builder()
+    last = await svc.plans.previous_value(member, target.id, month, stream.id)
+    if last is not None:  # last month's value: one tap
+        kb.row(InlineKeyboardButton(
+            text=t("plan-btn-last-month", value=last, month=month_name(t, previous_month(month))),
+            callback_data=PlanSetCb(month=_m(month), id=target.id, s=stream.id, v=last).pack()))
+    kb.row(InlineKeyboardButton(text=t("back"), callback_data=PlanCb(a="mem", month=_m(month), id=target.id).pack()))
     await query.message.answer(t("plan-enter-number", name=target.display_name, stream=stream.name(t.lang),
-                                 month=month_name(t, month), max=1000))
+                                 month=month_name(t, month), max=1000), reply_markup=kb.as_markup())
+
+
+async def on_set(query: CallbackQuery, callback_data: PlanSetCb, state: FSMContext, svc: Services, member: Member,
+                 t: Translator, callback_answer: CallbackAnswer) -> None:
+    """A value chosen by a button: saved, then back to that person's card."""
+    month = svc.plans.check_month(member, _parse_month(callback_data.month))
+    await svc.plans.set_plan(member, callback_data.id, month, callback_data.s, callback_data.v)
+    await state.set_state(PlanFlow.month)
+    await state.update_data(month=_m(month))
+    callback_answer.text = t("saved")
+    text, markup = await _member_card(svc, member, t, month, callback_data.id)
+    await ui.edit(query, text, markup)
 
 
 async def on_number(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:
@@ -153,7 +188,7 @@ async def on_number(message: Message, state: FSMContext, svc: Services, member: 
     month = _parse_month(data["month"])
     await svc.plans.set_plan(member, data["member"], month, data["stream"], units)
     await state.set_state(PlanFlow.month)
-    text, markup = await _board(svc, member, t, month, 0)
+    text, markup = await _member_card(svc, member, t, month, data["member"])  # the next value is for them too
     await message.answer(t("saved") + "\n\n" + text, reply_markup=markup)
 
 
@@ -274,5 +309,6 @@ def create_router() -> Router:
     router.callback_query.register(on_month, PlanCb.filter(F.a.in_({"m", "pg"})), flags=manager)
     router.callback_query.register(on_member, PlanCb.filter(F.a == "mem"), flags=manager)
     router.callback_query.register(on_stream, PlanCb.filter(F.a == "st"), flags=manager)
+    router.callback_query.register(on_set, PlanSetCb.filter(), flags=manager)
     router.callback_query.register(on_projects_cb, ProjCb.filter(), flags=manager)
     return router

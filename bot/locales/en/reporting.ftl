@@ -221,3 +221,4 @@ streams-bad-code = A code is 2–32 Latin letters, digits or “_”. Example: <
 streams-exists = A stream with code { $code } already exists.
 streams-not-found = There is no stream with code { $code }.
 projects-archive-confirm = Archive the project “{ $name }”? It can no longer be picked in /report; restore it from /projects.
+plan-btn-last-month = Same as last month ({ $month }): { $value }

@@ -227,3 +227,4 @@ streams-bad-code = Код — латиницей, 2–32 символа: бук�
 streams-exists = Направление с кодом { $code } уже есть.
 streams-not-found = Нет направления с кодом { $code }.
 projects-archive-confirm = Отправить проект «{ $name }» в архив? Его больше нельзя будет выбрать в /report; вернуть можно из /projects.
+plan-btn-last-month = Как в прошлом месяце ({ $month }): { $value }
