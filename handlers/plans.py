@@ -44,6 +44,12 @@ class PlanSetCb(CallbackData, prefix="pv"):
     v: int  # units
 
 
+class StreamCb(CallbackData, prefix="sm"):
+    a: str  # pg | arc (ask) | arcok (confirmed) | un
+    id: int = 0
+    page: int = 0
+
+
 class ProjCb(CallbackData, prefix="pj"):
     a: str  # pg | arc (ask) | arcok (confirmed) | un
     id: int = 0
@@ -287,13 +293,50 @@ async def on_streams(message: Message, command: CommandObject, svc: Services, me
             raise UserError("streams-usage")
         await message.answer(t("streams-saved", code=s.code, name_ru=s.name_ru, name_en=s.name_en))
         return
+    text, markup = await _streams(svc, t, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _streams(svc: Services, t: Translator, page: int):
+    streams = await svc.reporting.streams(active_only=False)
+    page = ui.clamp_page(page, len(streams))
     lines = [t("streams-title")]
-    lines += ui.fit([t("streams-line", code=s.code, name_ru=ui.truncate(s.name_ru, 60),
-                       name_en=ui.truncate(s.name_en, 60)) for s in await svc.reporting.streams()],
+    lines += ui.fit([t("streams-line" if s.active else "streams-line-archived", code=s.code,
+                       name_ru=ui.truncate(s.name_ru, 60), name_en=ui.truncate(s.name_en, 60)) for s in streams],
                     lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 300)
+    kb = ui.builder()
+    for s in streams[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+        kb.row(InlineKeyboardButton(
+            text=ui.truncate(t("projects-btn-archive" if s.active else "projects-btn-restore") + " " + s.code, 60),
+            callback_data=StreamCb(a="arc" if s.active else "un", id=s.id, page=page).pack()))
+    nav = ui.nav_row(page, ui.pages_of(len(streams)), lambda n: StreamCb(a="pg", page=n).pack())
+    if nav:
+        kb.row(*nav)
     lines.append("")
     lines.append(t("streams-usage"))
-    await message.answer("\n".join(lines))
+    return "\n".join(lines), kb.as_markup()
+
+
+async def on_streams_cb(query: CallbackQuery, callback_data: StreamCb, svc: Services, member: Member, t: Translator,
+                        callback_answer: CallbackAnswer) -> None:
+    if callback_data.a == "arc":  # archiving asks first
+        stream = next((s for s in await svc.reporting.streams(active_only=False) if s.id == callback_data.id), None)
+        if stream is None:
+            raise UserError("error-bad-choice")
+        if stream.active:
+            kb = ui.builder()
+            kb.row(InlineKeyboardButton(text=t("confirm-yes-archive"), callback_data=StreamCb(
+                       a="arcok", id=stream.id, page=callback_data.page).pack()),
+                   InlineKeyboardButton(text=t("confirm-no"),
+                                        callback_data=StreamCb(a="pg", page=callback_data.page).pack()))
+            await ui.edit(query, t("streams-archive-confirm", code=stream.code, name=stream.name(t.lang)),
+                          kb.as_markup())
+            return
+    if callback_data.a in ("arcok", "un"):
+        await svc.reporting.archive_stream(member, callback_data.id, callback_data.a == "arcok")
+        callback_answer.text = t("saved")
+    text, markup = await _streams(svc, t, callback_data.page)
+    await ui.edit(query, text, markup)
 
 
 def create_router() -> Router:
@@ -311,4 +354,5 @@ def create_router() -> Router:
     router.callback_query.register(on_stream, PlanCb.filter(F.a == "st"), flags=manager)
     router.callback_query.register(on_set, PlanSetCb.filter(), flags=manager)
     router.callback_query.register(on_projects_cb, ProjCb.filter(), flags=manager)
+    router.callback_query.register(on_streams_cb, StreamCb.filter(), flags={"role": "admin"})
     return router

@@ -66,3 +66,33 @@ async def test_switching_a_member_off_asks_first(harness: Harness, db) -> None:
     # the stale "switch off" button of the old card only shows the card again
     sent = await h.press(ADMIN, card, card.button("Отключить"))
     assert not await active() and "Вернуть доступ" in str(h.messages(sent)[0].buttons())
+
+
+async def test_archiving_a_stream_asks_first(harness: Harness, db) -> None:
+    from models.reporting import Stream
+
+    h = harness
+    await setup(h)
+
+    async def active(code: str) -> bool:
+        async with db.session() as s:
+            return (await s.scalar(select(Stream).where(Stream.code == code))).active
+
+    listing = h.messages(await h.send(ADMIN, "/streams"))[0]
+    confirm = h.messages(await h.press(ADMIN, listing, listing.button("В архив: smm")))[0]
+    assert "smm" in confirm.text and "в архив?" in confirm.text and await active("smm")
+    back = h.messages(await h.press(ADMIN, confirm, confirm.button("Нет")))[0]
+    assert "В архив: smm" in str(back.buttons()) and await active("smm")
+    yes = confirm.button("Да, в архив")
+    await h.press(ADMIN, confirm, yes)
+    await h.press(ADMIN, confirm, yes)  # twice: one change, one audit row
+    assert not await active("smm") and await audits(db, "stream.archived") == 1
+    # an archived stream is not offered for a report; restoring is one tap
+    assert "smm" not in str(h.messages(await h.send(WRITER, "/report"))[0].buttons())
+    listing = h.messages(await h.send(ADMIN, "/streams"))[0]
+    assert "(в архиве)" in listing.text
+    listing = h.messages(await h.press(ADMIN, listing, listing.button("Вернуть: smm")))[0]
+    assert await active("smm")
+    # writers cannot use the buttons
+    sent = await h.press(WRITER, listing, listing.button("В архив: smm"))
+    assert h.answers(sent)[0].params.get("show_alert") is True and await active("smm")

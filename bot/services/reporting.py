@@ -201,6 +201,20 @@ class ReportingService(Service):
                            object_id=stream.id, at=self.clock.now(), old=list(old), new=[name_ru, name_en])
         return stream
 
+    async def archive_stream(self, actor: Member, stream_id: int, archived: bool = True) -> Stream:
+        """Archive (or restore) a stream: an archived one is not offered in /report or the plan board."""
+        self.require_admin(actor)
+        async with self.db.writing(self.session) as s:
+            stream = await repo.stream_by_id(s, stream_id)
+            if stream is None:
+                raise UserError("error-bad-choice")
+            if stream.active != archived:
+                return stream  # a second press or a stale confirmation: nothing to do, nothing to audit
+            stream.active = not archived
+            org_repo.audit(s, actor_id=actor.id, action="stream.archived" if archived else "stream.restored",
+                           object_type="stream", object_id=stream.id, at=self.clock.now(), code=stream.code)
+        return stream
+
     @staticmethod
     def _stream_names(name_ru: str, name_en: str) -> tuple[str, str]:
         name_ru, name_en = clean(name_ru), clean(name_en)

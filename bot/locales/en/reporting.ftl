@@ -222,3 +222,5 @@ streams-exists = A stream with code { $code } already exists.
 streams-not-found = There is no stream with code { $code }.
 projects-archive-confirm = Archive the project “{ $name }”? It can no longer be picked in /report; restore it from /projects.
 plan-btn-last-month = Same as last month ({ $month }): { $value }
+streams-line-archived = <code>{ $code }</code> — { $name_ru } / { $name_en } (archived)
+streams-archive-confirm = Archive the stream <code>{ $code }</code> “{ $name }”? It can no longer be picked in /report or in plans; restore it from /streams.

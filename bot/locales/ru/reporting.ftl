@@ -228,3 +228,5 @@ streams-exists = Направление с кодом { $code } уже есть.
 streams-not-found = Нет направления с кодом { $code }.
 projects-archive-confirm = Отправить проект «{ $name }» в архив? Его больше нельзя будет выбрать в /report; вернуть можно из /projects.
 plan-btn-last-month = Как в прошлом месяце ({ $month }): { $value }
+streams-line-archived = <code>{ $code }</code> — { $name_ru } / { $name_en } (в архиве)
+streams-archive-confirm = Отправить направление <code>{ $code }</code> «{ $name }» в архив? Его больше нельзя будет выбрать в /report и в планах; вернуть можно из /streams.
