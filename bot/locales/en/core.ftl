@@ -111,3 +111,6 @@ confirm-no = No, keep it
 confirm-yes-archive = Yes, archive
 confirm-yes-deactivate = Yes, switch off
 member-deactivate-confirm = Switch off access for <b>{ $name }</b>? The bot stops answering them until access is given back.
+# Numbers a user types (bot/parsing.py).
+number-invalid = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.
+number-out-of-range = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.

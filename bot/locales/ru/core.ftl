@@ -113,3 +113,6 @@ confirm-no = Нет, оставить
 confirm-yes-archive = Да, в архив
 confirm-yes-deactivate = Да, отключить
 member-deactivate-confirm = Отключить доступ для <b>{ $name }</b>? Бот перестанет отвечать этому человеку, пока доступ не вернут.
+# Числа, которые набирает пользователь (bot/parsing.py).
+number-invalid = «{ $value }» — не подходит: нужно целое число от { $lo } до { $hi }.
+number-out-of-range = «{ $value }» — не подходит: нужно целое число от { $lo } до { $hi }.
