@@ -85,13 +85,12 @@ async def seed_demo(settings: Settings) -> int:
 
 async def preview_digest(settings: Settings, out: str, manager_tid: int | None, kind: str) -> int:
     """Render a digest from the database into PNG files and print its text (no Telegram)."""
-    import html
-    import re
     from pathlib import Path
 
     from bot.clock import Clock
     from bot.db import Database
     from bot.i18n import Catalog
+    from bot.text import plain
     from models import org_repo
     from models.org import Role
     from scheduler import charts
@@ -126,7 +125,7 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
         path.write_bytes(png)
         width, height = charts.png_size(png)
         print(f"{path}: {width}x{height} px")
-    print(html.unescape(re.sub(r"<[^>]+>", "", digest.caption)))
+    print(plain(digest.caption))
     return 0
 
 

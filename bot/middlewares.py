@@ -16,6 +16,7 @@ from bot.db import Database
 from bot.errors import NotAllowed, UserError
 from bot.i18n import Catalog, Html, pick_language
 from bot.services import Services
+from bot.text import plain_fit
 from models import org_repo
 from models.org import Role
 
@@ -68,10 +69,10 @@ class UserErrorMiddleware(BaseMiddleware):
             if isinstance(event, CallbackQuery):
                 answer = data.get("callback_answer")
                 if answer is not None and not answer.answered and not answer.disabled:
-                    answer.text = _plain(text)[:200]
+                    answer.text = plain_fit(text)
                     answer.show_alert = True
                 else:
-                    await event.answer(_plain(text)[:200], show_alert=True)
+                    await event.answer(plain_fit(text), show_alert=True)
             elif isinstance(event, Message):
                 await event.answer(text)
             return None
@@ -116,7 +117,7 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
         chat_id = query.from_user.id
         answer = data.get("callback_answer")
         if answer is not None and not answer.answered and not answer.disabled:
-            answer.text = _plain(t("error-internal"))[:200] if t else None
+            answer.text = plain_fit(t("error-internal")) if t else None
     if t is not None and bot is not None and chat_id is not None:
         try:
             await bot.send_message(chat_id, t("error-internal"))
@@ -134,10 +135,3 @@ def _short_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: v[: ERROR_ARG_MAX - 1] + "…" if isinstance(v, str) and not isinstance(v, Html)
             and len(v) > ERROR_ARG_MAX else v for k, v in args.items()}
 
-
-def _plain(text: str) -> str:
-    """Callback alerts are plain text: drop tags, unescape entities."""
-    import html
-    import re
-
-    return html.unescape(re.sub(r"<[^>]+>", "", text))

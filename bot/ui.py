@@ -1,4 +1,4 @@
-"""Small rendering helpers shared by handlers: pagination and keyboards."""
+"""Small rendering helpers shared by handlers: pagination and keyboards (text limits: :mod:`bot.text`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.text import fit, truncate  # noqa: F401 - text fitting lives in bot.text; handlers reach it as ui.*
 
 PER_PAGE = 8
 
@@ -30,23 +32,6 @@ def nav_row(page: int, pages: int, make: Callable[[int], str]) -> list[InlineKey
     if page < pages - 1:
         row.append(InlineKeyboardButton(text="»", callback_data=make(page + 1)))
     return row
-
-
-TEXT_BUDGET = 3800  # a message's lines, leaving room for a heading and a usage hint within Telegram's 4096
-
-
-def fit(lines: list[str], more: Callable[[int], str], budget: int = TEXT_BUDGET) -> list[str]:
-    """The first ``lines`` that fit into ``budget`` characters, then ``more(n)`` for the ``n`` left out."""
-    size = 0
-    for i, line in enumerate(lines):
-        size += len(line) + 1
-        if size > budget:
-            return [*lines[:i], more(len(lines) - i)]
-    return lines
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def builder() -> InlineKeyboardBuilder:

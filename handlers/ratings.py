@@ -8,9 +8,7 @@ anyone but that rater.
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -26,6 +24,7 @@ from bot.errors import NotAllowed, UserError
 from bot.i18n import Catalog, Translator, month_name, pick_language
 from bot.services import Services
 from bot.services.ratings import OwnResult, SubmitResult
+from bot.text import split_lines
 from models.org import Member
 
 log = logging.getLogger(__name__)
@@ -64,30 +63,9 @@ class RateForm(StatesGroup):
 
 
 # -- rendering helpers ------------------------------------------------------------------
-def _visible_len(text: str) -> int:
-    """Length as Telegram counts it (after parsing the HTML): "&amp;" is one character."""
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text)).encode("utf-16-le")) // 2
-
-
 def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
-    """Messages of whole lines, each within ``limit`` characters as Telegram counts them. A line is
-    never cut in its HTML (a cut "&amp;" or "<b>" is refused); one too long even alone loses its markup."""
-    out: list[str] = []
-    current, size = "", 0
-    for line in lines:
-        n = _visible_len(line)
-        if n > limit:
-            plain = html.unescape(re.sub(r"<[^>]+>", "", line))
-            line = html.escape(plain[: limit - 1], quote=False) + "…"
-            n = _visible_len(line)
-        if current and size + 1 + n > limit:
-            out.append(current)
-            current, size = line, n
-        else:
-            current, size = (f"{current}\n{line}", size + 1 + n) if current else (line, n)
-    if current:
-        out.append(current)
-    return out
+    """Messages of whole lines within ``limit`` (a line too long alone is split without cutting HTML)."""
+    return split_lines(lines, limit)
 
 
 def _month(t: Translator, period: str) -> str:

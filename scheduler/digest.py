@@ -23,11 +23,11 @@ from bot.domain.pace import DONE_STATES, PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
 from bot.i18n import Html, Translator, month_name
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
+from bot.text import CAPTION_LIMIT, visible_len
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Role
 from scheduler.charts import CumulativeSeries, PersonBar, RateBar, RatingBar
-from scheduler.delivery import CAPTION_LIMIT, _visible_len
 from scheduler.render_pool import ChartRenderer, Job
 
 DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
@@ -299,7 +299,7 @@ def caption(
 
     for limit in range(MAX_LIST_LINES, -1, -1):
         text = assemble(limit)
-        if _visible_len(text) <= CAPTION_LIMIT:
+        if visible_len(text) <= CAPTION_LIMIT:
             return text
     return text  # unreachable in practice (the head alone is short); the Sender sends it as a text
 

@@ -179,7 +179,7 @@ async def test_digest_many_lagging_long_names(harness: Harness, db) -> None:
     await add_units(db, team.writers[0], team.project_id, 3, at_msk(12, 12))
     sent = await h.send(D_MANAGER, "/digest")
     album = next(s for s in sent if s.method == "SendMediaGroup")
-    from scheduler.delivery import _visible_len
+    from bot.text import visible_len as _visible_len
     cap = album.params["media"][0].caption
     assert cap and _visible_len(cap) <= 1024
     h.dp.workflow_data["renderer"].shutdown()
@@ -316,7 +316,8 @@ async def test_garbage_callbacks_are_answered(harness: Harness, db) -> None:
 async def test_sender_never_cuts_html() -> None:
     from aiogram.methods import SendMessage
 
-    from scheduler.delivery import Sender, _visible_len
+    from bot.text import visible_len as _visible_len
+    from scheduler.delivery import Sender
     from tests.emulator.html import parse_html
 
     sent = []
