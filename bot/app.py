@@ -27,7 +27,7 @@ from bot.middlewares import (
     UserErrorMiddleware,
     on_error,
 )
-from bot.services import Services
+from bot.services import build_services
 from bot.telegram import RetryAfter
 from handlers import create_routers
 from scheduler.render_pool import ChartRenderer
@@ -123,7 +123,7 @@ async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer) -> No
 async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> None:
     await setup_default_commands(bot, catalog, settings.default_language)
     async with db.session() as session:
-        holders = await Services(session, db, settings, clock).org.command_holders()
+        holders = await build_services(session, db, settings, clock).org.command_holders()
     for member in holders:
         await set_member_commands(bot, catalog, member, pick_language(member.language, None,
                                                                       settings.default_language))

@@ -10,15 +10,15 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, User
 
+from bot import access
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
 from bot.i18n import Catalog, Html, pick_language
-from bot.services import Services
+from bot.services import build_services
 from bot.text import plain_fit
 from models import org_repo
-from models.org import Role
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class ContextMiddleware(BaseMiddleware):
             )
             data.update(
                 session=session,
-                svc=Services(session, self.db, self.settings, self.clock),
+                svc=build_services(session, self.db, self.settings, self.clock),
                 member=member if member is not None and member.active else None,
                 known_member=member,
                 lang=lang,
@@ -88,8 +88,7 @@ class AccessMiddleware(BaseMiddleware):
         if member is None:
             known = data.get("known_member")
             raise UserError("start-inactive" if known is not None else "start-refused")
-        need = get_flag(data, "role")
-        if need is not None and not Role(member.role).at_least(Role(need)):
+        if not access.allowed_by_flag(member, get_flag(data, "role")):
             raise NotAllowed()
         return await handler(event, data)
 

@@ -8,7 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.text import fit, truncate  # noqa: F401 - text fitting lives in bot.text; handlers reach it as ui.*
+from bot.text import TEXT_BUDGET, fit, truncate  # noqa: F401 - text fitting lives in bot.text; handlers reach it as ui.*
 
 PER_PAGE = 8
 
@@ -36,6 +36,11 @@ def nav_row(page: int, pages: int, make: Callable[[int], str]) -> list[InlineKey
 
 def builder() -> InlineKeyboardBuilder:
     return InlineKeyboardBuilder()
+
+
+async def on_not_text(message: Message, t) -> None:
+    """A form waiting for text got a photo, a sticker...: ask for text (registered by several features)."""
+    await message.answer(t("flow-send-text"))
 
 
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:

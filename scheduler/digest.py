@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import access
 from bot.config import Settings
 from bot.domain.pace import DONE_STATES, PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
@@ -95,12 +96,12 @@ def period_key(kind: str, day: date) -> str:
 
 async def scope_of(session: AsyncSession, member_role: str, member_id: int) -> Scope | None:
     """A manager's digest covers the departments they manage, an admin's everyone; writers get none."""
-    if member_role == Role.ADMIN.value:
+    managed = (await org_repo.managed_department_ids(session, member_id)
+               if access.role_needs_managed_ids(member_role) else [])
+    ids = access.role_scope(member_role, managed)
+    if ids is None:
         return Scope(None)
-    if member_role == Role.MANAGER.value:
-        ids = await org_repo.managed_department_ids(session, member_id)
-        return Scope(tuple(ids)) if ids else None
-    return None
+    return Scope(tuple(ids)) if ids else None
 
 
 async def build(

@@ -28,8 +28,9 @@ from bot.db import Database
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.services.stats import month_stats
+from bot.views import form_message  # the same form the /rate flow answers to
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
@@ -165,8 +166,6 @@ async def remind_raters(jobs: Jobs, services: Services, now: datetime) -> str:
 
 
 async def _send_forms(jobs: Jobs, services: Services, items: list, *, reminder: bool) -> str:
-    from handlers.ratings import form_message  # the same form the /rate flow answers to
-
     departments = {d.id: d for d in await services.org.list_departments()}
     sent = 0
     for item in items:
@@ -286,7 +285,7 @@ class Jobs:
             if hit is not None:
                 return hit[1]
             async with self.db.session() as s:
-                services = Services(s, self.db, self.settings, self.clock)
+                services = build_services(s, self.db, self.settings, self.clock)
                 plan = await dg.build(s, self.settings, self.catalog.translator(lang), scope, kind, at,
                                       ratings=services.ratings)
             if plan.empty:
@@ -476,7 +475,7 @@ class Jobs:
                 except IntegrityError:
                     report.skipped[kind] += 1
                     continue
-                outcome = await hook(self, Services(s, self.db, self.settings, self.clock), now)
+                outcome = await hook(self, build_services(s, self.db, self.settings, self.clock), now)
                 run = await repo.job_run(s, kind, f"{today:%Y-%m}")
                 async with self.db.writing(s):
                     run.outcome = outcome

@@ -306,7 +306,7 @@ async def test_garbage_callbacks_are_answered(harness: Harness, db) -> None:
     ids = await setup_org(h, db, cadence="monthly")
     msg = last_message(h, await h.send(MANAGER, "/ratings"))
     for data in ("rt:score:x:y:z:w:", "rv:abc:2026-11", f"rv:{ids['anna_acc']}:2026-13", f"rv:{ids['anna_acc']}:",
-                 "rv:999999:2026-11", "dg:time:9", "dg:toggle:hourly", "rp:set:1:0:0:mode:x:0"):
+                 "rv:999999:2026-11", "dg:time:9", "dg:toggle:hourly", "po:set:1:0:0:mode:x:0"):
         sent = await h.press(MANAGER, msg, data)
         answers = h.answers(sent)
         assert len(answers) == 1, (data, [s.method for s in sent])
