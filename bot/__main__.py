@@ -54,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    from bot.health import check_dependencies
+
+    # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
+    check_dependencies(settings, redis=args.command in (None, "run"))
     from bot.migrate import upgrade
+
 
     upgrade(settings.database_url)
     if args.command == "migrate":

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.commands import set_member_commands, setup_default_commands
 from bot.config import Settings
 from bot.db import Database
+from bot.health import Outage
 from bot.i18n import Catalog, pick_language
 from bot.middlewares import (
     AccessMiddleware,
@@ -73,7 +74,7 @@ def create_dispatcher(
     # started on start-up, shut down on shutdown
     renderer = ChartRenderer(settings.chart_workers, mode=settings.chart_mode)  # type: ignore[arg-type]
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog, renderer=renderer,
-                            scheduler=None, digest_busy=set())
+                            scheduler=None, digest_busy=set(), outage=Outage())
 
     dp.message.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
+from bot.health import failed_dependency
 from bot.i18n import Catalog, Html, pick_language
 from bot.services import build_services
 from bot.text import plain_fit
@@ -55,7 +56,11 @@ class ContextMiddleware(BaseMiddleware):
                 settings=self.settings,
                 clock=self.clock,
             )
-            return await handler(event, data)
+            result = await handler(event, data)
+        outage = data.get("outage")
+        if outage is not None:
+            outage.recovered()  # the database and the FSM storage both answered
+        return result
 
 
 class UserErrorMiddleware(BaseMiddleware):
@@ -104,7 +109,15 @@ class PrivateChatsOnly(BaseMiddleware):
 
 async def on_error(event: ErrorEvent, **data: Any) -> bool:
     """Last resort: log the failure and tell the user something went wrong (nothing was half-saved:
-    services commit once, at the end)."""
+    services commit once, at the end). When the database or Redis is down, the user is told the bot is
+    temporarily unavailable and the log says why once per outage (:class:`bot.health.Outage`)."""
+    dependency = failed_dependency(event.exception)
+    if dependency is not None:
+        outage = data.get("outage")
+        if outage is not None:
+            outage.report(dependency, event.exception)
+        await _tell_unavailable(event, data)
+        return True
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     t = data.get("t")
     bot = data.get("bot")
@@ -123,6 +136,35 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
         except Exception:
             log.warning("could not report the error to chat %s", chat_id)
     return True
+
+
+async def _tell_unavailable(event: ErrorEvent, data: dict[str, Any]) -> None:
+    """ "Temporarily unavailable", in the user's language as far as it is known without the database."""
+    update, bot = event.update, data.get("bot")
+    t = data.get("t")
+    if t is None:
+        catalog, settings = data.get("catalog"), data.get("settings")
+        if catalog is None or settings is None:
+            return
+        user = data.get("event_from_user")
+        t = catalog.translator(pick_language(None, user.language_code if user else None,
+                                             settings.default_language))
+    text = t("error-unavailable")
+    if bot is None:
+        return
+    try:
+        if update.callback_query is not None:
+            answer = data.get("callback_answer")
+            if answer is None:  # failed before the callback answer middleware: answer it here
+                await bot.answer_callback_query(update.callback_query.id, text=plain_fit(text), show_alert=True)
+            elif not answer.answered and not answer.disabled:
+                answer.text, answer.show_alert = plain_fit(text), True
+            else:  # already answered (empty): say it in the chat
+                await bot.send_message(update.callback_query.from_user.id, text)
+        elif update.message is not None:
+            await bot.send_message(update.message.chat.id, text)
+    except Exception as exc:  # Telegram unreachable too: nothing more to do
+        log.debug("could not tell the user the bot is unavailable: %s", exc)
 
 
 ERROR_ARG_MAX = 1000
