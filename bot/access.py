@@ -136,6 +136,15 @@ def may_see_department_pair(actor: Actor | None, a: int, b: int, managed: Collec
     return scope is None or a in scope or b in scope
 
 
+def roles_at_least(role: Role | str) -> list[str]:
+    """The role values that include ``role`` (to select, say, every manager and admin from the database)."""
+    return [r.value for r in Role if grants(r, role)]
+
+
+#: who has a chat-scoped command menu and receives digests: managers and admins
+MENU_ROLES = DIGEST_ROLES = roles_at_least(Role.MANAGER)
+
+
 def menu_role(member: Actor | None) -> Role | None:
     """Whose command menu this member gets (``None``: the default, public menu)."""
     return role_of(member)

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from aiogram.methods import SendMessage
 from sqlalchemy.exc import IntegrityError
 
+from bot import access
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
@@ -219,7 +220,7 @@ class Jobs:
     async def _managers(self) -> tuple[list[Member], dict[int, Prefs], dict[int, dg.Scope]]:
         async with self.db.session() as s:
             managers = [m for m in await org_repo.list_members(
-                s, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value]) if not m.unreachable]
+                s, active_only=True, roles=access.DIGEST_ROLES) if not m.unreachable]
             rows = await repo.preferences(s, [m.id for m in managers])
             scopes: dict[int, dg.Scope] = {}
             for m in managers:

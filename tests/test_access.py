@@ -70,6 +70,8 @@ def test_who_may_see_whom() -> None:
 def test_menus_and_the_middleware_flag() -> None:
     assert access.menu_role(MANAGER) == Role.MANAGER and access.menu_role(None) is None
     assert access.has_own_menu(ADMIN) and access.has_own_menu(MANAGER) and not access.has_own_menu(WRITER)
+    assert sorted(access.MENU_ROLES) == ["admin", "manager"] and access.roles_at_least("writer") == [
+        "admin", "manager", "writer"]
     assert not access.has_own_menu(OFF) and access.receives_digests(MANAGER) and not access.receives_digests(WRITER)
     names = {c.name for c in available(access.menu_role(WRITER))}
     assert "report" in names and "team" not in names and "members" not in names

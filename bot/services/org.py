@@ -308,4 +308,4 @@ class OrgService(Service):
 
     async def command_holders(self) -> list[Member]:
         """Active managers and admins (they get chat-scoped command menus)."""
-        return await repo.list_members(self.session, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value])
+        return await repo.list_members(self.session, active_only=True, roles=access.MENU_ROLES)
