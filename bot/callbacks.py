@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.parsing import CbInt
+
 
 class RateCb(CallbackData, prefix="rt"):
     """/rate and the monthly rating form (handlers/ratings.py; sent by the scheduler too)."""
 
     a: str  # who | page | notask | score | nocom | ok | no
-    p: int = 0
-    m: int = 0
-    s: int = 0
+    p: CbInt = 0
+    m: CbInt = 0
+    s: CbInt = 0
     per: str = ""  # campaign forms: the month they are for
 
 

@@ -24,6 +24,7 @@ from bot.callbacks import RateCb
 from bot.domain import ratings as dom
 from bot.errors import NotAllowed, UserError
 from bot.i18n import Catalog, Translator, pick_language
+from bot.parsing import CbInt
 from bot.services import Services
 from bot.services.ratings import OwnResult, SubmitResult
 from bot.text import split_lines
@@ -37,16 +38,16 @@ COMMENTS_SHOWN = 30
 
 class PolicyCb(CallbackData, prefix="po"):
     a: str  # list | open | set | add | rater | rated | cad | new
-    id: int = 0
-    r: int = 0
-    d: int = 0
+    id: CbInt = 0
+    r: CbInt = 0
+    d: CbInt = 0
     c: str = ""
     v: str = ""
-    pg: int = 0
+    pg: CbInt = 0
 
 
 class ViewCb(CallbackData, prefix="rv"):
-    m: int
+    m: CbInt
     per: str
 
 

@@ -100,3 +100,7 @@ month-11 = November
 month-12 = December
 month-year = { $month } { $year }
 error-unavailable = The bot is temporarily unavailable: its database or storage is not answering. Nothing was saved; please try again in a few minutes.
+
+# Numbers a user types (bot/parsing.py).
+number-invalid = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.
+number-out-of-range = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.
