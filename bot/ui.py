@@ -1,4 +1,4 @@
-"""Small rendering helpers shared by handlers: pagination and keyboards."""
+"""Small rendering helpers shared by handlers: pagination and keyboards (text limits: :mod:`bot.text`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import ClassVar
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.text import TEXT_BUDGET, fit, truncate  # noqa: F401 - text fitting lives in bot.text; handlers reach it as ui.*
 
 PER_PAGE = 8
 
@@ -33,23 +35,6 @@ def nav_row(page: int, pages: int, make: Callable[[int], str]) -> list[InlineKey
     if page < pages - 1:
         row.append(InlineKeyboardButton(text="»", callback_data=make(page + 1)))
     return row
-
-
-TEXT_BUDGET = 3800  # a message's lines, leaving room for a heading and a usage hint within Telegram's 4096
-
-
-def fit(lines: list[str], more: Callable[[int], str], budget: int = TEXT_BUDGET) -> list[str]:
-    """The first ``lines`` that fit into ``budget`` characters, then ``more(n)`` for the ``n`` left out."""
-    size = 0
-    for i, line in enumerate(lines):
-        size += len(line) + 1
-        if size > budget:
-            return [*lines[:i], more(len(lines) - i)]
-    return lines
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def builder() -> InlineKeyboardBuilder:
@@ -105,6 +90,11 @@ def _markup_key(markup: InlineKeyboardMarkup | None) -> str:
 
 def _fingerprint(html_text: str, markup: InlineKeyboardMarkup | None) -> str:
     return _canonical(html_text) + "\x01" + _markup_key(markup)
+
+
+async def on_not_text(message: Message, t) -> None:
+    """A form waiting for text got a photo, a sticker...: ask for text (registered by several features)."""
+    await message.answer(t("flow-send-text"))
 
 
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:

@@ -20,7 +20,6 @@ from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from bot.services.plans import PasteResult, parse_number
 from bot.services.stats import previous_month
-from handlers.reporting import on_flow_not_text
 from models.org import Member
 
 
@@ -353,7 +352,7 @@ def create_router() -> Router:
     plain = F.text & ~F.text.startswith("/")
     router.message.register(on_number, StateFilter(PlanFlow.number), plain, flags=manager)
     router.message.register(on_paste, StateFilter(PlanFlow.month), plain, flags=manager)
-    router.message.register(on_flow_not_text, StateFilter(PlanFlow.number), ~F.text, flags=manager)
+    router.message.register(ui.on_not_text, StateFilter(PlanFlow.number), ~F.text, flags=manager)
     router.callback_query.register(on_month, PlanCb.filter(F.a.in_({"m", "pg"})), flags=manager)
     router.callback_query.register(on_member, PlanCb.filter(F.a == "mem"), flags=manager)
     router.callback_query.register(on_stream, PlanCb.filter(F.a == "st"), flags=manager)

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from aiogram.methods import SendMessage
 from sqlalchemy.exc import IntegrityError
 
+from bot import access
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
@@ -29,8 +30,9 @@ from bot.domain.deadlines import revision_due
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.services.stats import month_stats
+from bot.views import form_message  # the same form the /rate flow answers to
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
@@ -166,8 +168,6 @@ async def remind_raters(jobs: Jobs, services: Services, now: datetime) -> str:
 
 
 async def _send_forms(jobs: Jobs, services: Services, items: list, *, reminder: bool) -> str:
-    from handlers.ratings import form_message  # the same form the /rate flow answers to
-
     departments = {d.id: d for d in await services.org.list_departments()}
     sent = 0
     for item in items:
@@ -221,7 +221,7 @@ class Jobs:
     async def _managers(self) -> tuple[list[Member], dict[int, Prefs], dict[int, dg.Scope]]:
         async with self.db.session() as s:
             managers = [m for m in await org_repo.list_members(
-                s, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value]) if not m.unreachable]
+                s, active_only=True, roles=access.DIGEST_ROLES) if not m.unreachable]
             rows = await repo.preferences(s, [m.id for m in managers])
             scopes: dict[int, dg.Scope] = {}
             for m in managers:
@@ -287,7 +287,7 @@ class Jobs:
             if hit is not None:
                 return hit[1]
             async with self.db.session() as s:
-                services = Services(s, self.db, self.settings, self.clock)
+                services = build_services(s, self.db, self.settings, self.clock)
                 plan = await dg.build(s, self.settings, self.catalog.translator(lang), scope, kind, at,
                                       ratings=services.ratings)
             if plan.empty:
@@ -481,7 +481,7 @@ class Jobs:
                 except IntegrityError:
                     report.skipped[kind] += 1
                     continue
-                outcome = await hook(self, Services(s, self.db, self.settings, self.clock), now)
+                outcome = await hook(self, build_services(s, self.db, self.settings, self.clock), now)
                 run = await repo.job_run(s, kind, f"{today:%Y-%m}")
                 async with self.db.writing(s):
                     run.outcome = outcome

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import access
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
@@ -28,7 +29,7 @@ from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
 from models import org_repo
 from models import ratings_repo as repo
-from models.org import Department, Member, Role
+from models.org import Department, Member
 from models.ratings import Rating, RatingForm, RatingPolicy, RatingThreshold
 
 MAX_TASK_REF = 300
@@ -411,12 +412,9 @@ class RatingService(Service):
     async def _scope(self, actor: Member) -> list[RatingPolicy]:
         """Policies a manager may see: those touching a department they manage; admins: all."""
         self.require_manager(actor)
-        ids = await self.manageable_department_ids(actor)
-        if ids is None:
-            return await repo.list_policies(self.session)
-        managed = set(ids)
+        managed = await self.managed_ids(actor)
         return [p for p in await repo.list_policies(self.session)
-                if p.rater_department_id in managed or p.rated_department_id in managed]
+                if access.may_see_department_pair(actor, p.rater_department_id, p.rated_department_id, managed)]
 
     async def _visible_groups(self, policies: list[RatingPolicy], periods: list[str]
                               ) -> dict[tuple[int, int, str], list[Rating]]:
@@ -431,7 +429,7 @@ class RatingService(Service):
                 if dom.visible_to_manager(by_id[key[0]].mode, dom.distinct_raters(r.rater_key for r in rs), self.k)}
 
     async def is_manager_view(self, member: Member) -> bool:
-        return member.role in (Role.MANAGER.value, Role.ADMIN.value)
+        return access.is_manager(member)
 
     async def dashboard(self, actor: Member, period: str) -> list[DepartmentBlock]:
         policies = await self._scope(actor)

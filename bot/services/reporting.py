@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from bot import access
 from bot.domain.deadlines import revision_due
 from bot.domain.pace import DONE_STATES
 from bot.domain.workdays import local_today, month_bounds, utc_range
@@ -342,8 +343,7 @@ class ReportingService(Service):
         if unit is None:
             raise UserError("unit-not-found")
         author = await org_repo.member_by_id(self.session, unit.author_id)
-        if unit.author_id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
-                                               and await self.manages(actor, author)):
+        if not await self.may_see_member(actor, author):
             raise NotAllowed()
         return unit, author
 
@@ -351,7 +351,7 @@ class ReportingService(Service):
         """Managers of the author always; the author within the edit window; deleted units never."""
         if unit.state == DELETED:
             return False
-        if Role(actor.role).at_least(Role.MANAGER) and await self.manages(actor, author):
+        if access.is_manager(actor) and await self.manages(actor, author):
             return True
         if unit.author_id == actor.id:
             return self.clock.now() - unit.created_at <= timedelta(hours=self.settings.edit_window_hours)
@@ -508,8 +508,7 @@ class ReportingService(Service):
 
     async def set_away(self, actor: Member, target: Member, first: date, last: date, *,
                        remove: bool = False) -> int:
-        if target.id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
-                                          and await self.manages(actor, target)):
+        if not await self.may_see_member(actor, target):
             raise NotAllowed()
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         async with self.db.writing(self.session) as s:

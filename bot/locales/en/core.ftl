@@ -105,6 +105,7 @@ month-10 = October
 month-11 = November
 month-12 = December
 month-year = { $month } { $year }
+error-unavailable = The bot is temporarily unavailable: its database or storage is not answering. Nothing was saved; please try again in a few minutes.
 
 # confirmations of destructive taps
 confirm-no = No, keep it

@@ -107,6 +107,7 @@ month-10 = октябрь
 month-11 = ноябрь
 month-12 = декабрь
 month-year = { $month } { $year }
+error-unavailable = Бот временно недоступен: не отвечает база данных или хранилище. Ничего не сохранено, попробуйте через несколько минут.
 
 # confirmations of destructive taps
 confirm-no = Нет, оставить
