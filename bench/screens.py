@@ -120,7 +120,7 @@ async def run(args: argparse.Namespace) -> None:
     from bot.db import Database
     from bot.domain import ratings as dom
     from bot.i18n import Catalog
-    from bot.services import Services
+    from bot.services import Services, build_services
     from bot.services.stats import month_start
     from models import org_repo
     from models.org import Member
@@ -208,7 +208,7 @@ async def run(args: argparse.Namespace) -> None:
         slowest: list[tuple[float, str, object]] = []
         for i in range(args.runs + 1):  # the first run warms caches and is not counted
             async with db.session() as s:
-                svc = Services(s, db, settings, clock)
+                svc = build_services(s, db, settings, clock)
                 probe.reset()
                 probe.active = True
                 t0, c0 = time.perf_counter(), time.process_time()
@@ -237,16 +237,16 @@ async def run(args: argparse.Namespace) -> None:
         async def admin_weekly() -> None:
             async with db.session() as s:
                 await dg.build(s, settings, t, admin_scope, dg.WEEKLY, now,
-                               ratings=Services(s, db, settings, clock).ratings)
+                               ratings=build_services(s, db, settings, clock).ratings)
 
         async def admin_team() -> None:
             async with db.session() as s:
-                await Services(s, db, settings, clock).reporting.team(admin)
+                await build_services(s, db, settings, clock).reporting.team(admin)
 
         async def member_me() -> None:
             for _ in range(5):
                 async with db.session() as s:
-                    await Services(s, db, settings, clock).reporting.me(writer)
+                    await build_services(s, db, settings, clock).reporting.me(writer)
 
         await asyncio.gather(admin_weekly(), admin_team(), member_me())
 

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.domain.pace import DONE_STATES
 from bot.errors import NotAllowed, UserError
-from bot.services import Services
+from bot.services import build_services
 from bot.services.stats import month_range_utc, month_stats, rebuild, recount, stored
 from models import reporting_repo
 from models.org import Department, Member, department_managers
@@ -82,7 +82,7 @@ async def _run(db: Database, app_settings: Settings, ops: list[tuple]) -> None:
     units: list[int] = []
     for op in ops:
         async with db.session() as s:
-            svc = Services(s, db, app_settings, clock).reporting
+            svc = build_services(s, db, app_settings, clock).reporting
             try:
                 if op[0] == "create":
                     _, w, stream, project = op
@@ -92,7 +92,7 @@ async def _run(db: Database, app_settings: Settings, ops: list[tuple]) -> None:
                     clock.advance(hours=op[1])
                 elif op[0] == "rate":
                     _, r, w, score, task = op
-                    await Services(s, db, app_settings, clock).ratings.submit(
+                    await build_services(s, db, app_settings, clock).ratings.submit(
                         org["raters"][r], org["policy"], org["writers"][w].id, task, score,
                         None if score == 5 else "Задачи ставятся поздно и без описания")
                 elif units:
@@ -165,7 +165,7 @@ async def test_rebuild_stats_command_recounts_from_the_events(db: Database, sett
     clock = FrozenClock(START)
     org = await _org(db, clock.now())
     async with db.session() as s:
-        svc = Services(s, db, settings, clock).reporting
+        svc = build_services(s, db, settings, clock).reporting
         view = await svc.create_unit(org["writers"][0], 1, org["projects"][0], "A post")
         await svc.transition(org["manager"], view.unit.id, "send")
     async with db.engine.connect() as conn:
