@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
-from bot.i18n import Catalog, Html, pick_language
+from bot.i18n import Catalog, Html, member_language
 from bot.services import Services
 from models import org_repo
 from models.org import Role
@@ -38,14 +38,14 @@ class ContextMiddleware(BaseMiddleware):
             member = None
             if user is not None:
                 member = await org_repo.member_by_telegram_id(session, user.id)
-            lang = pick_language(
-                member.language if member is not None else None,
-                user.language_code if user is not None else None,
-                self.settings.default_language,
-            )
+            lang = member_language(member, self.settings.default_language,
+                                   user.language_code if user is not None else None)
+            svc = Services(session, self.db, self.settings, self.clock)
+            if member is not None and user is not None:
+                await svc.org.note_telegram_language(member, user.language_code)
             data.update(
                 session=session,
-                svc=Services(session, self.db, self.settings, self.clock),
+                svc=svc,
                 member=member if member is not None and member.active else None,
                 known_member=member,
                 lang=lang,
