@@ -65,13 +65,14 @@ class SchedulerService:
         sched, self.scheduler = self.scheduler, None
         if sched is None:
             return
-        sched.shutdown(wait=False)
+        sched.pause()  # no new run; (shutdown would cancel the running ones at once)
         self.jobs.stopping = True  # workers take no new claim; the send in hand may finish
         tasks = [t for t in self._running if not t.done()]
         if tasks:
             _done, late = await asyncio.wait(tasks, timeout=grace)
             if late:
                 log.warning("scheduler: %d job(s) still running after %.0f s: cancelled", len(late), grace)
+        sched.shutdown(wait=False)
         tasks = [t for t in tasks if not t.done()]
         for task in tasks:
             task.cancel()
