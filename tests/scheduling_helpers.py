@@ -9,9 +9,9 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Catalog
+from bot.sender import Outcome
 from models.org import Department, Member, department_managers
 from models.reporting import Plan, Project, Revision, Unit
-from bot.sender import Outcome
 from scheduler.jobs import Jobs
 from scheduler.render_pool import ChartRenderer
 

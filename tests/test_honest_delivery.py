@@ -242,7 +242,7 @@ async def test_unsent_forms_past_the_grace_period_expire(db, settings, clock) ->
 
     await rating_org(db)
     clock.set(at_msk(2, 9, 5))
-    jobs, dying = make_jobs(db, settings, clock, sender=DiesAfter(1))
+    jobs, _dying = make_jobs(db, settings, clock, sender=DiesAfter(1))
     async with db.session() as s:
         with pytest.raises(asyncio.CancelledError):
             await run_rating_campaign(jobs, Services(s, db, settings, clock), clock.now())
