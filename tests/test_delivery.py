@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.text import visible_len as _visible_len
 from models.org import Department, Member
-from scheduler.delivery import RateLimiter, Sender
+from bot.sender import RateLimiter, Sender
 from tests.emulator import BotAPIEmulator
 
 

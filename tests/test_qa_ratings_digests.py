@@ -317,7 +317,7 @@ async def test_sender_never_cuts_html() -> None:
     from aiogram.methods import SendMessage
 
     from bot.text import visible_len as _visible_len
-    from scheduler.delivery import Sender
+    from bot.sender import Sender
     from tests.emulator.html import parse_html
 
     sent = []
