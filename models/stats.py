@@ -36,7 +36,10 @@ class MemberDayStat(Base):
     """Per member and day: units first sent that day and still done (the cumulative chart, the week)."""
 
     __tablename__ = "member_day_stats"
-    __table_args__ = (Index("ix_member_day_stats_member_day", "member_id", "day"),)  # a team's days
+    __table_args__ = (
+        Index("ix_member_day_stats_member_day", "member_id", "day"),  # a team's days
+        Index("ix_member_day_stats_day_done", "day", "member_id", "done"),  # everyone's month: index only
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)

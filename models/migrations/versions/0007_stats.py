@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "member_id", name=op.f("pk_member_day_stats")),
     )
     op.create_index("ix_member_day_stats_member_day", "member_day_stats", ["member_id", "day"], unique=False)
+    op.create_index("ix_member_day_stats_day_done", "member_day_stats", ["day", "member_id", "done"], unique=False)
     op.create_table(
         "project_month_stats",
         sa.Column("month", sa.Date(), nullable=False),
