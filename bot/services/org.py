@@ -58,7 +58,8 @@ class OrgService(Service):
             async with self.db.writing(s):
                 self._refresh_profile(member, user)
             return StartResult("known", member)
-        if token is None and user.id in self.settings.admin_ids:
+        if token is None and member is None and user.id in self.settings.admin_ids:
+            # first contact only: a switched-off admin stays off (re-enabled from /members or by an invite)
             async with self.db.writing(s):
                 departments = await repo.list_departments(s)
                 if departments:
@@ -67,11 +68,8 @@ class OrgService(Service):
                     department = Department(name=default_department_name[:MAX_DEPARTMENT_NAME], created_at=now)
                     s.add(department)
                     await s.flush()
-                if member is None:
-                    member = self._new_member(user, Role.ADMIN, department.id)
-                    s.add(member)
-                else:
-                    member.active, member.role = True, Role.ADMIN.value
+                member = self._new_member(user, Role.ADMIN, department.id)
+                s.add(member)
                 await s.flush()
                 repo.audit(s, actor_id=member.id, action="member.registered", object_type="member",
                            object_id=member.id, at=now, role=Role.ADMIN.value, via="admin_ids")
