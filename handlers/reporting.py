@@ -17,6 +17,7 @@ from bot.domain.pace import round1
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.services import Services
+from bot.services.base import form_key
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
 from models.org import Member
 from models.reporting import REVISION
@@ -98,7 +99,8 @@ async def on_report(message: Message, command: CommandObject, state: FSMContext,
         stream_token, project_name, text = parse_report_line(command.args)
         stream = await svc.reporting.find_stream(stream_token)
         project = await svc.reporting.find_project(project_name)
-        view = await svc.reporting.create_unit(member, stream.id, project.id, text)
+        view = await svc.reporting.create_unit(member, stream.id, project.id, text,
+                                               key=form_key("unit-line", message))
         await message.answer(t("report-saved") + "\n\n" + unit_text(t, view), reply_markup=unit_markup(t, view))
         return
     streams = await svc.reporting.streams()
@@ -192,17 +194,22 @@ async def on_content(message: Message, state: FSMContext, svc: Services, t: Tran
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=t("report-btn-save"), callback_data=RepCb(step="ok").pack()),
            InlineKeyboardButton(text=t("report-btn-cancel"), callback_data=RepCb(step="no").pack()))
-    await message.answer(t("report-confirm", stream=stream.name(t.lang), project=project.name, title=title,
-                           link=link or "—"), reply_markup=kb.as_markup())
+    sent = await message.answer(t("report-confirm", stream=stream.name(t.lang), project=project.name, title=title,
+                                  link=link or "—"), reply_markup=kb.as_markup())
+    await state.update_data(confirm=sent.message_id)  # the form's Save button: its message is the form's key
 
 
 async def on_confirm(query: CallbackQuery, callback_data: RepCb, state: FSMContext, svc: Services, member: Member,
                      t: Translator, callback_answer: CallbackAnswer) -> None:
-    data = await _in_flow(state)
-    if await state.get_state() != ReportFlow.confirm.state:
-        raise UserError("button-outdated")
-    view = await svc.reporting.create_unit(member, data["stream"], data["project"], data["text"])
-    await state.clear()
+    key = form_key("unit", query.message)
+    data = await state.get_data()
+    if await state.get_state() != ReportFlow.confirm.state or data.get("confirm") != query.message.message_id:
+        view = await svc.reporting.saved_unit(member, key)  # Save pressed again: show what it saved
+        if view is None:
+            raise UserError("button-outdated")
+    else:
+        view = await svc.reporting.create_unit(member, data["stream"], data["project"], data["text"], key=key)
+        await state.clear()
     callback_answer.text = t("report-saved")
     await ui.edit(query, t("report-saved") + "\n\n" + unit_text(t, view), unit_markup(t, view))
 

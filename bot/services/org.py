@@ -143,8 +143,8 @@ class OrgService(Service):
         return []
 
     # -- invites -------------------------------------------------------------------
-    async def create_invite(self, actor: Member, role: str, department_id: int,
-                            uses: int = 1) -> tuple[Invite, Department]:
+    async def create_invite(self, actor: Member, role: str, department_id: int, uses: int = 1, *,
+                            key: str | None = None) -> tuple[Invite, Department]:
         try:
             role_enum = Role(role)
         except ValueError as exc:
@@ -160,7 +160,8 @@ class OrgService(Service):
         if not 1 <= uses <= 100:
             raise UserError("error-bad-choice")
         now = self.clock.now()
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             invite = Invite(
                 token=secrets.token_urlsafe(12),
                 role=role_enum.value,
@@ -174,6 +175,12 @@ class OrgService(Service):
             await s.flush()
             repo.audit(s, actor_id=actor.id, action="invite.created", object_type="invite", object_id=invite.id,
                        at=now, role=invite.role, department_id=department_id, uses=uses)
+            return invite.id
+
+        invite_id, _created = await self.create_once(key, "invite", create)
+        invite = await repo.invite_by_id(self.session, invite_id)
+        if invite.department_id != department.id:  # the form saved earlier was for another department
+            department = await repo.department_by_id(self.session, invite.department_id)
         return invite, department
 
     # -- members -----------------------------------------------------------------

@@ -228,10 +228,11 @@ class ReportingService(Service):
             raise UserError("report-unknown-project", project=clean(name), valid=shown or "—")
         return project
 
-    async def add_project(self, actor: Member, name: str) -> Project:
+    async def add_project(self, actor: Member, name: str, *, key: str | None = None) -> Project:
         self.require_manager(actor)
         name = self._project_name(name)
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             other = await repo.project_by_name(s, name)
             if other is not None:
                 raise UserError("projects-exists", name=other.name)
@@ -240,7 +241,10 @@ class ReportingService(Service):
             await s.flush()
             org_repo.audit(s, actor_id=actor.id, action="project.created", object_type="project",
                            object_id=project.id, at=self.clock.now(), name=name)
-        return project
+            return project.id
+
+        project_id, _created = await self.create_once(key, "project", create)
+        return await repo.project_by_id(self.session, project_id)
 
     async def rename_project(self, actor: Member, project_id: int, name: str) -> Project:
         self.require_manager(actor)
@@ -299,11 +303,14 @@ class ReportingService(Service):
                 raise UserError("report-title-too-long", limit=self.settings.title_max, length=len(title))
         return title, link
 
-    async def create_unit(self, author: Member, stream_id: int, project_id: int, text: str) -> UnitView:
-        """The one write of /report (its confirm step): nothing is stored before it."""
+    async def create_unit(self, author: Member, stream_id: int, project_id: int, text: str, *,
+                          key: str | None = None) -> UnitView:
+        """The one write of /report (its confirm step): nothing is stored before it. A form's ``key``
+        (``form_key``) makes a repeated Save show the unit it saved instead of storing another."""
         title, link = self.parse_content(text)
         now = self.clock.now()
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             await self.stream(stream_id)
             await self.project(project_id)
             unit = Unit(author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
@@ -311,7 +318,15 @@ class ReportingService(Service):
             s.add(unit)
             await s.flush()
             repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
-        return await self.view(author, unit.id)
+            return unit.id
+
+        unit_id, _created = await self.create_once(key, "unit", create)
+        return await self.view(author, unit_id)
+
+    async def saved_unit(self, actor: Member, key: str) -> UnitView | None:
+        """The unit a /report form saved under ``key`` (a Save pressed again after the form ended)."""
+        unit_id = await self.saved_id(key)
+        return await self.view(actor, unit_id) if unit_id is not None else None
 
     async def _unit_for(self, actor: Member, unit_id: int) -> tuple[Unit, Member]:
         unit = await repo.unit_by_id(self.session, unit_id)
