@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NoReturn
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -78,16 +79,35 @@ def unit_text(t: Translator, v: UnitView) -> str:
     return "\n".join(lines)
 
 
-def unit_markup(t: Translator, v: UnitView):
+def unit_markup(t: Translator, v: UnitView, back: list[InlineKeyboardButton] | None = None):
+    """The card's buttons: next steps, Undo (within UNDO_MINUTES), edit/delete, and ``back`` (the /mine list
+    it was opened from) when given."""
     kb = ui.builder()
     row = [InlineKeyboardButton(text=t(f"unit-btn-{a}"), callback_data=UnitCb(a=a, id=v.unit.id).pack())
            for a in v.actions]
     for i in range(0, len(row), 2):
         kb.row(*row[i:i + 2])
+    if v.undo is not None:
+        kb.row(InlineKeyboardButton(text=t("unit-btn-undo"),
+                                    callback_data=UnitCb(a="undo", id=v.unit.id, v=str(v.undo)).pack()))
     if v.can_edit:
         kb.row(InlineKeyboardButton(text=t("unit-btn-edit"), callback_data=UnitCb(a="edit", id=v.unit.id).pack()),
                InlineKeyboardButton(text=t("unit-btn-del"), callback_data=UnitCb(a="del", id=v.unit.id).pack()))
-    return kb.as_markup() if row or v.can_edit else None
+    if back:
+        kb.row(*back)
+    return kb.as_markup() if row or v.can_edit or v.undo is not None or back else None
+
+
+def _back(query: CallbackQuery) -> list[InlineKeyboardButton]:
+    """The Back-to-/mine button of the card being acted on, kept through its edits."""
+    markup = query.message.reply_markup if query.message is not None else None
+    return [b for r in (markup.inline_keyboard if markup else []) for b in r
+            if b.callback_data and b.callback_data.startswith(MineCb.__prefix__ + ":")]
+
+
+async def _card(query: CallbackQuery, t: Translator, view: UnitView, extra: str = "") -> None:
+    """Edit the card being acted on in place, keeping its Back button."""
+    await ui.edit(query, unit_text(t, view) + extra, unit_markup(t, view, _back(query)))
 
 
 
@@ -231,10 +251,36 @@ async def on_flow_not_text(message: Message, t: Translator) -> None:
 # -- unit buttons ---------------------------------------------------------------------------------
 async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
                        callback_answer: CallbackAnswer) -> None:
-    result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
+    try:
+        result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
+    except UserError as exc:
+        await _stale(query, svc, member, t, exc, callback_data.id)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await _card(query, t, result.view)
+
+
+async def _stale(query: CallbackQuery, svc: Services, member: Member, t: Translator, exc: UserError,
+                 unit_id: int) -> NoReturn:
+    """A button of an older copy of the card that no longer applies: show the unit as it is now (its
+    current buttons), then say why nothing was done."""
+    if exc.key == "unit-bad-transition":
+        await _card(query, t, await svc.reporting.view_after_refusal(member, unit_id))
+    raise exc
+
+
+async def on_unit_undo(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
+                       callback_answer: CallbackAnswer) -> None:
+    if not callback_data.v.isascii() or not callback_data.v.isdigit() or len(callback_data.v) > 12:
+        raise UserError("button-outdated")
+    try:
+        view = await svc.reporting.undo(member, callback_data.id, int(callback_data.v))
+    except UserError as exc:
+        if exc.key in ("unit-undo-gone", "unit-undo-expired"):  # the card shows what holds now
+            await _card(query, t, await svc.reporting.view_after_refusal(member, callback_data.id))
+        raise
+    callback_answer.text = t("unit-undone", state=t(f"state-{view.unit.state}"))
+    await _card(query, t, view)
 
 
 async def on_unit_rev(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
@@ -261,10 +307,13 @@ async def on_unit_reason(query: CallbackQuery, callback_data: UnitCb, svc: Servi
         await state.update_data(unit=callback_data.id)
         await ui.edit(query, t("revision-enter-other"))
         return
-    result = await svc.reporting.transition(member, callback_data.id, "rev", reason=callback_data.v)
+    try:
+        result = await svc.reporting.transition(member, callback_data.id, "rev", reason=callback_data.v)
+    except UserError as exc:
+        await _stale(query, svc, member, t, exc, callback_data.id)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await _card(query, t, result.view)
 
 
 async def on_reason_text(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:
@@ -304,16 +353,21 @@ async def on_unit_delok(query: CallbackQuery, callback_data: UnitCb, svc: Servic
     result = await svc.reporting.delete_unit(member, callback_data.id)
     callback_answer.text = t("unit-deleted" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await _card(query, t, result.view)
 
 
 async def on_unit_open(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
                        t: Translator) -> None:
     view = await svc.reporting.view(member, callback_data.id)
-    if callback_data.a == "show":
-        await query.message.answer(unit_text(t, view), reply_markup=unit_markup(t, view))
+    if callback_data.a == "show":  # from /mine: the list message becomes the card, Back returns to that page
+        page, _, rest = callback_data.v.partition(".")
+        first, _, last = rest.partition(".")
+        back = MineCb(page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 0,
+                      first=first[:8], last=last[:8])
+        await ui.edit(query, unit_text(t, view), unit_markup(t, view, [
+            InlineKeyboardButton(text=t("back"), callback_data=back.pack())]))
     else:
-        await ui.edit(query, unit_text(t, view), unit_markup(t, view))
+        await _card(query, t, view)
 
 
 # -- /mine ----------------------------------------------------------------------------------------
@@ -333,9 +387,10 @@ def mine_render(t: Translator, data: MinePage):
             lines.append(t("mine-group", state=t(f"state-{current}")))
         lines.append(t("mine-line", id=v.unit.id, title=ui.truncate(v.unit.title, 80), project=v.project.name,
                        overdue="yes" if v.overdue else "no"))
-        kb.row(InlineKeyboardButton(text=ui.truncate(f"#{v.unit.id} {v.unit.title}", 60),
-                                    callback_data=UnitCb(a="show", id=v.unit.id).pack()))
     first, last = data.first.strftime("%Y%m%d"), data.last.strftime("%Y%m%d")
+    for v in data.views:  # the card opens in this message; its Back returns to this page
+        kb.row(InlineKeyboardButton(text=ui.truncate(f"#{v.unit.id} {v.unit.title}", 60), callback_data=UnitCb(
+            a="show", id=v.unit.id, v=f"{data.page}.{first}.{last}").pack()))
     nav = ui.nav_row(data.page, data.pages, lambda p: MineCb(page=p, first=first, last=last).pack())
     if nav:
         kb.row(*nav)
@@ -495,6 +550,7 @@ def create_router() -> Router:
     router.callback_query.register(on_unit_del, UnitCb.filter(F.a == "del"))
     router.callback_query.register(on_unit_delok, UnitCb.filter(F.a == "delok"))
     router.callback_query.register(on_unit_open, UnitCb.filter(F.a.in_({"open", "show"})))
+    router.callback_query.register(on_unit_undo, UnitCb.filter(F.a == "undo"))
     router.callback_query.register(on_mine_page, MineCb.filter())
     router.callback_query.register(on_team_page, TeamCb.filter(), flags=manager)
     return router

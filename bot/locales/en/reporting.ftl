@@ -187,3 +187,10 @@ streams-saved = Stream <code>{ $code }</code>: { $name_ru } / { $name_en }.
 streams-bad-code = A code is 2–32 Latin letters, digits or “_”. Example: <code>video</code>
 streams-exists = A stream with code { $code } already exists.
 streams-not-found = There is no stream with code { $code }.
+unit-btn-undo = ↩ Undo the last change
+unit-undone = Undone: { $state } again
+unit-undo-gone = Nothing to undo: this change was already undone or another one followed it.
+unit-undo-expired = { $minutes ->
+    [one] A change can be undone within { $minutes } minute.
+   *[other] A change can be undone within { $minutes } minutes.
+}

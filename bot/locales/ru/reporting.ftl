@@ -179,3 +179,11 @@ streams-saved = Направление <code>{ $code }</code>: { $name_ru } / { 
 streams-bad-code = Код — латиницей, 2–32 символа: буквы, цифры, «_». Пример: <code>video</code>
 streams-exists = Направление с кодом { $code } уже есть.
 streams-not-found = Нет направления с кодом { $code }.
+unit-btn-undo = ↩ Отменить последнее изменение
+unit-undone = Отменено: снова { $state }
+unit-undo-gone = Отменять нечего: это изменение уже отменено или после него было другое.
+unit-undo-expired = { $minutes ->
+    [one] Изменение можно отменить в течение { $minutes } минуты.
+    [few] Изменение можно отменить в течение { $minutes } минут.
+   *[many] Изменение можно отменить в течение { $minutes } минут.
+}
