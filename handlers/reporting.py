@@ -285,11 +285,16 @@ async def on_unit_undo(query: CallbackQuery, callback_data: UnitCb, svc: Service
 
 async def on_unit_rev(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
                       t: Translator) -> None:
-    view = await svc.reporting.check_action(member, callback_data.id, "rev")
+    try:
+        view = await svc.reporting.check_action(member, callback_data.id, "rev")
+    except UserError as exc:
+        await _stale(query, svc, member, t, exc, callback_data.id)
     kb = ui.builder()
     for r in REVISION_REASONS:
         kb.row(InlineKeyboardButton(text=t(f"reason-{r}"), callback_data=UnitCb(a="rr", id=view.unit.id, v=r).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
+    if back := _back(query):  # the /mine list stays one tap away through the picker
+        kb.row(*back)
     await ui.edit(query, unit_text(t, view) + "\n\n" + t("revision-pick-reason"), kb.as_markup())
 
 
@@ -345,6 +350,8 @@ async def on_unit_del(query: CallbackQuery, callback_data: UnitCb, svc: Services
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=t("unit-btn-delok"), callback_data=UnitCb(a="delok", id=view.unit.id).pack()),
            InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
+    if back := _back(query):
+        kb.row(*back)
     await ui.edit(query, unit_text(t, view) + "\n\n" + t("unit-delete-confirm"), kb.as_markup())
 
 
@@ -365,7 +372,7 @@ async def on_unit_open(query: CallbackQuery, callback_data: UnitCb, svc: Service
         back = MineCb(page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 0,
                       first=first[:8], last=last[:8])
         await ui.edit(query, unit_text(t, view), unit_markup(t, view, [
-            InlineKeyboardButton(text=t("back"), callback_data=back.pack())]))
+            InlineKeyboardButton(text=t("mine-back"), callback_data=back.pack())]))
     else:
         await _card(query, t, view)
 

@@ -87,12 +87,20 @@ async def test_mine_opens_the_card_in_place_with_back_kept_through_actions(harne
     assert [s.method for s in h.messages(sent)] == ["EditMessageText"]  # no new copy
     card = h.messages(sent)[0]
     assert card.params["message_id"] == listing.result.message_id and "Post" in card.text
-    back = card.button("Назад")
+    back = card.button("К списку")
     assert back.startswith("mi:")
     card = h.messages(await h.press(WRITER, card, card.button("Отправлена")))[0]
-    assert card.button("Назад") == back
+    assert card.button("К списку") == back
+    # through the revision picker and its own Back, the list stays one tap away
+    picker = h.messages(await h.press(WRITER, card, card.button("Получена правка")))[0]
+    assert picker.button("К списку") == back
+    card = h.messages(await h.press(WRITER, picker, picker.button("« Назад")))[0]
+    assert card.button("К списку") == back
+    picker = h.messages(await h.press(WRITER, card, card.button("Получена правка")))[0]
+    card = h.messages(await h.press(WRITER, picker, picker.button("Стиль")))[0]
+    assert "в правках" in card.text and card.button("К списку") == back
     sent = await h.press(WRITER, card, back)
-    assert h.messages(sent)[0].method == "EditMessageText" and "на согласовании" in h.messages(sent)[0].text
+    assert h.messages(sent)[0].method == "EditMessageText" and "в правках" in h.messages(sent)[0].text
 
 
 async def test_a_stale_copy_shows_the_current_state_instead_of_acting(harness: Harness, db) -> None:
@@ -106,3 +114,5 @@ async def test_a_stale_copy_shows_the_current_state_instead_of_acting(harness: H
     assert shown.method == "EditMessageText" and "согласована" in shown.text
     assert all("Правка внесена" not in b for b, _ in shown.buttons())
     assert await count(db, UnitEvent, UnitEvent.kind == "revision_done") == 0
+    sent = await h.press(WRITER, old, f"u:rev:{uid}:")  # the same for a button that opens a picker
+    assert h.answers(sent)[0].params["show_alert"] is True and h.messages(sent)[0].method == "EditMessageText"

@@ -12,6 +12,8 @@ Unit life (the state machine; ``deleted`` is reachable from every other state)::
 A transition is a compare-and-set on the state, so pressing a button twice (or two people pressing it
 at once) records one transition; pressing it when the unit is already where the button leads answers
 "already" and records nothing; anything else (approving a deleted unit) is refused with a message.
+The last transition can be undone within ``UNDO_MINUTES`` (:meth:`ReportingService.undo`): it is reverted
+as if it had not happened (state, event, revision row, sent/approved time) and the undo is audited.
 """
 
 from __future__ import annotations

@@ -194,3 +194,4 @@ unit-undo-expired = { $minutes ->
     [one] A change can be undone within { $minutes } minute.
    *[other] A change can be undone within { $minutes } minutes.
 }
+mine-back = « To the list
