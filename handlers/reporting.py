@@ -367,12 +367,13 @@ async def on_unit_open(query: CallbackQuery, callback_data: UnitCb, svc: Service
                        t: Translator) -> None:
     view = await svc.reporting.view(member, callback_data.id)
     if callback_data.a == "show":  # from /mine: the list message becomes the card, Back returns to that page
-        page, _, rest = callback_data.v.partition(".")
-        first, _, last = rest.partition(".")
-        back = MineCb(page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 0,
-                      first=first[:8], last=last[:8])
-        await ui.edit(query, unit_text(t, view), unit_markup(t, view, [
-            InlineKeyboardButton(text=t("mine-back"), callback_data=back.pack())]))
+        parts = callback_data.v.split(".")
+        back = []
+        if len(parts) == 3 and all(p.isascii() and p.isdigit() for p in parts) and len(parts[0]) < 6 \
+                and len(parts[1]) == len(parts[2]) == 8:
+            mine = MineCb(page=int(parts[0]), first=parts[1], last=parts[2])
+            back = [InlineKeyboardButton(text=t("mine-back"), callback_data=mine.pack())]
+        await ui.edit(query, unit_text(t, view), unit_markup(t, view, back))
     else:
         await _card(query, t, view)
 
