@@ -17,7 +17,7 @@ from bot import ui
 from bot.domain.pace import round1
 from bot.errors import UserError
 from bot.i18n import Translator
-from bot.parsing import CbInt
+from bot.parsing import CbInt, button_int
 from bot.services import Services
 from bot.services.base import form_key
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
@@ -272,10 +272,9 @@ async def _stale(query: CallbackQuery, svc: Services, member: Member, t: Transla
 
 async def on_unit_undo(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
                        callback_answer: CallbackAnswer) -> None:
-    if not callback_data.v.isascii() or not callback_data.v.isdigit() or len(callback_data.v) > 12:
-        raise UserError("button-outdated")
+    event_id = button_int(callback_data.v)
     try:
-        view = await svc.reporting.undo(member, callback_data.id, int(callback_data.v))
+        view = await svc.reporting.undo(member, callback_data.id, event_id)
     except UserError as exc:
         if exc.key in ("unit-undo-gone", "unit-undo-expired"):  # the card shows what holds now
             await _card(query, t, await svc.reporting.view_after_refusal(member, callback_data.id))

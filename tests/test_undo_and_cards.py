@@ -116,3 +116,14 @@ async def test_a_stale_copy_shows_the_current_state_instead_of_acting(harness: H
     assert await count(db, UnitEvent, UnitEvent.kind == "revision_done") == 0
     sent = await h.press(WRITER, old, f"u:rev:{uid}:")  # the same for a button that opens a picker
     assert h.answers(sent)[0].params["show_alert"] is True and h.messages(sent)[0].method == "EditMessageText"
+
+
+async def test_undo_button_with_a_made_up_event_id_is_outdated(harness: Harness, db) -> None:
+    h = harness
+    card, uid = await one_unit(h, db)
+    card = h.messages(await h.press(WRITER, card, card.button("Отправлена")))[0]
+    for v in ("99999999999999999999999", "x", "²"):
+        sent = await h.press(WRITER, card, f"u:undo:{uid}:{v}")
+        assert h.answers(sent)[0].params["show_alert"] is True
+    async with db.session() as s:
+        assert (await s.get(Unit, uid)).state == "sent"
