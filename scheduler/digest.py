@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access
 from bot.config import Settings
+from bot.domain.digests import DAILY, KINDS, MONTHLY, WEEKLY  # noqa: F401 (re-exported)
 from bot.domain.pace import DONE_STATES, PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
 from bot.i18n import Html, Translator, month_name
@@ -31,8 +32,6 @@ from models.org import Role
 from scheduler.charts import CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.render_pool import ChartRenderer, Job
 
-DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
-KINDS = (DAILY, WEEKLY, MONTHLY)
 #: per-person charts show at most this many people (the most behind first); the caption says so
 MAX_CHART_ROWS = 40
 #: lines per list in the caption before "… and N more"
@@ -94,11 +93,12 @@ def period_key(kind: str, day: date) -> str:
     return f"{prev.year}-{prev.month:02d}"
 
 
-async def scope_of(session: AsyncSession, member_role: str, member_id: int) -> Scope | None:
-    """A manager's digest covers the departments they manage, an admin's everyone; writers get none."""
-    managed = (await org_repo.managed_department_ids(session, member_id)
-               if access.role_needs_managed_ids(member_role) else [])
-    ids = access.role_scope(member_role, managed)
+async def scope_of(session: AsyncSession, member: access.Actor) -> Scope | None:
+    """Whose numbers ``member``'s digest shows (:func:`bot.access.digest_scope`: a manager's departments,
+    an admin's everyone); ``None``: no digest. /digest, the scheduler and the preview all ask this."""
+    managed = (await org_repo.managed_department_ids(session, member.id)
+               if access.needs_managed_ids(member) else [])
+    ids = access.digest_scope(member, managed)
     if ids is None:
         return Scope(None)
     return Scope(tuple(ids)) if ids else None

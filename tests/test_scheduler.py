@@ -8,12 +8,13 @@ from datetime import date, timedelta
 import pytest
 
 from bot.clock import FrozenClock
+from bot.domain.digests import DigestPrefs as Prefs
 from models import scheduling_repo as repo
 from models.org import Member
 from models.reporting import DayOff
 from models.scheduling import DigestPreference, LagState
 from scheduler import charts
-from scheduler.jobs import Prefs, digest_occurrences
+from scheduler.jobs import digest_occurrences
 from tests.scheduling_helpers import MSK_0900_MON, add_revision, add_units, at_msk, make_jobs, make_team
 
 
