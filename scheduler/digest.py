@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access
 from bot.config import Settings
-from bot.domain.digests import DAILY, KINDS, MONTHLY, WEEKLY  # noqa: F401 (re-exported)
+from bot.domain.digests import DAILY, MONTHLY, WEEKLY
 from bot.domain.pace import DONE_STATES, PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
 from bot.i18n import Html, Translator, month_name
