@@ -26,7 +26,7 @@ from bot.services.stats import MemberMonth, month_range_utc, month_stats, previo
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Role
-from scheduler.charts import CumulativeSeries, PersonBar, RateBar, RatingBar
+from scheduler.chart_data import CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.delivery import CAPTION_LIMIT, _visible_len
 from scheduler.render_pool import ChartRenderer, Job
 
@@ -178,9 +178,9 @@ async def render(renderer: ChartRenderer, plan: DigestPlan) -> Digest:
 
 def render_inline(plan: DigestPlan) -> Digest:
     """Render in this thread (CLI preview only: blocks)."""
-    from scheduler import charts
+    from scheduler.chart_data import render as render_chart
 
-    pngs = tuple((name, charts._render(fn, args, kwargs)) for name, (fn, args, kwargs) in plan.jobs)
+    pngs = tuple((name, render_chart(fn, args, kwargs)) for name, (fn, args, kwargs) in plan.jobs)
     return Digest(plan.kind, plan.period_key, plan.caption, pngs)
 
 
