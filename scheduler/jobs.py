@@ -100,11 +100,14 @@ def digest_occurrences(prefs: Prefs, tz: str, country: str, start: datetime, end
         planned = datetime.combine(day, prefs.at, zone).astimezone(UTC)
         if start <= planned <= end:
             hol = _holidays([day], country)
-            if prefs.daily and is_working_day(day, hol):
+            monthly = prefs.monthly and first_working_day_of_month(day, country)
+            # on the month's first working day the daily shows last month's final picture
+            # (scheduler.digest.build): the monthly digest already does, so it goes instead
+            if prefs.daily and is_working_day(day, hol) and not monthly:
                 out.append(Occurrence(dg.DAILY, dg.period_key(dg.DAILY, day), planned))
             if prefs.weekly and first_working_day_of_week(day, country):
                 out.append(Occurrence(dg.WEEKLY, dg.period_key(dg.WEEKLY, day), planned))
-            if prefs.monthly and first_working_day_of_month(day, country):
+            if monthly:
                 out.append(Occurrence(dg.MONTHLY, dg.period_key(dg.MONTHLY, day), planned))
         day += timedelta(days=1)
     return out

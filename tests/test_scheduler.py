@@ -318,3 +318,48 @@ async def test_scheduler_starts_on_startup_and_stops_on_shutdown(db, settings, c
     assert not service.running and dp.workflow_data["scheduler"] is None
     assert not dp.workflow_data["renderer"].started
     assert "apscheduler.schedulers.asyncio" in sys.modules  # imported, but nothing was created at import
+
+
+async def test_daily_digest_on_first_working_day_shows_last_months_final_picture(db, settings, clock) -> None:
+    """The month has just begun: no empty bars and "everyone is on track" but how last month ended
+    (issue 8 point 12). With the monthly digest switched off the daily carries it; with it on the
+    monthly goes instead of the daily (test_monthly_digest_on_first_working_day)."""
+    from bot.i18n import Catalog
+    from scheduler import digest as dg
+
+    team = await make_team(db, month=date(2026, 10, 1), plan=10)
+    await add_units(db, team.writers[0], team.project_id, 12, at_msk(15, 12) - timedelta(days=30))
+    await add_units(db, team.writers[1], team.project_id, 4, at_msk(15, 12) - timedelta(days=30))
+    async with db.session() as s, db.writing(s):
+        s.add(DigestPreference(member_id=team.manager.id, daily=True, weekly=False, monthly=False))
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.tick(at_msk(2, 9, 0))  # Monday 2 Nov 2026, the first working day of November
+    assert sender.kinds() == ["digest_daily"]
+    text = sender.calls[0].text
+    assert "итоги за октябрь 2026" in text and "Команда: 16 из 30 за месяц" in text
+    assert "План не выполнили (2)" in text and "Все идут по плану" not in text
+    assert len(sender.calls[0].pngs) == 2
+
+    async with db.session() as s:
+        plan = await dg.build(s, settings, Catalog().translator("ru"), dg.Scope((team.department_id,)),
+                              dg.DAILY, at_msk(2, 9, 0))
+    (fn, (people,), kwargs), (_, (series,), _) = plan.jobs[0][1], plan.jobs[1][1]
+    assert fn == "plan_vs_done" and kwargs["final"] is True and "октябрь 2026" in kwargs["title"]
+    assert {p.name: (p.done, p.status) for p in people} == {
+        "Автор <0> & Co": (12, charts.AHEAD), "Автор <1> & Co": (4, charts.BEHIND),
+        "Автор <2> & Co": (0, charts.BEHIND)}
+    assert series.today is None and series.days[0].month == 10 and series.cumulative_done[-1] == 16
+    # the next working day is about November again
+    async with db.session() as s:
+        plan = await dg.build(s, settings, Catalog().translator("ru"), dg.Scope((team.department_id,)),
+                              dg.DAILY, at_msk(3, 9, 0))
+    assert plan.empty  # nobody has a November plan
+
+
+def test_month_just_began() -> None:
+    from scheduler.digest import month_just_began
+
+    assert month_just_began(date(2026, 11, 2), "RU")  # Sun 1 Nov, Mon 2 Nov: first working day
+    assert month_just_began(date(2026, 11, 1), "RU")
+    assert not month_just_began(date(2026, 11, 3), "RU")
+    assert month_just_began(date(2027, 1, 11), "RU")  # New Year holidays until 10 Jan
