@@ -33,10 +33,11 @@ from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.markers import TICKDOWN
 from matplotlib.patches import Patch
 from matplotlib.text import _get_text_metrics_with_cache
 from matplotlib.transforms import ScaledTranslation
@@ -109,6 +110,7 @@ VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 BLACK = "#000000"
 GREY = "#777777"
+GRID_COLOUR = "#DDDDDD"
 
 #: the done bar's colour by status (Okabe–Ito: distinguishable with every common colour-vision deficiency)
 STATUS_COLOURS: dict[str, str] = {BEHIND: ORANGE, ON_TRACK: BLUE, AHEAD: GREEN}
@@ -223,6 +225,36 @@ def _fit(fig: Figure, ax, *, left_labels: Sequence[str] = (), left_ticks: bool =
     last = ax.xaxis.get_major_formatter().format_ticks(ticks)[-1] if ticks else ""
     right = PAD_PX + (_text_px(renderer, last, _font(BASE_PT))[0] / 2 if last else 0)
     ax.set_position([left / width, bottom / height, (width - left - right) / width, (top - bottom) / height])
+    _flat_x_axis(ax, renderer)
+
+
+def _flat_x_axis(ax, renderer) -> None:
+    """Replace the x axis's Tick objects (each two labels, two tick lines and a grid line, created at
+    draw time) by what they would draw: one grid-line collection, one line of tick marks, a text per
+    label and the axis label, at matplotlib's default distances. Same ticks (the axis's own locator
+    and formatter), same look, a fraction of the artists."""
+    lo, hi = sorted(ax.get_xlim())
+    locs = [float(x) for x in ax.get_xticks() if lo - 1e-9 <= x <= hi + 1e-9]
+    labels = ax.xaxis.get_major_formatter().format_ticks(locs)
+    gridded = ax.xaxis._major_tick_kw.get("gridOn", False)
+    xlabel = ax.get_xlabel()
+    ax.set_xticks([])
+    ax.set_xlabel("")
+    along = ax.get_xaxis_transform()  # x in data, y in axes coordinates
+    if gridded:
+        ax.add_collection(LineCollection([[(x, 0), (x, 1)] for x in locs], colors=GRID_COLOUR, linewidths=0.8,
+                                         transform=along, zorder=0.5), autolim=False)
+    ax.add_line(Line2D(locs, [0] * len(locs), transform=along, marker=TICKDOWN, linestyle="none",
+                       markersize=TICK_PAD_PT, markeredgewidth=0.8, color=BLACK, clip_on=False))
+    below = ScaledTranslation(0, -2 * TICK_PAD_PT / 72, ax.figure.dpi_scale_trans)
+    font = _font(BASE_PT)
+    for x, text in zip(locs, labels, strict=True):
+        ax.text(x, 0, text, transform=along + below, ha="center", va="top", fontproperties=font,
+                clip_on=False, gid="xtick")
+    if xlabel:
+        drop = 2 * TICK_PAD_PT + LABEL_PAD_PT + _line_px(renderer, font) / PT_PX
+        ax.text(0.5, 0, xlabel, transform=ax.transAxes + ScaledTranslation(0, -drop / 72, ax.figure.dpi_scale_trans),
+                ha="center", va="top", fontproperties=_font(SMALL_PT), clip_on=False, gid="xlabel")
 
 
 def _title(fig: Figure, title: str) -> None:
@@ -235,7 +267,7 @@ def _style_axes(ax, *, grid_axis: str = "x") -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=BASE_PT, labelfontfamily=FONT_FAMILY)
-    ax.grid(axis=grid_axis, color="#DDDDDD", linewidth=0.8)
+    ax.grid(axis=grid_axis, color=GRID_COLOUR, linewidth=0.8)
     ax.set_axisbelow(True)
 
 
