@@ -26,6 +26,7 @@ import functools
 import struct
 import sys
 import textwrap
+import threading
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -167,8 +168,32 @@ def _new_figure(height_px: int) -> Figure:
     """A figure without a layout engine: :func:`_fit` places the axes (constrained layout would
     measure every text twice more per chart; the result is the same to a pixel or two)."""
     fig = Figure(figsize=(WIDTH_IN, height_px / DPI), dpi=DPI)
-    FigureCanvasAgg(fig)
+    _reuse_renderer(FigureCanvasAgg(fig))
     return fig
+
+
+_local = threading.local()
+#: Agg renderers kept per thread (each holds a width × height × 4 byte buffer, ~8 MiB for 40 rows)
+RENDERERS_KEPT = 3
+
+
+def _reuse_renderer(canvas: FigureCanvasAgg) -> None:
+    """Give ``canvas`` this thread's Agg renderer of the same size, or keep its new one for later.
+
+    matplotlib caches text measurements per renderer, so with one renderer per figure size and thread
+    (a worker renders charts of the same sizes all day) tick labels, legend entries, titles and
+    repeated values are laid out once per worker instead of once per chart. ``draw`` clears it first.
+    """
+    kept: dict = _local.__dict__.setdefault("renderers", {})
+    fig = canvas.figure
+    key = (*fig.bbox.size, fig.dpi)
+    renderer = kept.get(key)
+    if renderer is not None:
+        canvas.renderer, canvas._lastKey = renderer, key
+        return
+    if len(kept) >= RENDERERS_KEPT:
+        kept.pop(next(iter(kept)))
+    kept[key] = canvas.get_renderer()
 
 
 PAD_PX = 0.08 * DPI  #: space around the figure's edges and between title, legend and axes
