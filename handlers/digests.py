@@ -12,6 +12,7 @@ from bot import ui
 from bot.db import Database
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.parsing import button_int
 from bot.services import Services
 from bot.services.digests import DigestPrefs
 from models.org import Member
@@ -93,10 +94,7 @@ async def on_toggle(query: CallbackQuery, callback_data: DigestCb, svc: Services
 
 async def on_time(query: CallbackQuery, callback_data: DigestCb, svc: Services, member: Member,
                   t: Translator, callback_answer) -> None:
-    try:
-        at = QUICK_TIMES[int(callback_data.value)]
-    except (ValueError, IndexError) as exc:
-        raise UserError("error-bad-choice") from exc
+    at = QUICK_TIMES[button_int(callback_data.value, hi=len(QUICK_TIMES) - 1)]
     prefs = await svc.digests.set_time(member, at)
     callback_answer.text = t("saved")
     await _edit(query, t, prefs, svc.settings.timezone)

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
 from bot.i18n import Translator
+from bot.parsing import CbInt
 from bot.services import Services
 from models.org import Member
 
@@ -16,8 +17,8 @@ from models.org import Member
 class InviteCb(CallbackData, prefix="inv"):
     step: str  # role | dept | page
     role: str = ""
-    dept: int = 0
-    page: int = 0
+    dept: CbInt = 0
+    page: CbInt = 0
 
 
 def _roles_keyboard(svc: Services, member: Member, t: Translator):

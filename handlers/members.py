@@ -12,14 +12,15 @@ from bot import ui
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator, pick_language
+from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from models.org import Member, Role
 
 
 class MemberCb(CallbackData, prefix="mem"):
     action: str  # list | open | role | depts | dept | active
-    id: int = 0
-    page: int = 0
+    id: CbInt = 0
+    page: CbInt = 0
     value: str = ""
 
 
@@ -107,7 +108,7 @@ async def on_active(query: CallbackQuery, callback_data: MemberCb, svc: Services
 async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
                               t: Translator) -> None:
     departments = await svc.org.list_departments()
-    page = ui.clamp_page(int(callback_data.value or 0), len(departments))
+    page = ui.clamp_page(button_int(callback_data.value or "0"), len(departments))
     kb = ui.builder()
     for d in departments[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
         kb.row(InlineKeyboardButton(
@@ -126,10 +127,7 @@ async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc
 
 async def on_department(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
                         t: Translator, callback_answer) -> None:
-    try:
-        department_id = int(callback_data.value)
-    except ValueError as exc:
-        raise UserError("error-bad-choice") from exc
+    department_id = button_int(callback_data.value)
     await svc.org.set_department(member, callback_data.id, department_id)
     callback_answer.text = t("saved")
     text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
@@ -150,9 +148,9 @@ async def on_departments(message: Message, command: CommandObject, svc: Services
             return
         if verb in ("rename", "переименовать"):
             ident, _, name = rest.strip().partition(" ")
-            if not ident.isdigit():
+            if not ident:
                 raise UserError("departments-usage")
-            d = await svc.org.rename_department(member, int(ident), name)
+            d = await svc.org.rename_department(member, parse_id(ident), name)
             await message.answer(t("department-renamed", name=d.name, id=d.id))
             return
         raise UserError("departments-usage")

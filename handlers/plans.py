@@ -16,6 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot import ui
 from bot.errors import UserError
 from bot.i18n import Translator, month_name
+from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from bot.services.plans import PasteResult, parse_number
 from handlers.reporting import on_flow_not_text
@@ -30,14 +31,14 @@ class PlanFlow(StatesGroup):
 class PlanCb(CallbackData, prefix="pl"):
     a: str  # m (month) | pg (page) | mem (member card) | st (stream: ask number)
     month: str  # YYYYMM
-    id: int = 0  # member id or page
-    s: int = 0  # stream id
+    id: CbInt = 0  # member id or page
+    s: CbInt = 0  # stream id
 
 
 class ProjCb(CallbackData, prefix="pj"):
     a: str  # pg | arc | un
-    id: int = 0
-    page: int = 0
+    id: CbInt = 0
+    page: CbInt = 0
 
 
 def _m(month: date) -> str:
@@ -45,10 +46,13 @@ def _m(month: date) -> str:
 
 
 def _parse_month(value: str) -> date:
+    """``YYYYMM`` from button data or the form's state."""
+    if len(value) != 6:
+        raise UserError("button-outdated")
     try:
-        return date(int(value[:4]), int(value[4:6]), 1)
-    except ValueError as exc:
-        raise UserError("error-bad-choice") from exc
+        return date(button_int(value[:4], hi=9999), button_int(value[4:6], hi=12), 1)
+    except ValueError as exc:  # year or month 0
+        raise UserError("button-outdated") from exc
 
 
 async def _board(svc: Services, member: Member, t: Translator, month: date, page: int):
@@ -197,14 +201,15 @@ async def on_projects(message: Message, command: CommandObject, svc: Services, m
             await message.answer(t("projects-added", name=p.name, id=p.id))
             return
         ident, _, name = rest.strip().partition(" ")
-        if not ident.isdigit():
+        if not ident or verb not in ("rename", "переименовать", "archive", "архив"):
             raise UserError("projects-usage")
+        project_id = parse_id(ident)
         if verb in ("rename", "переименовать"):
-            p = await svc.reporting.rename_project(member, int(ident), name)
+            p = await svc.reporting.rename_project(member, project_id, name)
             await message.answer(t("projects-renamed", name=p.name, id=p.id))
             return
         if verb in ("archive", "архив"):
-            p = await svc.reporting.archive_project(member, int(ident))
+            p = await svc.reporting.archive_project(member, project_id)
             await message.answer(t("projects-archived", name=p.name))
             return
         raise UserError("projects-usage")

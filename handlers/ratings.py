@@ -24,6 +24,7 @@ from bot import ui
 from bot.domain import ratings as dom
 from bot.errors import NotAllowed, UserError
 from bot.i18n import Catalog, Translator, month_name, pick_language
+from bot.parsing import CbInt
 from bot.services import Services
 from bot.services.ratings import OwnResult, SubmitResult
 from models.org import Member
@@ -35,24 +36,24 @@ COMMENTS_SHOWN = 30
 
 class RateCb(CallbackData, prefix="rt"):
     a: str  # who | page | notask | score | nocom | ok | no
-    p: int = 0
-    m: int = 0
-    s: int = 0
+    p: CbInt = 0
+    m: CbInt = 0
+    s: CbInt = 0
     per: str = ""  # campaign forms: the month they are for
 
 
 class PolicyCb(CallbackData, prefix="rp"):
     a: str  # list | open | set | add | rater | rated | cad | new
-    id: int = 0
-    r: int = 0
-    d: int = 0
+    id: CbInt = 0
+    r: CbInt = 0
+    d: CbInt = 0
     c: str = ""
     v: str = ""
-    pg: int = 0
+    pg: CbInt = 0
 
 
 class ViewCb(CallbackData, prefix="rv"):
-    m: int
+    m: CbInt
     per: str
 
 

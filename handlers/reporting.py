@@ -16,6 +16,7 @@ from bot import ui
 from bot.domain.pace import round1
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.parsing import CbInt
 from bot.services import Services
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
 from models.org import Member
@@ -38,17 +39,17 @@ class UnitInput(StatesGroup):
 
 class RepCb(CallbackData, prefix="rp"):
     step: str  # s (stream) | p (project) | pg (page) | ok | no
-    id: int = 0
+    id: CbInt = 0
 
 
 class UnitCb(CallbackData, prefix="u"):
     a: str  # send | rev | fix | approve | rr | edit | del | delok | open | show
-    id: int
+    id: CbInt
     v: str = ""
 
 
 class MineCb(CallbackData, prefix="mi"):
-    page: int
+    page: CbInt
     first: str  # YYYYMMDD
     last: str
 
@@ -139,7 +140,7 @@ async def _projects(svc: Services, t: Translator, state: FSMContext, page: int):
     lines = [t("report-pick-project", stream=stream.name(t.lang))]
     if query:
         lines.append(t("report-filter", query=query, n=len(projects)))
-    if len(projects) > PROJECTS_PER_PAGE or query:
+    if len(projects) > PROJECTS_PER_PAGE:  # more than one page: typing part of a name narrows it
         lines.append(t("report-filter-hint"))
     return "\n".join(lines), kb.as_markup()
 
@@ -386,7 +387,7 @@ TEAM_PER_PAGE = 25
 
 
 class TeamCb(CallbackData, prefix="tm"):
-    page: int
+    page: CbInt
 
 
 async def _team(svc: Services, member: Member, t: Translator, page: int):

@@ -11,6 +11,7 @@ from bot import ui
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
+from bot.parsing import button_int
 from bot.services import Services
 from models.org import Member, Role
 
@@ -69,10 +70,7 @@ async def on_language(query: CallbackQuery, callback_data: SettingsCb, svc: Serv
 
 async def on_timezone(query: CallbackQuery, callback_data: SettingsCb, svc: Services, member: Member,
                       t: Translator) -> None:
-    try:
-        tz = TIMEZONES[int(callback_data.value)]
-    except (ValueError, IndexError) as exc:
-        raise UserError("error-bad-choice") from exc
+    tz = TIMEZONES[button_int(callback_data.value, hi=len(TIMEZONES) - 1)]
     await svc.org.set_timezone(member, tz)
     text, markup = _menu(t, member, svc.settings.timezone)
     await ui.edit(query, text, markup)

@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import add_working_hours
 from bot.domain.pace import DONE_STATES
-from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range, utc_range
+from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
+from bot.parsing import parse_period_range
 from bot.services.base import Service
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
 from models import org_repo
@@ -118,24 +119,31 @@ def valid_link(token: str) -> bool:
         and not host.endswith(".")
 
 
-def parse_report_line(args: str) -> tuple[str, str, str]:
-    """``<stream> "<project>" <title or link>`` → (stream, project, rest); without quotes the project is
-    the first word after the stream. Raises ``UserError("report-usage")`` on a missing part."""
-    args = (args or "").strip()
-    stream, _, rest = args.partition(" ")
-    rest = rest.strip()
-    if not stream or not rest:
-        raise UserError("report-usage")
-    quote = rest[0]
-    closing = {'"': '"', "«": "»", "“": "”", "'": "'"}.get(quote)
+QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“", "'": "'"}
+
+
+def _take_name(text: str) -> tuple[str, str]:
+    """The leading quoted name (any words) or the first word → (name, the rest); ``report-usage`` when a quote
+    is not closed."""
+    text = text.strip()
+    closing = QUOTES.get(text[:1])
     if closing:
-        end = rest.find(closing, 1)
+        end = text.find(closing, 1)
         if end < 0:
             raise UserError("report-usage")
-        project, text = rest[1:end], rest[end + 1:]
-    else:
-        project, _, text = rest.partition(" ")
-    project, text = clean(project), text.strip()
+        return clean(text[1:end]), text[end + 1:].strip()
+    name, _, rest = text.partition(" ")
+    return name, rest.strip()
+
+
+def parse_report_line(args: str) -> tuple[str, str, str]:
+    """``<stream> <project> <title or link>`` → (stream, project, rest). The stream is its code or its Russian or
+    English name, the project its exact name; each is one word or quoted (``"..."``, ``«...»``, ``“...”``) when it
+    has several. Raises ``UserError("report-usage")`` on a missing part."""
+    stream, rest = _take_name(args or "")
+    if not stream or not rest:
+        raise UserError("report-usage")
+    project, text = _take_name(rest)
     if not project or not text:
         raise UserError("report-usage")
     return stream, project, text
@@ -454,10 +462,7 @@ class ReportingService(Service):
         today = self.today(member)
         if not clean(text):
             return month_bounds(today)
-        try:
-            return parse_date_range(clean(text), today)
-        except DateRangeError as exc:
-            raise UserError(f"date-error-{exc.code.replace('_', '-')}") from exc
+        return parse_period_range(clean(text), today)
 
     async def mine(self, member: Member, first: date, last: date, page: int = 0) -> MinePage:
         start, end = utc_range(first, last, self.tz(member))

@@ -99,3 +99,7 @@ month-10 = October
 month-11 = November
 month-12 = December
 month-year = { $month } { $year }
+
+# Numbers a user types (bot/parsing.py).
+number-invalid = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.
+number-out-of-range = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.

@@ -9,8 +9,8 @@ cmd-projects = client projects
 cmd-streams = content streams
 
 help-report-usage = <b>Report in one line:</b> <code>/report stream "Project" Title or link</code>
-    Example: <code>/report smm "Client X" Post about the launch</code> (stream: its code or name; project: its exact name; quotes may be omitted for a one-word project).
-    Periods for /mine and /away: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code>.
+    Example: <code>/report smm "Client X" Post about the launch</code> (stream: its code or its Russian or English name; project: its exact name; a name of several words goes in quotes: <code>/report "Reputation content" Gamma Review</code>).
+    Periods for /mine and /away: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code> (no year: this year; across New Year give the years: <code>28.12.2026-05.01.2027</code>).
 
 
 state-written = written
@@ -96,7 +96,7 @@ mine-line = #{ NUMBER($id, useGrouping: 0) } { $title } — { $project }{ $overd
 
 date-error-format = I could not read the dates. Example: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code>.
 date-error-invalid-date = There is no such date. Example: <code>2026-11-01..2026-11-15</code>.
-date-error-order = The period starts after it ends. Example: <code>2026-11-01..2026-11-15</code>.
+date-error-order = The period starts after it ends: { $first } – { $last }. For a period across New Year give the years: <code>28.12.2026-05.01.2027</code>.
 date-error-too-long = The period is longer than a year. Example: <code>2026-11-01..2026-11-15</code>.
 
 me-title = <b>My { $month } { NUMBER($year, useGrouping: 0) }</b>: done { $done } of { $plan } ({ $percent }%)

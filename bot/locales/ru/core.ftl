@@ -99,3 +99,7 @@ month-10 = октябрь
 month-11 = ноябрь
 month-12 = декабрь
 month-year = { $month } { $year }
+
+# Числа, которые набирает пользователь (bot/parsing.py).
+number-invalid = «{ $value }» — не подходит: нужно целое число от { $lo } до { $hi }.
+number-out-of-range = «{ $value }» — не подходит: нужно целое число от { $lo } до { $hi }.
