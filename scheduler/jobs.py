@@ -89,7 +89,8 @@ def first_working_day_of_month(d: date, country: str) -> bool:
 def digest_occurrences(prefs: Prefs, tz: str, country: str, start: datetime, end: datetime) -> list[Occurrence]:
     """Digests of one manager planned in [start, end] (aware datetimes), oldest first.
 
-    Daily on team working days, weekly on the first working day of the ISO week (about the
+    Daily on team working days (but not on the month's first working day when the monthly is on:
+    both would show last month's final picture), weekly on the first working day of the ISO week (about the
     previous week), monthly on the first working day of the month (about the previous month), all
     at ``prefs.at`` in the team time zone ``tz``.
     """

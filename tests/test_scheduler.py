@@ -363,3 +363,16 @@ def test_month_just_began() -> None:
     assert month_just_began(date(2026, 11, 1), "RU")
     assert not month_just_began(date(2026, 11, 3), "RU")
     assert month_just_began(date(2027, 1, 11), "RU")  # New Year holidays until 10 Jan
+
+
+def test_first_working_day_sends_the_monthly_instead_of_the_daily() -> None:
+    from datetime import time
+
+    on = Prefs(at=time(9, 0))
+    kinds = [o.kind for o in digest_occurrences(on, "Europe/Moscow", "RU", at_msk(2, 0), at_msk(2, 23))]
+    assert "monthly" in kinds and "daily" not in kinds  # both would show October's final picture
+    off = Prefs(monthly=False, at=time(9, 0))
+    kinds = [o.kind for o in digest_occurrences(off, "Europe/Moscow", "RU", at_msk(2, 0), at_msk(2, 23))]
+    assert "daily" in kinds and "monthly" not in kinds
+    # the next working day: the daily again
+    assert [o.kind for o in digest_occurrences(on, "Europe/Moscow", "RU", at_msk(3, 0), at_msk(3, 23))] == ["daily"]
