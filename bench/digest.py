@@ -173,7 +173,7 @@ async def run(args: argparse.Namespace) -> None:
     from bot.demo import populate
     from bot.i18n import Catalog
     from bot.migrate import upgrade_async
-    from scheduler.delivery import Sender
+    from bot.sender import Sender
     from scheduler.jobs import Jobs
     from scheduler.render_pool import ChartRenderer
 
@@ -217,7 +217,7 @@ async def run(args: argparse.Namespace) -> None:
         gc.freeze()
         sender = Sender(bot, db, rate=30.0, chat_interval=1.0)
         jobs = Jobs(db, settings, Catalog(), sender, renderer, clock)
-        logging.getLogger("scheduler.delivery").setLevel(logging.WARNING)
+        logging.getLogger("bot.sender").setLevel(logging.WARNING)
         async with StallMonitor() as monitor:
             cpu0 = _workers_cpu(renderer)
             t0 = time.perf_counter()

@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    from bot.health import check_dependencies
+
+    # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
+    check_dependencies(settings, redis=args.command in (None, "run"))
     if args.command == "migrate":
         from bot.migrate import upgrade
 
@@ -91,13 +95,13 @@ async def seed_demo(settings: Settings) -> int:
 
 async def preview_digest(settings: Settings, out: str, manager_tid: int | None, kind: str) -> int:
     """Render a digest from the database into PNG files and print its text (no Telegram)."""
-    import html
-    import re
     from pathlib import Path
 
     from bot.clock import Clock
     from bot.db import Database
-    from bot.i18n import Catalog
+    from bot.i18n import Catalog, member_language
+    from bot.services import build_services
+    from bot.text import plain
     from models import org_repo
     from models.org import Role
     from scheduler import charts
@@ -117,8 +121,10 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
             if scope is None:
                 print("teamdesk: no such manager or admin (try: python -m bot seed-demo)", file=sys.stderr)
                 return 1
-            t = Catalog().translator(member.language or settings.default_language)
-            plan = await dg.build(session, settings, t, scope, kind, Clock().now())
+            t = Catalog().translator(member_language(member, settings.default_language))
+            clock = Clock()
+            # the same builder as the delivery (ratings chart and section included)
+            plan = await dg.digest_plan(build_services(session, db, settings, clock), t, scope, kind, clock.now())
     finally:
         await db.dispose()
     if plan.empty:
@@ -132,7 +138,7 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
         path.write_bytes(png)
         width, height = charts.png_size(png)
         print(f"{path}: {width}x{height} px")
-    print(html.unescape(re.sub(r"<[^>]+>", "", digest.caption)))
+    print(plain(digest.caption))
     return 0
 
 

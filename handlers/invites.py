@@ -60,10 +60,7 @@ async def _departments(
 async def on_role(
     query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator
 ) -> None:
-    if callback_data.role not in {r.value for r in svc.org.invitable_roles(member)}:
-        from bot.errors import NotAllowed
-
-        raise NotAllowed()
+    svc.org.check_invite_role(member, callback_data.role)
     await _departments(query, svc, member, t, callback_data.role, 0)
 
 

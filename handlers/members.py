@@ -11,14 +11,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from bot import ui
 from bot.commands import set_member_commands
 from bot.errors import UserError
-from bot.i18n import Catalog, Translator, pick_language
+from bot.i18n import Catalog, Translator, member_language
 from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from models.org import Member, Role
 
 
 class MemberCb(CallbackData, prefix="mem"):
-    action: str  # list | open | role | depts | dept | active
+    action: str  # list | open | role | depts | dept | deact (ask) | active
     id: CbInt = 0
     page: CbInt = 0
     value: str = ""
@@ -71,9 +71,24 @@ async def _render_card(svc: Services, actor: Member, t: Translator, member_id: i
                                 callback_data=MemberCb(action="depts", id=m.id, page=page).pack()))
     kb.row(InlineKeyboardButton(
         text=t("member-deactivate" if m.active else "member-activate"),
-        callback_data=MemberCb(action="active", id=m.id, page=page, value="0" if m.active else "1").pack()))
+        callback_data=(MemberCb(action="deact", id=m.id, page=page) if m.active
+                       else MemberCb(action="active", id=m.id, page=page, value="1")).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=MemberCb(action="list", page=page).pack()))
     return text, kb.as_markup()
+
+
+async def on_deactivate_ask(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
+                            t: Translator) -> None:
+    """Switching someone off asks first; Yes switches off (twice is harmless), No returns to the card."""
+    m, _dept, _managed = await svc.org.member_card(member, callback_data.id)
+    if not m.active:  # a stale button: show the card as it is
+        return await on_open(query, callback_data, svc, member, t)
+    kb = ui.builder()
+    kb.row(InlineKeyboardButton(text=t("confirm-yes-deactivate"), callback_data=MemberCb(
+               action="active", id=m.id, page=callback_data.page, value="0").pack()),
+           InlineKeyboardButton(text=t("confirm-no"),
+                                callback_data=MemberCb(action="open", id=m.id, page=callback_data.page).pack()))
+    await ui.edit(query, t("member-deactivate-confirm", name=m.display_name), kb.as_markup())
 
 
 async def on_open(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
@@ -83,7 +98,7 @@ async def on_open(query: CallbackQuery, callback_data: MemberCb, svc: Services, 
 
 
 async def _refresh_menu(bot: Bot, catalog: Catalog, svc: Services, target: Member) -> None:
-    lang = pick_language(target.language, None, svc.settings.default_language)
+    lang = member_language(target, svc.settings.default_language)
     await set_member_commands(bot, catalog, target, lang)
 
 
@@ -172,6 +187,7 @@ def create_router() -> Router:
     router.callback_query.register(on_open, MemberCb.filter(F.action == "open"), flags=admin)
     router.callback_query.register(on_role, MemberCb.filter(F.action == "role"), flags=admin)
     router.callback_query.register(on_active, MemberCb.filter(F.action == "active"), flags=admin)
+    router.callback_query.register(on_deactivate_ask, MemberCb.filter(F.action == "deact"), flags=admin)
     router.callback_query.register(on_departments_pick, MemberCb.filter(F.action == "depts"), flags=admin)
     router.callback_query.register(on_department, MemberCb.filter(F.action == "dept"), flags=admin)
     return router

@@ -1,5 +1,6 @@
 """Peer ratings: /rate (form), /ratings (results, dashboard, leaderboard), /export ratings,
-/rating_policies and /rating_campaign (admin), and :func:`form_message`, the monthly form the scheduler sends too.
+/rating_policies and /rating_campaign (admin). The monthly form is :func:`bot.views.form_message`
+(the scheduler sends it too).
 
 Callback data only ever names a policy, a person and a score; who rates is always the sender, and the
 service re-checks the pair. Under anonymous and aggregate policies no text here names a rater to
@@ -8,12 +9,9 @@ anyone but that rater.
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,12 +19,16 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
+from bot.callbacks import RateCb
 from bot.domain import ratings as dom
 from bot.errors import NotAllowed, UserError
-from bot.i18n import Catalog, Translator, month_name, pick_language
+from bot.i18n import Catalog, Translator, member_language
 from bot.parsing import CbInt
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.ratings import OwnResult, SubmitResult
+from bot.text import split_lines
+from bot.views import deliver_forms, rating_month, score_keyboard
 from models.org import Member
 
 log = logging.getLogger(__name__)
@@ -34,15 +36,7 @@ MAX_TEXT = 4000
 COMMENTS_SHOWN = 30
 
 
-class RateCb(CallbackData, prefix="rt"):
-    a: str  # who | page | notask | score | nocom | ok | no
-    p: CbInt = 0
-    m: CbInt = 0
-    s: CbInt = 0
-    per: str = ""  # campaign forms: the month they are for
-
-
-class PolicyCb(CallbackData, prefix="rp"):
+class PolicyCb(CallbackData, prefix="po"):
     a: str  # list | open | set | add | rater | rated | cad | new
     id: CbInt = 0
     r: CbInt = 0
@@ -65,41 +59,12 @@ class RateForm(StatesGroup):
 
 
 # -- rendering helpers ------------------------------------------------------------------
-def _visible_len(text: str) -> int:
-    """Length as Telegram counts it (after parsing the HTML): "&amp;" is one character."""
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text)).encode("utf-16-le")) // 2
-
-
 def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
-    """Messages of whole lines, each within ``limit`` characters as Telegram counts them. A line is
-    never cut in its HTML (a cut "&amp;" or "<b>" is refused); one too long even alone loses its markup."""
-    out: list[str] = []
-    current, size = "", 0
-    for line in lines:
-        n = _visible_len(line)
-        if n > limit:
-            plain = html.unescape(re.sub(r"<[^>]+>", "", line))
-            line = html.escape(plain[: limit - 1], quote=False) + "…"
-            n = _visible_len(line)
-        if current and size + 1 + n > limit:
-            out.append(current)
-            current, size = line, n
-        else:
-            current, size = (f"{current}\n{line}", size + 1 + n) if current else (line, n)
-    if current:
-        out.append(current)
-    return out
+    """Messages of whole lines within ``limit`` (a line too long alone is split without cutting HTML)."""
+    return split_lines(lines, limit)
 
 
-def _month(t: Translator, period: str) -> str:
-    return month_name(t, dom.parse_period(period))
-
-
-def _score_keyboard(p: int, m: int, per: str = ""):
-    kb = ui.builder()
-    kb.row(*[InlineKeyboardButton(text=str(s), callback_data=RateCb(a="score", p=p, m=m, s=s, per=per).pack())
-             for s in dom.SCORES])
-    return kb.as_markup()
+_month = rating_month
 
 
 def _summary_lines(t: Translator, r: OwnResult) -> list[str]:
@@ -162,7 +127,7 @@ async def _score_prompt(svc: Services, member: Member, t: Translator, data: dict
         lines.append(t("rating-task", task=data["task"]))
     if existing is not None:
         lines.append(t("rating-already", score=existing.score))
-    return "\n".join(lines), _score_keyboard(data["p"], data["m"])
+    return "\n".join(lines), score_keyboard(data["p"], data["m"])
 
 
 async def on_who(query: CallbackQuery, callback_data: RateCb, svc: Services, member: Member, t: Translator,
@@ -284,7 +249,7 @@ async def on_no_comment(query: CallbackQuery, callback_data: RateCb, svc: Servic
 
 
 async def on_save(query: CallbackQuery, callback_data: RateCb, svc: Services, member: Member, t: Translator,
-                  state: FSMContext, bot: Bot, catalog: Catalog, callback_answer) -> None:
+                  state: FSMContext, sender: Sender, catalog: Catalog, callback_answer) -> None:
     data = await state.get_data()
     if data.get("p") != callback_data.p or data.get("m") != callback_data.m or "score" not in data:
         raise UserError("rating-form-expired")
@@ -300,7 +265,7 @@ async def on_save(query: CallbackQuery, callback_data: RateCb, svc: Services, me
         lines.append(t("rating-your-comment", comment=result.rating.comment))
     lines.append(t("rating-can-change"))
     await ui.edit(query, "\n".join(lines))
-    await _notify(bot, catalog, svc, member, result)
+    await _notify(sender, catalog, svc, member, result)
 
 
 async def on_form_cancel(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
@@ -312,12 +277,12 @@ async def on_use_buttons(message: Message, t: Translator) -> None:
     await message.answer(t("rating-use-buttons"))
 
 
-async def _notify(bot: Bot, catalog: Catalog, svc: Services, rater: Member, result: SubmitResult) -> None:
+async def _notify(sender: Sender, catalog: Catalog, svc: Services, rater: Member, result: SubmitResult) -> None:
     """Tell the rated person, as their policy allows. The rater is named only under an open policy."""
     if result.notify is None:
         return
     rated = result.rated
-    t = catalog.translator(pick_language(rated.language, None, svc.settings.default_language))
+    t = catalog.translator(member_language(rated, svc.settings.default_language))
     r = result.rating
     if result.notify == dom.AnonymityMode.OPEN.value:
         text = t("rating-notify-open", rater=rater.display_name, score=r.score, comment=r.comment or "—",
@@ -326,10 +291,7 @@ async def _notify(bot: Bot, catalog: Catalog, svc: Services, rater: Member, resu
         text = t("rating-notify-anonymous", score=r.score, comment=r.comment or "—")
     else:
         text = t("rating-notify-threshold", month=_month(t, r.period), k=svc.ratings.k)
-    try:
-        await bot.send_message(rated.telegram_id, text)
-    except TelegramAPIError as exc:
-        log.warning("could not notify member %s of a rating: %s", rated.id, exc)
+    await sender.send_text(rated.telegram_id, text, kind="rating_notice")  # never raises; logs the outcome
 
 
 # -- /ratings ---------------------------------------------------------------------------------
@@ -563,32 +525,10 @@ async def on_policy_new(query: CallbackQuery, callback_data: PolicyCb, svc: Serv
 
 
 # -- monthly campaign --------------------------------------------------------------------------
-def form_message(t: Translator, item, departments: dict, *, reminder: bool = False):
-    """The monthly form for one rated person: text and score buttons (also used by the scheduler)."""
-    dept = departments.get(item.rated.department_id)
-    text = t("rating-form-reminder" if reminder else "rating-form", name=item.rated.display_name,
-             department=dept.name if dept else "—", month=_month(t, item.period))
-    return text, _score_keyboard(item.policy.id, item.rated.id, item.period)
-
-
-async def send_campaign(bot: Bot, svc: Services, catalog: Catalog) -> int:
-    """Send this month's forms now (/rating_campaign); returns how many were sent."""
-    items = await svc.ratings.campaign()
-    departments = {d.id: d for d in await svc.org.list_departments()}
-    sent = 0
-    for item in items:
-        t = catalog.translator(pick_language(item.rater.language, None, svc.settings.default_language))
-        text, markup = form_message(t, item, departments)
-        try:
-            await bot.send_message(item.rater.telegram_id, text, reply_markup=markup)
-            sent += 1
-        except TelegramAPIError as exc:
-            log.warning("could not send a rating form to member %s: %s", item.rater.id, exc)
-    return sent
-
-
-async def on_campaign(message: Message, svc: Services, t: Translator, bot: Bot, catalog: Catalog) -> None:
-    sent = await send_campaign(bot, svc, catalog)
+async def on_campaign(message: Message, svc: Services, member: Member, t: Translator, sender: Sender,
+                      catalog: Catalog) -> None:
+    items = await svc.ratings.campaign(member)
+    sent = await deliver_forms(sender, svc, catalog, items, kind="rating_campaign")
     await message.answer(t("rating-campaign-done", count=sent, month=_month(t, svc.ratings.current_period())))
 
 

@@ -218,10 +218,6 @@ async def on_flow_buttons(message: Message, t: Translator) -> None:
     await message.answer(t("flow-use-buttons"))
 
 
-async def on_flow_not_text(message: Message, t: Translator) -> None:
-    await message.answer(t("flow-send-text"))
-
-
 # -- unit buttons ---------------------------------------------------------------------------------
 async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
                        callback_answer: CallbackAnswer) -> None:
@@ -475,7 +471,7 @@ def create_router() -> Router:
     # anything else mid-form: say what the form is waiting for (not "I didn't understand")
     router.message.register(on_flow_buttons, StateFilter(ReportFlow.stream, ReportFlow.confirm),
                             ~F.text.startswith("/"))
-    router.message.register(on_flow_not_text, StateFilter(ReportFlow.project, ReportFlow.content, UnitInput.edit,
+    router.message.register(ui.on_not_text, StateFilter(ReportFlow.project, ReportFlow.content, UnitInput.edit,
                                                            UnitInput.reason), ~F.text)
     router.callback_query.register(on_stream, RepCb.filter(F.step == "s"))
     router.callback_query.register(on_projects_page, RepCb.filter(F.step == "pg"))

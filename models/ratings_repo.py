@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.org import Member
@@ -71,6 +71,12 @@ async def count_ratings(session: AsyncSession, policy_id: int, rated_id: int, pe
         Rating.policy_id == policy_id, Rating.rated_id == rated_id, Rating.period == period)) or 0)
 
 
+async def count_raters(session: AsyncSession, policy_id: int, rated_id: int, period: str) -> int:
+    """Distinct raters (pseudonyms) who rated a person in a period: what the aggregate ``k`` counts."""
+    return int(await session.scalar(select(func.count(func.distinct(Rating.rater_key))).where(
+        Rating.policy_id == policy_id, Rating.rated_id == rated_id, Rating.period == period)) or 0)
+
+
 async def scrub_rater_ids(session: AsyncSession, policy_id: int) -> None:
     """Forget raw rater ids of a policy that stops being open."""
     await session.execute(update(Rating).where(Rating.policy_id == policy_id).values(rater_id=None))
@@ -95,7 +101,16 @@ async def members_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int,
 
 
 async def open_forms(session: AsyncSession, policy_id: int, period: str) -> list[RatingForm]:
-    """Campaign forms of a period that were sent and are not filled yet."""
+    """Campaign forms of a period that were actually sent and are not filled yet."""
     q = select(RatingForm).where(RatingForm.policy_id == policy_id, RatingForm.period == period,
-                                 RatingForm.filled.is_(False), RatingForm.sent_at.is_not(None))
+                                 RatingForm.filled.is_(False), RatingForm.sent_at.is_not(None),
+                                 RatingForm.status == "sent")
+    return list(await session.scalars(q))
+
+
+async def unsent_forms(session: AsyncSession) -> list[RatingForm]:
+    """Forms whose send or reminder was claimed and never finished (``pending``/``resending``)."""
+    unfinished = ("pending", "resending")
+    q = select(RatingForm).where(or_(RatingForm.status.in_(unfinished),
+                                     RatingForm.reminder_status.in_(unfinished))).order_by(RatingForm.id)
     return list(await session.scalars(q))

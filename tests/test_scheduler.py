@@ -53,21 +53,22 @@ async def test_each_digest_fires_once_at_its_time(db, settings, clock) -> None:
     assert sender.calls == []
     clock.set(at_msk(16, 9, 0))
     await jobs.tick()
-    assert sender.kinds(team.manager.telegram_id) == ["digest_daily", "digest_weekly"]
-    daily = sender.calls[0]
+    assert sorted(sender.kinds(team.manager.telegram_id)) == ["digest_daily", "digest_weekly"]  # sent concurrently
+    daily = next(c for c in sender.calls if c.kind == "digest_daily")
+    weekly = next(c for c in sender.calls if c.kind == "digest_weekly")
     assert [name for name, _ in daily.pngs] == ["plan_vs_done.png", "cumulative.png"]
     for _, png in daily.pngs:
         assert charts.png_size(png)[0] == charts.WIDTH_PX
     assert "Дайджест на 16.11.2026" in daily.text
     assert "Автор &lt;1&gt; &amp; Co" in daily.text  # names escaped
-    assert len(sender.calls[1].pngs) == 3  # weekly adds revisions per unit
+    assert len(weekly.pngs) == 3  # weekly adds revisions per unit
     for minute in (1, 2, 30):
         clock.set(at_msk(16, 9, minute))
         await jobs.tick()
     assert len(sender.calls) == 2
     clock.set(at_msk(17, 9, 0))
     await jobs.tick()
-    assert sender.kinds() == ["digest_daily", "digest_weekly", "digest_daily"]
+    assert sorted(sender.kinds()[:2]) == ["digest_daily", "digest_weekly"] and sender.kinds()[2:] == ["digest_daily"]
     async with db.session() as s:
         rows = await repo.deliveries(s)
     assert [(r.kind, r.period_key, r.status) for r in rows] == [
@@ -82,7 +83,7 @@ async def test_restart_inside_grace_sends_missed_digest_once(db, settings, clock
     clock.set(at_msk(16, 14, 59))
     first, sender = make_jobs(db, settings, clock)
     await first.tick()
-    assert sender.kinds(team.manager.telegram_id) == ["digest_daily", "digest_weekly"]
+    assert sorted(sender.kinds(team.manager.telegram_id)) == ["digest_daily", "digest_weekly"]  # sent concurrently
     # another restart a minute later: a fresh process, nothing repeated
     clock.advance(minutes=1)
     second, sender2 = make_jobs(db, settings, clock)
@@ -101,7 +102,8 @@ async def test_restart_outside_grace_sends_nothing(db, settings, clock) -> None:
 
 
 async def test_claimed_delivery_is_not_repeated_after_a_crash(db, settings, clock) -> None:
-    """A delivery recorded (claimed) but never sent — the process died in between — is not resent."""
+    """A delivery recorded (claimed) but never sent — the process died in between — is not sent again by
+    the tick (only once, by the start-up recovery: tests/test_honest_delivery.py)."""
     team = await make_team(db)
     clock.set(at_msk(16, 9, 0))
     jobs, sender = make_jobs(db, settings, clock)
@@ -246,7 +248,7 @@ async def test_blocked_manager_does_not_stop_others(db, settings, clock) -> None
     jobs, sender = make_jobs(db, settings, clock)
     sender.blocked.add(t1.manager.telegram_id)
     await jobs.tick(at_msk(16, 9, 0))
-    assert sender.kinds(t2.manager.telegram_id) == ["digest_daily", "digest_weekly"]
+    assert sorted(sender.kinds(t2.manager.telegram_id)) == ["digest_daily", "digest_weekly"]  # sent concurrently
     async with db.session() as s:
         statuses = {(r.member_id, r.kind): r.status for r in await repo.deliveries(s)}
     assert statuses[(t1.manager.id, "digest_daily")] == "unreachable"
@@ -376,3 +378,22 @@ def test_first_working_day_sends_the_monthly_instead_of_the_daily() -> None:
     assert "daily" in kinds and "monthly" not in kinds
     # the next working day: the daily again
     assert [o.kind for o in digest_occurrences(on, "Europe/Moscow", "RU", at_msk(3, 0), at_msk(3, 23))] == ["daily"]
+
+
+async def test_overdue_revision_counts_working_hours_like_the_card(db, settings, clock) -> None:
+    """A revision received Friday 12:00 is due Monday 12:00 (the card's rule), not after 24 clock hours."""
+    from bot.domain.deadlines import add_working_hours
+
+    team = await make_team(db, writers=1)
+    writer = team.writers[0]
+    [unit] = await add_units(db, writer, team.project_id, 1, at_msk(20, 10))
+    await add_revision(db, unit, at_msk(20, 12))  # Friday 20 Nov 2026, 12:00 Moscow
+    assert add_working_hours(at_msk(20, 12), settings.revision_deadline_hours, settings.timezone,
+                             settings.holiday_country) == at_msk(23, 12)
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.overdue_revisions(at_msk(23, 9, 30))  # Monday morning: not due yet
+    await jobs.overdue_revisions(at_msk(23, 11, 59))
+    assert sender.calls == []
+    await jobs.overdue_revisions(at_msk(23, 12, 1))
+    assert sorted((c.kind, c.chat_id) for c in sender.calls) == [
+        ("revision_manager", team.manager.telegram_id), ("revision_writer", writer.telegram_id)]

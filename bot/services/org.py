@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import access
 from bot.config import SUPPORTED_LANGUAGES
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
@@ -40,6 +41,10 @@ class MembersPage:
     page: int
     pages: int
     total: int
+
+
+def _telegram_language(code: str | None) -> str | None:
+    return code.strip()[:8] or None if code else None
 
 
 def clean_name(name: str, limit: int) -> str:
@@ -115,6 +120,7 @@ class OrgService(Service):
             role=role.value,
             department_id=department_id,
             language=None,
+            telegram_language=_telegram_language(user.language_code),
             timezone=None,
             active=True,
             unreachable=False,
@@ -130,6 +136,17 @@ class OrgService(Service):
             member.username = user.username
         if member.unreachable:
             member.unreachable = False
+        if user.language_code and member.telegram_language != _telegram_language(user.language_code):
+            member.telegram_language = _telegram_language(user.language_code)
+
+    async def note_telegram_language(self, member: Member, language_code: str | None) -> None:
+        """Remember the member's Telegram language when it changed (a write only then): proactive
+        messages follow it until the member picks a language in /settings."""
+        code = _telegram_language(language_code)
+        if code is None or member.telegram_language == code:
+            return
+        async with self.db.writing(self.session):
+            member.telegram_language = code
 
     # -- access helpers ----------------------------------------------------------
     async def departments_for_invite(self, actor: Member) -> list[Department]:
@@ -138,11 +155,12 @@ class OrgService(Service):
 
     @staticmethod
     def invitable_roles(actor: Member) -> list[Role]:
-        if actor.role == Role.ADMIN.value:
-            return [Role.WRITER, Role.MANAGER, Role.ADMIN]
-        if actor.role == Role.MANAGER.value:
-            return [Role.WRITER, Role.MANAGER]
-        return []
+        return access.invitable_roles(actor)
+
+    def check_invite_role(self, actor: Member, role: str) -> None:
+        """The role picked on the /invite keyboard is one the actor may invite."""
+        if role not in {r.value for r in access.invitable_roles(actor)}:
+            raise NotAllowed()
 
     # -- invites -------------------------------------------------------------------
     async def create_invite(self, actor: Member, role: str, department_id: int,
@@ -151,10 +169,7 @@ class OrgService(Service):
             role_enum = Role(role)
         except ValueError as exc:
             raise UserError("error-bad-choice") from exc
-        if role_enum not in self.invitable_roles(actor):
-            raise NotAllowed()
-        allowed = await self.manageable_department_ids(actor)
-        if allowed is not None and department_id not in allowed:
+        if not access.can_invite(actor, role_enum, department_id, await self.managed_ids(actor)):
             raise NotAllowed()
         department = await repo.department_by_id(self.session, department_id)
         if department is None:
@@ -237,6 +252,8 @@ class OrgService(Service):
             member = await self._target(member_id)
             if member.id == actor.id and not active:
                 raise UserError("error-cannot-deactivate-self")
+            if member.active == active:
+                return member  # a second press or a stale confirmation: nothing to do, nothing to audit
             member.active = active
             repo.audit(s, actor_id=actor.id, action="member.activate" if active else "member.deactivate",
                        object_type="member", object_id=member.id, at=self.clock.now())
@@ -309,4 +326,4 @@ class OrgService(Service):
 
     async def command_holders(self) -> list[Member]:
         """Active managers and admins (they get chat-scoped command menus)."""
-        return await repo.list_members(self.session, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value])
+        return await repo.list_members(self.session, active_only=True, roles=access.MENU_ROLES)

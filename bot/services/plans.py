@@ -97,6 +97,13 @@ class PlanService(Service):
             raise NotAllowed()
         return target
 
+    async def previous_value(self, actor: Member, member_id: int, month: date, stream_id: int) -> int | None:
+        """The member's plan for the stream in the month before ``month`` (offered as a one-tap choice)."""
+        self.check_month(actor, month)
+        target = await self.member(actor, member_id)
+        plan = await repo.plan_for(self.session, target.id, previous_month(month), stream_id)
+        return plan.units if plan is not None else None
+
     async def set_plan(self, actor: Member, member_id: int, month: date, stream_id: int, units: int) -> Plan:
         self.check_month(actor, month)
         if not 0 <= units <= PLAN_MAX:

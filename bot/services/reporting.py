@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import add_working_hours
+from bot import access
+from bot.domain.deadlines import revision_due
 from bot.domain.pace import DONE_STATES
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
@@ -209,6 +210,20 @@ class ReportingService(Service):
                            object_id=stream.id, at=self.clock.now(), old=list(old), new=[name_ru, name_en])
         return stream
 
+    async def archive_stream(self, actor: Member, stream_id: int, archived: bool = True) -> Stream:
+        """Archive (or restore) a stream: an archived one is not offered in /report or the plan board."""
+        self.require_admin(actor)
+        async with self.db.writing(self.session) as s:
+            stream = await repo.stream_by_id(s, stream_id)
+            if stream is None:
+                raise UserError("error-bad-choice")
+            if stream.active != archived:
+                return stream  # a second press or a stale confirmation: nothing to do, nothing to audit
+            stream.active = not archived
+            org_repo.audit(s, actor_id=actor.id, action="stream.archived" if archived else "stream.restored",
+                           object_type="stream", object_id=stream.id, at=self.clock.now(), code=stream.code)
+        return stream
+
     @staticmethod
     def _stream_names(name_ru: str, name_en: str) -> tuple[str, str]:
         name_ru, name_en = clean(name_ru), clean(name_en)
@@ -271,6 +286,8 @@ class ReportingService(Service):
             project = await repo.project_by_id(s, project_id)
             if project is None:
                 raise UserError("projects-not-found", id=project_id)
+            if project.archived == archived:
+                return project  # a second press or a stale confirmation: nothing to do, nothing to audit
             project.archived = archived
             org_repo.audit(s, actor_id=actor.id, action="project.archived" if archived else "project.restored",
                            object_type="project", object_id=project.id, at=self.clock.now())
@@ -326,8 +343,7 @@ class ReportingService(Service):
         if unit is None:
             raise UserError("unit-not-found")
         author = await org_repo.member_by_id(self.session, unit.author_id)
-        if unit.author_id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
-                                               and await self.manages(actor, author)):
+        if not await self.may_see_member(actor, author):
             raise NotAllowed()
         return unit, author
 
@@ -335,15 +351,15 @@ class ReportingService(Service):
         """Managers of the author always; the author within the edit window; deleted units never."""
         if unit.state == DELETED:
             return False
-        if Role(actor.role).at_least(Role.MANAGER) and await self.manages(actor, author):
+        if access.is_manager(actor) and await self.manages(actor, author):
             return True
         if unit.author_id == actor.id:
             return self.clock.now() - unit.created_at <= timedelta(hours=self.settings.edit_window_hours)
         return False
 
     def revision_due(self, revision: Revision, author: Member) -> datetime:
-        return add_working_hours(revision.received_at, self.settings.revision_deadline_hours, self.tz(author),
-                                 self.settings.holiday_country)
+        return revision_due(revision.received_at, self.settings.revision_deadline_hours, self.tz(author),
+                            self.settings.holiday_country)
 
     async def view(self, actor: Member, unit_id: int) -> UnitView:
         unit, author = await self._unit_for(actor, unit_id)
@@ -492,8 +508,7 @@ class ReportingService(Service):
 
     async def set_away(self, actor: Member, target: Member, first: date, last: date, *,
                        remove: bool = False) -> int:
-        if target.id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
-                                          and await self.manages(actor, target)):
+        if not await self.may_see_member(actor, target):
             raise NotAllowed()
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         async with self.db.writing(self.session) as s:
