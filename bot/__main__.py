@@ -59,13 +59,18 @@ def main(argv: list[str] | None = None) -> int:
 
     # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
     check_dependencies(settings, redis=args.command in (None, "run"))
-    from bot.migrate import upgrade
-
-
-    upgrade(settings.database_url)
     if args.command == "migrate":
+        from bot.migrate import upgrade
+
+        upgrade(settings.database_url)
         print("teamdesk: database is up to date")
         return 0
+    from bot.migrate import upgrade_in_subprocess
+
+    # in a child process: the bot must not keep Alembic loaded (docs/performance.md, "Memory")
+    if upgrade_in_subprocess(settings.database_url) != 0:
+        print("teamdesk: database migration failed (see above)", file=sys.stderr)
+        return 2
     if args.command == "seed-demo":
         return asyncio.run(seed_demo(settings))
     if args.command == "digest":

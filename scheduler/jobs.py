@@ -83,7 +83,8 @@ def first_working_day_of_month(d: date, country: str) -> bool:
 def digest_occurrences(prefs: DigestPrefs, tz: str, country: str, start: datetime, end: datetime) -> list[Occurrence]:
     """Digests of one manager planned in [start, end] (aware datetimes), oldest first.
 
-    Daily on team working days, weekly on the first working day of the ISO week (about the
+    Daily on team working days (but not on the month's first working day when the monthly is on:
+    both would show last month's final picture), weekly on the first working day of the ISO week (about the
     previous week), monthly on the first working day of the month (about the previous month), all
     at ``prefs.at`` in the team time zone ``tz``.
     """
@@ -94,11 +95,14 @@ def digest_occurrences(prefs: DigestPrefs, tz: str, country: str, start: datetim
         planned = datetime.combine(day, prefs.at, zone).astimezone(UTC)
         if start <= planned <= end:
             hol = _holidays([day], country)
-            if prefs.daily and is_working_day(day, hol):
+            monthly = prefs.monthly and first_working_day_of_month(day, country)
+            # on the month's first working day the daily shows last month's final picture
+            # (scheduler.digest.build): the monthly digest already does, so it goes instead
+            if prefs.daily and is_working_day(day, hol) and not monthly:
                 out.append(Occurrence(dg.DAILY, dg.period_key(dg.DAILY, day), planned))
             if prefs.weekly and first_working_day_of_week(day, country):
                 out.append(Occurrence(dg.WEEKLY, dg.period_key(dg.WEEKLY, day), planned))
-            if prefs.monthly and first_working_day_of_month(day, country):
+            if monthly:
                 out.append(Occurrence(dg.MONTHLY, dg.period_key(dg.MONTHLY, day), planned))
         day += timedelta(days=1)
     return out
