@@ -1,7 +1,7 @@
 """The counters (models/stats.py) always equal a recount from the events, whatever the writes did.
 
 A property-based test: hypothesis draws sequences of operations (report a unit, send it, revision
-received, revision done, approve, delete, edit, rate someone, let time pass — across a month
+received, revision done, approve, delete, edit, undo, rate someone, let time pass — across a month
 boundary in the team's zone) run through the production services; after each sequence the stored
 counters must equal :func:`bot.services.stats.recount` and the per-month numbers must equal the plain
 SQL counts over units and revisions (``models.reporting_repo``: done, written and revision counts).
@@ -38,7 +38,7 @@ WRITERS = 2
 RATERS = 3
 
 unit_ref = st.integers(min_value=0, max_value=3)
-unit_step = st.tuples(st.sampled_from(["send", "rev", "fix", "approve", "delete", "edit"]), unit_ref)
+unit_step = st.tuples(st.sampled_from(["send", "rev", "fix", "approve", "delete", "edit", "undo"]), unit_ref)
 operation = st.one_of(  # steps on units drawn most often, so that units travel far along their life
     st.tuples(st.just("create"), st.integers(0, WRITERS - 1), st.integers(0, 1), st.integers(0, 1)),
     unit_step, unit_step, unit_step, unit_step,
@@ -48,7 +48,8 @@ operation = st.one_of(  # steps on units drawn most often, so that units travel 
 )
 LIFE = [("create", 0, 0, 0), ("send", 0), ("rev", 0), ("wait", 5), ("fix", 0), ("rev", 0), ("create", 1, 1, 1),
         ("fix", 0), ("approve", 0), ("send", 1), ("rate", 0, 0, 4, None), ("rate", 0, 0, 2, None),
-        ("rate", 1, 0, 5, "task 1"), ("rate", 1, 0, 3, "task 2"), ("delete", 0), ("edit", 1)]
+        ("rate", 1, 0, 5, "task 1"), ("rate", 1, 0, 3, "task 2"), ("delete", 0), ("edit", 1), ("undo", 1),
+        ("send", 1), ("rev", 1), ("undo", 1), ("rev", 1), ("fix", 1), ("undo", 1), ("approve", 1), ("undo", 1)]
 
 _serial = count()
 
@@ -101,6 +102,10 @@ async def _run(db: Database, app_settings: Settings, ops: list[tuple]) -> None:
                         await svc.delete_unit(org["manager"], unit_id)
                     elif op[0] == "edit":
                         await svc.edit_unit(org["manager"], unit_id, "An edited post")
+                    elif op[0] == "undo":  # the card's Undo button: the last state change, if it may be undone
+                        event_id = (await svc.view(org["manager"], unit_id)).undo
+                        if event_id is not None:
+                            await svc.undo(org["manager"], unit_id, event_id)
                     else:
                         await svc.transition(org["manager"], unit_id, op[0], reason="style")
             except (UserError, NotAllowed):

@@ -1,7 +1,7 @@
 """counters: member/day/project month stats and rating stats, kept with every write; backfilled
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 22:45:00
 
 The backfill recomputes the counters with :func:`bot.services.stats.rebuild_sync` in the team time
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
