@@ -199,12 +199,12 @@ async def run(args: argparse.Namespace) -> None:
           f"events, {sizes['revisions']:,} revisions, {sizes['ratings']:,} ratings; now {now:%Y-%m-%d %H:%M} UTC; "
           f"median of {args.runs}")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'screen':38} {'db ms':>8} {'total ms':>9} {'cpu ms':>7} {'target':>8}  result")
+    print(f"{'screen':38} {'db ms':>8} {'total ms':>9} {'cpu ms':>7} {'stmts':>5} {'target':>8}  result")
     missed = []
     for name, fn, target in screens:
         if args.only and args.only not in name:
             continue
-        dbs, totals, cpus = [], [], []
+        dbs, totals, cpus, counts = [], [], [], []
         slowest: list[tuple[float, str, object]] = []
         for i in range(args.runs + 1):  # the first run warms caches and is not counted
             async with db.session() as s:
@@ -219,13 +219,17 @@ async def run(args: argparse.Namespace) -> None:
                 dbs.append(probe.db_s * 1000)
                 totals.append(total * 1000)
                 cpus.append(cpu * 1000)
+                counts.append(len(probe.statements))
                 slowest = sorted(probe.statements, key=lambda x: -x[0])[:3]
         db_ms, total_ms, cpu_ms = statistics.median(dbs), statistics.median(totals), statistics.median(cpus)
         ok = db_ms <= target
-        print(f"{name:38} {db_ms:8.1f} {total_ms:9.1f} {cpu_ms:7.1f} {'≤ ' + format(target, 'g'):>8}  "
+        print(f"{name:38} {db_ms:8.1f} {total_ms:9.1f} {cpu_ms:7.1f} {max(counts):5d} {'≤ ' + format(target, 'g'):>8}  "
               f"{'met' if ok else 'MISSED'}", flush=True)
         if not ok:
             missed.append((name, slowest))
+        if args.statements:
+            for took, statement, _params in probe.statements:
+                print(f"    [{took * 1000:6.2f} ms] {' '.join(statement.split())[:160]}")
     for name, slowest in missed:
         print(f"\n--- query plans of {name} (its slowest statements) ---")
         for took, statement, params in slowest:
@@ -291,6 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", help="only the screens whose name contains this")
+    parser.add_argument("--statements", action="store_true", help="print each statement of a screen's last run")
     args = parser.parse_args(argv)
     if args.url is None:
         args.url = f"sqlite+aiosqlite:///{ROOT / 'data' / f'bigdb-{args.members}x{args.months}.db'}"

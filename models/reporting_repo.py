@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
@@ -100,6 +100,20 @@ async def project_by_id(session: AsyncSession, project_id: int) -> Project | Non
     return await session.get(Project, project_id)
 
 
+async def streams_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, Stream]:
+    ids = list(ids)
+    if len(ids) <= 1:  # one: from the session's identity map when already loaded
+        return {i: x for i in ids if (x := await session.get(Stream, i)) is not None}
+    return {x.id: x for x in await session.scalars(select(Stream).where(Stream.id.in_(ids)))}
+
+
+async def projects_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, Project]:
+    ids = list(ids)
+    if len(ids) <= 1:  # one: from the session's identity map when already loaded
+        return {i: x for i in ids if (x := await session.get(Project, i)) is not None}
+    return {x.id: x for x in await session.scalars(select(Project).where(Project.id.in_(ids)))}
+
+
 async def project_by_name(session: AsyncSession, name: str) -> Project | None:
     return await session.scalar(select(Project).where(func.lower(Project.name) == name.lower()))
 
@@ -157,6 +171,16 @@ async def open_revision(session: AsyncSession, unit_id: int) -> Revision | None:
         select(Revision).where(Revision.unit_id == unit_id, Revision.done_at.is_(None))
         .order_by(Revision.received_at.desc(), Revision.id.desc()).limit(1)
     )
+
+
+async def latest_open_revisions(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, Revision]:
+    """Each unit's newest open revision (as :func:`open_revision`), for many units in one query."""
+    if not unit_ids:
+        return {}
+    rows = await session.scalars(select(Revision).where(Revision.unit_id.in_(list(unit_ids)),
+                                                        Revision.done_at.is_(None))
+                                 .order_by(Revision.received_at, Revision.id))
+    return {r.unit_id: r for r in rows}  # the newest comes last and wins
 
 
 async def open_revisions_of(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, Revision]:

@@ -248,3 +248,42 @@ def test_working_hours_deadline() -> None:
     # 4 November is a public holiday in Russia: skipped
     tuesday = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
     assert add_working_hours(tuesday, 24, "Europe/Moscow") == datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
+
+
+async def test_mine_page_queries_do_not_grow_with_its_units(harness: Harness, db, clock) -> None:
+    """A page of /mine loads its units' streams, projects, open revisions and revision counts in one
+    query each (issue 9: it ran about five statements per unit, ~50 round trips on PostgreSQL)."""
+    from sqlalchemy import event
+
+    h = harness
+    await setup_team(h, *[f"Client{i}" for i in range(8)])
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    async def mine_statements() -> tuple[int, str]:
+        statements.clear()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            text = h.messages(await h.send(WRITER, "/mine"))[0].text
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        return len(statements), text
+
+    card = h.messages(await h.send(WRITER, "/report smm Client0 Post 0"))[0]
+    await h.press(WRITER, card, card.button("Отправлена"))
+    clock.advance(hours=1)  # past the undo window: no per-unit undo check
+    one, text = await mine_statements()
+    assert ": 1" in text and "Client0" in text
+    for i in range(1, 8):
+        card = h.messages(await h.send(WRITER, f"/report smm Client{i} Post {i}"))[0]
+        if i % 2:
+            card = h.messages(await h.press(WRITER, card, card.button("Отправлена")))[0]
+            picker = h.messages(await h.press(WRITER, card, card.button("Получена правка")))[0]
+            await h.press(WRITER, picker, picker.button("Стиль"))
+    clock.advance(hours=1)
+    eight, text = await mine_statements()
+    assert ": 8" in text and all(f"Client{i}" in text for i in range(8))
+    assert "в правках: 4" in text
+    assert eight <= one + 1, (one, eight, statements)

@@ -391,15 +391,29 @@ class ReportingService(Service):
 
     async def view(self, actor: Member, unit_id: int) -> UnitView:
         unit, author = await self._unit_for(actor, unit_id)
+        return (await self._views(actor, author, [unit]))[0]
+
+    async def _views(self, actor: Member, author: Member, units: list[Unit]) -> list[UnitView]:
+        """The views of ``author``'s units for ``actor`` (who may see the author): their streams, projects,
+        open revisions and revision counts in one query each, whatever the number of units (a page of
+        ``/mine`` is four queries, not four per unit); the undo check queries only recently changed units."""
         s = self.session
-        stream = await repo.stream_by_id(s, unit.stream_id)
-        project = await repo.project_by_id(s, unit.project_id)
-        open_rev = await repo.open_revision(s, unit.id) if unit.state == REVISION else None
-        due = self.revision_due(open_rev, author).astimezone(ZoneInfo(self.tz(author))) if open_rev else None
-        total = (await repo.revision_totals(s, [unit.id])).get(unit.id, 0)
-        return UnitView(unit, stream, project, open_rev, total, due, due is not None and self.clock.now() > due,
-                        tuple(next_actions(unit.state)), await self._can_edit(actor, unit, author),
-                        await self._undoable(actor, unit, author))
+        ids = [u.id for u in units]
+        streams = await repo.streams_by_ids(s, {u.stream_id for u in units})
+        projects = await repo.projects_by_ids(s, {u.project_id for u in units})
+        open_revs = await repo.latest_open_revisions(s, [u.id for u in units if u.state == REVISION])
+        totals = await repo.revision_totals(s, ids)
+        zone = ZoneInfo(self.tz(author))
+        now = self.clock.now()
+        views = []
+        for unit in units:
+            open_rev = open_revs.get(unit.id)
+            due = self.revision_due(open_rev, author).astimezone(zone) if open_rev else None
+            views.append(UnitView(unit, streams[unit.stream_id], projects[unit.project_id], open_rev,
+                                  totals.get(unit.id, 0), due, due is not None and now > due,
+                                  tuple(next_actions(unit.state)), await self._can_edit(actor, unit, author),
+                                  await self._undoable(actor, unit, author)))
+        return views
 
     def _undo_window(self) -> timedelta:
         return timedelta(minutes=self.settings.undo_minutes)
@@ -585,7 +599,7 @@ class ReportingService(Service):
         page = min(max(page, 0), pages - 1)
         units = await repo.units_of_author(self.session, member.id, start, end, offset=page * MINE_PER_PAGE,
                                            limit=MINE_PER_PAGE)
-        views = [await self.view(member, u.id) for u in units]
+        views = await self._views(member, member, units)
         return MinePage(views, counts, first, last, page, pages, total)
 
     # -- days off --------------------------------------------------------------------------------------
