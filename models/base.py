@@ -45,3 +45,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+#: Above this many member ids, a query over one period reads the period's rows for everyone (through the
+#: period's index) and keeps the members' rows in Python: a literal ``IN`` of hundreds of ids costs more
+#: than the few extra rows of members outside the scope (an admin's screens list nearly everyone).
+MANY_IDS = 64
+
+
+def few_ids(ids: object) -> list[int] | None:
+    """The ids as a list when few enough for ``IN (...)``; None when the caller should filter in Python."""
+    ids = list(ids)  # type: ignore[call-overload]
+    return ids if len(ids) <= MANY_IDS else None

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import few_ids
 from models.reporting import DayOff, Plan, Project, Revision, Stream, Unit, UnitEvent
 
 
@@ -59,17 +60,23 @@ async def revision_counts(
 
 
 async def plans_for_month(session: AsyncSession, member_ids: Sequence[int], month: date) -> list[Plan]:
-    q = select(Plan).where(Plan.member_id.in_(list(member_ids)), Plan.month == month)
-    return list(await session.scalars(q))
+    few = few_ids(member_ids)
+    q = select(Plan).where(Plan.month == month)
+    if few is not None:
+        return list(await session.scalars(q.where(Plan.member_id.in_(few))))
+    wanted = set(member_ids)
+    return [p for p in await session.scalars(q) if p.member_id in wanted]
 
 
 async def days_off_between(
     session: AsyncSession, member_ids: Sequence[int], first: date, last: date
 ) -> list[tuple[int, date]]:
-    q = select(DayOff.member_id, DayOff.day).where(
-        DayOff.member_id.in_(list(member_ids)), DayOff.day >= first, DayOff.day <= last
-    )
-    return [tuple(r) for r in (await session.execute(q)).all()]
+    few = few_ids(member_ids)
+    q = select(DayOff.member_id, DayOff.day).where(DayOff.day >= first, DayOff.day <= last)
+    if few is not None:
+        return [tuple(r) for r in (await session.execute(q.where(DayOff.member_id.in_(few)))).all()]
+    wanted = set(member_ids)
+    return [tuple(r) for r in (await session.execute(q)).all() if r[0] in wanted]
 
 
 # -- streams and projects (used by the reporting service) ---------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import few_ids
 from models.ratings import Rating
 from models.reporting import Project, Revision
 from models.stats import MemberDayStat, MemberMonthStat, ProjectMonthStat, RatingStat, StatsMeta
@@ -69,8 +70,12 @@ async def ratings_of_rater(session: AsyncSession, policy_id: int, rated_id: int,
 async def member_months(session: AsyncSession, member_ids: Sequence[int], months: Sequence[date]) -> list:
     """Rows (with the columns of :class:`MemberMonthStat` as attributes; plain rows, no ORM objects)."""
     t = MemberMonthStat.__table__
-    q = select(t).where(t.c.month.in_(list(months)), t.c.member_id.in_(list(member_ids)))
-    return list((await session.execute(q)).all())
+    q = select(t).where(t.c.month.in_(list(months)))
+    few = few_ids(member_ids)
+    if few is not None:
+        return list((await session.execute(q.where(t.c.member_id.in_(few)))).all())
+    wanted = set(member_ids)
+    return [r for r in (await session.execute(q)).all() if r.member_id in wanted]
 
 
 async def done_per_day(session: AsyncSession, member_ids: Sequence[int], first: date, last: date
@@ -86,11 +91,14 @@ async def done_per_day(session: AsyncSession, member_ids: Sequence[int], first: 
 async def done_per_member(session: AsyncSession, member_ids: Sequence[int], first: date, last: date
                           ) -> dict[int, int]:
     """Units first sent in [first, last] (and still done) per member."""
-    q = (select(MemberDayStat.member_id, func.sum(MemberDayStat.done))
-         .where(MemberDayStat.day >= first, MemberDayStat.day <= last,
-                MemberDayStat.member_id.in_(list(member_ids)))
-         .group_by(MemberDayStat.member_id))
-    return {m: int(n or 0) for m, n in (await session.execute(q)).all()}
+    q = select(MemberDayStat.member_id, func.sum(MemberDayStat.done)).where(MemberDayStat.day >= first,
+                                                                           MemberDayStat.day <= last)
+    few = few_ids(member_ids)
+    if few is not None:
+        q = q.where(MemberDayStat.member_id.in_(few))
+    wanted = set(member_ids)
+    return {m: int(n or 0) for m, n in (await session.execute(q.group_by(MemberDayStat.member_id))).all()
+            if m in wanted}
 
 
 async def project_month(session: AsyncSession, member_ids: Sequence[int], month: date

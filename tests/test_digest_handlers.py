@@ -13,6 +13,14 @@ from tests.conftest import ADMIN_ID
 from tests.recording import Harness, Person
 from tests.scheduling_helpers import add_units, at_msk, make_team
 
+
+@pytest.fixture(autouse=True, params=["few ids", "many ids"])
+def member_filter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: member ids in ``IN (...)``, and as over an admin's hundreds of members (the
+    period's rows of everyone read and filtered in Python, ``models.base.MANY_IDS``): the same results."""
+    if request.param == "many ids":
+        monkeypatch.setattr("models.base.MANY_IDS", 0)
+
 ADMIN = Person(ADMIN_ID, "Olga", "Admin", "olga")
 MANAGER = Person(100, "Max")
 WRITER = Person(200, "Ann")

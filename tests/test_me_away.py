@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.domain.pace import Pace, compute_pace, round1
@@ -13,6 +14,14 @@ from models.reporting import DayOff
 from tests.recording import Harness
 from tests.test_plans import ANNA, BORIS, MANAGER, VERA, setup_departments
 from tests.test_team import NOV_10, add_units
+
+
+@pytest.fixture(autouse=True, params=["few ids", "many ids"])
+def member_filter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: member ids in ``IN (...)``, and as over an admin's hundreds of members (the
+    period's rows of everyone read and filtered in Python, ``models.base.MANY_IDS``): the same results."""
+    if request.param == "many ids":
+        monkeypatch.setattr("models.base.MANY_IDS", 0)
 
 NOV = date(2026, 11, 1)
 

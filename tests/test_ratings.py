@@ -359,3 +359,41 @@ async def test_aggregate_counts_raters_not_ratings(harness: Harness, db) -> None
     assert len([s for s in sent if s.params.get("chat_id") == A1.id]) == 1
     text = "\n".join(m.text for m in h.messages(await h.send(A1, "/ratings")))
     assert "Средний балл: <b>3.80</b>" in text and GOOD in text
+
+
+async def test_dashboard_queries_do_not_grow_with_rules(harness: Harness, db) -> None:
+    """The admin's dashboard loads the members of every aggregate rule's department in one query
+    (issue 9: it ran one query per rule, a round trip per department on PostgreSQL)."""
+    from sqlalchemy import event
+
+    h = harness
+    ids = await setup_org(h, db, mode="aggregate", cadence="monthly")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    async def dashboard() -> tuple[int, str]:
+        statements.clear()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            text = "\n".join(m.text for m in h.messages(await h.send(ADMIN, "/ratings")))
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        return len(statements), text
+
+    one, text = await dashboard()
+    assert "Anna" in text and "Boris" in text
+    async with db.session() as s:
+        for i in range(3):
+            dept = Department(name=f"Отдел {i}", created_at=NOW)
+            s.add(dept)
+            await s.flush()
+            s.add(Member(telegram_id=100 + i, display_name=f"Person{i} Rated", role="writer", department_id=dept.id,
+                         active=True, unreachable=False, created_at=NOW))
+            s.add(RatingPolicy(rater_department_id=ids["prod"], rated_department_id=dept.id, cadence="monthly",
+                               mode="aggregate", active=True, created_at=NOW))
+        await s.commit()
+    four, text = await dashboard()
+    assert "Anna" in text and all(f"Person{i} Rated" in text for i in range(3))
+    assert four == one, (one, four, statements)

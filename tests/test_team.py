@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.services.stats import rebuild_in
@@ -13,6 +14,14 @@ from models.org import Department, Member
 from models.reporting import Project, Revision, Stream, Unit
 from tests.recording import Harness, Person
 from tests.test_plans import ADMIN, ANNA, BORIS, MANAGER, VERA, setup_departments
+
+
+@pytest.fixture(autouse=True, params=["few ids", "many ids"])
+def member_filter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: member ids in ``IN (...)``, and as over an admin's hundreds of members (the
+    period's rows of everyone read and filtered in Python, ``models.base.MANY_IDS``): the same results."""
+    if request.param == "many ids":
+        monkeypatch.setattr("models.base.MANY_IDS", 0)
 
 TEAM_TZ = "Europe/Moscow"  # the default TIMEZONE the tests run with
 

@@ -554,11 +554,15 @@ class RatingService(Service):
                 people_ids[by_id[r.policy_id].rated_department_id].add(r.rated_id)
         # aggregate: everyone rated by the rule shows as hidden below k, with or without ratings, so that
         # the list does not tell "somebody has just rated X" (the first rating) from "nobody did"
-        for policy in policies:
-            if policy.mode == dom.AnonymityMode.AGGREGATE.value:
-                for m in await repo.active_members_of(self.session, policy.rated_department_id):
-                    people_ids[policy.rated_department_id].add(m.id)
-        members = await repo.members_by_ids(self.session, [i for ids in people_ids.values() for i in ids])
+        aggregate_depts = {p.rated_department_id for p in policies if p.mode == dom.AnonymityMode.AGGREGATE.value}
+        members: dict[int, Member] = {}
+        if aggregate_depts:  # their active members in one query (not one per rule)
+            for m in await org_repo.list_members(self.session, department_ids=sorted(aggregate_depts),
+                                                 active_only=True):
+                people_ids[m.department_id].add(m.id)
+                members[m.id] = m
+        members.update(await repo.members_by_ids(
+            self.session, [i for ids in people_ids.values() for i in ids if i not in members]))
         trends: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)  # department → period → (sum, count)
         for (pid, _rated, per), st in groups.items():
             trend = trends[by_id[pid].rated_department_id]
