@@ -31,12 +31,14 @@ For a past month every working day has elapsed; for a future month none has.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 
 from bot.domain.workdays import month_bounds, working_days
 
@@ -142,6 +144,12 @@ def _status(
     return PaceStatus.ON_TRACK
 
 
+@lru_cache(maxsize=1024)
+def _month_working_days(first: date, last: date, country: str, days_off: frozenset[date]) -> tuple[date, ...]:
+    """The month's working days (sorted); cached: a team's pace asks the same month for every member."""
+    return tuple(working_days(first, last, country=country, days_off=days_off))
+
+
 def compute_pace(
     plan: int,
     done: int,
@@ -165,14 +173,14 @@ def compute_pace(
     if tolerance_days < 0:
         raise ValueError(f"tolerance_days must be non-negative (got {tolerance_days})")
     first, last = month_bounds(month if month is not None else today)
-    days = working_days(first, last, country=country, days_off=days_off)
+    days = _month_working_days(first, last, country, frozenset(d for d in days_off if first <= d <= last))
     total = len(days)
     if today > last:  # past month: everything has elapsed
         elapsed = total
     elif today < first:  # future month: nothing has
         elapsed = 0
     else:
-        elapsed = sum(1 for d in days if d < today)
+        elapsed = bisect_left(days, today)  # working days before today
     left = total - elapsed
 
     expected = Fraction(plan * elapsed, total) if total else Fraction(0)
