@@ -37,7 +37,7 @@ class ContextMiddleware(BaseMiddleware):
         async with self.db.session() as session:
             member = None
             if user is not None:
-                member = await org_repo.member_by_telegram_id(session, user.id)
+                member = await org_repo.cached_member_by_telegram_id(session, user.id)
             lang = pick_language(
                 member.language if member is not None else None,
                 user.language_code if user is not None else None,
