@@ -42,6 +42,9 @@ class Database:
         kwargs: dict = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            # the pool's rollback at every check-in is a round trip to the driver's thread; only a
+            # connection still in a transaction needs it (see _sqlite_pragmas)
+            kwargs["pool_reset_on_return"] = None
         else:
             kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -153,6 +156,14 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         # case-insensitive lookups of Cyrillic names ("Клиент" = "клиент") agree on both backends.
         dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
         dbapi_conn.create_function("upper", 1, _upper, deterministic=True)
+
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def _on_reset(dbapi_conn, record, state) -> None:
+        # SQLAlchemy has already rolled back or committed the transactions it began; roll back only
+        # what is still open (the pool's own rollback-on-return is off, see Database)
+        if state.asyncio_safe and not state.transaction_was_reset and record is not None \
+                and record.driver_connection is not None and record.driver_connection.in_transaction:
+            dbapi_conn.rollback()
 
 
 def _lower(value: object) -> object:

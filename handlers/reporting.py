@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import ui
@@ -77,16 +77,15 @@ def unit_text(t: Translator, v: UnitView) -> str:
     return "\n".join(lines)
 
 
-def unit_markup(t: Translator, v: UnitView):
-    kb = ui.builder()
+def unit_markup(t: Translator, v: UnitView) -> InlineKeyboardMarkup | None:
+    # built directly (no keyboard builder: its export deep-copies every button; this runs on every report)
     row = [InlineKeyboardButton(text=t(f"unit-btn-{a}"), callback_data=UnitCb(a=a, id=v.unit.id).pack())
            for a in v.actions]
-    for i in range(0, len(row), 2):
-        kb.row(*row[i:i + 2])
+    rows = [row[i:i + 2] for i in range(0, len(row), 2)]
     if v.can_edit:
-        kb.row(InlineKeyboardButton(text=t("unit-btn-edit"), callback_data=UnitCb(a="edit", id=v.unit.id).pack()),
-               InlineKeyboardButton(text=t("unit-btn-del"), callback_data=UnitCb(a="del", id=v.unit.id).pack()))
-    return kb.as_markup() if row or v.can_edit else None
+        rows.append([InlineKeyboardButton(text=t("unit-btn-edit"), callback_data=UnitCb(a="edit", id=v.unit.id).pack()),
+                     InlineKeyboardButton(text=t("unit-btn-del"), callback_data=UnitCb(a="del", id=v.unit.id).pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 

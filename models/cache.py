@@ -1,8 +1,10 @@
 """A small process-local cache of rows that rarely change: streams, projects, members.
 
-One :class:`RowCache` belongs to one :class:`bot.db.Database`. Entries hold column values, never ORM
-instances: a reader gets a fresh instance (:func:`instance`, or :func:`attach` to put it into a session
-as if it had been loaded there), so no two sessions share an object.
+One :class:`RowCache` belongs to one :class:`bot.db.Database`. What is cached is never an instance that
+belongs to a session: members are kept as column values and :func:`attach` puts a fresh instance into
+the reader's session (so a change to it is saved like any loaded row's); streams and projects are kept
+as detached instances shared by all readers, which only read them (no session can expire or change
+them; code that changes a stream or project loads it in its own session).
 
 Invalidation:
 * every commit of a session that inserted, updated or deleted rows of a cached table (through the ORM,

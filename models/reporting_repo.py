@@ -106,18 +106,20 @@ async def project_by_name(session: AsyncSession, name: str) -> Project | None:
 
 
 # -- the same lookups through the row cache (models/cache.py): for reads that gate an update --------
+# Cached streams and projects are detached instances shared by every reader: read them, never change
+# them or add them to a session (load the row in the session to change it, as the services do).
 async def cached_streams(session: AsyncSession) -> list[Stream]:
-    """Every stream (active or not) in position order; detached instances when cached."""
+    """Every stream (active or not) in position order."""
     cache = session.info.get("row_cache")
     if cache is None:
         return await list_streams(session, active_only=False)
-    rows = cache.get("streams", "all")
-    if rows is None:
+    streams = cache.get("streams", "all")
+    if streams is None:
         generation = cache.generation("streams")
-        streams = await list_streams(session, active_only=False)
-        cache.put("streams", "all", [values(s) for s in streams], generation)
-        return streams
-    return [instance(Stream, r) for r in rows]
+        loaded = await list_streams(session, active_only=False)
+        cache.put("streams", "all", tuple(instance(Stream, values(s)) for s in loaded), generation)
+        return loaded
+    return list(streams)
 
 
 async def cached_stream_by_id(session: AsyncSession, stream_id: int) -> Stream | None:
@@ -130,15 +132,15 @@ async def _cached_project(session: AsyncSession, key: tuple[str, object], load) 
     cache = session.info.get("row_cache")
     if cache is None:
         return await load()
-    row = cache.get("projects", key)
-    if row is not None:
-        return instance(Project, row)
+    project = cache.get("projects", key)
+    if project is not None:
+        return project
     generation = cache.generation("projects")
     project = await load()
     if project is not None:
-        row = values(project)
-        cache.put("projects", ("id", project.id), row, generation)
-        cache.put("projects", ("name", project.name.lower()), row, generation)
+        shared = instance(Project, values(project))
+        cache.put("projects", ("id", project.id), shared, generation)
+        cache.put("projects", ("name", project.name.lower()), shared, generation)
     return project
 
 
@@ -147,7 +149,7 @@ async def cached_project_by_id(session: AsyncSession, project_id: int) -> Projec
 
 
 async def cached_project_by_name(session: AsyncSession, name: str) -> Project | None:
-    """Case-insensitive exact name (Unicode-aware: Python's lower() here, the database's lower() on a miss)."""
+    """Case-insensitive exact name (Python's lower() for the cache key, the database's on a miss)."""
     return await _cached_project(session, ("name", name.lower()), lambda: project_by_name(session, name))
 
 
