@@ -39,7 +39,7 @@ MAX_ENTRIES = 10_000  # per table; the oldest half is dropped when full
 class RowCache:
     def __init__(self, ttl: float = DEFAULT_TTL, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
-        self._clock = clock
+        self.clock = clock
         self._entries: dict[str, dict[Hashable, tuple[float, Any]]] = {}
         self._generations: dict[str, int] = {}
 
@@ -54,7 +54,7 @@ class RowCache:
         hit = entries.get(key)
         if hit is None:
             return None
-        if hit[0] < self._clock():
+        if hit[0] < self.clock():
             entries.pop(key, None)
             return None
         return hit[1]
@@ -67,7 +67,7 @@ class RowCache:
         if len(entries) >= MAX_ENTRIES:
             for old in list(entries)[: MAX_ENTRIES // 2]:
                 del entries[old]
-        entries[key] = (self._clock() + self.ttl, value)
+        entries[key] = (self.clock() + self.ttl, value)
 
     def invalidate(self, *tables: str) -> None:
         for table in tables:
