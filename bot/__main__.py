@@ -54,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    from bot.health import check_dependencies
+
+    # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
+    check_dependencies(settings, redis=args.command in (None, "run"))
     from bot.migrate import upgrade
+
 
     upgrade(settings.database_url)
     if args.command == "migrate":
@@ -85,13 +90,12 @@ async def seed_demo(settings: Settings) -> int:
 
 async def preview_digest(settings: Settings, out: str, manager_tid: int | None, kind: str) -> int:
     """Render a digest from the database into PNG files and print its text (no Telegram)."""
-    import html
-    import re
     from pathlib import Path
 
     from bot.clock import Clock
     from bot.db import Database
     from bot.i18n import Catalog
+    from bot.text import plain
     from models import org_repo
     from models.org import Role
     from scheduler import charts
@@ -126,7 +130,7 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
         path.write_bytes(png)
         width, height = charts.png_size(png)
         print(f"{path}: {width}x{height} px")
-    print(html.unescape(re.sub(r"<[^>]+>", "", digest.caption)))
+    print(plain(digest.caption))
     return 0
 
 

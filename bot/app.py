@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.commands import set_member_commands, setup_default_commands
 from bot.config import Settings
 from bot.db import Database
+from bot.health import Outage
 from bot.i18n import Catalog, pick_language
 from bot.middlewares import (
     AccessMiddleware,
@@ -27,7 +28,7 @@ from bot.middlewares import (
     UserErrorMiddleware,
     on_error,
 )
-from bot.services import Services
+from bot.services import build_services
 from bot.telegram import RetryAfter
 from handlers import create_routers
 from scheduler.render_pool import ChartRenderer
@@ -73,7 +74,7 @@ def create_dispatcher(
     # started on start-up, shut down on shutdown
     renderer = ChartRenderer(settings.chart_workers, mode=settings.chart_mode)  # type: ignore[arg-type]
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog, renderer=renderer,
-                            scheduler=None, digest_busy=set())
+                            scheduler=None, digest_busy=set(), outage=Outage())
 
     dp.message.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))
@@ -123,7 +124,7 @@ async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer) -> No
 async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> None:
     await setup_default_commands(bot, catalog, settings.default_language)
     async with db.session() as session:
-        holders = await Services(session, db, settings, clock).org.command_holders()
+        holders = await build_services(session, db, settings, clock).org.command_holders()
     for member in holders:
         await set_member_commands(bot, catalog, member, pick_language(member.language, None,
                                                                       settings.default_language))

@@ -12,6 +12,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
+from bot import access
 from bot.i18n import Catalog
 from models.org import Member, Role
 
@@ -52,7 +53,7 @@ COMMANDS: list[Command] = [
 
 def available(role: Role | None) -> list[Command]:
     """Commands this role may run, in menu order."""
-    return [c for c in COMMANDS if c.role is None or (role is not None and role.at_least(c.role))]
+    return [c for c in COMMANDS if access.grants(role, c.role)]
 
 
 def menu(role: Role | None, catalog: Catalog, lang: str) -> list[BotCommand]:
@@ -72,8 +73,8 @@ async def set_member_commands(bot: Bot, catalog: Catalog, member: Member, lang: 
     """Managers and admins get a chat-scoped menu with their commands; others fall back to the default."""
     scope = BotCommandScopeChat(chat_id=member.telegram_id)
     try:
-        if member.active and member.role in (Role.MANAGER.value, Role.ADMIN.value):
-            await bot.set_my_commands(menu(Role(member.role), catalog, lang), scope=scope)
+        if access.has_own_menu(member):
+            await bot.set_my_commands(menu(access.menu_role(member), catalog, lang), scope=scope)
         else:
             await bot.delete_my_commands(scope=scope)
     except TelegramAPIError as exc:  # a chat the bot cannot reach must not break the caller

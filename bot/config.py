@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,60}$")
 SUPPORTED_LANGUAGES = ("ru", "en")
 

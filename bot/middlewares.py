@@ -10,14 +10,16 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, User
 
+from bot import access
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
+from bot.health import failed_dependency
 from bot.i18n import Catalog, Html, pick_language
-from bot.services import Services
+from bot.services import build_services
+from bot.text import plain_fit
 from models import org_repo
-from models.org import Role
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class ContextMiddleware(BaseMiddleware):
             )
             data.update(
                 session=session,
-                svc=Services(session, self.db, self.settings, self.clock),
+                svc=build_services(session, self.db, self.settings, self.clock),
                 member=member if member is not None and member.active else None,
                 known_member=member,
                 lang=lang,
@@ -54,7 +56,11 @@ class ContextMiddleware(BaseMiddleware):
                 settings=self.settings,
                 clock=self.clock,
             )
-            return await handler(event, data)
+            result = await handler(event, data)
+        outage = data.get("outage")
+        if outage is not None:
+            outage.recovered()  # the database and the FSM storage both answered
+        return result
 
 
 class UserErrorMiddleware(BaseMiddleware):
@@ -68,10 +74,10 @@ class UserErrorMiddleware(BaseMiddleware):
             if isinstance(event, CallbackQuery):
                 answer = data.get("callback_answer")
                 if answer is not None and not answer.answered and not answer.disabled:
-                    answer.text = _plain(text)[:200]
+                    answer.text = plain_fit(text)
                     answer.show_alert = True
                 else:
-                    await event.answer(_plain(text)[:200], show_alert=True)
+                    await event.answer(plain_fit(text), show_alert=True)
             elif isinstance(event, Message):
                 await event.answer(text)
             return None
@@ -87,8 +93,7 @@ class AccessMiddleware(BaseMiddleware):
         if member is None:
             known = data.get("known_member")
             raise UserError("start-inactive" if known is not None else "start-refused")
-        need = get_flag(data, "role")
-        if need is not None and not Role(member.role).at_least(Role(need)):
+        if not access.allowed_by_flag(member, get_flag(data, "role")):
             raise NotAllowed()
         return await handler(event, data)
 
@@ -104,7 +109,15 @@ class PrivateChatsOnly(BaseMiddleware):
 
 async def on_error(event: ErrorEvent, **data: Any) -> bool:
     """Last resort: log the failure and tell the user something went wrong (nothing was half-saved:
-    services commit once, at the end)."""
+    services commit once, at the end). When the database or Redis is down, the user is told the bot is
+    temporarily unavailable and the log says why once per outage (:class:`bot.health.Outage`)."""
+    dependency = failed_dependency(event.exception)
+    if dependency is not None:
+        outage = data.get("outage")
+        if outage is not None:
+            outage.report(dependency, event.exception)
+        await _tell_unavailable(event, data)
+        return True
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     t = data.get("t")
     bot = data.get("bot")
@@ -116,13 +129,42 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
         chat_id = query.from_user.id
         answer = data.get("callback_answer")
         if answer is not None and not answer.answered and not answer.disabled:
-            answer.text = _plain(t("error-internal"))[:200] if t else None
+            answer.text = plain_fit(t("error-internal")) if t else None
     if t is not None and bot is not None and chat_id is not None:
         try:
             await bot.send_message(chat_id, t("error-internal"))
         except Exception:
             log.warning("could not report the error to chat %s", chat_id)
     return True
+
+
+async def _tell_unavailable(event: ErrorEvent, data: dict[str, Any]) -> None:
+    """ "Temporarily unavailable", in the user's language as far as it is known without the database."""
+    update, bot = event.update, data.get("bot")
+    t = data.get("t")
+    if t is None:
+        catalog, settings = data.get("catalog"), data.get("settings")
+        if catalog is None or settings is None:
+            return
+        user = data.get("event_from_user")
+        t = catalog.translator(pick_language(None, user.language_code if user else None,
+                                             settings.default_language))
+    text = t("error-unavailable")
+    if bot is None:
+        return
+    try:
+        if update.callback_query is not None:
+            answer = data.get("callback_answer")
+            if answer is None:  # failed before the callback answer middleware: answer it here
+                await bot.answer_callback_query(update.callback_query.id, text=plain_fit(text), show_alert=True)
+            elif not answer.answered and not answer.disabled:
+                answer.text, answer.show_alert = plain_fit(text), True
+            else:  # already answered (empty): say it in the chat
+                await bot.send_message(update.callback_query.from_user.id, text)
+        elif update.message is not None:
+            await bot.send_message(update.message.chat.id, text)
+    except Exception as exc:  # Telegram unreachable too: nothing more to do
+        log.debug("could not tell the user the bot is unavailable: %s", exc)
 
 
 ERROR_ARG_MAX = 1000
@@ -134,10 +176,3 @@ def _short_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: v[: ERROR_ARG_MAX - 1] + "…" if isinstance(v, str) and not isinstance(v, Html)
             and len(v) > ERROR_ARG_MAX else v for k, v in args.items()}
 
-
-def _plain(text: str) -> str:
-    """Callback alerts are plain text: drop tags, unescape entities."""
-    import html
-    import re
-
-    return html.unescape(re.sub(r"<[^>]+>", "", text))

@@ -10,11 +10,12 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot import access
 from bot.commands import available, set_member_commands
 from bot.i18n import Catalog, Translator, pick_language
 from bot.services import Services
 from bot.services.org import TgUser
-from models.org import Member, Role
+from models.org import Member
 
 
 async def on_start(
@@ -50,7 +51,7 @@ async def on_start(
 
 
 async def on_help(message: Message, t: Translator, member: Member | None, known_member: Member | None) -> None:
-    role = Role(member.role) if member is not None else None
+    role = access.menu_role(member)
     lines = [t("help-title")]
     for cmd in available(role):
         lines.append(f"/{cmd.name} — {t(cmd.key)}")

@@ -5,32 +5,21 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
-from bot.db import Database
+from bot.callbacks import DigestCb
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.parsing import button_int
 from bot.services import Services
 from bot.services.digests import DigestPrefs
 from models.org import Member
 from models.scheduling import UNREACHABLE
-from scheduler import digest as dg
 from scheduler.delivery import Sender
 from scheduler.render_pool import ChartRenderer
 
 QUICK_TIMES = ("08:00", "09:00", "10:00", "11:00")
-
-
-class DigestCb(CallbackData, prefix="dg"):
-    action: str  # menu | toggle | time
-    value: str = ""
-
-
-def settings_button(t: Translator) -> InlineKeyboardButton:
-    """The "Digests" button for the /settings message (managers and admins)."""
-    return InlineKeyboardButton(text=t("settings-digests"), callback_data=DigestCb(action="menu").pack())
 
 
 def _screen(t: Translator, prefs: DigestPrefs, tz: str):
@@ -50,7 +39,7 @@ def _screen(t: Translator, prefs: DigestPrefs, tz: str):
 
 
 async def on_digest(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator,
-                    bot: Bot, db: Database, renderer: ChartRenderer, digest_busy: set[int]) -> None:
+                    bot: Bot, db, renderer: ChartRenderer, digest_busy: set[int]) -> None:
     args = (command.args or "").split()
     if args:
         if len(args) == 2 and args[0].lower() in ("time", "время"):
@@ -62,8 +51,7 @@ async def on_digest(message: Message, command: CommandObject, svc: Services, mem
         raise UserError("digest-not-now")
     digest_busy.add(member.id)
     try:
-        plan = await svc.digests.plan_now(member, t, ratings=svc.ratings)
-        digest = await dg.render(renderer, plan)  # off the event loop
+        digest = await svc.digests.now(member, t, renderer, ratings=svc.ratings)  # rendered off the event loop
         outcome = await Sender(bot, db).send_charts(message.chat.id, digest.pngs, digest.caption,
                                                     kind="digest_now")
         if not outcome.ok and outcome.status != UNREACHABLE:
@@ -80,8 +68,7 @@ async def on_menu(query: CallbackQuery, svc: Services, member: Member, t: Transl
 
 async def _edit(query: CallbackQuery, t: Translator, prefs: DigestPrefs, tz: str) -> None:
     text, markup = _screen(t, prefs, tz)
-    if query.message and query.message.html_text != text:
-        await query.message.edit_text(text, reply_markup=markup)
+    await ui.edit(query, text, markup)
 
 
 async def on_toggle(query: CallbackQuery, callback_data: DigestCb, svc: Services, member: Member,
@@ -93,10 +80,7 @@ async def on_toggle(query: CallbackQuery, callback_data: DigestCb, svc: Services
 
 async def on_time(query: CallbackQuery, callback_data: DigestCb, svc: Services, member: Member,
                   t: Translator, callback_answer) -> None:
-    try:
-        at = QUICK_TIMES[int(callback_data.value)]
-    except (ValueError, IndexError) as exc:
-        raise UserError("error-bad-choice") from exc
+    at = QUICK_TIMES[button_int(callback_data.value, hi=len(QUICK_TIMES) - 1)]
     prefs = await svc.digests.set_time(member, at)
     callback_answer.text = t("saved")
     await _edit(query, t, prefs, svc.settings.timezone)

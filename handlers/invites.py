@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
 from bot.i18n import Translator
+from bot.parsing import CbInt
 from bot.services import Services
 from models.org import Member
 
@@ -16,8 +17,8 @@ from models.org import Member
 class InviteCb(CallbackData, prefix="inv"):
     step: str  # role | dept | page
     role: str = ""
-    dept: int = 0
-    page: int = 0
+    dept: CbInt = 0
+    page: CbInt = 0
 
 
 def _roles_keyboard(svc: Services, member: Member, t: Translator):
@@ -59,10 +60,7 @@ async def _departments(
 async def on_role(
     query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator
 ) -> None:
-    if callback_data.role not in {r.value for r in svc.org.invitable_roles(member)}:
-        from bot.errors import NotAllowed
-
-        raise NotAllowed()
+    svc.org.check_invite_role(member, callback_data.role)
     await _departments(query, svc, member, t, callback_data.role, 0)
 
 

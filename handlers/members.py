@@ -12,14 +12,15 @@ from bot import ui
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator, pick_language
+from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from models.org import Member, Role
 
 
 class MemberCb(CallbackData, prefix="mem"):
-    action: str  # list | open | role | depts | dept | active
-    id: int = 0
-    page: int = 0
+    action: str  # list | open | role | depts | dept | deact (ask) | active
+    id: CbInt = 0
+    page: CbInt = 0
     value: str = ""
 
 
@@ -70,9 +71,24 @@ async def _render_card(svc: Services, actor: Member, t: Translator, member_id: i
                                 callback_data=MemberCb(action="depts", id=m.id, page=page).pack()))
     kb.row(InlineKeyboardButton(
         text=t("member-deactivate" if m.active else "member-activate"),
-        callback_data=MemberCb(action="active", id=m.id, page=page, value="0" if m.active else "1").pack()))
+        callback_data=(MemberCb(action="deact", id=m.id, page=page) if m.active
+                       else MemberCb(action="active", id=m.id, page=page, value="1")).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=MemberCb(action="list", page=page).pack()))
     return text, kb.as_markup()
+
+
+async def on_deactivate_ask(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
+                            t: Translator) -> None:
+    """Switching someone off asks first; Yes switches off (twice is harmless), No returns to the card."""
+    m, _dept, _managed = await svc.org.member_card(member, callback_data.id)
+    if not m.active:  # a stale button: show the card as it is
+        return await on_open(query, callback_data, svc, member, t)
+    kb = ui.builder()
+    kb.row(InlineKeyboardButton(text=t("confirm-yes-deactivate"), callback_data=MemberCb(
+               action="active", id=m.id, page=callback_data.page, value="0").pack()),
+           InlineKeyboardButton(text=t("confirm-no"),
+                                callback_data=MemberCb(action="open", id=m.id, page=callback_data.page).pack()))
+    await ui.edit(query, t("member-deactivate-confirm", name=m.display_name), kb.as_markup())
 
 
 async def on_open(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
@@ -107,7 +123,7 @@ async def on_active(query: CallbackQuery, callback_data: MemberCb, svc: Services
 async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
                               t: Translator) -> None:
     departments = await svc.org.list_departments()
-    page = ui.clamp_page(int(callback_data.value or 0), len(departments))
+    page = ui.clamp_page(button_int(callback_data.value or "0"), len(departments))
     kb = ui.builder()
     for d in departments[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
         kb.row(InlineKeyboardButton(
@@ -126,10 +142,7 @@ async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc
 
 async def on_department(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member,
                         t: Translator, callback_answer) -> None:
-    try:
-        department_id = int(callback_data.value)
-    except ValueError as exc:
-        raise UserError("error-bad-choice") from exc
+    department_id = button_int(callback_data.value)
     await svc.org.set_department(member, callback_data.id, department_id)
     callback_answer.text = t("saved")
     text, markup = await _render_card(svc, member, t, callback_data.id, callback_data.page)
@@ -150,9 +163,9 @@ async def on_departments(message: Message, command: CommandObject, svc: Services
             return
         if verb in ("rename", "переименовать"):
             ident, _, name = rest.strip().partition(" ")
-            if not ident.isdigit():
+            if not ident:
                 raise UserError("departments-usage")
-            d = await svc.org.rename_department(member, int(ident), name)
+            d = await svc.org.rename_department(member, parse_id(ident), name)
             await message.answer(t("department-renamed", name=d.name, id=d.id))
             return
         raise UserError("departments-usage")
@@ -174,6 +187,7 @@ def create_router() -> Router:
     router.callback_query.register(on_open, MemberCb.filter(F.action == "open"), flags=admin)
     router.callback_query.register(on_role, MemberCb.filter(F.action == "role"), flags=admin)
     router.callback_query.register(on_active, MemberCb.filter(F.action == "active"), flags=admin)
+    router.callback_query.register(on_deactivate_ask, MemberCb.filter(F.action == "deact"), flags=admin)
     router.callback_query.register(on_departments_pick, MemberCb.filter(F.action == "depts"), flags=admin)
     router.callback_query.register(on_department, MemberCb.filter(F.action == "dept"), flags=admin)
     return router

@@ -16,9 +16,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot import ui
 from bot.errors import UserError
 from bot.i18n import Translator, month_name
+from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from bot.services.plans import PasteResult, parse_number
-from handlers.reporting import on_flow_not_text
+from bot.services.stats import previous_month
 from models.org import Member
 
 
@@ -30,14 +31,29 @@ class PlanFlow(StatesGroup):
 class PlanCb(CallbackData, prefix="pl"):
     a: str  # m (month) | pg (page) | mem (member card) | st (stream: ask number)
     month: str  # YYYYMM
-    id: int = 0  # member id or page
-    s: int = 0  # stream id
+    id: CbInt = 0  # member id or page
+    s: CbInt = 0  # stream id
+
+
+class PlanSetCb(CallbackData, prefix="pv"):
+    """A plan value chosen by a button (last month's value)."""
+
+    month: str  # YYYYMM
+    id: CbInt  # member id
+    s: CbInt  # stream id
+    v: CbInt  # units
+
+
+class StreamCb(CallbackData, prefix="sm"):
+    a: str  # pg | arc (ask) | arcok (confirmed) | un
+    id: CbInt = 0
+    page: CbInt = 0
 
 
 class ProjCb(CallbackData, prefix="pj"):
-    a: str  # pg | arc | un
-    id: int = 0
-    page: int = 0
+    a: str  # pg | arc (ask) | arcok (confirmed) | un
+    id: CbInt = 0
+    page: CbInt = 0
 
 
 def _m(month: date) -> str:
@@ -45,10 +61,13 @@ def _m(month: date) -> str:
 
 
 def _parse_month(value: str) -> date:
+    """``YYYYMM`` from button data or the form's state."""
+    if len(value) != 6:
+        raise UserError("button-outdated")
     try:
-        return date(int(value[:4]), int(value[4:6]), 1)
-    except ValueError as exc:
-        raise UserError("error-bad-choice") from exc
+        return date(button_int(value[:4], hi=9999), button_int(value[4:6], hi=12), 1)
+    except ValueError as exc:  # year or month 0
+        raise UserError("button-outdated") from exc
 
 
 async def _board(svc: Services, member: Member, t: Translator, month: date, page: int):
@@ -122,10 +141,9 @@ async def on_month(query: CallbackQuery, callback_data: PlanCb, state: FSMContex
     await ui.edit(query, text, markup)
 
 
-async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, member: Member,
-                    t: Translator) -> None:
-    month = svc.plans.check_month(member, _parse_month(callback_data.month))
-    target = await svc.plans.member(member, callback_data.id)
+async def _member_card(svc: Services, member: Member, t: Translator, month: date, member_id: int):
+    """One person's plan for the month: a button per stream with its value, and Back to the board."""
+    target = await svc.plans.member(member, member_id)
     board = await svc.plans.board(member, month)
     kb = ui.builder()
     for s in board.streams:
@@ -133,7 +151,14 @@ async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, 
         kb.row(InlineKeyboardButton(text=ui.truncate(f"{s.name(t.lang)}: {value}", 60),
                                     callback_data=PlanCb(a="st", month=_m(month), id=target.id, s=s.id).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=PlanCb(a="m", month=_m(month)).pack()))
-    await ui.edit(query, t("plan-member", name=target.display_name, month=month_name(t, month)), kb.as_markup())
+    return t("plan-member", name=target.display_name, month=month_name(t, month)), kb.as_markup()
+
+
+async def on_member(query: CallbackQuery, callback_data: PlanCb, svc: Services, member: Member,
+                    t: Translator) -> None:
+    month = svc.plans.check_month(member, _parse_month(callback_data.month))
+    text, markup = await _member_card(svc, member, t, month, callback_data.id)
+    await ui.edit(query, text, markup)
 
 
 async def on_stream(query: CallbackQuery, callback_data: PlanCb, state: FSMContext, svc: Services, member: Member,
@@ -143,8 +168,27 @@ async def on_stream(query: CallbackQuery, callback_data: PlanCb, state: FSMConte
     stream = await svc.reporting.stream(callback_data.s)
     await state.set_state(PlanFlow.number)
     await state.update_data(month=_m(month), member=target.id, stream=stream.id)
+    kb = ui.builder()
+    last = await svc.plans.previous_value(member, target.id, month, stream.id)
+    if last is not None:  # last month's value: one tap
+        kb.row(InlineKeyboardButton(
+            text=t("plan-btn-last-month", value=last, month=month_name(t, previous_month(month))),
+            callback_data=PlanSetCb(month=_m(month), id=target.id, s=stream.id, v=last).pack()))
+    kb.row(InlineKeyboardButton(text=t("back"), callback_data=PlanCb(a="mem", month=_m(month), id=target.id).pack()))
     await query.message.answer(t("plan-enter-number", name=target.display_name, stream=stream.name(t.lang),
-                                 month=month_name(t, month), max=1000))
+                                 month=month_name(t, month), max=1000), reply_markup=kb.as_markup())
+
+
+async def on_set(query: CallbackQuery, callback_data: PlanSetCb, state: FSMContext, svc: Services, member: Member,
+                 t: Translator, callback_answer: CallbackAnswer) -> None:
+    """A value chosen by a button: saved, then back to that person's card."""
+    month = svc.plans.check_month(member, _parse_month(callback_data.month))
+    await svc.plans.set_plan(member, callback_data.id, month, callback_data.s, callback_data.v)
+    await state.set_state(PlanFlow.month)
+    await state.update_data(month=_m(month))
+    callback_answer.text = t("saved")
+    text, markup = await _member_card(svc, member, t, month, callback_data.id)
+    await ui.edit(query, text, markup)
 
 
 async def on_number(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:
@@ -153,7 +197,7 @@ async def on_number(message: Message, state: FSMContext, svc: Services, member: 
     month = _parse_month(data["month"])
     await svc.plans.set_plan(member, data["member"], month, data["stream"], units)
     await state.set_state(PlanFlow.month)
-    text, markup = await _board(svc, member, t, month, 0)
+    text, markup = await _member_card(svc, member, t, month, data["member"])  # the next value is for them too
     await message.answer(t("saved") + "\n\n" + text, reply_markup=markup)
 
 
@@ -197,14 +241,15 @@ async def on_projects(message: Message, command: CommandObject, svc: Services, m
             await message.answer(t("projects-added", name=p.name, id=p.id))
             return
         ident, _, name = rest.strip().partition(" ")
-        if not ident.isdigit():
+        if not ident or verb not in ("rename", "переименовать", "archive", "архив"):
             raise UserError("projects-usage")
+        project_id = parse_id(ident)
         if verb in ("rename", "переименовать"):
-            p = await svc.reporting.rename_project(member, int(ident), name)
+            p = await svc.reporting.rename_project(member, project_id, name)
             await message.answer(t("projects-renamed", name=p.name, id=p.id))
             return
         if verb in ("archive", "архив"):
-            p = await svc.reporting.archive_project(member, int(ident))
+            p = await svc.reporting.archive_project(member, project_id)
             await message.answer(t("projects-archived", name=p.name))
             return
         raise UserError("projects-usage")
@@ -214,8 +259,21 @@ async def on_projects(message: Message, command: CommandObject, svc: Services, m
 
 async def on_projects_cb(query: CallbackQuery, callback_data: ProjCb, svc: Services, member: Member, t: Translator,
                          callback_answer: CallbackAnswer) -> None:
-    if callback_data.a in ("arc", "un"):
-        await svc.reporting.archive_project(member, callback_data.id, callback_data.a == "arc")
+    if callback_data.a == "arc":  # archiving asks first
+        project = next((p for p in await svc.reporting.projects(include_archived=True) if p.id == callback_data.id),
+                       None)
+        if project is None:
+            raise UserError("projects-not-found", id=callback_data.id)
+        if not project.archived:
+            kb = ui.builder()
+            kb.row(InlineKeyboardButton(text=t("confirm-yes-archive"),
+                                        callback_data=ProjCb(a="arcok", id=project.id, page=callback_data.page).pack()),
+                   InlineKeyboardButton(text=t("confirm-no"),
+                                        callback_data=ProjCb(a="pg", page=callback_data.page).pack()))
+            await ui.edit(query, t("projects-archive-confirm", name=project.name), kb.as_markup())
+            return
+    if callback_data.a in ("arcok", "un"):
+        await svc.reporting.archive_project(member, callback_data.id, callback_data.a == "arcok")
         callback_answer.text = t("saved")
     text, markup = await _projects(svc, t, callback_data.page)
     await ui.edit(query, text, markup)
@@ -239,13 +297,50 @@ async def on_streams(message: Message, command: CommandObject, svc: Services, me
             raise UserError("streams-usage")
         await message.answer(t("streams-saved", code=s.code, name_ru=s.name_ru, name_en=s.name_en))
         return
+    text, markup = await _streams(svc, t, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _streams(svc: Services, t: Translator, page: int):
+    streams = await svc.reporting.streams(active_only=False)
+    page = ui.clamp_page(page, len(streams))
     lines = [t("streams-title")]
-    lines += ui.fit([t("streams-line", code=s.code, name_ru=ui.truncate(s.name_ru, 60),
-                       name_en=ui.truncate(s.name_en, 60)) for s in await svc.reporting.streams()],
+    lines += ui.fit([t("streams-line" if s.active else "streams-line-archived", code=s.code,
+                       name_ru=ui.truncate(s.name_ru, 60), name_en=ui.truncate(s.name_en, 60)) for s in streams],
                     lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 300)
+    kb = ui.builder()
+    for s in streams[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+        kb.row(InlineKeyboardButton(
+            text=ui.truncate(t("projects-btn-archive" if s.active else "projects-btn-restore") + " " + s.code, 60),
+            callback_data=StreamCb(a="arc" if s.active else "un", id=s.id, page=page).pack()))
+    nav = ui.nav_row(page, ui.pages_of(len(streams)), lambda n: StreamCb(a="pg", page=n).pack())
+    if nav:
+        kb.row(*nav)
     lines.append("")
     lines.append(t("streams-usage"))
-    await message.answer("\n".join(lines))
+    return "\n".join(lines), kb.as_markup()
+
+
+async def on_streams_cb(query: CallbackQuery, callback_data: StreamCb, svc: Services, member: Member, t: Translator,
+                        callback_answer: CallbackAnswer) -> None:
+    if callback_data.a == "arc":  # archiving asks first
+        stream = next((s for s in await svc.reporting.streams(active_only=False) if s.id == callback_data.id), None)
+        if stream is None:
+            raise UserError("error-bad-choice")
+        if stream.active:
+            kb = ui.builder()
+            kb.row(InlineKeyboardButton(text=t("confirm-yes-archive"), callback_data=StreamCb(
+                       a="arcok", id=stream.id, page=callback_data.page).pack()),
+                   InlineKeyboardButton(text=t("confirm-no"),
+                                        callback_data=StreamCb(a="pg", page=callback_data.page).pack()))
+            await ui.edit(query, t("streams-archive-confirm", code=stream.code, name=stream.name(t.lang)),
+                          kb.as_markup())
+            return
+    if callback_data.a in ("arcok", "un"):
+        await svc.reporting.archive_stream(member, callback_data.id, callback_data.a == "arcok")
+        callback_answer.text = t("saved")
+    text, markup = await _streams(svc, t, callback_data.page)
+    await ui.edit(query, text, markup)
 
 
 def create_router() -> Router:
@@ -257,9 +352,11 @@ def create_router() -> Router:
     plain = F.text & ~F.text.startswith("/")
     router.message.register(on_number, StateFilter(PlanFlow.number), plain, flags=manager)
     router.message.register(on_paste, StateFilter(PlanFlow.month), plain, flags=manager)
-    router.message.register(on_flow_not_text, StateFilter(PlanFlow.number), ~F.text, flags=manager)
+    router.message.register(ui.on_not_text, StateFilter(PlanFlow.number), ~F.text, flags=manager)
     router.callback_query.register(on_month, PlanCb.filter(F.a.in_({"m", "pg"})), flags=manager)
     router.callback_query.register(on_member, PlanCb.filter(F.a == "mem"), flags=manager)
     router.callback_query.register(on_stream, PlanCb.filter(F.a == "st"), flags=manager)
+    router.callback_query.register(on_set, PlanSetCb.filter(), flags=manager)
     router.callback_query.register(on_projects_cb, ProjCb.filter(), flags=manager)
+    router.callback_query.register(on_streams_cb, StreamCb.filter(), flags={"role": "admin"})
     return router

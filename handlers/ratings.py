@@ -1,5 +1,6 @@
 """Peer ratings: /rate (form), /ratings (results, dashboard, leaderboard), /export ratings,
-/rating_policies and /rating_campaign (admin), and :func:`form_message`, the monthly form the scheduler sends too.
+/rating_policies and /rating_campaign (admin). The monthly form is :func:`bot.views.form_message`
+(the scheduler sends it too).
 
 Callback data only ever names a policy, a person and a score; who rates is always the sender, and the
 service re-checks the pair. Under anonymous and aggregate policies no text here names a rater to
@@ -8,9 +9,7 @@ anyone but that rater.
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -21,11 +20,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
+from bot.callbacks import RateCb
 from bot.domain import ratings as dom
 from bot.errors import NotAllowed, UserError
-from bot.i18n import Catalog, Translator, month_name, pick_language
+from bot.i18n import Catalog, Translator, pick_language
+from bot.parsing import CbInt
 from bot.services import Services
 from bot.services.ratings import OwnResult, SubmitResult
+from bot.text import split_lines
+from bot.views import form_message, rating_month, score_keyboard
 from models.org import Member
 
 log = logging.getLogger(__name__)
@@ -33,26 +36,18 @@ MAX_TEXT = 4000
 COMMENTS_SHOWN = 30
 
 
-class RateCb(CallbackData, prefix="rt"):
-    a: str  # who | page | notask | score | nocom | ok | no
-    p: int = 0
-    m: int = 0
-    s: int = 0
-    per: str = ""  # campaign forms: the month they are for
-
-
-class PolicyCb(CallbackData, prefix="rp"):
+class PolicyCb(CallbackData, prefix="po"):
     a: str  # list | open | set | add | rater | rated | cad | new
-    id: int = 0
-    r: int = 0
-    d: int = 0
+    id: CbInt = 0
+    r: CbInt = 0
+    d: CbInt = 0
     c: str = ""
     v: str = ""
-    pg: int = 0
+    pg: CbInt = 0
 
 
 class ViewCb(CallbackData, prefix="rv"):
-    m: int
+    m: CbInt
     per: str
 
 
@@ -64,41 +59,12 @@ class RateForm(StatesGroup):
 
 
 # -- rendering helpers ------------------------------------------------------------------
-def _visible_len(text: str) -> int:
-    """Length as Telegram counts it (after parsing the HTML): "&amp;" is one character."""
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text)).encode("utf-16-le")) // 2
-
-
 def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
-    """Messages of whole lines, each within ``limit`` characters as Telegram counts them. A line is
-    never cut in its HTML (a cut "&amp;" or "<b>" is refused); one too long even alone loses its markup."""
-    out: list[str] = []
-    current, size = "", 0
-    for line in lines:
-        n = _visible_len(line)
-        if n > limit:
-            plain = html.unescape(re.sub(r"<[^>]+>", "", line))
-            line = html.escape(plain[: limit - 1], quote=False) + "…"
-            n = _visible_len(line)
-        if current and size + 1 + n > limit:
-            out.append(current)
-            current, size = line, n
-        else:
-            current, size = (f"{current}\n{line}", size + 1 + n) if current else (line, n)
-    if current:
-        out.append(current)
-    return out
+    """Messages of whole lines within ``limit`` (a line too long alone is split without cutting HTML)."""
+    return split_lines(lines, limit)
 
 
-def _month(t: Translator, period: str) -> str:
-    return month_name(t, dom.parse_period(period))
-
-
-def _score_keyboard(p: int, m: int, per: str = ""):
-    kb = ui.builder()
-    kb.row(*[InlineKeyboardButton(text=str(s), callback_data=RateCb(a="score", p=p, m=m, s=s, per=per).pack())
-             for s in dom.SCORES])
-    return kb.as_markup()
+_month = rating_month
 
 
 def _summary_lines(t: Translator, r: OwnResult) -> list[str]:
@@ -161,7 +127,7 @@ async def _score_prompt(svc: Services, member: Member, t: Translator, data: dict
         lines.append(t("rating-task", task=data["task"]))
     if existing is not None:
         lines.append(t("rating-already", score=existing.score))
-    return "\n".join(lines), _score_keyboard(data["p"], data["m"])
+    return "\n".join(lines), score_keyboard(data["p"], data["m"])
 
 
 async def on_who(query: CallbackQuery, callback_data: RateCb, svc: Services, member: Member, t: Translator,
@@ -562,14 +528,6 @@ async def on_policy_new(query: CallbackQuery, callback_data: PolicyCb, svc: Serv
 
 
 # -- monthly campaign --------------------------------------------------------------------------
-def form_message(t: Translator, item, departments: dict, *, reminder: bool = False):
-    """The monthly form for one rated person: text and score buttons (also used by the scheduler)."""
-    dept = departments.get(item.rated.department_id)
-    text = t("rating-form-reminder" if reminder else "rating-form", name=item.rated.display_name,
-             department=dept.name if dept else "—", month=_month(t, item.period))
-    return text, _score_keyboard(item.policy.id, item.rated.id, item.period)
-
-
 async def send_campaign(bot: Bot, svc: Services, catalog: Catalog) -> int:
     """Send this month's forms now (/rating_campaign); returns how many were sent."""
     items = await svc.ratings.campaign()

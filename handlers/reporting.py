@@ -16,6 +16,7 @@ from bot import ui
 from bot.domain.pace import round1
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.parsing import CbInt
 from bot.services import Services
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
 from models.org import Member
@@ -38,17 +39,17 @@ class UnitInput(StatesGroup):
 
 class RepCb(CallbackData, prefix="rp"):
     step: str  # s (stream) | p (project) | pg (page) | ok | no
-    id: int = 0
+    id: CbInt = 0
 
 
 class UnitCb(CallbackData, prefix="u"):
     a: str  # send | rev | fix | approve | rr | edit | del | delok | open | show
-    id: int
+    id: CbInt
     v: str = ""
 
 
 class MineCb(CallbackData, prefix="mi"):
-    page: int
+    page: CbInt
     first: str  # YYYYMMDD
     last: str
 
@@ -138,7 +139,7 @@ async def _projects(svc: Services, t: Translator, state: FSMContext, page: int):
     lines = [t("report-pick-project", stream=stream.name(t.lang))]
     if query:
         lines.append(t("report-filter", query=query, n=len(projects)))
-    if len(projects) > PROJECTS_PER_PAGE or query:
+    if len(projects) > PROJECTS_PER_PAGE:  # more than one page: typing part of a name narrows it
         lines.append(t("report-filter-hint"))
     return "\n".join(lines), kb.as_markup()
 
@@ -214,10 +215,6 @@ async def on_flow_cancel(query: CallbackQuery, state: FSMContext, t: Translator)
 
 async def on_flow_buttons(message: Message, t: Translator) -> None:
     await message.answer(t("flow-use-buttons"))
-
-
-async def on_flow_not_text(message: Message, t: Translator) -> None:
-    await message.answer(t("flow-send-text"))
 
 
 # -- unit buttons ---------------------------------------------------------------------------------
@@ -385,7 +382,7 @@ TEAM_PER_PAGE = 25
 
 
 class TeamCb(CallbackData, prefix="tm"):
-    page: int
+    page: CbInt
 
 
 async def _team(svc: Services, member: Member, t: Translator, page: int):
@@ -473,7 +470,7 @@ def create_router() -> Router:
     # anything else mid-form: say what the form is waiting for (not "I didn't understand")
     router.message.register(on_flow_buttons, StateFilter(ReportFlow.stream, ReportFlow.confirm),
                             ~F.text.startswith("/"))
-    router.message.register(on_flow_not_text, StateFilter(ReportFlow.project, ReportFlow.content, UnitInput.edit,
+    router.message.register(ui.on_not_text, StateFilter(ReportFlow.project, ReportFlow.content, UnitInput.edit,
                                                            UnitInput.reason), ~F.text)
     router.callback_query.register(on_stream, RepCb.filter(F.step == "s"))
     router.callback_query.register(on_projects_page, RepCb.filter(F.step == "pg"))

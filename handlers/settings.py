@@ -7,12 +7,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
-from bot import ui
+from bot import access, ui
+from bot.callbacks import DigestCb
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
+from bot.parsing import button_int
 from bot.services import Services
-from models.org import Member, Role
+from models.org import Member
 
 TIMEZONES = (
     "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
@@ -38,10 +40,8 @@ def _menu(t: Translator, member: Member, settings_tz: str):
                for i, tz in enumerate(TIMEZONES)]
     for i in range(0, len(buttons), 3):
         kb.row(*buttons[i:i + 3])
-    if Role(member.role).at_least(Role.MANAGER):
-        from handlers.digests import settings_button
-
-        kb.row(settings_button(t))
+    if access.receives_digests(member):
+        kb.row(InlineKeyboardButton(text=t("settings-digests"), callback_data=DigestCb(action="menu").pack()))
     return text, kb.as_markup()
 
 
@@ -69,10 +69,7 @@ async def on_language(query: CallbackQuery, callback_data: SettingsCb, svc: Serv
 
 async def on_timezone(query: CallbackQuery, callback_data: SettingsCb, svc: Services, member: Member,
                       t: Translator) -> None:
-    try:
-        tz = TIMEZONES[int(callback_data.value)]
-    except (ValueError, IndexError) as exc:
-        raise UserError("error-bad-choice") from exc
+    tz = TIMEZONES[button_int(callback_data.value, hi=len(TIMEZONES) - 1)]
     await svc.org.set_timezone(member, tz)
     text, markup = _menu(t, member, svc.settings.timezone)
     await ui.edit(query, text, markup)

@@ -71,6 +71,12 @@ async def count_ratings(session: AsyncSession, policy_id: int, rated_id: int, pe
         Rating.policy_id == policy_id, Rating.rated_id == rated_id, Rating.period == period)) or 0)
 
 
+async def count_raters(session: AsyncSession, policy_id: int, rated_id: int, period: str) -> int:
+    """Distinct raters (pseudonyms) who rated a person in a period: what the aggregate ``k`` counts."""
+    return int(await session.scalar(select(func.count(func.distinct(Rating.rater_key))).where(
+        Rating.policy_id == policy_id, Rating.rated_id == rated_id, Rating.period == period)) or 0)
+
+
 async def scrub_rater_ids(session: AsyncSession, policy_id: int) -> None:
     """Forget raw rater ids of a policy that stops being open."""
     await session.execute(update(Rating).where(Rating.policy_id == policy_id).values(rater_id=None))

@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,13 +34,12 @@ from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InputMediaPhoto
 
 from bot.db import Database
+from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, visible_len
 from models import scheduling_repo as repo
 from models.scheduling import FAILED, SENT, UNREACHABLE
 
 log = logging.getLogger(__name__)
 
-CAPTION_LIMIT = 1024
-TEXT_LIMIT = 4096
 MEDIA_GROUP_LIMIT = 10
 
 
@@ -103,8 +100,7 @@ class Sender:
 
     # --- what is sent -------------------------------------------------------------------
     async def send_text(self, chat_id: int, text: str, *, kind: str = "message") -> Outcome:
-        if _visible_len(text) > TEXT_LIMIT:  # cut the plain text: a cut in the HTML would be refused
-            text = html.escape(html.unescape(re.sub(r"<[^>]+>", "", text))[:TEXT_LIMIT - 1], quote=False) + "…"
+        text = cut(text, TEXT_LIMIT)  # a cut that keeps the HTML valid
         method = SendMessage(chat_id=chat_id, text=text, parse_mode="HTML")
         return await self.deliver(chat_id, method, kind=kind)
 
@@ -117,7 +113,7 @@ class Sender:
         if not pngs:
             return await self.send_text(chat_id, caption, kind=kind)
         extra = None
-        if _visible_len(caption) > CAPTION_LIMIT:
+        if visible_len(caption) > CAPTION_LIMIT:
             caption, extra = "", caption
         files = [BufferedInputFile(data, filename=name) for name, data in pngs[:MEDIA_GROUP_LIMIT]]
         method: TelegramMethod[Any]
@@ -186,8 +182,3 @@ class Sender:
                 outcome.attempts, f" ({outcome.error})" if outcome.error else "")
         return outcome
 
-
-def _visible_len(html_text: str) -> int:
-    """Length of an HTML text as Telegram counts it: UTF-16 units after dropping tags and entities."""
-    plain = html.unescape(re.sub(r"<[^>]+>", "", html_text))
-    return len(plain.encode("utf-16-le")) // 2

@@ -18,16 +18,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import access
 from bot.config import Settings
 from bot.domain.pace import DONE_STATES, PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
 from bot.i18n import Html, Translator, month_name
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
+from bot.text import CAPTION_LIMIT, visible_len
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Role
 from scheduler.charts import CumulativeSeries, PersonBar, RateBar, RatingBar
-from scheduler.delivery import CAPTION_LIMIT, _visible_len
 from scheduler.render_pool import ChartRenderer, Job
 
 DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
@@ -95,12 +96,12 @@ def period_key(kind: str, day: date) -> str:
 
 async def scope_of(session: AsyncSession, member_role: str, member_id: int) -> Scope | None:
     """A manager's digest covers the departments they manage, an admin's everyone; writers get none."""
-    if member_role == Role.ADMIN.value:
+    managed = (await org_repo.managed_department_ids(session, member_id)
+               if access.role_needs_managed_ids(member_role) else [])
+    ids = access.role_scope(member_role, managed)
+    if ids is None:
         return Scope(None)
-    if member_role == Role.MANAGER.value:
-        ids = await org_repo.managed_department_ids(session, member_id)
-        return Scope(tuple(ids)) if ids else None
-    return None
+    return Scope(tuple(ids)) if ids else None
 
 
 async def build(
@@ -274,10 +275,10 @@ def caption(
     else:
         behind = [s for s in ordered if s.pace.status == PaceStatus.BEHIND]
         behind_lines = [
-            t("digest-behind-line", name=s.display_name, days=_num(s.pace.lag_days),
+            t("digest-behind-line", name=s.display_name, days=round1(s.pace.lag_days),
               per_day=_num(s.pace.needed_per_day))
             if s.pace.needed_per_day is not None
-            else t("digest-behind-line-nodays", name=s.display_name, days=_num(s.pace.lag_days))
+            else t("digest-behind-line-nodays", name=s.display_name, days=round1(s.pace.lag_days))
             for s in behind
         ]
         behind_title = t("digest-behind-title", count=len(behind)) if behind else t("digest-on-track")
@@ -299,7 +300,7 @@ def caption(
 
     for limit in range(MAX_LIST_LINES, -1, -1):
         text = assemble(limit)
-        if _visible_len(text) <= CAPTION_LIMIT:
+        if visible_len(text) <= CAPTION_LIMIT:
             return text
     return text  # unreachable in practice (the head alone is short); the Sender sends it as a text
 

@@ -22,14 +22,17 @@ from zoneinfo import ZoneInfo
 from aiogram.methods import SendMessage
 from sqlalchemy.exc import IntegrityError
 
+from bot import access
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
+from bot.domain.deadlines import revision_due
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.services.stats import month_stats
+from bot.views import form_message  # the same form the /rate flow answers to
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
@@ -165,8 +168,6 @@ async def remind_raters(jobs: Jobs, services: Services, now: datetime) -> str:
 
 
 async def _send_forms(jobs: Jobs, services: Services, items: list, *, reminder: bool) -> str:
-    from handlers.ratings import form_message  # the same form the /rate flow answers to
-
     departments = {d.id: d for d in await services.org.list_departments()}
     sent = 0
     for item in items:
@@ -220,7 +221,7 @@ class Jobs:
     async def _managers(self) -> tuple[list[Member], dict[int, Prefs], dict[int, dg.Scope]]:
         async with self.db.session() as s:
             managers = [m for m in await org_repo.list_members(
-                s, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value]) if not m.unreachable]
+                s, active_only=True, roles=access.DIGEST_ROLES) if not m.unreachable]
             rows = await repo.preferences(s, [m.id for m in managers])
             scopes: dict[int, dg.Scope] = {}
             for m in managers:
@@ -286,7 +287,7 @@ class Jobs:
             if hit is not None:
                 return hit[1]
             async with self.db.session() as s:
-                services = Services(s, self.db, self.settings, self.clock)
+                services = build_services(s, self.db, self.settings, self.clock)
                 plan = await dg.build(s, self.settings, self.catalog.translator(lang), scope, kind, at,
                                       ratings=services.ratings)
             if plan.empty:
@@ -414,12 +415,14 @@ class Jobs:
         return report
 
     async def overdue_revisions(self, now: datetime, report: Report | None = None) -> Report:
-        """A revision open past REVISION_DEADLINE_HOURS reminds its writer and tells their managers, once."""
+        """A revision open past its deadline (REVISION_DEADLINE_HOURS working hours, the rule the unit card
+        shows: :func:`bot.domain.deadlines.revision_due`) reminds its writer and tells their managers, once."""
         report = report if report is not None else Report()
-        deadline = timedelta(hours=self.settings.revision_deadline_hours)
+        hours = self.settings.revision_deadline_hours
         due: list[Claim] = []
         async with self.db.session() as s:
-            open_revisions = await repo.overdue_revisions(s, now - deadline)
+            # working hours are never more than clock hours: received before now - hours is a superset
+            open_revisions = await repo.overdue_revisions(s, now - timedelta(hours=hours))
             if not open_revisions:
                 return report
             authors = {m.id: m for m in await org_repo.list_members(s, active_only=True)}
@@ -429,6 +432,8 @@ class Jobs:
             for rev, unit in open_revisions:
                 writer = authors.get(unit.author_id)
                 if writer is None:
+                    continue
+                if now < revision_due(rev.received_at, hours, self._tz(writer), self.settings.holiday_country):
                     continue
                 local = local_now(now, self._tz(writer))
                 hol = _holidays([local.date()], self.settings.holiday_country)
@@ -476,7 +481,7 @@ class Jobs:
                 except IntegrityError:
                     report.skipped[kind] += 1
                     continue
-                outcome = await hook(self, Services(s, self.db, self.settings, self.clock), now)
+                outcome = await hook(self, build_services(s, self.db, self.settings, self.clock), now)
                 run = await repo.job_run(s, kind, f"{today:%Y-%m}")
                 async with self.db.writing(s):
                     run.outcome = outcome

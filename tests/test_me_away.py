@@ -25,10 +25,22 @@ def ru(x: float | None) -> str:
     return str(int(x)) if x == int(x) else str(x).replace(".", ",")
 
 
+def ru_form(x: float, one: str, few: str, many: str) -> str:
+    """The Russian plural form for a number as shown (fractions take the "few" form: 2,5 дня)."""
+    if x != int(x):
+        return few
+    n = int(x)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    return few if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else many
+
+
 def pace_lines(p: Pace) -> list[str]:
     lag = round1(p.lag_units)
     word = "отставание" if lag > 0 else "опережение"
-    return [f"Темп: к сегодня ожидалось {ru(p.expected)}, {word} {ru(abs(lag))} ед. ({ru(abs(p.lag_days))} дн.)",
+    units, days = abs(lag), abs(round1(p.lag_days))
+    return [f"Темп: к сегодня ожидалось {ru(p.expected)}, {word} {ru(units)} {ru_form(units, 'единица', 'единицы', 'единиц')}"
+            f" ({ru(days)} {ru_form(days, 'день', 'дня', 'дней')})",
             f"Прогноз на конец месяца: {ru(p.forecast)}; нужно в день: {ru(p.needed_per_day)} "
             f"(осталось рабочих дней: {p.available_left} из {p.available_total})"]
 
@@ -76,7 +88,7 @@ async def test_away_bad_ranges(harness: Harness, db) -> None:
         "/away вчера": "Не понял даты. Пример: <code>2026-11-01..2026-11-15</code>",
         "/away 2026-13-01": "Такой даты нет. Пример: <code>2026-11-01..2026-11-15</code>",
         "/away 31.02": "Такой даты нет. Пример",
-        "/away 2026-11-20..2026-11-18": "Начало периода позже конца. Пример: <code>2026-11-01..2026-11-15</code>",
+        "/away 2026-11-20..2026-11-18": "Начало периода позже конца: 20.11.2026 – 18.11.2026. Период через Новый год пишите с годами",
         "/away 2026-01-01..2027-06-01": "Период длиннее года. Пример: <code>2026-11-01..2026-11-15</code>",
         "/away clear 2026-11-40": "Такой даты нет. Пример",
     }

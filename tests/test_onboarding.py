@@ -146,7 +146,8 @@ async def test_members_list_and_role_change(harness: Harness, db) -> None:
         writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
         assert writer.role == "manager"
     card = harness.messages(sent)[-1]
-    sent = await harness.press(ADMIN, card, card.button("Отключить"))
+    confirm = harness.messages(await harness.press(ADMIN, card, card.button("Отключить")))[0]
+    sent = await harness.press(ADMIN, confirm, confirm.button("Да, отключить"))
     async with db.session() as s:
         writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
         assert writer.active is False

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -93,14 +93,15 @@ async def test_plan_buttons_month_member_stream_number(harness: Harness, db) -> 
         assert f"«{bad}» — не подходит: нужно целое число от 0 до 1\xa0000" in text, text
     assert await plans(db) == {}
     saved = h.messages(await h.send(MANAGER, "40"))[0]
-    assert saved.text.startswith("Сохранено") and "Анна Петрова: 40 / 0" in saved.text
+    # back on Anna's card (not the board): the next value is usually hers too
+    assert saved.text.startswith("Сохранено") and "<b>Анна Петрова</b>, план на декабрь 2026" in saved.text
+    assert "Контент для соцсетей: 40" in [b for b, _ in saved.buttons()]
     assert await plans(db, DEC) == {(ANNA.id, "smm"): 40}
     # the bounds are valid; changing a value is audited with old and new
-    card = h.messages(await h.press(MANAGER, saved, saved.button("Анна Петрова")))[0]
+    card = saved
     await h.press(MANAGER, card, card.button("Репутационный"))
-    assert "Анна Петрова: 40 / 1000" in h.messages(await h.send(MANAGER, "1000"))[0].text
-    card = h.messages(await h.press(MANAGER, saved, saved.button("Анна Петрова")))[0]
-    assert "Контент для соцсетей: 40" in [b for b, _ in card.buttons()]
+    card = h.messages(await h.send(MANAGER, "1000"))[0]
+    assert [b for b, _ in card.buttons()][:2] == ["Контент для соцсетей: 40", "Репутационный контент: 1000"]
     await h.press(MANAGER, card, card.button("соцсетей"))
     await h.send(MANAGER, "0")
     assert await plans(db, DEC) == {(ANNA.id, "smm"): 0, (ANNA.id, "reputation"): 1000}
@@ -133,12 +134,12 @@ async def test_pasted_lines_saved(harness: Harness, db) -> None:
     pick = h.messages(await h.send(MANAGER, "/plan"))[0]
     await h.press(MANAGER, pick, pick.button("ноябрь"))
     sent = h.messages(await h.send(MANAGER, "@anna 40\nВера 25 12"))
-    assert sent[0].text == "Планы сохранены: сотрудников 2, значений 3."
+    assert sent[0].text == "Планы сохранены: для 2 сотрудников, 3 значения."
     assert "Анна Петрова: 40 / 0" in sent[1].text and "Вера: 25 / 12" in sent[1].text
     assert await plans(db, NOV) == {(ANNA.id, "smm"): 40, (VERA.id, "smm"): 25, (VERA.id, "reputation"): 12}
     # lines right under the command; full name case-insensitive; only the given streams change
     text = h.messages(await h.send(MANAGER, "/plan next\nанна петрова 25 12\n@VERA 3"))[0].text
-    assert text == "Планы сохранены: сотрудников 2, значений 3."
+    assert text == "Планы сохранены: для 2 сотрудников, 3 значения."
     assert await plans(db, DEC) == {(ANNA.id, "smm"): 25, (ANNA.id, "reputation"): 12, (VERA.id, "smm"): 3}
     await h.send(MANAGER, "/plan next @anna 30")
     assert (await plans(db, DEC))[(ANNA.id, "smm")] == 30 and (await plans(db, DEC))[(ANNA.id, "reputation")] == 12
@@ -264,3 +265,34 @@ async def test_board_pages(harness: Harness, db) -> None:
     assert "Writer07" in board.text and "Writer08" not in board.text and "1/2" in [b for b, _ in board.buttons()]
     board = h.messages(await h.press(ADMIN, board, board.button("»")))[0]
     assert "Writer08" in board.text and "Writer09" in board.text and "2/2" in [b for b, _ in board.buttons()]
+
+
+async def test_button_value_returns_to_the_card_and_last_month_is_one_tap(harness: Harness, db) -> None:
+    h = harness
+    await setup_departments(h)
+    # October's plan for Anna: 25 in SMM (set directly: October is not plannable in November)
+    m = await ids(db)
+    async with db.session() as s:
+        s.add(Plan(member_id=m[str(ANNA.id)], month=OCT, stream_id=m["smm"], units=25, set_by=m[str(MANAGER.id)],
+                   updated_at=datetime(2026, 10, 1, tzinfo=UTC)))
+        await s.commit()
+    pick = h.messages(await h.send(MANAGER, "/plan"))[0]
+    board = h.messages(await h.press(MANAGER, pick, pick.button("ноябрь")))[0]
+    card = h.messages(await h.press(MANAGER, board, board.button("Анна Петрова")))[0]
+    ask = h.messages(await h.press(MANAGER, card, card.button("соцсетей")))[0]
+    assert [b for b, _ in ask.buttons()] == ["Как в прошлом месяце (октябрь 2026): 25", "« Назад"]
+    sent = await h.press(MANAGER, ask, ask.button("Как в прошлом месяце"))
+    assert h.answers(sent)[0].params.get("text") == "Сохранено"
+    card = h.messages(sent)[0]
+    assert "<b>Анна Петрова</b>, план на ноябрь 2026" in card.text
+    assert "Контент для соцсетей: 25" in [b for b, _ in card.buttons()]
+    assert await plans(db, NOV) == {(ANNA.id, "smm"): 25}
+    # no value last month: no such button; typing still works and also returns to the card
+    ask = h.messages(await h.press(MANAGER, card, card.button("Репутационный")))[0]
+    assert [b for b, _ in ask.buttons()] == ["« Назад"]
+    card = h.messages(await h.send(MANAGER, "3"))[0]
+    assert "<b>Анна Петрова</b>" in card.text and "Репутационный контент: 3" in [b for b, _ in card.buttons()]
+    # a forged value past the bound is refused on the server
+    sent = await h.press(MANAGER, ask, f"pv:202611:{m[str(ANNA.id)]}:{m['smm']}:5000")
+    assert h.answers(sent)[0].params.get("show_alert") is True
+    assert await plans(db, NOV) == {(ANNA.id, "smm"): 25, (ANNA.id, "reputation"): 3}

@@ -116,7 +116,8 @@ async def test_switched_off_member_help_does_not_ask_for_an_invite(harness: Harn
     await setup(h)
     members = h.messages(await h.send(ADMIN, "/members"))[0]
     card = h.messages(await h.press(ADMIN, members, members.button("Anna")))[0]
-    await h.press(ADMIN, card, card.button("Отключить"))
+    confirm = h.messages(await h.press(ADMIN, card, card.button("Отключить")))[0]
+    await h.press(ADMIN, confirm, confirm.button("Да, отключить"))
     [reply] = h.messages(check(h, await h.send(WRITER, "/help")))
     assert "доступ отключён" in reply.text and "ссылку-приглашение" not in reply.text
 

@@ -179,7 +179,7 @@ async def test_digest_many_lagging_long_names(harness: Harness, db) -> None:
     await add_units(db, team.writers[0], team.project_id, 3, at_msk(12, 12))
     sent = await h.send(D_MANAGER, "/digest")
     album = next(s for s in sent if s.method == "SendMediaGroup")
-    from scheduler.delivery import _visible_len
+    from bot.text import visible_len as _visible_len
     cap = album.params["media"][0].caption
     assert cap and _visible_len(cap) <= 1024
     h.dp.workflow_data["renderer"].shutdown()
@@ -306,7 +306,7 @@ async def test_garbage_callbacks_are_answered(harness: Harness, db) -> None:
     ids = await setup_org(h, db, cadence="monthly")
     msg = last_message(h, await h.send(MANAGER, "/ratings"))
     for data in ("rt:score:x:y:z:w:", "rv:abc:2026-11", f"rv:{ids['anna_acc']}:2026-13", f"rv:{ids['anna_acc']}:",
-                 "rv:999999:2026-11", "dg:time:9", "dg:toggle:hourly", "rp:set:1:0:0:mode:x:0"):
+                 "rv:999999:2026-11", "dg:time:9", "dg:toggle:hourly", "po:set:1:0:0:mode:x:0"):
         sent = await h.press(MANAGER, msg, data)
         answers = h.answers(sent)
         assert len(answers) == 1, (data, [s.method for s in sent])
@@ -316,7 +316,8 @@ async def test_garbage_callbacks_are_answered(harness: Harness, db) -> None:
 async def test_sender_never_cuts_html() -> None:
     from aiogram.methods import SendMessage
 
-    from scheduler.delivery import Sender, _visible_len
+    from bot.text import visible_len as _visible_len
+    from scheduler.delivery import Sender
     from tests.emulator.html import parse_html
 
     sent = []

@@ -197,7 +197,7 @@ async def test_aggregate_threshold(harness: Harness, db) -> None:
         sent = await rate(h, rater, "Anna", 3)
         assert not [s for s in sent if s.params.get("chat_id") == A1.id]  # nothing to Anna yet
     text = "\n".join(m.text for m in h.messages(await h.send(A1, "/ratings")))
-    assert "не меньше 3 оценок" in text and "Средний балл" not in text and GOOD not in text
+    assert "не меньше 3 разных человек" in text and "Средний балл" not in text and GOOD not in text
     text = "\n".join(m.text for m in h.messages(await h.send(MANAGER, "/ratings")))
     assert "результаты скрыты" in text and "3.00" not in text
     sent = await rate(h, R3, "Anna", 4, comment="Всё понятно, но сроки были нереальные")
@@ -326,3 +326,28 @@ async def test_no_rater_identity_reaches_anyone_else(harness: Harness, db, mode:
                 for mark in marks[:3]:
                     assert mark not in blob, (rater, recipient, blob)
                 assert str(rater.id) not in blob.replace("2026-11", "").split(), (rater, recipient, blob)
+
+
+async def test_aggregate_counts_raters_not_ratings(harness: Harness, db) -> None:
+    """One rater's three per-task ratings do not reach k = 3: nothing is shown, nobody is notified."""
+    h = harness
+    await setup_org(h, db, mode="aggregate", cadence="per_task")
+    for i in range(3):
+        sent = await rate(h, R1, "Anna", 3, comment=f"{GOOD} ({i})", task=f"Задача номер {i}")
+        assert not [s for s in sent if s.params.get("chat_id") == A1.id]  # no threshold notice to Anna
+    assert await count(db, Rating) == 3
+    text = "\n".join(m.text for m in h.messages(await h.send(A1, "/ratings")))
+    assert "Средний балл" not in text and GOOD not in text and "3.00" not in text
+    dash = "\n".join(m.text for m in h.messages(await h.send(MANAGER, "/ratings")))
+    assert "результаты скрыты" in dash and "3.00" not in dash
+    top = "\n".join(m.text for m in h.messages(await h.send(MANAGER, "/ratings top 2026-11")))
+    assert "Anna" not in top
+    sent = await h.send(MANAGER, "/export ratings 2026-11")
+    doc = next((s for s in sent if s.method == "SendDocument"), None)
+    assert doc is None or GOOD not in doc.params["document"].data.decode("utf-8-sig")
+    # a second and a third rater make three distinct raters: now it shows
+    await rate(h, R2, "Anna", 5, comment=None, task="Задача номер 7")
+    sent = await rate(h, R3, "Anna", 5, comment=None, task="Задача номер 8")
+    assert len([s for s in sent if s.params.get("chat_id") == A1.id]) == 1
+    text = "\n".join(m.text for m in h.messages(await h.send(A1, "/ratings")))
+    assert "Средний балл: <b>3.80</b>" in text and GOOD in text

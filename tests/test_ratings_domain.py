@@ -568,3 +568,19 @@ def test_parse_period_errors(text: str, code: str) -> None:
 )
 def test_period_closed(period: str, today: date, closed: bool) -> None:
     assert period_closed(period, today) is closed
+
+
+def test_aggregate_threshold_counts_distinct_raters() -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain.ratings import AnonymityMode, RatingRow, distinct_raters, present_ratings
+
+    at = datetime(2026, 11, 16, tzinfo=UTC)
+    one_rater = [RatingRow(score=3, comment=f"c{i}", created_at=at, rater_key="k1") for i in range(3)]
+    summary = present_ratings(AnonymityMode.AGGREGATE, one_rater, 3)
+    assert summary.hidden and summary.comments == () and summary.count is None
+    assert distinct_raters(["k1", "k1", "k2", None]) == 3
+    three = [*one_rater, RatingRow(score=5, comment=None, created_at=at, rater_key="k2"),
+             RatingRow(score=5, comment=None, created_at=at, rater_key="k3")]
+    shown = present_ratings(AnonymityMode.AGGREGATE, three, 3)
+    assert not shown.hidden and shown.count == 5

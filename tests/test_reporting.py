@@ -157,7 +157,7 @@ async def test_edit_and_delete_rules(harness: Harness, db, clock) -> None:
     assert "Final title" in card.text
     clock.advance(hours=25)
     sent = await h.press(WRITER, card, f"u:del:{uid}:")
-    assert "24 ч" in h.answers(sent)[0].params["text"]
+    assert "24 часов" in h.answers(sent)[0].params["text"]
     # the admin (a manager of everyone) may still delete; soft and audited
     sent = await h.press(ADMIN, card, f"u:del:{uid}:")
     confirm = h.messages(sent)[0]

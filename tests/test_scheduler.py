@@ -318,3 +318,22 @@ async def test_scheduler_starts_on_startup_and_stops_on_shutdown(db, settings, c
     assert not service.running and dp.workflow_data["scheduler"] is None
     assert not dp.workflow_data["renderer"].started
     assert "apscheduler.schedulers.asyncio" in sys.modules  # imported, but nothing was created at import
+
+
+async def test_overdue_revision_counts_working_hours_like_the_card(db, settings, clock) -> None:
+    """A revision received Friday 12:00 is due Monday 12:00 (the card's rule), not after 24 clock hours."""
+    from bot.domain.deadlines import add_working_hours
+
+    team = await make_team(db, writers=1)
+    writer = team.writers[0]
+    [unit] = await add_units(db, writer, team.project_id, 1, at_msk(20, 10))
+    await add_revision(db, unit, at_msk(20, 12))  # Friday 20 Nov 2026, 12:00 Moscow
+    assert add_working_hours(at_msk(20, 12), settings.revision_deadline_hours, settings.timezone,
+                             settings.holiday_country) == at_msk(23, 12)
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.overdue_revisions(at_msk(23, 9, 30))  # Monday morning: not due yet
+    await jobs.overdue_revisions(at_msk(23, 11, 59))
+    assert sender.calls == []
+    await jobs.overdue_revisions(at_msk(23, 12, 1))
+    assert sorted((c.kind, c.chat_id) for c in sender.calls) == [
+        ("revision_manager", team.manager.telegram_id), ("revision_writer", writer.telegram_id)]

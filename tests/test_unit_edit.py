@@ -69,15 +69,15 @@ async def test_author_edits_and_deletes_within_the_window_only(harness: Harness,
     await h.press(ANNA, card, card.button("Изменить"))
     clock.advance(minutes=2)
     text = h.messages(await h.send(ANNA, "Too late"))[0].text
-    assert text.startswith(f"Изменять и удалять единицу автор может в течение {WINDOW} ч")
+    assert text.startswith(f"Изменять и удалять единицу автор может в течение {WINDOW} часов")
     assert (await unit(db, uid)).title == "Final"
     # after the window: no buttons on the card, and forged presses are refused
     shown = h.messages(await h.send(ANNA, "/mine"))[0]
     card = h.messages(await h.press(ANNA, shown, shown.button(f"#{uid}")))[0]
     assert not {"Изменить", "Удалить"} & {b for b, _ in card.buttons()}
-    assert f"{WINDOW} ч" in alert(await h.press(ANNA, card, f"u:edit:{uid}:"))
-    assert f"{WINDOW} ч" in alert(await h.press(ANNA, card, f"u:del:{uid}:"))
-    assert f"{WINDOW} ч" in alert(await h.press(ANNA, card, f"u:delok:{uid}:"))
+    assert f"{WINDOW} час" in alert(await h.press(ANNA, card, f"u:edit:{uid}:"))
+    assert f"{WINDOW} час" in alert(await h.press(ANNA, card, f"u:del:{uid}:"))
+    assert f"{WINDOW} час" in alert(await h.press(ANNA, card, f"u:delok:{uid}:"))
     u = await unit(db, uid)
     assert u.state == "written" and u.deleted_at is None
     assert len(await audit_rows(db, "unit.edited")) == 1 and await audit_rows(db, "unit.deleted") == []
@@ -108,7 +108,7 @@ async def test_confirm_after_the_window_is_refused(harness: Harness, db, clock) 
     card, uid = await report(h, db, "Slow")
     confirm = h.messages(await h.press(ANNA, card, card.button("Удалить")))[0]
     clock.advance(hours=WINDOW, seconds=1)
-    assert f"{WINDOW} ч" in alert(await h.press(ANNA, confirm, confirm.button("Да, удалить")))
+    assert f"{WINDOW} час" in alert(await h.press(ANNA, confirm, confirm.button("Да, удалить")))
     assert (await unit(db, uid)).state == "written"
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.workdays import public_holidays
 
-__all__ = ["add_working_hours"]
+__all__ = ["add_working_hours", "revision_due"]
 
 
 def add_working_hours(start: datetime, hours: int, tz: str, country: str = "RU") -> datetime:
@@ -42,3 +42,9 @@ def add_working_hours(start: datetime, hours: int, tz: str, country: str = "RU")
             remaining -= available
         cursor = day_end
     raise ValueError("deadline too far away")
+
+
+def revision_due(received_at: datetime, hours: int, tz: str, country: str = "RU") -> datetime:
+    """When a revision received at ``received_at`` is due: ``hours`` working hours later in the writer's
+    time zone. The one rule for the unit card, the writer's reminder and the manager's notice."""
+    return add_working_hours(received_at, hours, tz, country)

@@ -49,6 +49,7 @@ __all__ = [
     "cadence_allows",
     "can_rate",
     "dedup_key",
+    "distinct_raters",
     "distribution",
     "leaderboard",
     "monthly_trend",
@@ -464,7 +465,8 @@ def _check_threshold(count: int, k: int) -> None:
 
 
 def visible_to_rated(mode: AnonymityMode | str, count: int, k: int) -> bool:
-    """Whether the rated person may see their ratings: always in open/anonymous, from ``k`` on in aggregate."""
+    """Whether the rated person may see their ratings: always in open/anonymous, in aggregate from ``k``
+    on, where ``count`` is the number of *distinct raters* (:func:`distinct_raters`), not of ratings."""
     _check_threshold(count, k)
     return AnonymityMode(mode) is not AnonymityMode.AGGREGATE or count >= k
 
@@ -491,9 +493,19 @@ class RatingRow:
     comment: str | None
     created_at: datetime
     rater_label: str | None = None
+    # the rater's pseudonym (``rater_key``): what the aggregate threshold counts; ``None`` counts as a
+    # rater of its own
+    rater_key: str | None = None
 
     def __post_init__(self) -> None:
         _check_score(self.score)
+
+
+def distinct_raters(rater_keys: Iterable[str | None]) -> int:
+    """How many different raters gave these ratings (``k`` counts raters, not ratings): equal pseudonyms
+    are one rater; a missing pseudonym counts as a rater of its own."""
+    keys = list(rater_keys)
+    return len({k for k in keys if k is not None}) + sum(1 for k in keys if k is None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,12 +555,13 @@ def present_ratings(mode: AnonymityMode | str, ratings: Sequence[RatingRow], k: 
       input carried them) and comments are ordered by score, then text
       (casefolded, then exact) — never by time, so their order cannot be
       matched against who rated when.
-    * aggregate below ``k``: fully hidden, see :class:`RatingSummary`.
+    * aggregate below ``k`` distinct raters (not ratings: one rater's three per-task ratings are one
+      rater): fully hidden, see :class:`RatingSummary`.
     """
     policy_mode = AnonymityMode(mode)
     rows = list(ratings)
     count = len(rows)
-    if not visible_to_rated(policy_mode, count, k):
+    if not visible_to_rated(policy_mode, distinct_raters(r.rater_key for r in rows), k):
         return RatingSummary(
             mode=policy_mode,
             k=k,

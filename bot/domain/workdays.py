@@ -169,9 +169,10 @@ class DateRangeError(ValueError):
     * ``"too_long"`` – more than :data:`MAX_RANGE_DAYS` days inclusive.
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, start: date | None = None, end: date | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.start, self.end = start, end  # the parsed ends, for ``"order"``
 
 
 _ISO = r"\d{4}-\d{1,2}-\d{1,2}"
@@ -211,11 +212,10 @@ def parse_date_range(text: str, today: date) -> tuple[date, date]:
         10.11..14.11                day.month, year of ``today``
         10.11                       single day.month, year of ``today``
 
-    When *both* ends omit the year and the end falls before the start
-    (``28.12..05.01``), the end is moved to the next year: the only sensible
-    reading of a holiday that crosses New Year.  Otherwise start after end is
-    an ``"order"`` error.  Ranges longer than :data:`MAX_RANGE_DAYS` days
-    (inclusive) are ``"too_long"``.  See :class:`DateRangeError` for codes.
+    A year-less date is in ``today``'s year.  Start after end is an ``"order"``
+    error, also when the years were omitted (``20.12-10.12``): a period across
+    New Year is typed with its years (``28.12.2026-05.01.2027``).  Ranges
+    longer than :data:`MAX_RANGE_DAYS` days (inclusive) are ``"too_long"``.  See :class:`DateRangeError` for codes.
     """
     cleaned = text.strip()
     single = _SINGLE_RE.fullmatch(cleaned)
@@ -225,15 +225,10 @@ def parse_date_range(text: str, today: date) -> tuple[date, date]:
     match = _RANGE_RE.fullmatch(cleaned)
     if not match:
         raise DateRangeError("format", f"Unrecognised date range: {text!r}")
-    start, start_has_year = _parse_one(match.group(1), today)
-    end, end_has_year = _parse_one(match.group(2), today)
-    if end < start and not start_has_year and not end_has_year:
-        try:
-            end = end.replace(year=end.year + 1)
-        except ValueError as exc:  # 29.02 rolled into a non-leap year
-            raise DateRangeError("invalid_date", f"Not a real date: {match.group(2)!r}") from exc
+    start, _ = _parse_one(match.group(1), today)
+    end, _ = _parse_one(match.group(2), today)
     if start > end:
-        raise DateRangeError("order", f"Start {start} is after end {end}")
+        raise DateRangeError("order", f"Start {start} is after end {end}", start, end)
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise DateRangeError("too_long", f"Range {start}..{end} is longer than {MAX_RANGE_DAYS} days")
     return start, end

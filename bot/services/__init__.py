@@ -1,7 +1,8 @@
 """Services: one use case per method, one commit per write (through ``Database.writing``).
 
-:class:`Services` is built per update by the session middleware and handed to
-handlers as ``svc``; each feature adds a cached property here.
+:class:`Services` is built only by :func:`build_services`: per update by the session middleware
+(handed to handlers as ``svc``), at start-up and in the scheduler's jobs. Each feature adds a cached
+property to :class:`Services`; a new dependency is wired in :func:`build_services` once.
 """
 
 from __future__ import annotations
@@ -46,3 +47,9 @@ class Services:
     @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
+
+
+def build_services(session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> Services:
+    """The one place services are built (the middleware, start-up and jobs call it;
+    ``tests/test_architecture.py`` fails on a ``Services(...)`` anywhere else)."""
+    return Services(session, db, settings, clock)

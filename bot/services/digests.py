@@ -58,6 +58,12 @@ class DigestService(Service):
             row.daily_time = f"{at:%H:%M}"
         return await self.prefs(member)
 
+    async def now(self, member: Member, t: Translator, renderer, ratings=None):
+        """/digest now: the daily digest of the member's scope, rendered by the app's chart ``renderer``."""
+        from scheduler import digest as dg
+
+        return await dg.render(renderer, await self.plan_now(member, t, ratings=ratings))
+
     async def plan_now(self, member: Member, t: Translator, ratings=None):
         """The daily digest of the member's scope as of now (chart jobs + caption, nothing rendered)."""
         from scheduler import digest as dg

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import access
 from bot.config import SUPPORTED_LANGUAGES
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
@@ -138,11 +139,12 @@ class OrgService(Service):
 
     @staticmethod
     def invitable_roles(actor: Member) -> list[Role]:
-        if actor.role == Role.ADMIN.value:
-            return [Role.WRITER, Role.MANAGER, Role.ADMIN]
-        if actor.role == Role.MANAGER.value:
-            return [Role.WRITER, Role.MANAGER]
-        return []
+        return access.invitable_roles(actor)
+
+    def check_invite_role(self, actor: Member, role: str) -> None:
+        """The role picked on the /invite keyboard is one the actor may invite."""
+        if role not in {r.value for r in access.invitable_roles(actor)}:
+            raise NotAllowed()
 
     # -- invites -------------------------------------------------------------------
     async def create_invite(self, actor: Member, role: str, department_id: int,
@@ -151,10 +153,7 @@ class OrgService(Service):
             role_enum = Role(role)
         except ValueError as exc:
             raise UserError("error-bad-choice") from exc
-        if role_enum not in self.invitable_roles(actor):
-            raise NotAllowed()
-        allowed = await self.manageable_department_ids(actor)
-        if allowed is not None and department_id not in allowed:
+        if not access.can_invite(actor, role_enum, department_id, await self.managed_ids(actor)):
             raise NotAllowed()
         department = await repo.department_by_id(self.session, department_id)
         if department is None:
@@ -237,6 +236,8 @@ class OrgService(Service):
             member = await self._target(member_id)
             if member.id == actor.id and not active:
                 raise UserError("error-cannot-deactivate-self")
+            if member.active == active:
+                return member  # a second press or a stale confirmation: nothing to do, nothing to audit
             member.active = active
             repo.audit(s, actor_id=actor.id, action="member.activate" if active else "member.deactivate",
                        object_type="member", object_id=member.id, at=self.clock.now())
@@ -309,4 +310,4 @@ class OrgService(Service):
 
     async def command_holders(self) -> list[Member]:
         """Active managers and admins (they get chat-scoped command menus)."""
-        return await repo.list_members(self.session, active_only=True, roles=[Role.MANAGER.value, Role.ADMIN.value])
+        return await repo.list_members(self.session, active_only=True, roles=access.MENU_ROLES)

@@ -13,12 +13,12 @@ with its reason.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.domain.workdays import local_today
 from bot.errors import NotAllowed, UserError
+from bot.parsing import is_int, parse_int
 from bot.services.base import Service
 from bot.services.stats import previous_month
 from models import org_repo
@@ -27,7 +27,6 @@ from models.org import Member, Role
 from models.reporting import Plan, Stream
 
 PLAN_MAX = 1000
-NUMBER_RE = re.compile(r"^-?\d+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +57,8 @@ def next_month(month: date) -> date:
 
 
 def parse_number(text: str) -> int:
-    text = text.strip()
-    if not NUMBER_RE.match(text):
-        raise UserError("plan-bad-number", value=text, max=PLAN_MAX)
-    n = int(text)
-    if not 0 <= n <= PLAN_MAX:
-        raise UserError("plan-bad-number", value=text, max=PLAN_MAX)
-    return n
+    """A plan typed by the manager: a whole number 0..PLAN_MAX (``bot.parsing``'s messages otherwise)."""
+    return parse_int(text, lo=0, hi=PLAN_MAX)
 
 
 class PlanService(Service):
@@ -102,6 +96,13 @@ class PlanService(Service):
         if scope is not None and target.department_id not in scope:
             raise NotAllowed()
         return target
+
+    async def previous_value(self, actor: Member, member_id: int, month: date, stream_id: int) -> int | None:
+        """The member's plan for the stream in the month before ``month`` (offered as a one-tap choice)."""
+        self.check_month(actor, month)
+        target = await self.member(actor, member_id)
+        plan = await repo.plan_for(self.session, target.id, previous_month(month), stream_id)
+        return plan.units if plan is not None else None
 
     async def set_plan(self, actor: Member, member_id: int, month: date, stream_id: int, units: int) -> Plan:
         self.check_month(actor, month)
@@ -146,7 +147,7 @@ class PlanService(Service):
         for no, line in lines:
             words = line.split(" ")
             numbers: list[str] = []
-            while words and NUMBER_RE.match(words[-1]):
+            while words and is_int(words[-1]):
                 numbers.insert(0, words.pop())
             who = " ".join(words)
             if not who or not numbers:
@@ -155,8 +156,9 @@ class PlanService(Service):
             if len(numbers) > len(streams):
                 failures.append(PasteFailure(no, line, "numbers", who))
                 continue
-            values = [int(n) for n in numbers]
-            if any(not 0 <= v <= PLAN_MAX for v in values):
+            try:
+                values = [parse_int(n, lo=0, hi=PLAN_MAX) for n in numbers]
+            except UserError:
                 failures.append(PasteFailure(no, line, "range", who))
                 continue
             if who.startswith("@"):

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import access
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
@@ -28,7 +29,7 @@ from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
 from models import org_repo
 from models import ratings_repo as repo
-from models.org import Department, Member, Role
+from models.org import Department, Member
 from models.ratings import Rating, RatingForm, RatingPolicy, RatingThreshold
 
 MAX_TASK_REF = 300
@@ -301,8 +302,8 @@ class RatingService(Service):
             notify = None
             if created:
                 if policy.mode == dom.AnonymityMode.AGGREGATE.value:
-                    count = await repo.count_ratings(s, policy.id, rated.id, period)
-                    if count >= self.k and await repo.threshold(s, policy.id, rated.id, period) is None:
+                    raters = await repo.count_raters(s, policy.id, rated.id, period)
+                    if raters >= self.k and await repo.threshold(s, policy.id, rated.id, period) is None:
                         s.add(RatingThreshold(policy_id=policy.id, rated_id=rated.id, period=period,
                                               reached_at=now))
                         notify = "threshold"
@@ -379,7 +380,8 @@ class RatingService(Service):
             members = await repo.members_by_ids(self.session, [r.rater_id for r in ratings if r.rater_id])
             labels = {i: m.display_name for i, m in members.items()}
         return [dom.RatingRow(score=r.score, comment=r.comment, created_at=r.created_at,
-                              rater_label=labels.get(r.rater_id) if r.rater_id else None) for r in ratings]
+                              rater_label=labels.get(r.rater_id) if r.rater_id else None, rater_key=r.rater_key)
+                for r in ratings]
 
     async def own_results(self, member: Member, period: str) -> list[OwnResult]:
         """What the member may see about ratings of themselves, per policy that rates their department."""
@@ -410,16 +412,13 @@ class RatingService(Service):
     async def _scope(self, actor: Member) -> list[RatingPolicy]:
         """Policies a manager may see: those touching a department they manage; admins: all."""
         self.require_manager(actor)
-        ids = await self.manageable_department_ids(actor)
-        if ids is None:
-            return await repo.list_policies(self.session)
-        managed = set(ids)
+        managed = await self.managed_ids(actor)
         return [p for p in await repo.list_policies(self.session)
-                if p.rater_department_id in managed or p.rated_department_id in managed]
+                if access.may_see_department_pair(actor, p.rater_department_id, p.rated_department_id, managed)]
 
     async def _visible_groups(self, policies: list[RatingPolicy], periods: list[str]
                               ) -> dict[tuple[int, int, str], list[Rating]]:
-        """(policy, rated, period) → ratings, only groups a manager may see (aggregate: ≥ k)."""
+        """(policy, rated, period) → ratings, only groups a manager may see (aggregate: ≥ k distinct raters)."""
         by_id = {p.id: p for p in policies}
         groups: dict[tuple[int, int, str], list[Rating]] = defaultdict(list)
         if not policies:
@@ -427,10 +426,10 @@ class RatingService(Service):
         for r in await repo.ratings(self.session, policy_ids=list(by_id), periods=periods):
             groups[(r.policy_id, r.rated_id, r.period)].append(r)
         return {key: rs for key, rs in groups.items()
-                if dom.visible_to_manager(by_id[key[0]].mode, len(rs), self.k)}
+                if dom.visible_to_manager(by_id[key[0]].mode, dom.distinct_raters(r.rater_key for r in rs), self.k)}
 
     async def is_manager_view(self, member: Member) -> bool:
-        return member.role in (Role.MANAGER.value, Role.ADMIN.value)
+        return access.is_manager(member)
 
     async def dashboard(self, actor: Member, period: str) -> list[DepartmentBlock]:
         policies = await self._scope(actor)

@@ -22,10 +22,12 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import add_working_hours
+from bot import access
+from bot.domain.deadlines import revision_due
 from bot.domain.pace import DONE_STATES
-from bot.domain.workdays import DateRangeError, local_today, month_bounds, parse_date_range, utc_range
+from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
+from bot.parsing import parse_period_range
 from bot.services.base import Service
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
 from models import org_repo
@@ -118,24 +120,31 @@ def valid_link(token: str) -> bool:
         and not host.endswith(".")
 
 
-def parse_report_line(args: str) -> tuple[str, str, str]:
-    """``<stream> "<project>" <title or link>`` → (stream, project, rest); without quotes the project is
-    the first word after the stream. Raises ``UserError("report-usage")`` on a missing part."""
-    args = (args or "").strip()
-    stream, _, rest = args.partition(" ")
-    rest = rest.strip()
-    if not stream or not rest:
-        raise UserError("report-usage")
-    quote = rest[0]
-    closing = {'"': '"', "«": "»", "“": "”", "'": "'"}.get(quote)
+QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“", "'": "'"}
+
+
+def _take_name(text: str) -> tuple[str, str]:
+    """The leading quoted name (any words) or the first word → (name, the rest); ``report-usage`` when a quote
+    is not closed."""
+    text = text.strip()
+    closing = QUOTES.get(text[:1])
     if closing:
-        end = rest.find(closing, 1)
+        end = text.find(closing, 1)
         if end < 0:
             raise UserError("report-usage")
-        project, text = rest[1:end], rest[end + 1:]
-    else:
-        project, _, text = rest.partition(" ")
-    project, text = clean(project), text.strip()
+        return clean(text[1:end]), text[end + 1:].strip()
+    name, _, rest = text.partition(" ")
+    return name, rest.strip()
+
+
+def parse_report_line(args: str) -> tuple[str, str, str]:
+    """``<stream> <project> <title or link>`` → (stream, project, rest). The stream is its code or its Russian or
+    English name, the project its exact name; each is one word or quoted (``"..."``, ``«...»``, ``“...”``) when it
+    has several. Raises ``UserError("report-usage")`` on a missing part."""
+    stream, rest = _take_name(args or "")
+    if not stream or not rest:
+        raise UserError("report-usage")
+    project, text = _take_name(rest)
     if not project or not text:
         raise UserError("report-usage")
     return stream, project, text
@@ -202,6 +211,20 @@ class ReportingService(Service):
                            object_id=stream.id, at=self.clock.now(), old=list(old), new=[name_ru, name_en])
         return stream
 
+    async def archive_stream(self, actor: Member, stream_id: int, archived: bool = True) -> Stream:
+        """Archive (or restore) a stream: an archived one is not offered in /report or the plan board."""
+        self.require_admin(actor)
+        async with self.db.writing(self.session) as s:
+            stream = await repo.stream_by_id(s, stream_id)
+            if stream is None:
+                raise UserError("error-bad-choice")
+            if stream.active != archived:
+                return stream  # a second press or a stale confirmation: nothing to do, nothing to audit
+            stream.active = not archived
+            org_repo.audit(s, actor_id=actor.id, action="stream.archived" if archived else "stream.restored",
+                           object_type="stream", object_id=stream.id, at=self.clock.now(), code=stream.code)
+        return stream
+
     @staticmethod
     def _stream_names(name_ru: str, name_en: str) -> tuple[str, str]:
         name_ru, name_en = clean(name_ru), clean(name_en)
@@ -264,6 +287,8 @@ class ReportingService(Service):
             project = await repo.project_by_id(s, project_id)
             if project is None:
                 raise UserError("projects-not-found", id=project_id)
+            if project.archived == archived:
+                return project  # a second press or a stale confirmation: nothing to do, nothing to audit
             project.archived = archived
             org_repo.audit(s, actor_id=actor.id, action="project.archived" if archived else "project.restored",
                            object_type="project", object_id=project.id, at=self.clock.now())
@@ -325,8 +350,7 @@ class ReportingService(Service):
         if unit is None:
             raise UserError("unit-not-found")
         author = await org_repo.member_by_id(self.session, unit.author_id)
-        if unit.author_id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
-                                               and await self.manages(actor, author)):
+        if not await self.may_see_member(actor, author):
             raise NotAllowed()
         return unit, author
 
@@ -334,15 +358,15 @@ class ReportingService(Service):
         """Managers of the author always; the author within the edit window; deleted units never."""
         if unit.state == DELETED:
             return False
-        if Role(actor.role).at_least(Role.MANAGER) and await self.manages(actor, author):
+        if access.is_manager(actor) and await self.manages(actor, author):
             return True
         if unit.author_id == actor.id:
             return self.clock.now() - unit.created_at <= timedelta(hours=self.settings.edit_window_hours)
         return False
 
     def revision_due(self, revision: Revision, author: Member) -> datetime:
-        return add_working_hours(revision.received_at, self.settings.revision_deadline_hours, self.tz(author),
-                                 self.settings.holiday_country)
+        return revision_due(revision.received_at, self.settings.revision_deadline_hours, self.tz(author),
+                            self.settings.holiday_country)
 
     async def view(self, actor: Member, unit_id: int) -> UnitView:
         unit, author = await self._unit_for(actor, unit_id)
@@ -461,10 +485,7 @@ class ReportingService(Service):
         today = self.today(member)
         if not clean(text):
             return month_bounds(today)
-        try:
-            return parse_date_range(clean(text), today)
-        except DateRangeError as exc:
-            raise UserError(f"date-error-{exc.code.replace('_', '-')}") from exc
+        return parse_period_range(clean(text), today)
 
     async def mine(self, member: Member, first: date, last: date, page: int = 0) -> MinePage:
         start, end = utc_range(first, last, self.tz(member))
@@ -494,8 +515,7 @@ class ReportingService(Service):
 
     async def set_away(self, actor: Member, target: Member, first: date, last: date, *,
                        remove: bool = False) -> int:
-        if target.id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
-                                          and await self.manages(actor, target)):
+        if not await self.may_see_member(actor, target):
             raise NotAllowed()
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         async with self.db.writing(self.session) as s:

@@ -104,7 +104,7 @@ async def test_reporting_scenario(e2e: E2E) -> None:
     failed = await admin.wait_message()
     assert "Ничего не сохранено" in failed.text and "Nobody" in failed.text
     await admin.send("@anna 20 10")
-    assert "сотрудников 1" in (await admin.wait_message()).text
+    assert "для 1 сотрудника" in (await admin.wait_message()).text
     await admin.wait_message()  # the board again
 
     await writer.send("/me")

@@ -42,7 +42,10 @@ error-member-not-found = Member not found.
 error-department-not-found = Department not found.
 error-department-exists = Department “{ $name }” already exists.
 error-department-name-empty = Please give the department a name.
-error-too-long = Too long: at most { $limit } characters.
+error-too-long = Too long: at most { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }.
 error-cannot-demote-self = You cannot remove your own admin role.
 error-cannot-deactivate-self = You cannot switch yourself off.
 error-bad-timezone = Unknown time zone “{ $tz }”. Example: Europe/Moscow or Asia/Vladivostok.
@@ -51,7 +54,10 @@ invite-pick-role = Whom are you inviting? Pick a role:
 invite-pick-department = Role: { $role }. Pick a department:
 invite-no-departments = There are no departments you can invite into.
 invite-created = The invite is ready: { $role }, department “{ $department }”.
-    The link works for { $hours } h and for one person:
+    The link works for { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    } and for one person:
     { $link }
 
 members-title = <b>Members</b> (total: { $total })
@@ -99,3 +105,13 @@ month-10 = October
 month-11 = November
 month-12 = December
 month-year = { $month } { $year }
+error-unavailable = The bot is temporarily unavailable: its database or storage is not answering. Nothing was saved; please try again in a few minutes.
+
+# confirmations of destructive taps
+confirm-no = No, keep it
+confirm-yes-archive = Yes, archive
+confirm-yes-deactivate = Yes, switch off
+member-deactivate-confirm = Switch off access for <b>{ $name }</b>? The bot stops answering them until access is given back.
+# Numbers a user types (bot/parsing.py).
+number-invalid = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.
+number-out-of-range = “{ $value }” does not fit: a whole number from { $lo } to { $hi } is needed.

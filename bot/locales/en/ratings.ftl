@@ -27,12 +27,21 @@ rating-pick-score = How well did <b>{ $name }</b> set the task? Score from 1 to 
 rating-task = Task: { $task }
 rating-already = You already gave { $score } — a new rating replaces it.
 rating-ask-comment = Score { $score } for <b>{ $name }</b>.
-    Below 5, say why: what was wrong with how the task was set? At least { $letters } letters.
+    Below 5, say why: what was wrong with how the task was set? At least { $letters } { $letters ->
+        [one] letter
+       *[other] letters
+    }.
 rating-ask-comment-optional = A 5 for <b>{ $name }</b>! Add a comment if you like — or press “No comment”.
 rating-button-no-comment = No comment
 rating-comment-required = A score below 5 needs a comment: say what exactly was wrong. A dash or a dot won't do.
-rating-comment-too-short = Too short: describe what was wrong in at least { $letters } letters.
-rating-comment-too-long = The comment is too long: at most { $limit } characters.
+rating-comment-too-short = Too short: describe what was wrong in at least { $letters } { $letters ->
+        [one] letter
+       *[other] letters
+    }.
+rating-comment-too-long = The comment is too long: at most { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }.
 rating-confirm = Please check: <b>{ $name }</b> — score { $score }.
 rating-your-comment = Comment: { $comment }
 rating-button-save = Save
@@ -60,19 +69,28 @@ rating-notify-open = <b>{ $rater }</b> rated how you set a task: { $score }.
 rating-notify-anonymous = You received a rating: { $score }.
     Comment: { $comment }
     All ratings — /ratings.
-rating-notify-threshold = Enough ratings for { $month } (at least { $k }): your average and comments are in /ratings.
+rating-notify-threshold = Enough ratings for { $month } (at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated you): your average and comments are in /ratings.
 
 # /ratings
 rating-results-title = <b>Your ratings</b> — { $month }
 rating-no-policy = Nobody rates your department yet.
 rating-policy-from = <b>Rated by “{ $department }”</b> ({ $mode })
-rating-hidden = Results appear once there are at least { $k } ratings.
+rating-hidden = Results appear once at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated you.
 rating-none-yet = No ratings yet.
 rating-average = Average: <b>{ $average }</b> (ratings: { $count })
 rating-distribution = Distribution: { $dist }
 rating-comment-line = • { $score }: { $comment }
 rating-comment-open = • { $score }: { $comment } — { $rater }
-rating-more-comments = …and { $count } more comments
+rating-more-comments = …and { $count } more { $count ->
+        [one] comment
+       *[other] comments
+    }
 rating-given-title = <b>Your ratings of colleagues</b> (only you see this)
 rating-given-line = • { $name }: { $score }
 rating-dashboard-title = <b>Ratings dashboard</b> — { $month }
@@ -80,19 +98,31 @@ rating-dashboard-empty = No rating rules for your departments.
 rating-dept-line = <b>{ $department }</b>: average { $average } (ratings: { $count })
 rating-trend = By month: { $trend }
 rating-person-line = • { $name }: { $average } (ratings: { $count })
-rating-person-hidden = • { $name }: fewer than { $k } ratings — results hidden
+rating-person-hidden = • { $name }: rated by fewer than { $k } { $k ->
+        [one] person
+       *[other] people
+    } — results hidden
 rating-person-title = <b>{ $name }</b> — { $month }
-rating-top-title = <b>Bonus leaderboard</b> — { $month } (at least { $min } ratings)
+rating-top-title = <b>Bonus leaderboard</b> — { $month } (at least { $min } { $min ->
+        [one] rating
+       *[other] ratings
+    })
 rating-top-empty = Nobody has enough ratings yet.
 rating-top-line = { $rank }. { $name } — { $average } (ratings: { $count })
 rating-rater-unknown = hidden
 
 # /export
 rating-export-usage = Example: <code>/export ratings 2026-11</code>
-rating-export-caption = Ratings for { $month }: { $count } rows. Raters are named only under open rules.
+rating-export-caption = Ratings for { $month }: { $count } { $count ->
+        [one] row
+       *[other] rows
+    }. Raters are named only under open rules.
 
 # /rating_policies
-rating-policies-title = <b>Rating rules</b> (threshold for “aggregate only”: { $k })
+rating-policies-title = <b>Rating rules</b> (threshold for “aggregate only”: { $k } { $k ->
+        [one] rater
+       *[other] raters
+    })
 rating-policies-empty = No rules yet.
 rating-policy-line = “{ $rater }” rates “{ $rated }”: { $cadence }, { $mode } — { $status }
 rating-policy-on = active
@@ -102,13 +132,19 @@ rating-policy-card = { $line }
 
     <b>Open</b>: the rated person sees who rated.
     <b>Anonymous</b>: scores and comments are visible, raters are not — not even to managers.
-    <b>Aggregate only</b>: the average and comments show once a person has at least { $k } ratings in the month.
+    <b>Aggregate only</b>: the average and comments show once at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated a person in the month.
 rating-policy-pause = Pause
 rating-policy-resume = Resume
 rating-policy-pick-rater = Which department gives the ratings?
 rating-policy-pick-rated = “{ $rater }” rates the people of which department?
 rating-policy-pick-cadence = When to rate?
-rating-policy-pick-mode = How anonymous? (“Aggregate only” shows results from { $k } ratings.)
+rating-policy-pick-mode = How anonymous? (“Aggregate only” shows results once at least { $k } { $k ->
+        [one] person has
+       *[other] different people have
+    } rated a person.)
 
 # /rating_campaign
 rating-form = <b>Rating for { $month }</b>

@@ -9,8 +9,8 @@ cmd-projects = client projects
 cmd-streams = content streams
 
 help-report-usage = <b>Report in one line:</b> <code>/report stream "Project" Title or link</code>
-    Example: <code>/report smm "Client X" Post about the launch</code> (stream: its code or name; project: its exact name; quotes may be omitted for a one-word project).
-    Periods for /mine and /away: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code>.
+    Example: <code>/report smm "Client X" Post about the launch</code> (stream: its code or its Russian or English name; project: its exact name; a name of several words goes in quotes: <code>/report "Reputation content" Gamma Review</code>).
+    Periods for /mine and /away: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code> (no year: this year; across New Year give the years: <code>28.12.2026-05.01.2027</code>).
 
 
 state-written = written
@@ -33,7 +33,10 @@ report-unknown-project = There is no project “{ $project }”. Projects: { $va
 report-no-projects = There are no projects yet. Ask a manager to add one: <code>/projects add Name</code>.
 report-title-empty = Send a title or a link.
 report-bad-link = “{ $link }” does not look like a link. Example: <code>https://example.com/post/1</code>
-report-title-too-long = The title is too long: { $length } characters, the limit is { $limit }.
+report-title-too-long = The title is too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    }, the limit is { $limit }.
 report-pick-stream = New unit. Choose the stream:
 report-pick-project = Stream: { $stream }. Choose the project:
 report-filter = Search “{ $query }”: { $n ->
@@ -42,7 +45,10 @@ report-filter = Search “{ $query }”: { $n ->
 }.
 report-filter-hint = Many projects: type part of a name and I will filter the list.
 report-enter-content = Stream: { $stream }, project “{ $project }”.
-    Send the unit's title or a link to it (up to { $limit } characters). Cancel: /cancel.
+    Send the unit's title or a link to it (up to { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }). Cancel: /cancel.
 report-confirm = <b>Please check:</b>
     Stream: { $stream }
     Project: { $project }
@@ -78,8 +84,14 @@ unit-bad-transition = Not possible: the unit is { $state ->
     [approved] approved
    *[deleted] deleted
 }.
-unit-edit-window = The author may edit or delete a unit within { $hours } h of reporting it; later only a manager can.
-unit-enter-edit = Send the new title or link for #{ NUMBER($id, useGrouping: 0) } (up to { $limit } characters). Cancel: /cancel.
+unit-edit-window = The author may edit or delete a unit within { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    } of reporting it; later only a manager can.
+unit-enter-edit = Send the new title or link for #{ NUMBER($id, useGrouping: 0) } (up to { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }). Cancel: /cancel.
 unit-delete-confirm = Delete this unit? It leaves the statistics; the deletion is recorded.
 revision-pick-reason = What kind of revision?
 revision-enter-other = Describe the revision in one message. Cancel: /cancel.
@@ -96,14 +108,26 @@ mine-line = #{ NUMBER($id, useGrouping: 0) } { $title } — { $project }{ $overd
 
 date-error-format = I could not read the dates. Example: <code>2026-11-01..2026-11-15</code> or <code>01.11-15.11</code>.
 date-error-invalid-date = There is no such date. Example: <code>2026-11-01..2026-11-15</code>.
-date-error-order = The period starts after it ends. Example: <code>2026-11-01..2026-11-15</code>.
+date-error-order = The period starts after it ends: { $first } – { $last }. For a period across New Year give the years: <code>28.12.2026-05.01.2027</code>.
 date-error-too-long = The period is longer than a year. Example: <code>2026-11-01..2026-11-15</code>.
 
 me-title = <b>My { $month } { NUMBER($year, useGrouping: 0) }</b>: done { $done } of { $plan } ({ $percent }%)
 me-stream = • { $stream }: { $done } of { $plan }
 me-states = Written { $written }, sent for approval { $sent }, in revision { $revision }, approved { $approved }
-me-pace-behind = Pace: { $expected } expected by today, behind by { $units } units ({ $days } days)
-me-pace-ahead = Pace: { $expected } expected by today, ahead by { $units } units ({ $days } days)
+me-pace-behind = Pace: { $expected } expected by today, behind by { $units } { $units ->
+        [one] unit
+       *[other] units
+    } ({ $days } { $days ->
+        [one] day
+       *[other] days
+    })
+me-pace-ahead = Pace: { $expected } expected by today, ahead by { $units } { $units ->
+        [one] unit
+       *[other] units
+    } ({ $days } { $days ->
+        [one] day
+       *[other] days
+    })
 me-pace-on = Pace: { $expected } expected by today — exactly on plan
 me-forecast = Month-end forecast: { $forecast }; needed per day: { $needed } (working days left: { $left } of { $total })
 me-no-plan = No plan is set for this month.
@@ -113,7 +137,10 @@ team-title = <b>Team, { $month } { NUMBER($year, useGrouping: 0) }</b> ({ $n ->
     [one] { $n } person
    *[other] { $n } people
 }), median revisions per unit: { $median }
-team-line = { $i }. { $name } — { $done }/{ $plan } ({ $percent }%), lag { $lag } days, revisions/unit { $rate }
+team-line = { $i }. { $name } — { $done }/{ $plan } ({ $percent }%), lag { $lag } { $lag ->
+        [one] day
+       *[other] days
+    }, revisions/unit { $rate }
 team-flag = {" "}⚠️ revisions up { $change }%
 team-flag-new = {" "}⚠️ revisions appeared (none last month)
 team-legend = Done means sent for approval. Lag is in days of planned pace; negative means ahead.
@@ -144,7 +171,13 @@ plan-board-line = { $name }: { $values }
 plan-board-empty = There are no members in your departments.
 plan-paste-hint = Press a member to set a number, or send lines like <code>@username { $example }</code> or <code>First Last { $example }</code> — numbers per stream in order. Copy last month: <code>/plan copy</code>.
 plan-paste-empty = Send lines like <code>@anna 40</code> or <code>Anna Petrova 25 12</code>.
-plan-paste-saved = Plans saved: { $members } members, { $values } values.
+plan-paste-saved = Plans saved: { $members } { $members ->
+        [one] member
+       *[other] members
+    }, { $values } { $values ->
+        [one] value
+       *[other] values
+    }.
 plan-paste-failed = Nothing saved: { $n ->
     [one] { $n } line has an error. Fix it
    *[other] { $n } lines have errors. Fix them
@@ -187,3 +220,7 @@ streams-saved = Stream <code>{ $code }</code>: { $name_ru } / { $name_en }.
 streams-bad-code = A code is 2–32 Latin letters, digits or “_”. Example: <code>video</code>
 streams-exists = A stream with code { $code } already exists.
 streams-not-found = There is no stream with code { $code }.
+projects-archive-confirm = Archive the project “{ $name }”? It can no longer be picked in /report; restore it from /projects.
+plan-btn-last-month = Same as last month ({ $month }): { $value }
+streams-line-archived = <code>{ $code }</code> — { $name_ru } / { $name_en } (archived)
+streams-archive-confirm = Archive the stream <code>{ $code }</code> “{ $name }”? It can no longer be picked in /report or in plans; restore it from /streams.

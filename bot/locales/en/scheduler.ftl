@@ -27,8 +27,14 @@ digest-team-month = Team: { $done } of { $plan } this month.
 digest-week-done = Done last week: { $units }.
 digest-chart-cut = Charts show { $shown } of { $total } (most behind first).
 digest-behind-title = <b>Behind pace ({ $count }):</b>
-digest-behind-line = • { $name } — { $days } days behind, needs { $per_day } a day
-digest-behind-line-nodays = • { $name } — { $days } days behind, no working days left
+digest-behind-line = • { $name } — { $days } { $days ->
+        [one] day
+       *[other] days
+    } behind, needs { $per_day } a day
+digest-behind-line-nodays = • { $name } — { $days } { $days ->
+        [one] day
+       *[other] days
+    } behind, no working days left
 digest-on-track = Everyone is on track.
 digest-missed-title = <b>Missed the plan ({ $count }):</b>
 digest-missed-line = • { $name } — { $done } of { $plan }
@@ -36,16 +42,31 @@ digest-all-met = Everyone met the plan.
 digest-quality-title = <b>Noticeably more revisions:</b>
 digest-quality-line = • { $name } — { $rate } per unit (was { $prev })
 digest-ratings-title = <b>Peer ratings:</b>
-digest-rating-line = • { $name } — { $average } ({ $count } ratings)
+digest-rating-line = • { $name } — { $average } ({ $count } { $count ->
+        [one] rating
+       *[other] ratings
+    })
 digest-more = … and { $count } more
 digest-nothing = No plans in your departments yet — nothing to show.
 digest-not-now = A digest is already being prepared, please wait a moment.
 
-lag-member = This month seems a bit tough: you are { $days } days behind pace ({ $done } of { $plan } done). To make it, about { $per_day } a day is needed. If something is in the way, tell your manager — we will sort it out together.
-lag-manager = ⚠️ { $name } is { $days } days behind pace: { $done } of { $plan } done, needs { $per_day } a day to make it.
+lag-member = This month seems a bit tough: you are { $days } { $days ->
+        [one] day
+       *[other] days
+    } behind pace ({ $done } of { $plan } done). To make it, about { $per_day } a day is needed. If something is in the way, tell your manager — we will sort it out together.
+lag-manager = ⚠️ { $name } is { $days } { $days ->
+        [one] day
+       *[other] days
+    } behind pace: { $done } of { $plan } done, needs { $per_day } a day to make it.
 remind-report = A reminder: nothing reported today yet. If you did something, please send a report.
-revision-overdue-writer = The revision to “{ $title }” has been waiting { $hours } h. Please take a look when you can.
-revision-overdue-manager = The revision to “{ $title }” ({ $name }) has been waiting { $hours } h.
+revision-overdue-writer = The revision to “{ $title }” has been waiting { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    }. Please take a look when you can.
+revision-overdue-manager = The revision to “{ $title }” ({ $name }) has been waiting { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    }.
 
 settings-digests = Digests
 digest-settings-title = <b>Digests</b>

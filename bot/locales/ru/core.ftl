@@ -42,7 +42,10 @@ error-member-not-found = Сотрудник не найден.
 error-department-not-found = Отдел не найден.
 error-department-exists = Отдел «{ $name }» уже есть.
 error-department-name-empty = Укажите название отдела.
-error-too-long = Слишком длинно: не больше { $limit } символов.
+error-too-long = Слишком длинно: не больше { $limit } { $limit ->
+        [one] символа
+       *[other] символов
+    }.
 error-cannot-demote-self = Нельзя снять роль администратора с самого себя.
 error-cannot-deactivate-self = Нельзя отключить самого себя.
 error-bad-timezone = Не знаю часовой пояс «{ $tz }». Пример: Europe/Moscow или Asia/Vladivostok.
@@ -51,7 +54,12 @@ invite-pick-role = Кого приглашаем? Выберите роль:
 invite-pick-department = Роль: { $role }. Выберите отдел:
 invite-no-departments = Нет отделов, в которые вы можете приглашать.
 invite-created = Приглашение готово: { $role }, отдел «{ $department }».
-    Ссылка действует { $hours } ч и подходит для одного человека:
+    Ссылка действует { $hours } { $hours ->
+        [one] час
+        [few] часа
+        [many] часов
+       *[other] часа
+    } и подходит для одного человека:
     { $link }
 
 members-title = <b>Сотрудники</b> (всего: { $total })
@@ -99,3 +107,13 @@ month-10 = октябрь
 month-11 = ноябрь
 month-12 = декабрь
 month-year = { $month } { $year }
+error-unavailable = Бот временно недоступен: не отвечает база данных или хранилище. Ничего не сохранено, попробуйте через несколько минут.
+
+# confirmations of destructive taps
+confirm-no = Нет, оставить
+confirm-yes-archive = Да, в архив
+confirm-yes-deactivate = Да, отключить
+member-deactivate-confirm = Отключить доступ для <b>{ $name }</b>? Бот перестанет отвечать этому человеку, пока доступ не вернут.
+# Числа, которые набирает пользователь (bot/parsing.py).
+number-invalid = «{ $value }» — не подходит: нужно целое число от { $lo } до { $hi }.
+number-out-of-range = «{ $value }» — не подходит: нужно целое число от { $lo } до { $hi }.

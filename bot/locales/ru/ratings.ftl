@@ -27,12 +27,23 @@ rating-pick-score = Насколько хорошо <b>{ $name }</b> поста�
 rating-task = Задача: { $task }
 rating-already = Вы уже поставили { $score } — новая оценка заменит прежнюю.
 rating-ask-comment = Оценка { $score } для <b>{ $name }</b>.
-    Если не пятёрка — объясните, за что снижен балл: что было не так в постановке задачи? Нужно хотя бы { $letters } букв.
+    Если не пятёрка — объясните, за что снижен балл: что было не так в постановке задачи? Нужно хотя бы { $letters } { $letters ->
+        [one] буква
+        [few] буквы
+        [many] букв
+       *[other] буквы
+    }.
 rating-ask-comment-optional = Пятёрка для <b>{ $name }</b>! Можно добавить комментарий — или нажмите «Без комментария».
 rating-button-no-comment = Без комментария
 rating-comment-required = Для оценки ниже пятёрки нужен комментарий: напишите, что именно было не так. Прочерк или точка не подойдут.
-rating-comment-too-short = Слишком коротко: опишите, что было не так, хотя бы { $letters } буквами.
-rating-comment-too-long = Слишком длинный комментарий: не больше { $limit } символов.
+rating-comment-too-short = Слишком коротко: опишите, что было не так, хотя бы { $letters } { $letters ->
+        [one] буквой
+       *[other] буквами
+    }.
+rating-comment-too-long = Слишком длинный комментарий: не больше { $limit } { $limit ->
+        [one] символа
+       *[other] символов
+    }.
 rating-confirm = Проверьте: <b>{ $name }</b> — оценка { $score }.
 rating-your-comment = Комментарий: { $comment }
 rating-button-save = Сохранить
@@ -60,19 +71,29 @@ rating-notify-open = <b>{ $rater }</b> оценил(а) постановку в�
 rating-notify-anonymous = Вам поставили оценку: { $score }.
     Комментарий: { $comment }
     Все оценки — /ratings.
-rating-notify-threshold = Собрано достаточно оценок за { $month } (не меньше { $k }): средний балл и комментарии — в /ratings.
+rating-notify-threshold = Собрано достаточно оценок за { $month } (вас оценили не меньше { $k } { $k ->
+        [one] человека
+       *[other] разных человек
+    }): средний балл и комментарии — в /ratings.
 
 # /ratings
 rating-results-title = <b>Ваши оценки</b> — { $month }
 rating-no-policy = Ваш отдел пока никто не оценивает.
 rating-policy-from = <b>Оценивает отдел «{ $department }»</b> ({ $mode })
-rating-hidden = Результаты появятся, когда наберётся не меньше { $k } оценок.
+rating-hidden = Результаты появятся, когда вас оценят не меньше { $k } { $k ->
+        [one] человека
+       *[other] разных человек
+    }.
 rating-none-yet = Оценок пока нет.
 rating-average = Средний балл: <b>{ $average }</b> (оценок: { $count })
 rating-distribution = Распределение: { $dist }
 rating-comment-line = • { $score }: { $comment }
 rating-comment-open = • { $score }: { $comment } — { $rater }
-rating-more-comments = …и ещё комментариев: { $count }
+rating-more-comments = …и ещё { $count } { $count ->
+        [one] комментарий
+        [few] комментария
+       *[many] комментариев
+    }
 rating-given-title = <b>Ваши оценки коллегам</b> (видите только вы)
 rating-given-line = • { $name }: { $score }
 rating-dashboard-title = <b>Дашборд оценок</b> — { $month }
@@ -80,9 +101,15 @@ rating-dashboard-empty = Нет правил оценки для ваших от
 rating-dept-line = <b>{ $department }</b>: средний балл { $average } (оценок: { $count })
 rating-trend = По месяцам: { $trend }
 rating-person-line = • { $name }: { $average } (оценок: { $count })
-rating-person-hidden = • { $name }: меньше { $k } оценок — результаты скрыты
+rating-person-hidden = • { $name }: оценили меньше { $k } { $k ->
+        [one] человека
+       *[other] человек
+    } — результаты скрыты
 rating-person-title = <b>{ $name }</b> — { $month }
-rating-top-title = <b>Рейтинг для премий</b> — { $month } (не меньше { $min } оценок)
+rating-top-title = <b>Рейтинг для премий</b> — { $month } (не меньше { $min } { $min ->
+        [one] оценки
+       *[other] оценок
+    })
 rating-top-empty = Пока никто не набрал нужного числа оценок.
 rating-top-line = { $rank }. { $name } — { $average } (оценок: { $count })
 rating-rater-unknown = скрыт
@@ -92,7 +119,10 @@ rating-export-usage = Пример: <code>/export ratings 2026-11</code>
 rating-export-caption = Оценки за { $month }: строк — { $count }. Кто ставил оценку, указано только для открытых правил.
 
 # /rating_policies
-rating-policies-title = <b>Правила оценки</b> (порог для режима «только сводно»: { $k })
+rating-policies-title = <b>Правила оценки</b> (порог для режима «только сводно»: { $k } { $k ->
+        [one] оценивающий
+       *[other] оценивающих
+    })
 rating-policies-empty = Правил пока нет.
 rating-policy-line = «{ $rater }» оценивает «{ $rated }»: { $cadence }, { $mode } — { $status }
 rating-policy-on = действует
@@ -102,13 +132,19 @@ rating-policy-card = { $line }
 
     <b>Открыто</b>: оцениваемый видит, кто поставил оценку.
     <b>Анонимно</b>: видны оценки и комментарии, но не авторы — даже руководителям.
-    <b>Только сводно</b>: средний балл и комментарии видны, когда у человека за месяц не меньше { $k } оценок.
+    <b>Только сводно</b>: средний балл и комментарии видны, когда человека за месяц оценили не меньше { $k } { $k ->
+        [one] коллеги
+       *[other] разных коллег
+    }.
 rating-policy-pause = Поставить на паузу
 rating-policy-resume = Возобновить
 rating-policy-pick-rater = Какой отдел ставит оценки?
 rating-policy-pick-rated = Отдел «{ $rater }» оценивает сотрудников какого отдела?
 rating-policy-pick-cadence = Когда оценивать?
-rating-policy-pick-mode = Насколько анонимно? («Только сводно» — результаты видны от { $k } оценок.)
+rating-policy-pick-mode = Насколько анонимно? («Только сводно» — результаты видны, когда человека оценили не меньше { $k } { $k ->
+        [one] коллеги
+       *[other] разных коллег
+    }.)
 
 # /rating_campaign
 rating-form = <b>Оценка за { $month }</b>

@@ -9,8 +9,8 @@ cmd-projects = клиентские проекты
 cmd-streams = направления контента
 
 help-report-usage = <b>Отчёт одной строкой:</b> <code>/report направление "Проект" Название или ссылка</code>
-    Пример: <code>/report smm "Клиент Х" Пост о запуске</code> (направление — код или название, проект — точное название; если в названии проекта одно слово, кавычки можно опустить).
-    Период для /mine и /away: <code>2026-11-01..2026-11-15</code> или <code>01.11-15.11</code>.
+    Пример: <code>/report smm "Клиент Х" Пост о запуске</code> (направление — код или название по-русски или по-английски, проект — точное название; название из нескольких слов — в кавычках: <code>/report "Репутационный контент" Gamma Отзыв</code>).
+    Период для /mine и /away: <code>2026-11-01..2026-11-15</code> или <code>01.11-15.11</code> (без года — текущий год; через Новый год — с годами: <code>28.12.2026-05.01.2027</code>).
 
 
 state-written = написана
@@ -33,7 +33,12 @@ report-unknown-project = Нет проекта «{ $project }». Есть: { $va
 report-no-projects = Пока нет ни одного проекта. Попросите руководителя добавить его: <code>/projects add Название</code>.
 report-title-empty = Пришлите название или ссылку.
 report-bad-link = «{ $link }» не похоже на ссылку. Пример: <code>https://vk.com/wall-1_23</code>
-report-title-too-long = Название слишком длинное: { $length } симв., можно не больше { $limit }.
+report-title-too-long = Название слишком длинное: { $length } { $length ->
+        [one] символ
+        [few] символа
+        [many] символов
+       *[other] символа
+    }, можно не больше { $limit }.
 report-pick-stream = Новая единица. Выберите направление:
 report-pick-project = Направление: { $stream }. Выберите проект:
 report-filter = Поиск «{ $query }»: { $n ->
@@ -43,7 +48,10 @@ report-filter = Поиск «{ $query }»: { $n ->
 }.
 report-filter-hint = Проектов много — напишите часть названия, и я отфильтрую список.
 report-enter-content = Направление: { $stream }, проект «{ $project }».
-    Пришлите название единицы или ссылку на неё (до { $limit } символов). Отменить — /cancel.
+    Пришлите название единицы или ссылку на неё (до { $limit } { $limit ->
+        [one] символа
+       *[other] символов
+    }). Отменить — /cancel.
 report-confirm = <b>Проверьте:</b>
     Направление: { $stream }
     Проект: { $project }
@@ -79,8 +87,14 @@ unit-bad-transition = Так нельзя: единица сейчас в ста
     [approved] согласована
    *[deleted] удалена
 }».
-unit-edit-window = Изменять и удалять единицу автор может в течение { $hours } ч после отчёта; позже — только руководитель.
-unit-enter-edit = Пришлите новое название или ссылку для #{ NUMBER($id, useGrouping: 0) } (до { $limit } символов). Отменить — /cancel.
+unit-edit-window = Изменять и удалять единицу автор может в течение { $hours } { $hours ->
+        [one] часа
+       *[other] часов
+    } после отчёта; позже — только руководитель.
+unit-enter-edit = Пришлите новое название или ссылку для #{ NUMBER($id, useGrouping: 0) } (до { $limit } { $limit ->
+        [one] символа
+       *[other] символов
+    }). Отменить — /cancel.
 unit-delete-confirm = Удалить эту единицу? Она пропадёт из статистики; запись об удалении сохранится.
 revision-pick-reason = Какая правка пришла?
 revision-enter-other = Опишите правку одним сообщением. Отменить — /cancel.
@@ -97,21 +111,46 @@ mine-line = #{ NUMBER($id, useGrouping: 0) } { $title } — { $project }{ $overd
 
 date-error-format = Не понял даты. Пример: <code>2026-11-01..2026-11-15</code> или <code>01.11-15.11</code>.
 date-error-invalid-date = Такой даты нет. Пример: <code>2026-11-01..2026-11-15</code>.
-date-error-order = Начало периода позже конца. Пример: <code>2026-11-01..2026-11-15</code>.
+date-error-order = Начало периода позже конца: { $first } – { $last }. Период через Новый год пишите с годами: <code>28.12.2026-05.01.2027</code>.
 date-error-too-long = Период длиннее года. Пример: <code>2026-11-01..2026-11-15</code>.
 
 me-title = <b>Мой { $month } { NUMBER($year, useGrouping: 0) }</b>: сделано { $done } из { $plan } ({ $percent } %)
 me-stream = • { $stream }: { $done } из { $plan }
 me-states = Написано { $written }, на согласовании { $sent }, в правках { $revision }, согласовано { $approved }
-me-pace-behind = Темп: к сегодня ожидалось { $expected }, отставание { $units } ед. ({ $days } дн.)
-me-pace-ahead = Темп: к сегодня ожидалось { $expected }, опережение { $units } ед. ({ $days } дн.)
+me-pace-behind = Темп: к сегодня ожидалось { $expected }, отставание { $units } { $units ->
+        [one] единица
+        [few] единицы
+        [many] единиц
+       *[other] единицы
+    } ({ $days } { $days ->
+        [one] день
+        [few] дня
+        [many] дней
+       *[other] дня
+    })
+me-pace-ahead = Темп: к сегодня ожидалось { $expected }, опережение { $units } { $units ->
+        [one] единица
+        [few] единицы
+        [many] единиц
+       *[other] единицы
+    } ({ $days } { $days ->
+        [one] день
+        [few] дня
+        [many] дней
+       *[other] дня
+    })
 me-pace-on = Темп: к сегодня ожидалось { $expected } — точно по плану
 me-forecast = Прогноз на конец месяца: { $forecast }; нужно в день: { $needed } (осталось рабочих дней: { $left } из { $total })
 me-no-plan = План на этот месяц не задан.
 me-revisions = Правок: { $revisions }, на единицу { $rate } (медиана команды { $median })
 
 team-title = <b>Команда, { $month } { NUMBER($year, useGrouping: 0) }</b> ({ $n } чел.), медиана правок на единицу: { $median }
-team-line = { $i }. { $name } — { $done }/{ $plan } ({ $percent } %), отставание { $lag } дн., правок/ед. { $rate }
+team-line = { $i }. { $name } — { $done }/{ $plan } ({ $percent } %), отставание { $lag } { $lag ->
+        [one] день
+        [few] дня
+        [many] дней
+       *[other] дня
+    }, правок/ед. { $rate }
 team-flag = {" "}⚠️ правок больше на { $change } %
 team-flag-new = {" "}⚠️ правки появились (в прошлом месяце их не было)
 team-legend = Сделано — отправленные на согласование. Отставание в днях планового темпа; минус — опережение.
@@ -142,7 +181,15 @@ plan-board-line = { $name }: { $values }
 plan-board-empty = Нет сотрудников в ваших отделах.
 plan-paste-hint = Нажмите на сотрудника, чтобы задать число, или пришлите строки вида <code>@username { $example }</code> или <code>Имя Фамилия { $example }</code> — числа по направлениям по порядку. Скопировать прошлый месяц — <code>/plan copy</code>.
 plan-paste-empty = Пришлите строки вида <code>@anna 40</code> или <code>Анна Петрова 25 12</code>.
-plan-paste-saved = Планы сохранены: сотрудников { $members }, значений { $values }.
+plan-paste-saved = Планы сохранены: для { $members } { $members ->
+        [one] сотрудника
+       *[other] сотрудников
+    }, { $values } { $values ->
+        [one] значение
+        [few] значения
+        [many] значений
+       *[other] значения
+    }.
 plan-paste-failed = Ничего не сохранено: ошибок в строках — { $n }. Исправьте и пришлите все строки снова.
 plan-fail-format = Строка { $no } «{ $line }»: нужно имя или @username и числа.
 plan-fail-numbers = Строка { $no } «{ $line }»: чисел больше, чем направлений.
@@ -179,3 +226,7 @@ streams-saved = Направление <code>{ $code }</code>: { $name_ru } / { 
 streams-bad-code = Код — латиницей, 2–32 символа: буквы, цифры, «_». Пример: <code>video</code>
 streams-exists = Направление с кодом { $code } уже есть.
 streams-not-found = Нет направления с кодом { $code }.
+projects-archive-confirm = Отправить проект «{ $name }» в архив? Его больше нельзя будет выбрать в /report; вернуть можно из /projects.
+plan-btn-last-month = Как в прошлом месяце ({ $month }): { $value }
+streams-line-archived = <code>{ $code }</code> — { $name_ru } / { $name_en } (в архиве)
+streams-archive-confirm = Отправить направление <code>{ $code }</code> «{ $name }» в архив? Его больше нельзя будет выбрать в /report и в планах; вернуть можно из /streams.

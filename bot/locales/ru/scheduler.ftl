@@ -27,8 +27,18 @@ digest-team-month = Команда: { $done } из { $plan } за месяц.
 digest-week-done = За неделю сдано: { $units }.
 digest-chart-cut = На графиках — { $shown } из { $total } (сначала отстающие).
 digest-behind-title = <b>Отстают ({ $count }):</b>
-digest-behind-line = • { $name } — на { $days } дн., нужно { $per_day } в день
-digest-behind-line-nodays = • { $name } — на { $days } дн., рабочих дней не осталось
+digest-behind-line = • { $name } — на { $days } { $days ->
+        [one] день
+        [few] дня
+        [many] дней
+       *[other] дня
+    }, нужно { $per_day } в день
+digest-behind-line-nodays = • { $name } — на { $days } { $days ->
+        [one] день
+        [few] дня
+        [many] дней
+       *[other] дня
+    }, рабочих дней не осталось
 digest-on-track = Все идут по плану.
 digest-missed-title = <b>План не выполнили ({ $count }):</b>
 digest-missed-line = • { $name } — { $done } из { $plan }
@@ -41,11 +51,31 @@ digest-more = … и ещё { $count }
 digest-nothing = В ваших отделах пока нет планов — показывать нечего.
 digest-not-now = Дайджест уже готовится, подождите немного.
 
-lag-member = Похоже, месяц идёт тяжеловато: вы отстаёте от темпа на { $days } дн. (сделано { $done } из { $plan }). Чтобы успеть, нужно примерно { $per_day } в день. Если что-то мешает — напишите руководителю, вместе разберёмся.
-lag-manager = ⚠️ { $name } отстаёт от темпа на { $days } дн.: сделано { $done } из { $plan }, чтобы успеть — { $per_day } в день.
+lag-member = Похоже, месяц идёт тяжеловато: вы отстаёте от темпа на { $days } { $days ->
+        [one] день
+        [few] дня
+        [many] дней
+       *[other] дня
+    } (сделано { $done } из { $plan }). Чтобы успеть, нужно примерно { $per_day } в день. Если что-то мешает — напишите руководителю, вместе разберёмся.
+lag-manager = ⚠️ { $name } отстаёт от темпа на { $days } { $days ->
+        [one] день
+        [few] дня
+        [many] дней
+       *[other] дня
+    }: сделано { $done } из { $plan }, чтобы успеть — { $per_day } в день.
 remind-report = Напоминание: сегодня вы ещё ничего не отметили. Если что-то сделали — отправьте отчёт, пожалуйста.
-revision-overdue-writer = Правка к «{ $title }» ждёт уже { $hours } ч. Посмотрите, пожалуйста, как будет возможность.
-revision-overdue-manager = Правка к «{ $title }» ({ $name }) ждёт уже { $hours } ч.
+revision-overdue-writer = Правка к «{ $title }» ждёт уже { $hours } { $hours ->
+        [one] час
+        [few] часа
+        [many] часов
+       *[other] часа
+    }. Посмотрите, пожалуйста, как будет возможность.
+revision-overdue-manager = Правка к «{ $title }» ({ $name }) ждёт уже { $hours } { $hours ->
+        [one] час
+        [few] часа
+        [many] часов
+       *[other] часа
+    }.
 
 settings-digests = Дайджесты
 digest-settings-title = <b>Дайджесты</b>

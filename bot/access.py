@@ -1,0 +1,165 @@
+"""Who may do what, in one place: roles, department scope, invitations, visibility, command menus.
+
+Pure functions over a member (``role``, ``active``, ``id``, ``department_id``) and the ids of the
+departments that member manages (``managed``, loaded by the caller: ``Service.scope_of`` does it
+for services, the digest scope for jobs). No I/O: the access middleware, the services, the
+scheduler's jobs and the command menus call these; no handler writes a permission rule out.
+
+The rules:
+
+* roles are ordered writer < manager < admin; a role grants everything a lower one does;
+* an admin's scope is every department (``None``); a manager's is the departments they manage;
+  a writer manages none (``[]``);
+* a manager may invite writers and managers into the departments they manage; an admin anyone anywhere;
+* a member sees their own things; a manager also those of members in their scope; an admin everyone's;
+* managers and admins have their own command menu and receive digests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Protocol
+
+from models.org import Role
+
+
+class Actor(Protocol):
+    id: int
+    role: str
+    department_id: int
+    active: bool
+
+
+#: what each role may invite (in menu order)
+INVITABLE: dict[Role, tuple[Role, ...]] = {
+    Role.ADMIN: (Role.WRITER, Role.MANAGER, Role.ADMIN),
+    Role.MANAGER: (Role.WRITER, Role.MANAGER),
+    Role.WRITER: (),
+}
+
+
+def role_of(member: Actor | None) -> Role | None:
+    """The member's role, or ``None`` for nobody (no member, switched off, or an unknown role)."""
+    if member is None or not member.active:
+        return None
+    try:
+        return Role(member.role)
+    except ValueError:
+        return None
+
+
+def grants(have: Role | str | None, need: Role | str | None) -> bool:
+    """Whether role ``have`` includes role ``need`` (``need`` ``None``: anyone, even nobody)."""
+    if need is None:
+        return True
+    return have is not None and Role(have).at_least(Role(need))
+
+
+def at_least(member: Actor | None, role: Role | str) -> bool:
+    """An active member whose role is ``role`` or higher."""
+    return grants(role_of(member), role)
+
+
+def is_admin(member: Actor | None) -> bool:
+    return at_least(member, Role.ADMIN)
+
+
+def is_manager(member: Actor | None) -> bool:
+    """Managers and admins."""
+    return at_least(member, Role.MANAGER)
+
+
+def role_needs_managed_ids(role: Role | str | None) -> bool:
+    """Whether the scope of ``role`` depends on the departments its holder manages (a manager's does;
+    an admin's is everything, a writer's nothing): callers load them only then."""
+    return role is not None and Role(role) == Role.MANAGER
+
+
+def needs_managed_ids(member: Actor | None) -> bool:
+    return role_needs_managed_ids(role_of(member))
+
+
+def role_scope(role: Role | str | None, managed: Iterable[int] = ()) -> list[int] | None:
+    """Departments a holder of ``role`` who manages ``managed`` may manage and see: ``None`` means all
+    (admins), ``[]`` none (writers, nobody)."""
+    if role is None:
+        return []
+    role = Role(role)
+    if role == Role.ADMIN:
+        return None
+    if role == Role.MANAGER:
+        return sorted(set(managed))
+    return []
+
+
+def department_scope(member: Actor | None, managed: Iterable[int] = ()) -> list[int] | None:
+    """Departments the member manages: ``None`` means all (admins), ``[]`` none (writers, nobody)."""
+    return role_scope(role_of(member), managed)
+
+
+def can_manage_department(member: Actor | None, department_id: int, managed: Iterable[int] = ()) -> bool:
+    scope = department_scope(member, managed)
+    return scope is None or department_id in scope
+
+
+def invitable_roles(member: Actor | None) -> list[Role]:
+    """Roles the member may invite, in menu order."""
+    role = role_of(member)
+    return list(INVITABLE[role]) if role is not None else []
+
+
+def can_invite(member: Actor | None, role: Role | str, department_id: int, managed: Iterable[int] = ()) -> bool:
+    """May ``member`` invite someone as ``role`` into ``department_id``?"""
+    try:
+        wanted = Role(role)
+    except ValueError:
+        return False
+    return wanted in invitable_roles(member) and can_manage_department(member, department_id, managed)
+
+
+def may_see_member(actor: Actor | None, member: Actor, managed: Iterable[int] = ()) -> bool:
+    """Whether ``actor`` may see (and, where the feature allows, act on) ``member``'s things: their own,
+    a manager's for the departments they manage, an admin's for everyone."""
+    if actor is None or not actor.active:
+        return False
+    if actor.id == member.id:
+        return True
+    return is_manager(actor) and can_manage_department(actor, member.department_id, managed)
+
+
+def may_see_department_pair(actor: Actor | None, a: int, b: int, managed: Collection[int] = ()) -> bool:
+    """Whether ``actor`` may see something that concerns departments ``a`` and ``b`` (a rating policy:
+    rater and rated department): admins always, managers when they manage either."""
+    if not is_manager(actor):
+        return False
+    scope = department_scope(actor, managed)
+    return scope is None or a in scope or b in scope
+
+
+def roles_at_least(role: Role | str) -> list[str]:
+    """The role values that include ``role`` (to select, say, every manager and admin from the database)."""
+    return [r.value for r in Role if grants(r, role)]
+
+
+#: who has a chat-scoped command menu and receives digests: managers and admins
+MENU_ROLES = DIGEST_ROLES = roles_at_least(Role.MANAGER)
+
+
+def menu_role(member: Actor | None) -> Role | None:
+    """Whose command menu this member gets (``None``: the default, public menu)."""
+    return role_of(member)
+
+
+def has_own_menu(member: Actor | None) -> bool:
+    """Managers and admins get a chat-scoped command menu; everyone else sees the default one."""
+    return is_manager(member)
+
+
+def receives_digests(member: Actor | None) -> bool:
+    """Digests (and the digest settings) are for managers and admins."""
+    return is_manager(member)
+
+
+def allowed_by_flag(member: Actor | None, needed: str | None) -> bool:
+    """The access middleware's check: an active member, with at least the handler's ``role`` flag."""
+    return role_of(member) is not None and grants(role_of(member), needed)

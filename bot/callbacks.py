@@ -1,0 +1,29 @@
+"""Callback data that more than one layer builds: buttons one feature puts under another feature's
+message (the rating form the scheduler sends, the "Digests" button in /settings).
+
+Every other ``CallbackData`` class lives next to its handlers. Prefixes are unique across the project
+(``tests/test_architecture.py`` fails on a duplicate): a button must reach exactly one handler.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.parsing import CbInt
+
+
+class RateCb(CallbackData, prefix="rt"):
+    """/rate and the monthly rating form (handlers/ratings.py; sent by the scheduler too)."""
+
+    a: str  # who | page | notask | score | nocom | ok | no
+    p: CbInt = 0
+    m: CbInt = 0
+    s: CbInt = 0
+    per: str = ""  # campaign forms: the month they are for
+
+
+class DigestCb(CallbackData, prefix="dg"):
+    """The digest preferences screen (handlers/digests.py), opened from /settings."""
+
+    action: str  # menu | toggle | time
+    value: str = ""

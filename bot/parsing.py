@@ -1,0 +1,87 @@
+"""One parser for what users type and what buttons carry: numbers, ids and periods.
+
+Every number or id typed by a user goes through :func:`parse_int` / :func:`parse_id`: ASCII digits only (``²``
+or ``٣`` are not numbers here, though ``str.isdigit`` says so), an optional sign, a length checked *before*
+``int()`` (Python refuses more than 4,300 digits), and a range; anything else is a
+:class:`bot.errors.UserError` with the range in it (``number-invalid`` / ``number-out-of-range``).
+
+Ids are database ``INTEGER`` columns: 1..:data:`ID_MAX` on PostgreSQL and SQLite alike. Integers in
+``CallbackData`` are declared with :data:`CbInt` (0..``ID_MAX``), so forged or out-of-range button data does not
+match any filter and is answered "this button is outdated" by the fallback router; a number carried in a
+string field goes through :func:`button_int`.
+
+Periods (``/away``, ``/mine``): :func:`parse_period_range` wraps :func:`bot.domain.workdays.parse_date_range`;
+a period whose end is before its start is refused (there is no year-rolling rule).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field
+
+from bot.domain.workdays import DateRangeError, parse_date_range
+from bot.errors import UserError
+
+ID_MAX = 2_147_483_647  # PostgreSQL INTEGER; the same columns on SQLite
+MAX_DIGITS = 30  # far above any range used here, far below Python's int() limit
+ECHO_MAX = 20  # how much of a refused number is repeated back
+
+_INT_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+#: An integer field of a ``CallbackData`` class: an id, a page or an index, never past the database range.
+CbInt = Annotated[int, Field(ge=0, le=ID_MAX)]
+
+
+def _echo(text: str) -> str:
+    return text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"
+
+
+def is_int(text: str) -> bool:
+    """True for an ASCII integer (optional sign), of any length: "looks like a number", not "is in range"."""
+    return _INT_RE.fullmatch(text.strip()) is not None
+
+
+def parse_int(text: str, *, lo: int, hi: int) -> int:
+    """A whole number typed by a user, ``lo``..``hi``. Raises ``UserError("number-invalid" | "number-out-of-range",
+    value=<short echo>, lo=lo, hi=hi)``."""
+    cleaned = (text or "").strip()
+    if not _INT_RE.fullmatch(cleaned):
+        raise UserError("number-invalid", value=_echo(cleaned), lo=lo, hi=hi)
+    sign = -1 if cleaned[0] == "-" else 1
+    digits = cleaned.lstrip("+-")
+    if len(digits) > MAX_DIGITS:
+        raise UserError("number-out-of-range", value=_echo(cleaned), lo=lo, hi=hi)
+    value = sign * int(digits)
+    if not lo <= value <= hi:
+        raise UserError("number-out-of-range", value=_echo(cleaned), lo=lo, hi=hi)
+    return value
+
+
+def parse_id(text: str) -> int:
+    """A database id typed by a user (1..:data:`ID_MAX`); whether it exists is the service's "not found"."""
+    return parse_int(text, lo=1, hi=ID_MAX)
+
+
+def button_int(text: str | None, *, hi: int = ID_MAX) -> int:
+    """A number carried in a string field of button data, 0..``hi``; anything else is an outdated button."""
+    try:
+        return parse_int(text or "", lo=0, hi=hi)
+    except UserError as exc:
+        raise UserError("button-outdated") from exc
+
+
+def parse_period_range(text: str, today: date) -> tuple[date, date]:
+    """A typed period (see :func:`bot.domain.workdays.parse_date_range` for the shapes); a reversed one is refused
+    with both dates named (``date-error-order``)."""
+    try:
+        return parse_date_range(text, today)
+    except DateRangeError as exc:
+        args = {}
+        if exc.code == "order" and exc.start is not None and exc.end is not None:
+            args = {"first": exc.start.strftime("%d.%m.%Y"), "last": exc.end.strftime("%d.%m.%Y")}
+        raise UserError(f"date-error-{exc.code.replace('_', '-')}", **args) from exc
