@@ -124,7 +124,8 @@ async def test_member_changes_are_seen_at_once(harness: Harness, db) -> None:
     # an admin switches them off through /members
     msg = h.messages(await h.send(ADMIN, "/members"))[0]
     card = h.messages(await h.press(ADMIN, msg, msg.button("Anna")))[0]
-    await h.press(ADMIN, card, card.button("Отключить"))
+    confirm = h.messages(await h.press(ADMIN, card, card.button("Отключить")))[0]
+    await h.press(ADMIN, confirm, confirm.button("Да, отключить"))
     reply = h.messages(await h.send(WRITER, "/report smm Bakery Three"))[0].text
     assert SAVED not in reply and "Unit saved" not in reply
     assert await count(db, Unit) == 2
