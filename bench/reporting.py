@@ -196,6 +196,7 @@ async def main() -> None:
     ap.add_argument("--reports", type=int, default=50, help="reports per round and side")
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--inflight", type=int, default=50)
+    ap.add_argument("--verbose", action="store_true", help="print every round's rates")
     args = ap.parse_args()
 
     tmp = None
@@ -266,6 +267,10 @@ async def main() -> None:
     def median_ratio(a: list[float], b: list[float]) -> float:
         return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
+    if args.verbose:
+        for name, rates in (("production", prod_rates), ("bare", bare_rates), ("sequential", seq_rates),
+                            ("in flight", flight_rates)):
+            print(f"  {name} rounds: {' '.join(f'{r:.0f}' for r in rates)}")
     p, b = total(prod_rates), total(bare_rates)
     s_, f = total(seq_rates), total(flight_rates)
     kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"

@@ -56,6 +56,7 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False,
                                                sync_session_class=CachingSession, info={"row_cache": self.cache})
         self._write_lock: asyncio.Lock | None = None
+        self._writers = 0  # use cases inside writing(), running or waiting for the lock
 
     def session(self) -> AsyncSession:
         return self.sessionmaker()
@@ -77,14 +78,24 @@ class Database:
         Reads made before it in the same session are not committed first: the write continues on the
         session's connection (no return to the pool and new check-out mid-update). Neither backend holds
         a snapshot across them: SQLite's driver opens its transaction at the first write statement, and
-        PostgreSQL at READ COMMITTED takes a fresh snapshot per statement."""
-        async with self._lock():
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        PostgreSQL at READ COMMITTED takes a fresh snapshot per statement.
+
+        One exception, SQLite under contention: a use case that must wait for the write lock first gives
+        its connection back. Waiting writers holding pooled connections could leave none for the lock's
+        holder (a deadlock until the pool's timeout, seen with 50 updates in flight)."""
+        if self.is_sqlite and self._writers and session.in_transaction():
+            await session.commit()
+        self._writers += 1
+        try:
+            async with self._lock():
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+        finally:
+            self._writers -= 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -187,6 +187,36 @@ def test_row_cache_ttl_generation_and_bound() -> None:
     assert cache.get("members", 24_999) == 24_999 and cache.get("members", 0) is None
 
 
+async def test_sqlite_writers_waiting_for_the_lock_hold_no_connection(db) -> None:
+    """15 use cases read (each holding one of the pool's 15 connections) and then wait for the write lock,
+    whose holder still needs a connection: before, it waited for the pool's 30 s timeout and failed."""
+    from models.reporting import Stream
+
+    if not db.is_sqlite:
+        pytest.skip("SQLite: PostgreSQL takes no write lock")
+    gate, readers_done = asyncio.Event(), []
+
+    async def holder() -> None:
+        async with db.session() as s, db.writing(s):
+            await gate.wait()
+            await s.execute(update(Stream).where(Stream.code == "smm").values(position=9))
+
+    async def reader_then_writer(i: int) -> None:
+        async with db.session() as s:
+            await s.scalar(select(Stream.id).limit(1))  # a read: the session holds a connection
+            readers_done.append(i)
+            if len(readers_done) == 15:
+                gate.set()
+            async with db.writing(s):
+                await s.execute(update(Stream).where(Stream.code == "smm").values(position=i))
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)  # the holder takes the lock
+    await asyncio.gather(first, *(reader_then_writer(i) for i in range(15)))
+    async with db.session() as s:
+        assert await s.scalar(select(Stream.position).where(Stream.code == "smm")) in range(15)
+
+
 async def test_dead_idle_connection_is_replaced_before_use(db, monkeypatch) -> None:
     """No pre-ping at every check-out: a connection that sat idle is pinged, and a dead one replaced."""
     if db.is_sqlite:
