@@ -8,6 +8,7 @@ import logging
 import sys
 
 from bot.config import Settings, format_settings_error
+from bot.domain.digests import DAILY, KINDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write the first chart here, the others next to it as OUT-<chart>.png")
     digest.add_argument("--manager", type=int, metavar="TELEGRAM_ID",
                         help="whose digest (default: the first admin, else the first manager)")
-    digest.add_argument("--kind", choices=("daily", "weekly", "monthly"), default="daily")
+    digest.add_argument("--kind", choices=KINDS, default=DAILY)
     return parser
 
 
@@ -58,13 +59,18 @@ def main(argv: list[str] | None = None) -> int:
 
     # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
     check_dependencies(settings, redis=args.command in (None, "run"))
-    from bot.migrate import upgrade
-
-
-    upgrade(settings.database_url)
     if args.command == "migrate":
+        from bot.migrate import upgrade
+
+        upgrade(settings.database_url)
         print("teamdesk: database is up to date")
         return 0
+    from bot.migrate import upgrade_in_subprocess
+
+    # in a child process: the bot must not keep Alembic loaded (docs/performance.md, "Memory")
+    if upgrade_in_subprocess(settings.database_url) != 0:
+        print("teamdesk: database migration failed (see above)", file=sys.stderr)
+        return 2
     if args.command == "seed-demo":
         return asyncio.run(seed_demo(settings))
     if args.command == "digest":
@@ -94,7 +100,8 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
 
     from bot.clock import Clock
     from bot.db import Database
-    from bot.i18n import Catalog
+    from bot.i18n import Catalog, member_language
+    from bot.services import build_services
     from bot.text import plain
     from models import org_repo
     from models.org import Role
@@ -111,12 +118,14 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
                                                       roles=[Role.ADMIN.value, Role.MANAGER.value])
                 holders.sort(key=lambda m: (m.role != Role.ADMIN.value, m.id))
                 member = holders[0] if holders else None
-            scope = await dg.scope_of(session, member.role, member.id) if member is not None else None
+            scope = await dg.scope_of(session, member) if member is not None else None
             if scope is None:
                 print("teamdesk: no such manager or admin (try: python -m bot seed-demo)", file=sys.stderr)
                 return 1
-            t = Catalog().translator(member.language or settings.default_language)
-            plan = await dg.build(session, settings, t, scope, kind, Clock().now())
+            t = Catalog().translator(member_language(member, settings.default_language))
+            clock = Clock()
+            # the same builder as the delivery (ratings chart and section included)
+            plan = await dg.digest_plan(build_services(session, db, settings, clock), t, scope, kind, clock.now())
     finally:
         await db.dispose()
     if plan.empty:

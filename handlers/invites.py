@@ -11,6 +11,7 @@ from bot import ui
 from bot.i18n import Translator
 from bot.parsing import CbInt
 from bot.services import Services
+from bot.services.base import form_key
 from models.org import Member
 
 
@@ -73,7 +74,8 @@ async def on_page(
 async def on_department(
     query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator, bot: Bot
 ) -> None:
-    invite, department = await svc.org.create_invite(member, callback_data.role, callback_data.dept)
+    invite, department = await svc.org.create_invite(member, callback_data.role, callback_data.dept,
+                                                     key=form_key("invite", query.message))
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
     await ui.edit(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.config import parse_hhmm
+from bot.domain.digests import DAILY, KINDS, DigestPrefs, new_row_values, prefs_of
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.services.base import Service
@@ -12,29 +11,19 @@ from models import scheduling_repo as repo
 from models.org import Member
 from models.scheduling import DigestPreference
 
-KINDS = ("daily", "weekly", "monthly")
-
-
-@dataclass(frozen=True, slots=True)
-class DigestPrefs:
-    daily: bool
-    weekly: bool
-    monthly: bool
-    time: str  # HH:MM, team time zone
+__all__ = ["DigestPrefs", "DigestService"]
 
 
 class DigestService(Service):
     async def prefs(self, member: Member) -> DigestPrefs:
         self.require_manager(member)
         row = await repo.preference(self.session, member.id)
-        if row is None:
-            return DigestPrefs(True, True, True, self.settings.daily_digest_time)
-        return DigestPrefs(row.daily, row.weekly, row.monthly, row.daily_time or self.settings.daily_digest_time)
+        return prefs_of(row, parse_hhmm(self.settings.daily_digest_time))
 
     async def _row(self, member: Member) -> DigestPreference:
         row = await repo.preference(self.session, member.id)
         if row is None:
-            row = DigestPreference(member_id=member.id, daily=True, weekly=True, monthly=True, daily_time=None)
+            row = DigestPreference(member_id=member.id, **new_row_values())
             self.session.add(row)
         return row
 
@@ -58,21 +47,24 @@ class DigestService(Service):
             row.daily_time = f"{at:%H:%M}"
         return await self.prefs(member)
 
-    async def now(self, member: Member, t: Translator, renderer, ratings=None):
+    async def now(self, member: Member, t: Translator, renderer):
         """/digest now: the daily digest of the member's scope, rendered by the app's chart ``renderer``."""
         from scheduler import digest as dg
 
-        return await dg.render(renderer, await self.plan_now(member, t, ratings=ratings))
+        return await dg.render(renderer, await self.plan_now(member, t))
 
-    async def plan_now(self, member: Member, t: Translator, ratings=None):
-        """The daily digest of the member's scope as of now (chart jobs + caption, nothing rendered)."""
+    async def plan_now(self, member: Member, t: Translator):
+        """The daily digest of the member's scope as of now (chart jobs + caption, nothing rendered),
+        built like the scheduled one (``scheduler.digest.digest_plan``)."""
+        from bot.services import build_services
         from scheduler import digest as dg
 
         self.require_manager(member)
-        scope = await dg.scope_of(self.session, member.role, member.id)
+        scope = await dg.scope_of(self.session, member)
         if scope is None:
             raise UserError("digest-nothing")
-        plan = await dg.build(self.session, self.settings, t, scope, dg.DAILY, self.clock.now(), ratings=ratings)
+        services = build_services(self.session, self.db, self.settings, self.clock)
+        plan = await dg.digest_plan(services, t, scope, DAILY, self.clock.now())
         if plan.empty:
             raise UserError("digest-nothing")
         return plan

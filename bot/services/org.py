@@ -43,6 +43,10 @@ class MembersPage:
     total: int
 
 
+def _telegram_language(code: str | None) -> str | None:
+    return code.strip()[:8] or None if code else None
+
+
 def clean_name(name: str, limit: int) -> str:
     name = " ".join(name.split())
     return name[:limit]
@@ -59,7 +63,8 @@ class OrgService(Service):
             async with self.db.writing(s):
                 self._refresh_profile(member, user)
             return StartResult("known", member)
-        if token is None and user.id in self.settings.admin_ids:
+        if token is None and member is None and user.id in self.settings.admin_ids:
+            # first contact only: a switched-off admin stays off (re-enabled from /members or by an invite)
             async with self.db.writing(s):
                 departments = await repo.list_departments(s)
                 if departments:
@@ -68,11 +73,8 @@ class OrgService(Service):
                     department = Department(name=default_department_name[:MAX_DEPARTMENT_NAME], created_at=now)
                     s.add(department)
                     await s.flush()
-                if member is None:
-                    member = self._new_member(user, Role.ADMIN, department.id)
-                    s.add(member)
-                else:
-                    member.active, member.role = True, Role.ADMIN.value
+                member = self._new_member(user, Role.ADMIN, department.id)
+                s.add(member)
                 await s.flush()
                 repo.audit(s, actor_id=member.id, action="member.registered", object_type="member",
                            object_id=member.id, at=now, role=Role.ADMIN.value, via="admin_ids")
@@ -116,6 +118,7 @@ class OrgService(Service):
             role=role.value,
             department_id=department_id,
             language=None,
+            telegram_language=_telegram_language(user.language_code),
             timezone=None,
             active=True,
             unreachable=False,
@@ -131,6 +134,17 @@ class OrgService(Service):
             member.username = user.username
         if member.unreachable:
             member.unreachable = False
+        if user.language_code and member.telegram_language != _telegram_language(user.language_code):
+            member.telegram_language = _telegram_language(user.language_code)
+
+    async def note_telegram_language(self, member: Member, language_code: str | None) -> None:
+        """Remember the member's Telegram language when it changed (a write only then): proactive
+        messages follow it until the member picks a language in /settings."""
+        code = _telegram_language(language_code)
+        if code is None or member.telegram_language == code:
+            return
+        async with self.db.writing(self.session):
+            member.telegram_language = code
 
     # -- access helpers ----------------------------------------------------------
     async def departments_for_invite(self, actor: Member) -> list[Department]:
@@ -147,8 +161,8 @@ class OrgService(Service):
             raise NotAllowed()
 
     # -- invites -------------------------------------------------------------------
-    async def create_invite(self, actor: Member, role: str, department_id: int,
-                            uses: int = 1) -> tuple[Invite, Department]:
+    async def create_invite(self, actor: Member, role: str, department_id: int, uses: int = 1, *,
+                            key: str | None = None) -> tuple[Invite, Department]:
         try:
             role_enum = Role(role)
         except ValueError as exc:
@@ -161,7 +175,8 @@ class OrgService(Service):
         if not 1 <= uses <= 100:
             raise UserError("error-bad-choice")
         now = self.clock.now()
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             invite = Invite(
                 token=secrets.token_urlsafe(12),
                 role=role_enum.value,
@@ -175,6 +190,12 @@ class OrgService(Service):
             await s.flush()
             repo.audit(s, actor_id=actor.id, action="invite.created", object_type="invite", object_id=invite.id,
                        at=now, role=invite.role, department_id=department_id, uses=uses)
+            return invite.id
+
+        invite_id, _created = await self.create_once(key, "invite", create)
+        invite = await repo.invite_by_id(self.session, invite_id)
+        if invite.department_id != department.id:  # the form saved earlier was for another department
+            department = await repo.department_by_id(self.session, invite.department_id)
         return invite, department
 
     # -- members -----------------------------------------------------------------
