@@ -286,4 +286,5 @@ async def test_mine_page_queries_do_not_grow_with_its_units(harness: Harness, db
     eight, text = await mine_statements()
     assert ": 8" in text and all(f"Client{i}" in text for i in range(8))
     assert "в правках: 4" in text
-    assert eight <= one + 1, (one, eight, statements)
+    # at most the projects' query (one project comes from the row cache) and the open revisions' query more
+    assert eight <= one + 2, (one, eight, statements)

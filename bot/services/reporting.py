@@ -176,10 +176,11 @@ class ReportingService(Service):
 
     # -- streams ---------------------------------------------------------------------------------------
     async def streams(self, *, active_only: bool = True) -> list[Stream]:
-        return await repo.list_streams(self.session, active_only=active_only)
+        streams = await repo.cached_streams(self.session)
+        return [s for s in streams if s.active] if active_only else streams
 
     async def stream(self, stream_id: int) -> Stream:
-        stream = await repo.stream_by_id(self.session, stream_id)
+        stream = await repo.cached_stream_by_id(self.session, stream_id)
         if stream is None or not stream.active:
             raise UserError("error-bad-choice")
         return stream
@@ -250,13 +251,13 @@ class ReportingService(Service):
         return await repo.list_projects(self.session, query=clean(query) or None, include_archived=include_archived)
 
     async def project(self, project_id: int) -> Project:
-        project = await repo.project_by_id(self.session, project_id)
+        project = await repo.cached_project_by_id(self.session, project_id)
         if project is None or project.archived:
             raise UserError("error-bad-choice")
         return project
 
     async def find_project(self, name: str) -> Project:
-        project = await repo.project_by_name(self.session, clean(name))
+        project = await repo.cached_project_by_name(self.session, clean(name))
         if project is None or project.archived:
             names = [p.name for p in await self.projects()]
             shown = ", ".join(f"«{n if len(n) <= 40 else n[:39] + '…'}»" for n in names[:20]) + (" …" if len(names) > 20 else "")
@@ -346,20 +347,30 @@ class ReportingService(Service):
         (``form_key``) makes a repeated Save show the unit it saved instead of storing another."""
         title, link = self.parse_content(text)
         now = self.clock.now()
+        made: dict[str, object] = {}
 
         async def create(s) -> int:
-            await self.stream(stream_id)
-            await self.project(project_id)
+            made["stream"] = await self.stream(stream_id)
+            made["project"] = await self.project(project_id)
             unit = Unit(author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
                         state=WRITTEN, created_at=now, updated_at=now)
             s.add(unit)
             await s.flush()
             repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
             await record_unit_change(s, self.settings.timezone, None, UnitFacts.of(unit))
+            made["unit"] = unit
             return unit.id
 
-        unit_id, _created = await self.create_once(key, "unit", create)
+        unit_id, created = await self.create_once(key, "unit", create)
+        if created:
+            return self._new_unit_view(made["unit"], made["stream"], made["project"])
         return await self.view(author, unit_id)
+
+    @staticmethod
+    def _new_unit_view(unit: Unit, stream: Stream, project: Project) -> UnitView:
+        """The view of a unit its author has just reported, from the inserted row (no re-read in a third
+        transaction): written, no revisions, editable (the edit window starts now), nothing to undo."""
+        return UnitView(unit, stream, project, None, 0, None, False, tuple(next_actions(unit.state)), True)
 
     async def saved_unit(self, actor: Member, key: str) -> UnitView | None:
         """The unit a /report form saved under ``key`` (a Save pressed again after the form ended)."""
@@ -399,8 +410,11 @@ class ReportingService(Service):
         ``/mine`` is four queries, not four per unit); the undo check queries only recently changed units."""
         s = self.session
         ids = [u.id for u in units]
-        streams = await repo.streams_by_ids(s, {u.stream_id for u in units})
-        projects = await repo.projects_by_ids(s, {u.project_id for u in units})
+        # streams and a single project from the row cache (a card: no query); a page's projects in one query
+        streams = {i: await repo.cached_stream_by_id(s, i) for i in {u.stream_id for u in units}}
+        project_ids = {u.project_id for u in units}
+        projects = ({i: await repo.cached_project_by_id(s, i) for i in project_ids} if len(project_ids) == 1
+                    else await repo.projects_by_ids(s, project_ids))
         open_revs = await repo.latest_open_revisions(s, [u.id for u in units if u.state == REVISION])
         totals = await repo.revision_totals(s, ids)
         zone = ZoneInfo(self.tz(author))
