@@ -118,3 +118,19 @@ async def test_blocked_user_mid_flow_is_one_log_line(e2e: E2E) -> None:
     assert "Traceback" not in log, log[-3000:]
     # one line per update, and no "something went wrong" tried into a chat that refuses everything
     assert log.count("could not answer: Forbidden") == 2 and "could not report the error" not in log, log[-3000:]
+
+
+async def test_burst_of_commands_is_answered_through_flood_waits(e2e: E2E) -> None:
+    admin = e2e.user(E2E_ADMIN_ID, "Olga", last_name="Admin", language_code="en")
+    await admin.send("/start")
+    await admin.wait_message()
+    for _ in range(9):
+        await admin.send("/help")
+    def answered():
+        return sum("Commands" in m.text for m in admin.messages if m.text) >= 9 or None
+
+    await e2e.emu.wait_for(answered, 40, "nine answers")
+    await e2e.emu.wait_idle()
+    assert sum("Commands" in m.text for m in admin.messages if m.text) == 9
+    assert any(e.get("error_code") == 429 for e in e2e.emu.errors)  # Telegram did push back
+    assert "Traceback" not in e2e.log()
