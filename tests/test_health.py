@@ -123,3 +123,10 @@ async def test_redis_outage_while_running_is_answered(settings, db, clock) -> No
     finally:
         await storage.close()
         await bot.session.close()
+
+
+@pytest.mark.parametrize("url", ["garbage://x", "postgresql://x@127.0.0.1:1/x", "not a url"])
+def test_malformed_database_url_is_one_line_and_exit_2(tmp_path: Path, url: str) -> None:
+    """QA of issue 8: an unknown dialect or a sync driver in DATABASE_URL was a traceback and exit 1."""
+    line = _one_line(run_bot(tmp_path, DATABASE_URL=url))
+    assert line.startswith("teamdesk: DATABASE_URL")
