@@ -32,6 +32,7 @@ from bot.errors import NotAllowed, UserError
 from bot.parsing import parse_period_range
 from bot.services.base import Service
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
+from bot.text import truncate
 from models import org_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
@@ -253,7 +254,8 @@ class ReportingService(Service):
         project = await repo.project_by_name(self.session, clean(name))
         if project is None or project.archived:
             names = [p.name for p in await self.projects()]
-            shown = ", ".join(f"«{n if len(n) <= 40 else n[:39] + '…'}»" for n in names[:20]) + (" …" if len(names) > 20 else "")
+            # one name a line (the names themselves may hold commas and quotes; the quotes are the locale's)
+            shown = "\n".join(f"• {truncate(n, 60)}" for n in names[:20]) + ("\n…" if len(names) > 20 else "")
             raise UserError("report-unknown-project", project=clean(name), valid=shown or "—")
         return project
 
