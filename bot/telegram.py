@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,8 @@ class RetryAfter(BaseRequestMiddleware):
     Sender is left to the Sender (re-raised), which counts the attempt and waits the hold itself.
 
     Requests to a held chat queue up and go one at a time (a lock per chat): woken all together at
-    the end of a hold, a burst of replies would hit 429 again together until their attempts ran out."""
+    the end of a hold, a burst of replies would hit 429 again together until their attempts ran out.
+    Requests that name no chat do not queue (a long poll would hold up everything behind it)."""
 
     def __init__(self, attempts: int = 4, max_wait: float = 60.0, *, flood: FloodControl | None = None) -> None:
         from bot.sender import FloodControl
@@ -61,8 +63,9 @@ class RetryAfter(BaseRequestMiddleware):
             except TelegramRetryAfter as exc:
                 self.flood.hold(chat, exc.retry_after)
                 raise
-        queue = self._queue(chat)
-        if not queue.locked() and not self.flood.held_for(chat):
+        # requests naming no chat (getUpdates' long poll among them) do not queue behind each other
+        queue = self._queue(chat) if chat is not None else contextlib.nullcontext()
+        if not (chat is not None and queue.locked()) and not self.flood.held_for(chat):
             try:
                 return await make_request(bot, method)  # the usual case: no flood, no waiting
             except TelegramRetryAfter as exc:
