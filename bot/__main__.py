@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bot [run|migrate|seed-demo|digest --preview out.png]``."""
+"""Entry point: ``python -m bot [run|migrate|seed-demo|rebuild-stats|digest --preview out.png]``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 
 from bot.config import Settings, format_settings_error
+from bot.domain.digests import DAILY, KINDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,12 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="apply migrations and run the bot with long polling (default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people)")
+    sub.add_parser("rebuild-stats", help="recompute every counter (per member, project and rating, per month) "
+                                         "from the units, revisions and ratings")
     digest = sub.add_parser("digest", help="render a digest from the database (no Telegram)")
     digest.add_argument("--preview", metavar="OUT.png", required=True,
                         help="write the first chart here, the others next to it as OUT-<chart>.png")
     digest.add_argument("--manager", type=int, metavar="TELEGRAM_ID",
                         help="whose digest (default: the first admin, else the first manager)")
-    digest.add_argument("--kind", choices=("daily", "weekly", "monthly"), default="daily")
+    digest.add_argument("--kind", choices=KINDS, default=DAILY)
     return parser
 
 
@@ -38,8 +41,10 @@ def load_settings() -> Settings:
 async def run_polling(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
     from bot.db import Database
+    from bot.services.stats import ensure_timezone
 
     db = Database(settings.database_url)
+    await ensure_timezone(db, settings)  # counters computed in another TIMEZONE are recomputed
     bot = create_bot(settings)
     dp = create_dispatcher(settings, db)
     try:
@@ -78,15 +83,22 @@ def main(argv: list[str] | None = None) -> int:
 
     # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
     check_dependencies(settings, redis=args.command in (None, "run"))
-    from bot.migrate import upgrade
-
-
-    upgrade(settings.database_url)
     if args.command == "migrate":
+        from bot.migrate import upgrade
+
+        upgrade(settings.database_url)
         print("teamdesk: database is up to date")
         return 0
+    from bot.migrate import upgrade_in_subprocess
+
+    # in a child process: the bot must not keep Alembic loaded (docs/performance.md, "Memory")
+    if upgrade_in_subprocess(settings.database_url) != 0:
+        print("teamdesk: database migration failed (see above)", file=sys.stderr)
+        return 2
     if args.command == "seed-demo":
         return asyncio.run(seed_demo(settings))
+    if args.command == "rebuild-stats":
+        return asyncio.run(rebuild_stats(settings))
     if args.command == "digest":
         return asyncio.run(preview_digest(settings, args.preview, args.manager, args.kind))
     asyncio.run(run_polling(settings))
@@ -105,6 +117,21 @@ async def seed_demo(settings: Settings) -> int:
     print(f"teamdesk: demo organisation created: {len(demo.department_ids)} departments, "
           f"{len(demo.manager_ids)} managers, {len(demo.writer_ids)} writers, {demo.units} units, "
           f"{demo.revisions} revisions")
+    return 0
+
+
+async def rebuild_stats(settings: Settings) -> int:
+    from bot.db import Database
+    from bot.progress import Progress
+    from bot.services.stats import rebuild
+
+    db = Database(settings.database_url)
+    try:
+        rows = await rebuild(db, settings, progress=Progress)
+    finally:
+        await db.dispose()
+    print(f"teamdesk: counters recomputed from the units, revisions and ratings: {rows} rows "
+          f"(time zone {settings.timezone})")
     return 0
 
 
@@ -132,7 +159,7 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
                                                       roles=[Role.ADMIN.value, Role.MANAGER.value])
                 holders.sort(key=lambda m: (m.role != Role.ADMIN.value, m.id))
                 member = holders[0] if holders else None
-            scope = await dg.scope_of(session, member.role, member.id) if member is not None else None
+            scope = await dg.scope_of(session, member) if member is not None else None
             if scope is None:
                 print("teamdesk: no such manager or admin (try: python -m bot seed-demo)", file=sys.stderr)
                 return 1

@@ -19,21 +19,27 @@ as if it had not happened (state, event, revision row, sent/approved time) and t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import access
 from bot.domain.deadlines import revision_due
-from bot.domain.pace import DONE_STATES
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
 from bot.parsing import parse_period_range
 from bot.services.base import Service
-from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
+from bot.services.stats import (
+    MemberMonth,
+    UnitFacts,
+    month_stats,
+    record_unit_change,
+    sort_by_lag,
+    team_median_rate,
+)
 from bot.text import truncate
-from models import org_repo
+from models import org_repo, stats_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
 from models.reporting import APPROVED, DELETED, REVISION, SENT, WRITTEN, Project, Revision, Stream, Unit
@@ -351,6 +357,7 @@ class ReportingService(Service):
             s.add(unit)
             await s.flush()
             repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
+            await record_unit_change(s, self.settings.timezone, None, UnitFacts.of(unit))
             return unit.id
 
         unit_id, _created = await self.create_once(key, "unit", create)
@@ -436,11 +443,15 @@ class ReportingService(Service):
             if not await repo.move_unit(s, unit.id, [event.to_state], event.from_state, **values) \
                     or not await repo.delete_event(s, event.id):
                 raise UserError("unit-undo-gone")
+            was = UnitFacts.of(unit)  # as it was before this undo (``unit`` is not refreshed by move_unit)
+            back = replace(was, state=event.from_state, sent_at=None if event.kind == "sent" else unit.sent_at)
             if event.kind == "revision_received":
                 rev = await repo.open_revision(s, unit.id)
                 if rev is not None:
+                    was = replace(was, revisions=(rev.received_at,))  # the revision leaves the counters
                     await s.delete(rev)
-            elif event.kind == "revision_done":
+            await record_unit_change(s, self.settings.timezone, was, back)
+            if event.kind == "revision_done":
                 rev = await repo.last_closed_revision(s, unit.id)
                 if rev is not None:
                     rev.done_at, rev.reaction_seconds = None, None
@@ -500,6 +511,10 @@ class ReportingService(Service):
                     raise UserError("unit-bad-transition", state=unit.state)
             else:
                 repo.add_event(s, unit.id, actor.id, kind, before, to, now)
+                was = replace(UnitFacts.of(unit), state=before)
+                await record_unit_change(s, self.settings.timezone, was, replace(
+                    was, state=to, sent_at=values.get("sent_at", unit.sent_at),
+                    revisions=(now,) if action == "rev" else ()))
                 if action == "rev":
                     s.add(Revision(unit_id=unit.id, reason=reason, reason_text=reason_text, received_at=now,
                                    recorded_by=actor.id))
@@ -540,6 +555,8 @@ class ReportingService(Service):
                                              deleted_at=now, updated_at=now)
                 if moved:
                     repo.add_event(s, unit.id, actor.id, "deleted", before, DELETED, now)
+                    await record_unit_change(s, self.settings.timezone, replace(
+                        UnitFacts.of(unit, await stats_repo.revision_times(s, unit.id)), state=before), None)
                     org_repo.audit(s, actor_id=actor.id, action="unit.deleted", object_type="unit",
                                    object_id=unit.id, at=now, state=before, title=unit.title)
         return TransitionResult(await self.view(actor, unit_id), moved)
@@ -640,8 +657,7 @@ class ReportingService(Service):
         self.require_manager(actor)
         month = self.today(actor).replace(day=1)
         members = await org_repo.list_members(self.session, department_ids=await self.manageable_department_ids(actor))
-        start, end = month_range_utc(month, self.settings.timezone)
-        rows = await repo.project_stats(self.session, [m.id for m in members], start, end, sorted(DONE_STATES))
+        rows = await stats_repo.project_month(self.session, [m.id for m in members], month)
         units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)
         overall = revs / units if units else None
         out = []
