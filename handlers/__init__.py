@@ -12,12 +12,15 @@ from aiogram import Router
 def create_routers() -> list[Router]:
     from handlers import common, digests, fallback, invites, members, plans, ratings, reporting, settings
 
+    # reporting first: it serves most updates (/report, unit buttons), and aiogram tries every earlier
+    # router's filters on each update. Order matters only where filters overlap, and they do not: the
+    # routers before it match commands and their own callback prefixes only, its text handlers refuse "/"
     routers = [
+        reporting.create_router(),
         common.create_router(),
         invites.create_router(),
         members.create_router(),
         settings.create_router(),
-        reporting.create_router(),
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),

@@ -177,10 +177,11 @@ class ReportingService(Service):
 
     # -- streams ---------------------------------------------------------------------------------------
     async def streams(self, *, active_only: bool = True) -> list[Stream]:
-        return await repo.list_streams(self.session, active_only=active_only)
+        streams = await repo.cached_streams(self.session)
+        return [s for s in streams if s.active] if active_only else streams
 
     async def stream(self, stream_id: int) -> Stream:
-        stream = await repo.stream_by_id(self.session, stream_id)
+        stream = await repo.cached_stream_by_id(self.session, stream_id)
         if stream is None or not stream.active:
             raise UserError("error-bad-choice")
         return stream
@@ -251,13 +252,13 @@ class ReportingService(Service):
         return await repo.list_projects(self.session, query=clean(query) or None, include_archived=include_archived)
 
     async def project(self, project_id: int) -> Project:
-        project = await repo.project_by_id(self.session, project_id)
+        project = await repo.cached_project_by_id(self.session, project_id)
         if project is None or project.archived:
             raise UserError("error-bad-choice")
         return project
 
     async def find_project(self, name: str) -> Project:
-        project = await repo.project_by_name(self.session, clean(name))
+        project = await repo.cached_project_by_name(self.session, clean(name))
         if project is None or project.archived:
             names = [p.name for p in await self.projects()]
             # one name a line (the names themselves may hold commas and quotes; the quotes are the locale's)
@@ -348,20 +349,30 @@ class ReportingService(Service):
         (``form_key``) makes a repeated Save show the unit it saved instead of storing another."""
         title, link = self.parse_content(text)
         now = self.clock.now()
+        made: dict[str, object] = {}
 
         async def create(s) -> int:
-            await self.stream(stream_id)
-            await self.project(project_id)
+            made["stream"] = await self.stream(stream_id)
+            made["project"] = await self.project(project_id)
             unit = Unit(author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
                         state=WRITTEN, created_at=now, updated_at=now)
             s.add(unit)
             await s.flush()
             repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
             await record_unit_change(s, self.settings.timezone, None, UnitFacts.of(unit))
+            made["unit"] = unit
             return unit.id
 
-        unit_id, _created = await self.create_once(key, "unit", create)
+        unit_id, created = await self.create_once(key, "unit", create)
+        if created:
+            return self._new_unit_view(made["unit"], made["stream"], made["project"])
         return await self.view(author, unit_id)
+
+    @staticmethod
+    def _new_unit_view(unit: Unit, stream: Stream, project: Project) -> UnitView:
+        """The view of a unit its author has just reported, from the inserted row (no re-read in a third
+        transaction): written, no revisions, editable (the edit window starts now), nothing to undo."""
+        return UnitView(unit, stream, project, None, 0, None, False, tuple(next_actions(unit.state)), True)
 
     async def saved_unit(self, actor: Member, key: str) -> UnitView | None:
         """The unit a /report form saved under ``key`` (a Save pressed again after the form ended)."""
@@ -394,8 +405,8 @@ class ReportingService(Service):
     async def view(self, actor: Member, unit_id: int) -> UnitView:
         unit, author = await self._unit_for(actor, unit_id)
         s = self.session
-        stream = await repo.stream_by_id(s, unit.stream_id)
-        project = await repo.project_by_id(s, unit.project_id)
+        stream = await repo.cached_stream_by_id(s, unit.stream_id)
+        project = await repo.cached_project_by_id(s, unit.project_id)
         open_rev = await repo.open_revision(s, unit.id) if unit.state == REVISION else None
         due = self.revision_due(open_rev, author).astimezone(ZoneInfo(self.tz(author))) if open_rev else None
         total = (await repo.revision_totals(s, [unit.id])).get(unit.id, 0)
