@@ -3,12 +3,16 @@ translator and the rows they show. Handlers and jobs import this module, never e
 
 from __future__ import annotations
 
+from contextlib import suppress
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import RateCb
+from bot.callbacks import ClientCb, RateCb
 from bot.domain import ratings as dom
-from bot.i18n import Translator, month_name
+from bot.i18n import Catalog, Translator, month_name, pick_language
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -31,3 +35,53 @@ def form_message(t: Translator, item, departments: dict, *, reminder: bool = Fal
     text = t("rating-form-reminder" if reminder else "rating-form", name=item.rated.display_name,
              department=dept.name if dept else "—", month=rating_month(t, item.period))
     return text, score_keyboard(item.policy.id, item.rated.id, item.period)
+
+
+def client_card_text(t: Translator, card, *, reminder: bool = False) -> str:
+    """A unit as a client sees it: project, stream, title or link, when it was sent; the author only when the
+    project shows authors (``card`` is a :class:`bot.services.clients.ClientCard`)."""
+    lines = [t("client-card-reminder" if reminder else "client-card-head", id=card.unit_id, project=card.project,
+               stream=card.stream.name(t.lang))]
+    if card.link and card.title != card.link:
+        lines.append(t("client-card-title-link", title=card.title, link=card.link))
+    elif card.link:
+        lines.append(t("client-card-link", link=card.link))
+    else:
+        lines.append(t("client-card-title", title=card.title))
+    if card.sent_at is not None:
+        lines.append(t("client-card-sent", at=card.sent_at.strftime("%d.%m.%Y %H:%M")))
+    if card.author:
+        lines.append(t("client-card-author", name=card.author))
+    return "\n".join(lines)
+
+
+def client_card_buttons(t: Translator, unit_id: int) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=t("client-btn-approve"), callback_data=ClientCb(a="ok", id=unit_id).pack()),
+            InlineKeyboardButton(text=t("client-btn-changes"), callback_data=ClientCb(a="ch", id=unit_id).pack())]
+
+
+def client_card(t: Translator, card, *, reminder: bool = False):
+    """The card with Approve / Request changes (text, markup)."""
+    kb = InlineKeyboardBuilder()
+    kb.row(*client_card_buttons(t, card.unit_id))
+    return client_card_text(t, card, reminder=reminder), kb.as_markup()
+
+
+def translator_for(catalog: Catalog, default_language: str, member) -> Translator:
+    """A recipient's translator, in their language (to be replaced by bot.i18n.member_language)."""
+    return catalog.translator(pick_language(member.language, None, default_language))
+
+
+async def send_to(bot: Bot, member, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """The client cabinet's one way to send a proactive message (to be switched to the process-wide sender):
+    a recipient who blocked the bot must not fail the update of whoever caused the message."""
+    with suppress(TelegramAPIError):
+        await bot.send_message(member.telegram_id, text, reply_markup=markup)
+
+
+async def send_client_cards(bot: Bot, catalog: Catalog, default_language: str, requests) -> None:
+    """After *sent for approval*: each client (``requests``: (client, card) pairs from
+    ``ClientService.approval_requests``) gets the card with Approve / Request changes in their language."""
+    for client, card in requests:
+        text, markup = client_card(translator_for(catalog, default_language, client), card)
+        await send_to(bot, client, text, markup)

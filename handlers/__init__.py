@@ -10,10 +10,22 @@ from aiogram import Router
 
 
 def create_routers() -> list[Router]:
-    from handlers import common, digests, fallback, invites, members, plans, ratings, reporting, settings
+    from handlers import (
+        clients,
+        common,
+        digests,
+        fallback,
+        invites,
+        members,
+        plans,
+        ratings,
+        reporting,
+        settings,
+    )
 
     routers = [
         common.create_router(),
+        clients.create_router(),  # before the team's /projects: a client's /projects is their own
         invites.create_router(),
         members.create_router(),
         settings.create_router(),

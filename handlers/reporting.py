@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -15,12 +15,13 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot import ui
 from bot.domain.pace import round1
 from bot.errors import UserError
-from bot.i18n import Translator
+from bot.i18n import Catalog, Translator
 from bot.parsing import CbInt
 from bot.services import Services
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
+from bot.views import send_client_cards
 from models.org import Member
-from models.reporting import REVISION
+from models.reporting import REVISION, SENT
 
 PROJECTS_PER_PAGE = 8
 
@@ -220,11 +221,14 @@ async def on_flow_buttons(message: Message, t: Translator) -> None:
 
 # -- unit buttons ---------------------------------------------------------------------------------
 async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
-                       callback_answer: CallbackAnswer) -> None:
+                       callback_answer: CallbackAnswer, bot: Bot, catalog: Catalog) -> None:
     result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
     await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    if result.changed and result.view.unit.state == SENT:  # sent for approval: the project's clients decide
+        await send_client_cards(bot, catalog, svc.settings.default_language,
+                                await svc.clients.approval_requests(result.view.unit.id))
 
 
 async def on_unit_rev(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,

@@ -30,7 +30,7 @@ from bot.errors import NotAllowed, UserError
 from bot.parsing import parse_period_range
 from bot.services.base import Service
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
-from models import org_repo
+from models import clients_repo, org_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
 from models.reporting import APPROVED, DELETED, REVISION, SENT, WRITTEN, Project, Revision, Stream, Unit
@@ -404,8 +404,14 @@ class ReportingService(Service):
                 raise UserError("error-too-long", limit=MAX_REASON_TEXT)
         now = self.clock.now()
         async with self.db.writing(self.session) as s:
-            unit, _author = await self._unit_for(actor, unit_id)
+            unit, author = await self._unit_for(actor, unit_id)
             before = unit.state
+            override = False
+            if action == "approve" and unit.state in froms:
+                mode = await self.approval_mode(unit.project_id)
+                if not access.may_mark_approved(actor, author, mode, await self.managed_ids(actor)):
+                    raise UserError("unit-client-approves")
+                override = mode == access.CLIENT_MODE
             values: dict[str, object] = {"updated_at": now}
             if to == SENT and unit.sent_at is None:
                 values["sent_at"] = now
@@ -418,6 +424,9 @@ class ReportingService(Service):
                     raise UserError("unit-bad-transition", state=unit.state)
             else:
                 repo.add_event(s, unit.id, actor.id, kind, before, to, now)
+                if override:  # a manager approved for the client: audited
+                    org_repo.audit(s, actor_id=actor.id, action="unit.approved_override", object_type="unit",
+                                   object_id=unit.id, at=now, project_id=unit.project_id)
                 if action == "rev":
                     s.add(Revision(unit_id=unit.id, reason=reason, reason_text=reason_text, received_at=now,
                                    recorded_by=actor.id))
@@ -427,6 +436,12 @@ class ReportingService(Service):
                         rev.done_at = now
                         rev.reaction_seconds = int((now - rev.received_at).total_seconds())
         return TransitionResult(await self.view(actor, unit_id), moved)
+
+    async def approval_mode(self, project_id: int) -> str:
+        """``client`` or ``team`` (:func:`bot.access.approval_mode`)."""
+        project = await repo.project_by_id(self.session, project_id)
+        has = bool(await clients_repo.projects_with_active_clients(self.session, [project_id]))
+        return access.approval_mode(project.approval_mode if project else None, has)
 
     async def edit_unit(self, actor: Member, unit_id: int, text: str) -> UnitView:
         title, link = self.parse_content(text)
