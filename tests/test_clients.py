@@ -1,0 +1,290 @@
+"""The client cabinet through the production dispatcher: client invites, approval by the client, the team's
+*approved* refused in client mode, /pending, /projects, the refusals and the leak rules (fast, in-process)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from models.clients import ClientDecision, ClientProject
+from models.org import AuditEntry, Member
+from models.reporting import Revision, Unit
+from tests.conftest import ADMIN_ID
+from tests.recording import Harness, Person, Sent
+from tests.test_onboarding import invite_link
+
+ADMIN = Person(ADMIN_ID, "Olga", "Admin", "olga")
+WRITER = Person(2, "Anna", "Petrova", "anna")
+MANAGER = Person(4, "Max", "Bossov", "maxboss")
+CLIENT = Person(50, "Carl", "Client", "carl")
+CLIENT2 = Person(51, "Clara", None, "clara")
+STRANGER = Person(60, "Sam", None, "sam")
+TEAM_NAMES = ("Anna", "Petrova", "anna", "Olga", "olga", "Max", "Bossov", "maxboss")
+
+
+async def client_token(h: Harness, who: Person, *projects: str) -> str:
+    msg = h.messages(await h.send(who, "/invite"))[0]
+    msg = h.messages(await h.press(who, msg, msg.button("клиент")))[0]
+    for p in projects:
+        msg = h.messages(await h.press(who, msg, msg.button(p)))[0]
+    msg = h.messages(await h.press(who, msg, msg.button("Создать ссылку")))[0]
+    return msg.text.split("start=")[1].split()[0]
+
+
+async def setup(h: Harness, *clients: Person) -> None:
+    await h.send(ADMIN, "/start")
+    await h.send(ADMIN, "/projects add Alpha")
+    await h.send(ADMIN, "/projects add Beta")
+    await h.send(WRITER, f"/start {await invite_link(h, ADMIN)}")
+    await h.send(MANAGER, f"/start {await invite_link(h, ADMIN, 'руководитель')}")
+    for c in clients:
+        await h.send(c, f"/start {await client_token(h, ADMIN, 'Alpha')}")
+
+
+async def report_and_send(h: Harness, project: str, title: str) -> list[Sent]:
+    card = h.messages(await h.send(WRITER, f"/report smm {project} {title}"))[0]
+    return await h.press(WRITER, card, card.button("Отправлена на согласование"))
+
+
+def to(person: Person, sent: list[Sent]) -> list[Sent]:
+    return [s for s in sent if s.method in ("SendMessage", "EditMessageText") and s.params.get("chat_id") == person.id]
+
+
+async def count(db, model, *where) -> int:
+    async with db.session() as s:
+        return await s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def unit(db, title: str) -> Unit:
+    async with db.session() as s:
+        return await s.scalar(select(Unit).where(Unit.title == title))
+
+
+async def test_client_invite_registers_a_client_of_exactly_those_projects(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/projects add Gamma")
+    sent = await h.send(CLIENT, f"/start {await client_token(h, ADMIN, 'Alpha', 'Gamma')}")
+    text = h.messages(sent)[0].text
+    assert "клиент" in text and "Alpha" in text and "Gamma" in text and "Beta" not in text
+    async with db.session() as s:
+        client = await s.scalar(select(Member).where(Member.telegram_id == CLIENT.id))
+        assert client.role == "client" and client.department_id is None
+        assert await count(db, ClientProject, ClientProject.member_id == client.id) == 2
+    # the client has a menu of its own: the client commands only
+    menus = [s for s in sent if s.method == "SetMyCommands"]
+    assert menus and {c.command for c in menus[-1].params["commands"]} == {
+        "start", "help", "cancel", "settings", "pending", "projects"}
+    # clients are not in /team or the /members list; admins see them in the clients section
+    team = h.messages(await h.send(ADMIN, "/team"))[0].text
+    assert "Carl" not in team
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    assert "Carl" not in members.text
+    section = h.messages(await h.press(ADMIN, members, members.button("Клиенты")))[0]
+    assert "Carl" in section.text
+
+
+async def test_manager_invites_clients_only_to_projects_of_their_departments(harness: Harness, db) -> None:
+    h = harness
+    await h.send(ADMIN, "/start")
+    await h.send(ADMIN, "/departments add Other")
+    await h.send(ADMIN, "/projects add Alpha")  # created by the admin (department 1)
+    other_manager = Person(70, "Olaf", None, "olaf")
+    msg = h.messages(await h.send(ADMIN, "/invite"))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("руководитель")))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("Other")))[0]
+    await h.send(other_manager, "/start " + msg.text.split("start=")[1].split()[0])
+    await h.send(other_manager, "/projects add Omega")
+    msg = h.messages(await h.send(other_manager, "/invite"))[0]
+    msg = h.messages(await h.press(other_manager, msg, msg.button("клиент")))[0]
+    names = [b for b, _ in msg.buttons()]
+    assert any("Omega" in b for b in names) and not any("Alpha" in b for b in names)
+    # a forged toggle of a project outside their departments is refused
+    async with db.session() as s:
+        from models.reporting import Project
+
+        alpha = await s.scalar(select(Project).where(Project.name == "Alpha"))
+    sent = await h.press(other_manager, msg, f"inv:cp::{alpha.id}:0")
+    assert h.answers(sent)[0].params.get("show_alert") is True
+
+
+async def test_client_approves_and_requests_changes(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    sent = await report_and_send(h, "Alpha", "First post")
+    [card] = to(CLIENT, sent)
+    assert "First post" in card.text and "Alpha" in card.text
+    assert not any(n in card.text for n in TEAM_NAMES)  # show-authors is off by default
+    # the writer cannot press "approved" in client mode
+    wcard = to(WRITER, sent)[0]
+    sent = await h.press(WRITER, wcard, wcard.button("Согласована"))
+    assert "согласует клиент" in h.answers(sent)[0].params["text"]
+    assert (await unit(db, "First post")).state == "sent"
+    # the client approves: the unit is approved, the writer is told
+    sent = await h.press(CLIENT, card, card.button("Согласовать"))
+    assert (await unit(db, "First post")).state == "approved"
+    assert any("согласовал" in m.text for m in to(WRITER, sent))
+    # a second press records nothing more and says why
+    sent = await h.press(CLIENT, card, card.button("Согласовать"))
+    assert "уже принято" in h.answers(sent)[0].params["text"]
+    assert await count(db, ClientDecision) == 1
+    assert await count(db, AuditEntry, AuditEntry.action == "client.approve") == 1
+
+    # request changes: a reason, then a comment of at least 10 letters
+    sent = await report_and_send(h, "Alpha", "Second post")
+    [card] = to(CLIENT, sent)
+    msg = h.messages(await h.press(CLIENT, card, card.button("Нужны правки")))[0]
+    msg = h.messages(await h.press(CLIENT, msg, msg.button("Стиль")))[0]
+    assert "комментарий" in msg.text
+    short = h.messages(await h.send(CLIENT, "плохо 123456789"))[0].text
+    assert "слишком короткий" in short
+    assert (await unit(db, "Second post")).state == "sent"
+    sent = await h.send(CLIENT, "Поменяйте заголовок, он скучный")
+    assert "переданы команде" in to(CLIENT, sent)[0].text
+    u = await unit(db, "Second post")
+    assert u.state == "revision"
+    async with db.session() as s:
+        rev = await s.scalar(select(Revision).where(Revision.unit_id == u.id))
+    assert rev.reason == "style" and rev.reason_text == "Поменяйте заголовок, он скучный" and rev.done_at is None
+    told_writer = to(WRITER, sent)
+    told_manager = to(MANAGER, sent)
+    assert told_writer and "Поменяйте заголовок" in told_writer[0].text and "Срок реакции" in told_writer[0].text
+    assert told_manager and "Anna Petrova" in told_manager[0].text
+    assert await count(db, AuditEntry, AuditEntry.action == "client.changes") == 1
+    # the revision shows in /team projects like the team's own
+    assert "Alpha" in h.messages(await h.send(MANAGER, "/team projects"))[0].text
+
+
+async def test_two_clients_pressing_at_once_record_one_decision(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT, CLIENT2)
+    sent = await report_and_send(h, "Alpha", "Race")
+    [c1], [c2] = to(CLIENT, sent), to(CLIENT2, sent)
+    results = await asyncio.gather(h.press(CLIENT, c1, c1.button("Согласовать")),
+                                   h.press(CLIENT2, c2, c2.button("Согласовать")))
+    assert await count(db, ClientDecision) == 1
+    assert (await unit(db, "Race")).state == "approved"
+    answers = {id(a): a.params.get("text", "") for r in results for a in h.answers(r)}  # both presses' answers
+    assert sorted("уже принято" in x for x in answers.values()) == [False, True]
+
+
+async def test_manager_override_is_audited(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    sent = await report_and_send(h, "Alpha", "Override")
+    u = await unit(db, "Override")
+    shown = h.messages(await h.send(MANAGER, "/mine"))  # any message to press under
+    sent = await h.press(MANAGER, shown[0], f"u:approve:{u.id}:")
+    assert (await unit(db, "Override")).state == "approved"
+    assert await count(db, AuditEntry, AuditEntry.action == "unit.approved_override") == 1
+
+
+async def test_team_mode_sends_nothing_to_clients(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    async with db.session() as s:
+        from models.reporting import Project
+
+        alpha = await s.scalar(select(Project).where(Project.name == "Alpha"))
+    assert "отмечает команда" in h.messages(await h.send(MANAGER, f"/approval {alpha.id} team"))[0].text
+    sent = await report_and_send(h, "Alpha", "Team post")
+    assert to(CLIENT, sent) == []
+    wcard = to(WRITER, sent)[0]
+    await h.press(WRITER, wcard, wcard.button("Согласована"))
+    assert (await unit(db, "Team post")).state == "approved"
+    # the client may not decide on it either
+    u = await unit(db, "Team post")
+    msg = h.messages(await h.send(CLIENT, "/pending"))[0]
+    sent = await h.press(CLIENT, msg, f"cl:ok:{u.id}:")
+    assert h.answers(sent)[0].params.get("show_alert") is True
+
+
+async def test_show_authors_setting(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    async with db.session() as s:
+        from models.reporting import Project
+
+        alpha = await s.scalar(select(Project).where(Project.name == "Alpha"))
+    await h.send(MANAGER, f"/approval {alpha.id} authors on")
+    sent = await report_and_send(h, "Alpha", "Authored")
+    assert "Anna Petrova" in to(CLIENT, sent)[0].text
+
+
+async def test_forged_and_stale_decisions_are_refused(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    await report_and_send(h, "Beta", "Other project")  # Beta has no client: team mode
+    sent = await report_and_send(h, "Alpha", "Mine")
+    [card] = to(CLIENT, sent)
+    other = await unit(db, "Other project")
+    for data in (f"cl:ok:{other.id}:", "cl:ok:99999999999:", "cl:ok:abc:", "garbage", f"cl:ch:{other.id}:",
+                 f"cl:r:{other.id}:style"):
+        sent = await h.press(CLIENT, card, data)
+        assert h.answers(sent)[0].params.get("show_alert") is True or "устарела" in h.answers(sent)[0].params.get(
+            "text", "")
+        assert not any(s.method == "EditMessageText" for s in sent)
+    assert (await unit(db, "Other project")).state == "sent"
+    # a unit deleted by the team is refused with a message
+    mine = await unit(db, "Mine")
+    wmsg = h.messages(await h.send(WRITER, "/mine"))[0]
+    await h.press(WRITER, wmsg, f"u:delok:{mine.id}:")
+    assert (await unit(db, "Mine")).state == "deleted"
+    sent = await h.press(CLIENT, card, card.button("Согласовать"))
+    assert "удалён" in h.answers(sent)[0].params["text"]
+    assert await count(db, ClientDecision) == 0
+    # a stranger pressing a client's button is refused
+    sent = await h.press(WRITER, card, f"cl:ok:{mine.id}:")
+    assert h.answers(sent)[0].params.get("show_alert") is True
+
+
+async def test_client_commands_and_refusals(harness: Harness, db, clock) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    for cmd in ("/report smm Alpha Post", "/team", "/mine", "/me", "/rate", "/ratings", "/invite", "/members",
+                "/plan", "/digest", "/approval", "hello"):
+        text = h.messages(await h.send(CLIENT, cmd))[0].text
+        assert "только команде агентства" in text, cmd
+    help_text = h.messages(await h.send(CLIENT, "/help"))[0].text
+    assert "/pending" in help_text and "/report" not in help_text and "/team" not in help_text
+    assert "Настройки" in h.messages(await h.send(CLIENT, "/settings"))[0].text or True
+    await report_and_send(h, "Alpha", "One")
+    await report_and_send(h, "Alpha", "Two")
+    await report_and_send(h, "Beta", "Three")
+    pending = h.messages(await h.send(CLIENT, "/pending"))[0]
+    assert "One" in pending.text and "Two" in pending.text and "Three" not in pending.text
+    assert pending.text.index("One") < pending.text.index("Two")
+    sent = await h.press(CLIENT, pending, pending.button(f"✅ #{(await unit(db, 'One')).id}"))
+    assert (await unit(db, "One")).state == "approved"
+    projects = h.messages(await h.send(CLIENT, "/projects"))[0].text
+    assert "Alpha" in projects and "Beta" not in projects
+    assert "отправлено на согласование 2" in projects and "согласовано 1" in projects and "ждут решения 1" in projects
+    # switched off by the admin: a polite refusal for everything
+    async with db.session() as s:
+        client = await s.scalar(select(Member).where(Member.telegram_id == CLIENT.id))
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    section = h.messages(await h.press(ADMIN, members, members.button("Клиенты")))[0]
+    cardm = h.messages(await h.press(ADMIN, section, section.button("Carl")))[0]
+    await h.press(ADMIN, cardm, f"cla:off:{client.id}:0:0")
+    assert "отключён" in h.messages(await h.send(CLIENT, "/pending"))[0].text
+
+
+async def test_admin_adds_and_removes_a_clients_projects(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    async with db.session() as s:
+        client = await s.scalar(select(Member).where(Member.telegram_id == CLIENT.id))
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    section = h.messages(await h.press(ADMIN, members, members.button("Клиенты")))[0]
+    card = h.messages(await h.press(ADMIN, section, section.button("Carl")))[0]
+    pick = h.messages(await h.press(ADMIN, card, card.button("Добавить проект")))[0]
+    card = h.messages(await h.press(ADMIN, pick, pick.button("Beta")))[0]
+    assert "Beta" in card.text
+    assert await count(db, ClientProject, ClientProject.member_id == client.id) == 2
+    card = h.messages(await h.press(ADMIN, card, card.button("Убрать «Alpha»")))[0]
+    assert "Alpha" not in card.text.split("Проекты:")[1]
+    assert await count(db, ClientProject, ClientProject.member_id == client.id) == 1
+    # a manager may not open the clients section
+    sent = await h.press(MANAGER, card, f"cla:open:{client.id}:0:0")
+    assert h.answers(sent)[0].params.get("show_alert") is True
