@@ -421,7 +421,9 @@ async def on_team(message: Message, command: CommandObject, svc: Services, membe
         if not rows:
             lines.append(t("team-empty"))
         lines += ui.fit([t("team-project-line", name=ui.truncate(r.name, 60), units=r.units, revisions=r.revisions,
-                           rate=_num(r.rate), flag="yes" if r.stands_out else "no") for r in rows],
+                           rate=_num(r.rate), flag="yes" if r.stands_out else "no")
+                         + (t("team-project-client", revisions=r.client_revisions, hours=_num(r.client_hours))
+                            if r.client_revisions or r.client_hours is not None else "") for r in rows],
                         lambda n: t("team-projects-more", n=n))
         await message.answer("\n".join(lines))
         return

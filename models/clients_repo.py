@@ -131,3 +131,25 @@ async def list_clients(session: AsyncSession, *, offset: int = 0, limit: int | N
     if limit is not None:
         q = q.limit(limit)
     return list(await session.scalars(q))
+
+
+async def client_figures(session: AsyncSession, project_ids: Sequence[int], author_ids: Sequence[int],
+                         start: datetime, end: datetime) -> dict[int, tuple[int, float | None]]:
+    """project id → (revisions requested by clients in [start, end), average seconds to a client decision), for
+    the units of these authors."""
+    ids, authors = list(project_ids), list(author_ids)
+    revs = (select(Unit.project_id, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
+            .join(Member, Member.id == Revision.recorded_by)
+            .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), Member.role == CLIENT,
+                   Revision.received_at >= start,
+                   Revision.received_at < end, Unit.state != "deleted").group_by(Unit.project_id))
+    avg = (select(Unit.project_id, func.avg(ClientDecision.seconds)).join(Unit, Unit.id == ClientDecision.unit_id)
+           .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), ClientDecision.decided_at >= start,
+                  ClientDecision.decided_at < end)
+           .group_by(Unit.project_id))
+    out: dict[int, tuple[int, float | None]] = {}
+    r = {p: int(n) for p, n in (await session.execute(revs)).all()}
+    a = {p: float(x) for p, x in (await session.execute(avg)).all() if x is not None}
+    for pid in set(r) | set(a):
+        out[pid] = (r.get(pid, 0), a.get(pid))
+    return out

@@ -153,7 +153,8 @@ async def test_client_approves_and_requests_changes(harness: Harness, db) -> Non
     assert told_manager and "Anna Petrova" in told_manager[0].text
     assert await count(db, AuditEntry, AuditEntry.action == "client.changes") == 1
     # the revision shows in /team projects like the team's own
-    assert "Alpha" in h.messages(await h.send(MANAGER, "/team projects"))[0].text
+    team = h.messages(await h.send(MANAGER, "/team projects"))[0].text
+    assert "Alpha: единиц 2, правок 1" in team and "от клиента в боте правок 1" in team
 
 
 async def test_two_clients_pressing_at_once_record_one_decision(harness: Harness, db) -> None:

@@ -97,6 +97,8 @@ class ProjectStat:
     revisions: int
     rate: float | None
     stands_out: bool
+    client_revisions: int = 0  # of the revisions, those the project's client asked for in Telegram
+    client_hours: float | None = None  # the client's average time to a decision
 
 
 def clean(text: str | None) -> str:
@@ -578,9 +580,12 @@ class ReportingService(Service):
         units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)
         overall = revs / units if units else None
         out = []
+        client = await clients_repo.client_figures(self.session, [r[0] for r in rows], [m.id for m in members],
+                                                   start, end)
         for pid, name, n, r in rows:
             rate = r / n if n else None
             stands = r >= PROJECT_PILE_MIN and (rate is None or overall is None or rate >= overall * PROJECT_PILE_SHARE)
-            out.append(ProjectStat(pid, name, n, r, rate, stands))
+            crev, secs = client.get(pid, (0, None))
+            out.append(ProjectStat(pid, name, n, r, rate, stands, crev, None if secs is None else secs / 3600))
         out.sort(key=lambda p: (not p.stands_out, -(p.rate if p.rate is not None else p.revisions), p.name.lower()))
         return out, overall, month

@@ -81,3 +81,4 @@ client-admin-card = <b>{ $name }</b> ({ $username }), client
 client-admin-remove = ✕ Remove “{ $name }”
 client-admin-add = ➕ Add a project
 client-admin-pick-project = Pick a project to add to the client.
+team-project-client = ; by the client in the bot: revisions { $revisions }, the client's average time to decision { $hours } h

@@ -81,3 +81,4 @@ client-admin-card = <b>{ $name }</b> ({ $username }), клиент
 client-admin-remove = ✕ Убрать «{ $name }»
 client-admin-add = ➕ Добавить проект
 client-admin-pick-project = Выберите проект, который добавить клиенту.
+team-project-client = ; от клиента в боте правок { $revisions }, среднее время решения клиента { $hours } ч
