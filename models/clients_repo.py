@@ -153,3 +153,17 @@ async def client_figures(session: AsyncSession, project_ids: Sequence[int], auth
     for pid in set(r) | set(a):
         out[pid] = (r.get(pid, 0), a.get(pid))
     return out
+
+
+async def waiting_in_client_projects(session: AsyncSession, sent_before: datetime) -> list[tuple[Unit, datetime]]:
+    """Units waiting for a decision (sent) whose current round started before ``sent_before``, in projects
+    that have an active client, with the round's start."""
+    started = (select(UnitEvent.unit_id, func.max(UnitEvent.at).label("at")).where(UnitEvent.to_state == SENT)
+               .group_by(UnitEvent.unit_id).subquery())
+    with_clients = (select(ClientProject.project_id).join(Member, Member.id == ClientProject.member_id)
+                    .where(Member.active.is_(True), Member.role == CLIENT))
+    at = func.coalesce(started.c.at, Unit.sent_at)
+    q = (select(Unit, at).outerjoin(started, started.c.unit_id == Unit.id)
+         .where(Unit.state == SENT, at < sent_before, Unit.project_id.in_(with_clients))
+         .order_by(Unit.id))
+    return [(u, at) for u, at in (await session.execute(q)).all()]

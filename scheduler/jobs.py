@@ -26,14 +26,15 @@ from bot import access
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
-from bot.domain.deadlines import revision_due
+from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog
 from bot.services import Services, build_services
 from bot.services.stats import month_stats
-from bot.views import form_message  # the same form the /rate flow answers to
-from models import org_repo, reporting_repo
+from bot.text import TEXT_LIMIT, cut
+from bot.views import client_card, form_message  # the same form the /rate flow answers to; the client's card
+from models import clients_repo, org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import FAILED, JobRun, LagState
@@ -47,6 +48,7 @@ DIGEST_KINDS = {dg.DAILY: "digest_daily", dg.WEEKLY: "digest_weekly", dg.MONTHLY
 LAG_MANAGER, LAG_MEMBER = "lag_manager", "lag_member"
 REMIND_REPORT = "remind_report"
 REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
+CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
 STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
@@ -208,7 +210,8 @@ class Jobs:
         """Everything due at ``now``: digests, reminders, overdue revisions, rating campaign."""
         now = now or self.clock.now()
         report = Report()
-        for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.rating_campaign):
+        for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
+                     self.rating_campaign):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -452,6 +455,61 @@ class Jobs:
             t = self._t(c.member)
             key = "revision-overdue-writer" if c.kind == REVISION_WRITER else "revision-overdue-manager"
             return await self.sender.send_text(c.member.telegram_id, t(key, **c.data), kind=c.kind)
+
+        await self._send_all(claims, one, report)
+        return report
+
+    # -- the client cabinet ------------------------------------------------------------------------
+    async def client_approvals(self, now: datetime, report: Report | None = None) -> Report:
+        """A unit waiting for a client decision CLIENT_APPROVAL_HOURS working hours (the client's zone) sends the
+        project's clients its card again, once per round of approval; at twice that the author's managers are
+        told, once. Within the notify window, on working days, through the delivery log (exactly once)."""
+        report = report if report is not None else Report()
+        hours = self.settings.client_approval_hours
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            waiting = await clients_repo.waiting_in_client_projects(s, now - timedelta(hours=hours))
+            if not waiting:
+                return report
+            services = build_services(s, self.db, self.settings, self.clock)
+            managers_cache: dict[int, list[Member]] = {}
+            for unit, round_at in waiting:
+                project = await reporting_repo.project_by_id(s, unit.project_id)
+                if project is None or await services.clients.mode_of(project) != access.CLIENT_MODE:
+                    continue
+                key = f"c{unit.id}:{int(round_at.timestamp())}"
+
+                def now_fits(tz: str, after: int, round_at: datetime = round_at) -> bool:
+                    local = local_now(now, tz)
+                    return (now >= add_working_hours(round_at, after, tz, country)
+                            and is_working_day(local.date(), _holidays([local.date()], country))
+                            and in_notify_window(local, self.settings))
+
+                for client in await clients_repo.active_clients(s, project.id):
+                    if not client.unreachable and now_fits(self._tz(client), hours):
+                        due.append(Claim(client, CLIENT_REMIND, key, now,
+                                         {"card": await services.clients.card(client, unit.id)}))
+                author = await org_repo.member_by_id(s, unit.author_id)
+                if author is None or author.department_id is None:
+                    continue
+                waited = int((now - round_at).total_seconds() // 3600)
+                for manager in await self._managers_of(s, author, managers_cache):
+                    if now_fits(self._tz(manager), 2 * hours):
+                        due.append(Claim(manager, CLIENT_ESCALATE, key, now,
+                                         {"id": unit.id, "title": unit.title, "project": project.name,
+                                          "hours": waited, "name": author.display_name}))
+        claims = await self._claim(due, now)
+
+        async def one(c: Claim) -> Outcome:
+            t = self._t(c.member)
+            if c.kind == CLIENT_REMIND:
+                text, markup = client_card(t, c.data["card"], reminder=True)
+                return await self.sender.deliver(c.member.telegram_id, SendMessage(
+                    chat_id=c.member.telegram_id, text=cut(text, TEXT_LIMIT), parse_mode="HTML",
+                    reply_markup=markup), kind=c.kind)
+            return await self.sender.send_text(c.member.telegram_id, t("client-waiting-manager", **c.data),
+                                               kind=c.kind)
 
         await self._send_all(claims, one, report)
         return report

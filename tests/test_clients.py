@@ -289,3 +289,31 @@ async def test_admin_adds_and_removes_a_clients_projects(harness: Harness, db) -
     # a manager may not open the clients section
     sent = await h.press(MANAGER, card, f"cla:open:{client.id}:0:0")
     assert h.answers(sent)[0].params.get("show_alert") is True
+
+
+async def test_client_reminder_once_and_managers_at_twice_the_hours(db, settings, clock) -> None:
+    from datetime import UTC, datetime
+
+    from tests.scheduling_helpers import add_units, at_msk, make_jobs, make_team
+
+    team = await make_team(db, writers=1)
+    async with db.session() as s, db.writing(s):
+        client = Member(telegram_id=900, display_name="Client Co", role="client", department_id=None, active=True,
+                        unreachable=False, created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        s.add(client)
+        await s.flush()
+        s.add(ClientProject(member_id=client.id, project_id=team.project_id, added_at=datetime(2026, 11, 1,
+                                                                                                 tzinfo=UTC)))
+    [uid] = await add_units(db, team.writers[0], team.project_id, 1, at_msk(16, 10))  # Monday 10:00
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.client_approvals(at_msk(17, 9, 59))  # 24 working hours: Tuesday 10:00
+    assert sender.calls == []
+    await jobs.client_approvals(at_msk(17, 10, 1))
+    await jobs.client_approvals(at_msk(17, 12, 0))  # once
+    assert [(c.chat_id, c.kind) for c in sender.calls] == [(900, "client_remind")]
+    assert f"#{uid}" in sender.calls[0].text and "Автор" not in sender.calls[0].text
+    await jobs.client_approvals(at_msk(18, 10, 1))  # twice the hours: Wednesday 10:00, the manager
+    await jobs.client_approvals(at_msk(18, 11, 0))
+    assert [(c.chat_id, c.kind) for c in sender.calls] == [(900, "client_remind"),
+                                                           (team.manager.telegram_id, "client_escalate")]
+    assert "ждёт решения клиента" in sender.calls[1].text

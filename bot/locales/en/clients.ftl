@@ -82,3 +82,7 @@ client-admin-remove = ✕ Remove “{ $name }”
 client-admin-add = ➕ Add a project
 client-admin-pick-project = Pick a project to add to the client.
 team-project-client = ; by the client in the bot: revisions { $revisions }, the client's average time to decision { $hours } h
+client-waiting-manager = ⏳ #{ NUMBER($id, useGrouping: 0) } “{ $title }” (“{ $project }”, by { $name }) has been waiting for the client's decision for { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    }.

@@ -82,3 +82,8 @@ client-admin-remove = ✕ Убрать «{ $name }»
 client-admin-add = ➕ Добавить проект
 client-admin-pick-project = Выберите проект, который добавить клиенту.
 team-project-client = ; от клиента в боте правок { $revisions }, среднее время решения клиента { $hours } ч
+client-waiting-manager = ⏳ #{ NUMBER($id, useGrouping: 0) } «{ $title }» («{ $project }», автор { $name }) ждёт решения клиента уже { $hours } { $hours ->
+        [one] час
+        [few] часа
+       *[many] часов
+    }.
