@@ -158,7 +158,7 @@ async def run(args: argparse.Namespace) -> None:
     from bot.demo import populate
     from bot.i18n import Catalog
     from bot.migrate import upgrade_async
-    from scheduler.delivery import Sender
+    from bot.sender import Sender
     from scheduler.jobs import Jobs
     from scheduler.render_pool import ChartRenderer
 
@@ -202,7 +202,7 @@ async def run(args: argparse.Namespace) -> None:
         gc.freeze()
         sender = Sender(bot, db, rate=30.0, chat_interval=1.0)
         jobs = Jobs(db, settings, Catalog(), sender, renderer, clock)
-        logging.getLogger("scheduler.delivery").setLevel(logging.WARNING)
+        logging.getLogger("bot.sender").setLevel(logging.WARNING)
         async with StallMonitor() as monitor:
             t0 = time.perf_counter()
             rendered = await jobs.prepare(at - timedelta(minutes=args.lead), timedelta(minutes=args.lead))

@@ -94,7 +94,8 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
 
     from bot.clock import Clock
     from bot.db import Database
-    from bot.i18n import Catalog
+    from bot.i18n import Catalog, member_language
+    from bot.services import build_services
     from bot.text import plain
     from models import org_repo
     from models.org import Role
@@ -115,8 +116,10 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
             if scope is None:
                 print("teamdesk: no such manager or admin (try: python -m bot seed-demo)", file=sys.stderr)
                 return 1
-            t = Catalog().translator(member.language or settings.default_language)
-            plan = await dg.build(session, settings, t, scope, kind, Clock().now())
+            t = Catalog().translator(member_language(member, settings.default_language))
+            clock = Clock()
+            # the same builder as the delivery (ratings chart and section included)
+            plan = await dg.digest_plan(build_services(session, db, settings, clock), t, scope, kind, clock.now())
     finally:
         await db.dispose()
     if plan.empty:

@@ -20,7 +20,7 @@ from bot.commands import set_member_commands, setup_default_commands
 from bot.config import Settings
 from bot.db import Database
 from bot.health import Outage
-from bot.i18n import Catalog, pick_language
+from bot.i18n import Catalog, member_language
 from bot.middlewares import (
     AccessMiddleware,
     ContextMiddleware,
@@ -28,6 +28,7 @@ from bot.middlewares import (
     UserErrorMiddleware,
     on_error,
 )
+from bot.sender import BindSender, Sender
 from bot.services import build_services
 from bot.telegram import RetryAfter
 from handlers import create_routers
@@ -54,8 +55,9 @@ def create_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        week = 7 * 24 * 3600
-        return RedisStorage.from_url(settings.redis_url, state_ttl=week, data_ttl=week)
+        # a half-filled form (e.g. an anonymous rating draft) is forgotten after FORM_TTL_HOURS
+        ttl = settings.form_ttl_hours * 3600
+        return RedisStorage.from_url(settings.redis_url, state_ttl=ttl, data_ttl=ttl)
     return MemoryStorage()
 
 
@@ -73,9 +75,13 @@ def create_dispatcher(
     # the chart renderer is owned by the app: created here (cheap, nothing started),
     # started on start-up, shut down on shutdown
     renderer = ChartRenderer(settings.chart_workers, mode=settings.chart_mode)  # type: ignore[arg-type]
+    # the one sender of the process (bot/sender.py): handlers' notifications, /digest, jobs, campaigns;
+    # bound to the bot on start-up (or by the first update)
+    sender = Sender(None, db, rate=settings.send_rate, chat_interval=settings.send_chat_interval)
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog, renderer=renderer,
-                            scheduler=None, digest_busy=set(), outage=Outage())
+                            scheduler=None, digest_busy=set(), outage=Outage(), sender=sender)
 
+    dp.update.outer_middleware(BindSender(sender))
     dp.message.outer_middleware(PrivateChatsOnly())
     dp.update.outer_middleware(ContextMiddleware(db, settings, clock, catalog))
     # inner middlewares apply to every nested router; order: answer callbacks last,
@@ -94,8 +100,7 @@ def create_dispatcher(
 
 
 async def _start_scheduler(bot: Bot, dispatcher: Dispatcher, db: Database, settings: Settings, clock: Clock,
-                           catalog: Catalog, renderer: ChartRenderer) -> None:
-    from scheduler.delivery import Sender
+                           catalog: Catalog, renderer: ChartRenderer, sender: Sender) -> None:
     from scheduler.jobs import Jobs
     from scheduler.service import SchedulerService
 
@@ -107,26 +112,42 @@ async def _start_scheduler(bot: Bot, dispatcher: Dispatcher, db: Database, setti
     if not settings.scheduler_enabled:
         log.info("scheduler disabled (SCHEDULER_ENABLED=false)")
         return
-    sender = Sender(bot, db, rate=settings.send_rate, chat_interval=settings.send_chat_interval)
+    sender.bind(bot)
     service = SchedulerService(Jobs(db, settings, catalog, sender, renderer, clock), settings)
     service.start()
     dispatcher.workflow_data["scheduler"] = service
 
 
-async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer) -> None:
+#: on shutdown (SIGTERM) updates being handled and sends in flight get this long to finish
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer, sender: Sender) -> None:
+    # polling has stopped; let the updates still being handled finish their replies (bounded) before
+    # the session closes, instead of failing them with tracebacks
+    handling = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
+    if handling:
+        import asyncio
+
+        _done, pending = await asyncio.wait(handling, timeout=SHUTDOWN_GRACE_SECONDS)
+        if pending:
+            log.warning("shutdown: %d update(s) still being handled after %.0f s", len(pending),
+                        SHUTDOWN_GRACE_SECONDS)
     service = dispatcher.workflow_data.get("scheduler")
     if service is not None:
-        await service.stop()
+        await service.stop(grace=SHUTDOWN_GRACE_SECONDS)
         dispatcher.workflow_data["scheduler"] = None
+    await sender.drain(SHUTDOWN_GRACE_SECONDS)
     await renderer.aclose()
 
 
-async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog) -> None:
+async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, catalog: Catalog,
+                      sender: Sender) -> None:
+    sender.bind(bot)
     await setup_default_commands(bot, catalog, settings.default_language)
     async with db.session() as session:
         holders = await build_services(session, db, settings, clock).org.command_holders()
     for member in holders:
-        await set_member_commands(bot, catalog, member, pick_language(member.language, None,
-                                                                      settings.default_language))
+        await set_member_commands(bot, catalog, member, member_language(member, settings.default_language))
     me = await bot.me()
     log.info("teamdesk started as @%s", me.username)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     edit_window_hours: int = Field(default=24, ge=0, le=24 * 30)  # authors edit/delete their units this long
     title_max: int = Field(default=300, ge=10, le=300)  # longest unit title (the column holds 300)
     redis_url: str = ""
+    # half-filled forms (conversation state, e.g. an anonymous rating draft) are forgotten after this long
+    form_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
     # peer ratings: aggregate-mode threshold, HMAC secret for rater pseudonyms, leaderboard minimum
     rating_threshold_k: int = Field(default=3, ge=1, le=100)
     rating_secret: SecretStr | None = None

@@ -117,8 +117,19 @@ def month_name(t: Translator, month: date) -> str:
     return t("month-year", month=t(f"month-{month.month}"), year=str(month.year))
 
 
+def member_language(member: object | None, default: str, telegram_language: str | None = None) -> str:
+    """The one rule for a member's language, for replies and every proactive message alike: the
+    member's ``/settings`` choice, else their Telegram ``language_code`` (``telegram_language`` if given,
+    i.e. the current update's, else the one stored on the member) mapped to a supported language, else
+    ``default`` (DEFAULT_LANGUAGE). ``member`` may be ``None`` (someone not registered)."""
+    chosen = getattr(member, "language", None)
+    stored = getattr(member, "telegram_language", None)
+    return pick_language(chosen, telegram_language or stored, default)
+
+
 def pick_language(member_language: str | None, telegram_language: str | None, default: str) -> str:
-    """Member's setting, else Telegram's ``language_code``, else the default."""
+    """Member's setting, else Telegram's ``language_code``, else the default (use :func:`member_language`
+    for a member)."""
     if member_language in SUPPORTED_LANGUAGES:
         return member_language  # type: ignore[return-value]
     if telegram_language:

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
 from bot.health import failed_dependency
-from bot.i18n import Catalog, Html, pick_language
+from bot.i18n import Catalog, Html, member_language
 from bot.services import build_services
 from bot.text import plain_fit
 from models import org_repo
@@ -40,14 +40,14 @@ class ContextMiddleware(BaseMiddleware):
             member = None
             if user is not None:
                 member = await org_repo.member_by_telegram_id(session, user.id)
-            lang = pick_language(
-                member.language if member is not None else None,
-                user.language_code if user is not None else None,
-                self.settings.default_language,
-            )
+            lang = member_language(member, self.settings.default_language,
+                                   user.language_code if user is not None else None)
+            svc = build_services(session, self.db, self.settings, self.clock)
+            if member is not None and user is not None:
+                await svc.org.note_telegram_language(member, user.language_code)
             data.update(
                 session=session,
-                svc=build_services(session, self.db, self.settings, self.clock),
+                svc=svc,
                 member=member if member is not None and member.active else None,
                 known_member=member,
                 lang=lang,
@@ -149,8 +149,8 @@ async def _tell_unavailable(event: ErrorEvent, data: dict[str, Any]) -> None:
         if catalog is None or settings is None:
             return
         user = data.get("event_from_user")
-        t = catalog.translator(pick_language(None, user.language_code if user else None,
-                                             settings.default_language))
+        t = catalog.translator(member_language(None, settings.default_language,
+                                               user.language_code if user else None))
     text = t("error-unavailable")
     if bot is None:
         return

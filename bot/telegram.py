@@ -1,10 +1,9 @@
-"""Bot API client behaviour shared by handlers and jobs."""
+"""Bot API client behaviour shared by handlers and jobs: flood control on every request."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -12,26 +11,47 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
+if TYPE_CHECKING:
+    from bot.sender import FloodControl
+
 log = logging.getLogger(__name__)
 
 
-class RetryAfter(BaseRequestMiddleware):
-    """On a 429 answer wait the ``retry_after`` Telegram asks for and try again (a few times)."""
+def chat_of(method: TelegramMethod[Any]) -> int | str | None:
+    """The chat a request is about, or ``None`` (getMe, setMyCommands, answerCallbackQuery...)."""
+    chat_id = getattr(method, "chat_id", None)
+    return chat_id if isinstance(chat_id, int | str) else None
 
-    def __init__(self, attempts: int = 4, max_wait: float = 60.0) -> None:
+
+class RetryAfter(BaseRequestMiddleware):
+    """Flood control for every request of the bot, in the process-wide :class:`bot.sender.FloodControl`
+    (shared with the :class:`bot.sender.Sender`, which binds it): a request waits while its chat (or
+    every chat) is held; a 429 holds the chat — every chat when the request names none — for
+    ``retry_after``. A plain request (a reply) is then tried again, a few times; a request made by the
+    Sender is left to the Sender (re-raised), which counts the attempt and waits the hold itself."""
+
+    def __init__(self, attempts: int = 4, max_wait: float = 60.0, *, flood: FloodControl | None = None) -> None:
+        from bot.sender import FloodControl
+
         self.attempts = attempts
         self.max_wait = max_wait
+        self.flood = flood or FloodControl()
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Any:
+        from bot.sender import SENDER_OWNS_REQUEST
+
+        chat = chat_of(method)
         for attempt in range(1, self.attempts + 1):
+            if not SENDER_OWNS_REQUEST.get() and self.flood.held_for(chat) <= self.max_wait:
+                await self.flood.wait(chat)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                if attempt == self.attempts or exc.retry_after > self.max_wait:
+                self.flood.hold(chat, exc.retry_after)
+                if SENDER_OWNS_REQUEST.get() or attempt == self.attempts or exc.retry_after > self.max_wait:
                     raise
-                log.info("flood control on %s: waiting %s s (attempt %s)", method.__api_method__,
-                         exc.retry_after, attempt)
-                await asyncio.sleep(exc.retry_after)
+                log.info("flood control on %s (chat %s): holding %s s (attempt %s)", method.__api_method__,
+                         chat if chat is not None else "all", exc.retry_after, attempt)
         raise AssertionError("unreachable")  # pragma: no cover

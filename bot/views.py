@@ -3,16 +3,12 @@ translator and the rows they show. Handlers and jobs import this module, never e
 
 from __future__ import annotations
 
-from contextlib import suppress
-
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ClientCb, RateCb
 from bot.domain import ratings as dom
-from bot.i18n import Catalog, Translator, month_name, pick_language
+from bot.i18n import Catalog, Translator, member_language, month_name
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -35,6 +31,34 @@ def form_message(t: Translator, item, departments: dict, *, reminder: bool = Fal
     text = t("rating-form-reminder" if reminder else "rating-form", name=item.rated.display_name,
              department=dept.name if dept else "—", month=rating_month(t, item.period))
     return text, score_keyboard(item.policy.id, item.rated.id, item.period)
+
+
+async def deliver_forms(sender, svc, catalog, items: list, *, reminder: bool = False,
+                        kind: str = "rating_form") -> int:
+    """Send claimed forms (``svc.ratings.campaign()``/``claim_reminders()``) through the process-wide
+    sender, each in its rater's language, recording each outcome right after its send (a restart then
+    finds the rest still pending). Used by /rating_campaign and the scheduler. Returns how many were sent."""
+    departments = {d.id: d for d in await svc.org.list_departments()}
+    sent = 0
+    for item in _interleaved(items):
+        t = catalog.translator(member_language(item.rater, svc.settings.default_language))
+        text, markup = form_message(t, item, departments, reminder=reminder)
+        outcome = await sender.send_text(item.rater.telegram_id, text, reply_markup=markup, kind=kind)
+        await svc.ratings.form_outcome(item, outcome.status, outcome.attempts, outcome.error, reminder=reminder)
+        sent += outcome.ok
+    return sent
+
+
+def _interleaved(items: list) -> list:
+    """One form per rater in turn, so that the per-chat interval of the sender overlaps across raters."""
+    by_rater: dict[int, list] = {}
+    for item in items:
+        by_rater.setdefault(item.rater.id, []).append(item)
+    queues = list(by_rater.values())
+    out = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[i] for q in queues if i < len(q))
+    return out
 
 
 def client_card_text(t: Translator, card, *, reminder: bool = False) -> str:
@@ -68,20 +92,20 @@ def client_card(t: Translator, card, *, reminder: bool = False):
 
 
 def translator_for(catalog: Catalog, default_language: str, member) -> Translator:
-    """A recipient's translator, in their language (to be replaced by bot.i18n.member_language)."""
-    return catalog.translator(pick_language(member.language, None, default_language))
+    """A recipient's translator, in their language (:func:`bot.i18n.member_language`)."""
+    return catalog.translator(member_language(member, default_language))
 
 
-async def send_to(bot: Bot, member, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """The client cabinet's one way to send a proactive message (to be switched to the process-wide sender):
-    a recipient who blocked the bot must not fail the update of whoever caused the message."""
-    with suppress(TelegramAPIError):
-        await bot.send_message(member.telegram_id, text, reply_markup=markup)
+async def send_to(sender, member, text: str, markup: InlineKeyboardMarkup | None = None, *,
+                  kind: str = "client") -> None:
+    """The client cabinet's one way to send a proactive message: the process-wide sender (never raises; a
+    recipient who blocked the bot does not fail the update of whoever caused the message)."""
+    await sender.send_text(member.telegram_id, text, reply_markup=markup, kind=kind)
 
 
-async def send_client_cards(bot: Bot, catalog: Catalog, default_language: str, requests) -> None:
+async def send_client_cards(sender, catalog: Catalog, default_language: str, requests) -> None:
     """After *sent for approval*: each client (``requests``: (client, card) pairs from
     ``ClientService.approval_requests``) gets the card with Approve / Request changes in their language."""
     for client, card in requests:
         text, markup = client_card(translator_for(catalog, default_language, client), card)
-        await send_to(bot, client, text, markup)
+        await send_to(sender, client, text, markup, kind="client_card")

@@ -15,8 +15,9 @@ from bot import access, text, ui
 from bot.callbacks import ClientAdminCb, ClientCb
 from bot.commands import set_member_commands
 from bot.errors import UserError
-from bot.i18n import Catalog, Translator, pick_language
+from bot.i18n import Catalog, Translator, member_language
 from bot.parsing import parse_id
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.clients import REVISION_REASONS, Decision
 from bot.views import client_card_text, send_to, translator_for
@@ -37,33 +38,33 @@ def _t(catalog: Catalog, svc: Services, member: Member) -> Translator:
     return translator_for(catalog, svc.settings.default_language, member)
 
 
-async def tell_team(bot: Bot, catalog: Catalog, svc: Services, d: Decision) -> None:
+async def tell_team(sender: Sender, catalog: Catalog, svc: Services, d: Decision) -> None:
     """The writer hears of every decision; their managers of a change request."""
     u = d.unit
     wt = _t(catalog, svc, d.author)
     if d.decision == APPROVE:
-        await send_to(bot, d.author, wt("client-told-approved", id=u.id, title=u.title, project=d.project.name,
+        await send_to(sender, d.author, wt("client-told-approved", id=u.id, title=u.title, project=d.project.name,
                                         client=d.client.display_name))
         return
     args = {"id": u.id, "title": u.title, "project": d.project.name, "client": d.client.display_name,
             "comment": d.revision.reason_text or ""}
     due = d.due_at.strftime("%d.%m %H:%M") if d.due_at else "—"
-    await send_to(bot, d.author, wt("client-told-changes", reason=wt(f"reason-{d.revision.reason}"), due=due,
+    await send_to(sender, d.author, wt("client-told-changes", reason=wt(f"reason-{d.revision.reason}"), due=due,
                                     **args))
     for m in d.managers:
         mt = _t(catalog, svc, m)
-        await send_to(bot, m, mt("client-told-changes-manager", author=d.author.display_name,
+        await send_to(sender, m, mt("client-told-changes-manager", author=d.author.display_name,
                                  reason=mt(f"reason-{d.revision.reason}"), **args))
 
 
 # -- decisions ------------------------------------------------------------------------------------------
 async def on_approve(query: CallbackQuery, callback_data: ClientCb, svc: Services, member: Member, t: Translator,
-                     bot: Bot, catalog: Catalog, callback_answer: CallbackAnswer) -> None:
+                     sender: Sender, catalog: Catalog, callback_answer: CallbackAnswer) -> None:
     decision = await svc.clients.decide(member, callback_data.id, APPROVE)
     callback_answer.text = t("client-approved-done")
     card = await svc.clients.card(member, callback_data.id)
     await ui.edit(query, client_card_text(t, card) + "\n\n" + t("client-decision-approved"))
-    await tell_team(bot, catalog, svc, decision)
+    await tell_team(sender, catalog, svc, decision)
 
 
 async def on_changes(query: CallbackQuery, callback_data: ClientCb, svc: Services, member: Member,
@@ -87,8 +88,8 @@ async def on_reason(query: CallbackQuery, callback_data: ClientCb, svc: Services
     await ui.edit(query, client_card_text(t, card) + "\n\n" + t("client-enter-comment", n=10))
 
 
-async def on_comment(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator, bot: Bot,
-                     catalog: Catalog) -> None:
+async def on_comment(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator,
+                     sender: Sender, catalog: Catalog) -> None:
     data = await state.get_data()
     try:
         decision = await svc.clients.decide(member, data["unit"], CHANGES, reason=data.get("reason"),
@@ -99,7 +100,7 @@ async def on_comment(message: Message, state: FSMContext, svc: Services, member:
         raise
     await state.clear()
     await message.answer(t("client-changes-done", id=decision.unit.id))
-    await tell_team(bot, catalog, svc, decision)
+    await tell_team(sender, catalog, svc, decision)
 
 
 # -- /pending and /projects -------------------------------------------------------------------------------
@@ -237,8 +238,7 @@ async def on_admin(query: CallbackQuery, callback_data: ClientAdminCb, svc: Serv
         callback_answer.text = t("saved")
     elif a in ("off", "on"):
         target = await svc.org.set_active(member, cid, a == "on")
-        await set_member_commands(bot, catalog, target, pick_language(target.language, None,
-                                                                      svc.settings.default_language))
+        await set_member_commands(bot, catalog, target, member_language(target, svc.settings.default_language))
         callback_answer.text = t("saved")
     elif a != "open":
         raise UserError("error-bad-choice")

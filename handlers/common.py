@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot import access
 from bot.commands import available, description_key, set_member_commands
-from bot.i18n import Catalog, Translator, pick_language
+from bot.i18n import Catalog, Translator, member_language
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.org import TgUser
 from models.org import Member
@@ -20,7 +18,7 @@ from models.org import Member
 
 async def on_start(
     message: Message, command: CommandObject, svc: Services, t: Translator, bot: Bot, catalog: Catalog,
-    state: FSMContext,
+    state: FSMContext, sender: Sender,
 ) -> None:
     await state.clear()
     user = message.from_user
@@ -33,7 +31,7 @@ async def on_start(
         await message.answer(t("start-known", name=result.member.display_name))
         return
     if result.outcome == "registered" and access.is_client(result.member):
-        await _client_registered(message, result, svc, t, bot, catalog)
+        await _client_registered(message, result, svc, t, bot, catalog, sender)
         return
     if result.outcome == "registered":
         member = result.member
@@ -44,27 +42,26 @@ async def on_start(
         await set_member_commands(bot, catalog, member, t.lang)
         if result.inviter is not None:
             inviter = result.inviter
-            it = catalog.translator(pick_language(inviter.language, None, svc.settings.default_language))
-            with suppress(TelegramAPIError):  # the inviter may have blocked the bot; the newcomer is in
-                await bot.send_message(inviter.telegram_id, it(
-                    "invite-used", name=member.display_name, role=it(f"role-{member.role}"),
-                    department=result.department.name if result.department else ""))
+            it = catalog.translator(member_language(inviter, svc.settings.default_language))
+            # through the process-wide sender: never raises (the inviter may have blocked the bot)
+            await sender.send_text(inviter.telegram_id, it(
+                "invite-used", name=member.display_name, role=it(f"role-{member.role}"),
+                department=result.department.name if result.department else ""), kind="invite_used")
         return
     await message.answer(t(f"start-{result.outcome.replace('_', '-')}"))
 
 
 async def _client_registered(message: Message, result, svc: Services, t: Translator, bot: Bot,
-                             catalog: Catalog) -> None:
+                             catalog: Catalog, sender: Sender) -> None:
     member = result.member
     names = ", ".join(f"«{p.name}»" for p in result.projects)
     await message.answer(t("start-registered-client", name=member.display_name, projects=names))
     await set_member_commands(bot, catalog, member, t.lang)
     if result.inviter is not None:
         inviter = result.inviter
-        it = catalog.translator(pick_language(inviter.language, None, svc.settings.default_language))
-        with suppress(TelegramAPIError):  # the inviter may have blocked the bot; the client is in
-            await bot.send_message(inviter.telegram_id, it("invite-used-client", name=member.display_name,
-                                                           projects=names))
+        it = catalog.translator(member_language(inviter, svc.settings.default_language))
+        await sender.send_text(inviter.telegram_id, it("invite-used-client", name=member.display_name,
+                                                       projects=names), kind="invite_used")
 
 
 async def on_help(message: Message, t: Translator, member: Member | None, known_member: Member | None) -> None:

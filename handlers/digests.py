@@ -3,7 +3,7 @@ opened from /settings → "Digests"."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
@@ -12,11 +12,11 @@ from bot.callbacks import DigestCb
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.parsing import button_int
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.digests import DigestPrefs
 from models.org import Member
 from models.scheduling import UNREACHABLE
-from scheduler.delivery import Sender
 from scheduler.render_pool import ChartRenderer
 
 QUICK_TIMES = ("08:00", "09:00", "10:00", "11:00")
@@ -39,7 +39,7 @@ def _screen(t: Translator, prefs: DigestPrefs, tz: str):
 
 
 async def on_digest(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator,
-                    bot: Bot, db, renderer: ChartRenderer, digest_busy: set[int]) -> None:
+                    sender: Sender, renderer: ChartRenderer, digest_busy: set[int]) -> None:
     args = (command.args or "").split()
     if args:
         if len(args) == 2 and args[0].lower() in ("time", "время"):
@@ -51,8 +51,8 @@ async def on_digest(message: Message, command: CommandObject, svc: Services, mem
         raise UserError("digest-not-now")
     digest_busy.add(member.id)
     try:
-        digest = await svc.digests.now(member, t, renderer, ratings=svc.ratings)  # rendered off the event loop
-        outcome = await Sender(bot, db).send_charts(message.chat.id, digest.pngs, digest.caption,
+        digest = await svc.digests.now(member, t, renderer)  # rendered off the event loop
+        outcome = await sender.send_charts(message.chat.id, digest.pngs, digest.caption,
                                                     kind="digest_now")
         if not outcome.ok and outcome.status != UNREACHABLE:
             await message.answer(t("digest-send-failed"))

@@ -12,7 +12,7 @@ from bot import access, ui
 from bot.callbacks import ClientAdminCb
 from bot.commands import set_member_commands
 from bot.errors import UserError
-from bot.i18n import Catalog, Translator, pick_language
+from bot.i18n import Catalog, Translator, member_language
 from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
 from models.org import Member
@@ -100,7 +100,7 @@ async def on_open(query: CallbackQuery, callback_data: MemberCb, svc: Services, 
 
 
 async def _refresh_menu(bot: Bot, catalog: Catalog, svc: Services, target: Member) -> None:
-    lang = pick_language(target.language, None, svc.settings.default_language)
+    lang = member_language(target, svc.settings.default_language)
     await set_member_commands(bot, catalog, target, lang)
 
 

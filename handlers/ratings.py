@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -23,12 +22,13 @@ from bot import ui
 from bot.callbacks import RateCb
 from bot.domain import ratings as dom
 from bot.errors import NotAllowed, UserError
-from bot.i18n import Catalog, Translator, pick_language
+from bot.i18n import Catalog, Translator, member_language
 from bot.parsing import CbInt
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.ratings import OwnResult, SubmitResult
 from bot.text import split_lines
-from bot.views import form_message, rating_month, score_keyboard
+from bot.views import deliver_forms, rating_month, score_keyboard
 from models.org import Member
 
 log = logging.getLogger(__name__)
@@ -249,7 +249,7 @@ async def on_no_comment(query: CallbackQuery, callback_data: RateCb, svc: Servic
 
 
 async def on_save(query: CallbackQuery, callback_data: RateCb, svc: Services, member: Member, t: Translator,
-                  state: FSMContext, bot: Bot, catalog: Catalog, callback_answer) -> None:
+                  state: FSMContext, sender: Sender, catalog: Catalog, callback_answer) -> None:
     data = await state.get_data()
     if data.get("p") != callback_data.p or data.get("m") != callback_data.m or "score" not in data:
         raise UserError("rating-form-expired")
@@ -265,7 +265,7 @@ async def on_save(query: CallbackQuery, callback_data: RateCb, svc: Services, me
         lines.append(t("rating-your-comment", comment=result.rating.comment))
     lines.append(t("rating-can-change"))
     await ui.edit(query, "\n".join(lines))
-    await _notify(bot, catalog, svc, member, result)
+    await _notify(sender, catalog, svc, member, result)
 
 
 async def on_form_cancel(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
@@ -277,12 +277,12 @@ async def on_use_buttons(message: Message, t: Translator) -> None:
     await message.answer(t("rating-use-buttons"))
 
 
-async def _notify(bot: Bot, catalog: Catalog, svc: Services, rater: Member, result: SubmitResult) -> None:
+async def _notify(sender: Sender, catalog: Catalog, svc: Services, rater: Member, result: SubmitResult) -> None:
     """Tell the rated person, as their policy allows. The rater is named only under an open policy."""
     if result.notify is None:
         return
     rated = result.rated
-    t = catalog.translator(pick_language(rated.language, None, svc.settings.default_language))
+    t = catalog.translator(member_language(rated, svc.settings.default_language))
     r = result.rating
     if result.notify == dom.AnonymityMode.OPEN.value:
         text = t("rating-notify-open", rater=rater.display_name, score=r.score, comment=r.comment or "—",
@@ -291,10 +291,7 @@ async def _notify(bot: Bot, catalog: Catalog, svc: Services, rater: Member, resu
         text = t("rating-notify-anonymous", score=r.score, comment=r.comment or "—")
     else:
         text = t("rating-notify-threshold", month=_month(t, r.period), k=svc.ratings.k)
-    try:
-        await bot.send_message(rated.telegram_id, text)
-    except TelegramAPIError as exc:
-        log.warning("could not notify member %s of a rating: %s", rated.id, exc)
+    await sender.send_text(rated.telegram_id, text, kind="rating_notice")  # never raises; logs the outcome
 
 
 # -- /ratings ---------------------------------------------------------------------------------
@@ -528,24 +525,10 @@ async def on_policy_new(query: CallbackQuery, callback_data: PolicyCb, svc: Serv
 
 
 # -- monthly campaign --------------------------------------------------------------------------
-async def send_campaign(bot: Bot, svc: Services, catalog: Catalog) -> int:
-    """Send this month's forms now (/rating_campaign); returns how many were sent."""
-    items = await svc.ratings.campaign()
-    departments = {d.id: d for d in await svc.org.list_departments()}
-    sent = 0
-    for item in items:
-        t = catalog.translator(pick_language(item.rater.language, None, svc.settings.default_language))
-        text, markup = form_message(t, item, departments)
-        try:
-            await bot.send_message(item.rater.telegram_id, text, reply_markup=markup)
-            sent += 1
-        except TelegramAPIError as exc:
-            log.warning("could not send a rating form to member %s: %s", item.rater.id, exc)
-    return sent
-
-
-async def on_campaign(message: Message, svc: Services, t: Translator, bot: Bot, catalog: Catalog) -> None:
-    sent = await send_campaign(bot, svc, catalog)
+async def on_campaign(message: Message, svc: Services, member: Member, t: Translator, sender: Sender,
+                      catalog: Catalog) -> None:
+    items = await svc.ratings.campaign(member)
+    sent = await deliver_forms(sender, svc, catalog, items, kind="rating_campaign")
     await message.answer(t("rating-campaign-done", count=sent, month=_month(t, svc.ratings.current_period())))
 
 

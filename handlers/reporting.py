@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -17,6 +17,7 @@ from bot.domain.pace import round1
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
 from bot.parsing import CbInt
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
 from bot.views import send_client_cards
@@ -221,13 +222,13 @@ async def on_flow_buttons(message: Message, t: Translator) -> None:
 
 # -- unit buttons ---------------------------------------------------------------------------------
 async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
-                       callback_answer: CallbackAnswer, bot: Bot, catalog: Catalog) -> None:
+                       callback_answer: CallbackAnswer, sender: Sender, catalog: Catalog) -> None:
     result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
     await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
     if result.changed and result.view.unit.state == SENT:  # sent for approval: the project's clients decide
-        await send_client_cards(bot, catalog, svc.settings.default_language,
+        await send_client_cards(sender, catalog, svc.settings.default_language,
                                 await svc.clients.approval_requests(result.view.unit.id))
 
 

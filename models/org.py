@@ -61,7 +61,10 @@ class Member(Base):
     # ``None`` only for clients (they belong to no department)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"),
                                                       index=True, default=None)
-    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)  # chosen in /settings
+    # Telegram's language_code as last seen (registration, then any update where it changed);
+    # resolved together with ``language`` by bot.i18n.member_language
+    telegram_language: Mapped[str | None] = mapped_column(String(8), default=None)
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -58,7 +58,15 @@ class Rating(Base):
 
 
 class RatingForm(Base):
-    """A monthly form sent to a rater (identified only by ``rater_key``) about one person."""
+    """A monthly form sent to a rater (identified only by ``rater_key``) about one person.
+
+    It is its own delivery log (kept here, not in ``deliveries``, which names members: a delivery row
+    would tie a rater to the forms they had not filled): ``status`` is ``pending`` from the claim
+    (``claimed_at``) until the send's outcome (``sent``, with ``sent_at``; ``failed``;
+    ``unreachable``; ``expired`` when a restart found it past the grace period). The reminder has its own
+    ``reminder_status``/``reminder_claimed_at``. A form created by ``/rate`` (already filled, never
+    sent) has ``status`` NULL.
+    """
 
     __tablename__ = "rating_forms"
     __table_args__ = (
@@ -72,6 +80,12 @@ class RatingForm(Base):
     rater_key: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     filled: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str | None] = mapped_column(String(16), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    reminder_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    reminder_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class RatingThreshold(Base):

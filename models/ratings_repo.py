@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.org import Member
@@ -101,7 +101,16 @@ async def members_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int,
 
 
 async def open_forms(session: AsyncSession, policy_id: int, period: str) -> list[RatingForm]:
-    """Campaign forms of a period that were sent and are not filled yet."""
+    """Campaign forms of a period that were actually sent and are not filled yet."""
     q = select(RatingForm).where(RatingForm.policy_id == policy_id, RatingForm.period == period,
-                                 RatingForm.filled.is_(False), RatingForm.sent_at.is_not(None))
+                                 RatingForm.filled.is_(False), RatingForm.sent_at.is_not(None),
+                                 RatingForm.status == "sent")
+    return list(await session.scalars(q))
+
+
+async def unsent_forms(session: AsyncSession) -> list[RatingForm]:
+    """Forms whose send or reminder was claimed and never finished (``pending``/``resending``)."""
+    unfinished = ("pending", "resending")
+    q = select(RatingForm).where(or_(RatingForm.status.in_(unfinished),
+                                     RatingForm.reminder_status.in_(unfinished))).order_by(RatingForm.id)
     return list(await session.scalars(q))

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
 
 # delivery statuses
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+#: a pending delivery being sent again after a restart (a second interruption expires it)
+RESENDING = "resending"
+#: a pending delivery found after a restart too late (past DIGEST_GRACE_HOURS): never sent; see ``error``
+EXPIRED = "expired"
 
 
 class Delivery(Base):
@@ -19,8 +23,10 @@ class Delivery(Base):
 
     UNIQUE (member_id, kind, period_key) is what makes every delivery happen at most once,
     also across restarts and concurrent instances: a second claim fails on the constraint.
-    A row left ``pending`` means the process stopped between claim and outcome; it is
-    never retried (at most once beats twice).
+    A row left ``pending`` means the process stopped between claim and outcome: on the next start
+    it is sent once (status ``resending`` while that happens) if still within DIGEST_GRACE_HOURS of
+    its claim, else marked ``expired`` with the reason (``scheduler.jobs.Jobs.recover``). ``payload``
+    holds what is needed to build the message again.
     """
 
     __tablename__ = "deliveries"
@@ -35,6 +41,7 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
+    payload: Mapped[dict | None] = mapped_column(JSON, default=None)
 
     __table_args__ = (
         UniqueConstraint("member_id", "kind", "period_key", name="uq_deliveries_member_kind_period"),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.org import Member
 from models.reporting import Revision, Unit
-from models.scheduling import PENDING, Delivery, DigestPreference, JobRun, LagState
+from models.scheduling import PENDING, RESENDING, Delivery, DigestPreference, JobRun, LagState
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,8 @@ async def keys_exist(session: AsyncSession, keys: Sequence[DeliveryKey]) -> set[
 async def insert_deliveries(session: AsyncSession, rows: Sequence[dict]) -> None:
     """Insert claimed deliveries (``member_id, kind, period_key, planned_at, created_at``)."""
     if rows:
-        await session.execute(insert(Delivery), [{**r, "status": PENDING, "attempts": 0} for r in rows])
+        await session.execute(insert(Delivery), [{"payload": None, **r, "status": PENDING, "attempts": 0}
+                                                 for r in rows])
 
 
 async def set_outcome(session: AsyncSession, key: DeliveryKey, status: str, attempts: int,
@@ -64,6 +65,13 @@ async def set_outcome(session: AsyncSession, key: DeliveryKey, status: str, atte
                Delivery.period_key == key.period_key)
         .values(status=status, attempts=attempts, sent_at=sent_at, error=(error or None) and error[:200])
     )
+
+
+async def unfinished_deliveries(session: AsyncSession, *, before: datetime) -> list[Delivery]:
+    """Deliveries claimed before ``before`` and never finished (``pending``, or ``resending``)."""
+    q = (select(Delivery).where(Delivery.status.in_([PENDING, RESENDING]), Delivery.created_at <= before)
+         .order_by(Delivery.id))
+    return list(await session.scalars(q))
 
 
 async def deliveries(session: AsyncSession, *, kind: str | None = None) -> list[Delivery]:

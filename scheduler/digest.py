@@ -171,6 +171,13 @@ async def build(
     return plan
 
 
+async def digest_plan(services: Any, t: Translator, scope: Scope, kind: str, now: datetime) -> DigestPlan:
+    """The one way a digest is built — the scheduled delivery, ``/digest`` and
+    ``python -m bot digest --preview`` all call this: numbers, ratings section, chart jobs, caption.
+    ``services`` is a :class:`bot.services.Services` (its session, settings and ratings are used)."""
+    return await build(services.session, services.settings, t, scope, kind, now, ratings=services.ratings)
+
+
 async def render(renderer: ChartRenderer, plan: DigestPlan) -> Digest:
     pngs = await renderer.render_many([job for _, job in plan.jobs])
     return Digest(plan.kind, plan.period_key, plan.caption,

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.methods import SendMessage
 from sqlalchemy.exc import IntegrityError
 
 from bot import access
@@ -29,17 +28,16 @@ from bot.db import Database
 from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
-from bot.i18n import Catalog
+from bot.i18n import Catalog, member_language
+from bot.sender import Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import month_stats
-from bot.text import TEXT_LIMIT, cut
-from bot.views import client_card, form_message  # the same form the /rate flow answers to; the client's card
+from bot.views import client_card, deliver_forms  # the same forms /rating_campaign sends; the client's card
 from models import clients_repo, org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
-from models.scheduling import FAILED, JobRun, LagState
+from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
 from scheduler import digest as dg
-from scheduler.delivery import Outcome, Sender
 from scheduler.render_pool import ChartRenderer
 
 log = logging.getLogger(__name__)
@@ -145,6 +143,24 @@ class Report:
         return Counter(s.kind for s in self.sent if s.status == status)
 
 
+def _payload(data: dict[str, Any]) -> dict[str, Any]:
+    """What a claim needs to be sent again after a restart, JSON-serialisable (``deliveries.payload``)."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, dg.Scope):
+            v = None if v.department_ids is None else list(v.department_ids)
+        elif isinstance(v, date | datetime):
+            v = v.isoformat()
+        out[k] = v
+    return out
+
+
+def _scope(value: Any) -> dg.Scope:
+    if isinstance(value, dg.Scope):
+        return value
+    return dg.Scope(None if value is None else tuple(value))
+
+
 @dataclass(slots=True)
 class Claim:
     member: Member
@@ -159,25 +175,21 @@ class Claim:
 
 
 # --- the ratings feature's monthly campaign --------------------------------------------------
+# Forms are claimed (RatingForm.status pending) before they are sent and marked after each send; a
+# restart sends the claimed-but-unsent ones once (Jobs.recover). See docs/ratings.md.
 async def run_rating_campaign(jobs: Jobs, services: Services, now: datetime) -> str:
-    """First working day: record and send this month's rating forms (a filled form is not sent again)."""
-    return await _send_forms(jobs, services, await services.ratings.campaign(), reminder=False)
+    """First working day: claim and send this month's rating forms (not to a rater whose form is
+    filled or open)."""
+
+    items = await services.ratings.campaign()
+    sent = await deliver_forms(jobs.sender, services, jobs.catalog, items, kind=RATING_CAMPAIGN)
+    return f"ok: {sent} of {len(items)} forms sent"
 
 
 async def remind_raters(jobs: Jobs, services: Services, now: datetime) -> str:
-    """RATING_REMINDER_DAYS later: send the still-open forms again, as a reminder."""
-    return await _send_forms(jobs, services, await services.ratings.open_forms(), reminder=True)
-
-
-async def _send_forms(jobs: Jobs, services: Services, items: list, *, reminder: bool) -> str:
-    departments = {d.id: d for d in await services.org.list_departments()}
-    sent = 0
-    for item in items:
-        text, markup = form_message(jobs._t(item.rater), item, departments, reminder=reminder)
-        method = SendMessage(chat_id=item.rater.telegram_id, text=text, reply_markup=markup, parse_mode="HTML")
-        outcome = await jobs.sender.deliver(item.rater.telegram_id, method,
-                                            kind=RATING_REMINDER if reminder else RATING_CAMPAIGN)
-        sent += outcome.ok
+    """RATING_REMINDER_DAYS later: send the forms that were sent and are still open again, as a reminder."""
+    items = await services.ratings.claim_reminders()
+    sent = await deliver_forms(jobs.sender, services, jobs.catalog, items, reminder=True, kind=RATING_REMINDER)
     return f"ok: {sent} of {len(items)} forms sent"
 
 
@@ -195,9 +207,10 @@ class Jobs:
         self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
         self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self.renders = 0  # digests rendered (for tests and the benchmark)
+        self.stopping = False  # set on shutdown: claimed deliveries not started stay pending (recover)
 
     def _lang(self, member: Member) -> str:
-        return member.language or self.settings.default_language
+        return member_language(member, self.settings.default_language)
 
     def _t(self, member: Member):
         return self.catalog.translator(self._lang(member))
@@ -249,15 +262,7 @@ class Jobs:
         managers, prefs, scopes = await self._managers()
         due = self._due_digests(managers, prefs, scopes, now - self.grace, now)
         claims = await self._claim(due, now)
-
-        async def one(c: Claim) -> Outcome | None:
-            d = await self.digest(c.data["scope"], c.data["digest"], c.planned_at, self._lang(c.member))
-            if d is None:  # nobody with a plan in scope: nothing to say
-                report.skipped["empty_digest"] += 1
-                return None
-            return await self.sender.send_charts(c.member.telegram_id, d.pngs, d.caption, kind=c.kind)
-
-        await self._send_all(claims, one, report)
+        await self._send_all(claims, self._deliver, report)
         self._prune_cache()
         return report
 
@@ -349,18 +354,7 @@ class Jobs:
                     elif not over and state is not None and state.crossed:
                         state.crossed, state.changed_at = False, now
                 await repo.insert_deliveries(s, [self._row(c, now) for c in claims])
-
-        async def one(c: Claim) -> Outcome:
-            t = self._t(c.member)
-            if c.kind == LAG_MEMBER:
-                text = t("lag-member", days=c.data["days"], per_day=c.data["per_day"] or 0,
-                         done=c.data["done"], plan=c.data["plan"])
-            else:
-                text = t("lag-manager", name=c.data["name"], days=c.data["days"],
-                         per_day=c.data["per_day"] or 0, done=c.data["done"], plan=c.data["plan"])
-            return await self.sender.send_text(c.member.telegram_id, text, kind=c.kind)
-
-        await self._send_all(claims, one, report)
+        await self._send_all(claims, self._deliver, report)
         return report
 
     async def _managers_of(self, s, member: Member, cache: dict[int, list[Member]]) -> list[Member]:
@@ -409,12 +403,7 @@ class Jobs:
                 reported |= await repo.authors_with_units_since(s, [m.id for m in group], start)
         due = [c for c in due if (c.member.id, c.data["day"]) not in off and c.member.id not in reported]
         claims = await self._claim(due, now)
-
-        async def one(c: Claim) -> Outcome:
-            return await self.sender.send_text(c.member.telegram_id, self._t(c.member)("remind-report"),
-                                               kind=c.kind)
-
-        await self._send_all(claims, one, report)
+        await self._send_all(claims, self._deliver, report)
         return report
 
     async def overdue_revisions(self, now: datetime, report: Report | None = None) -> Report:
@@ -450,13 +439,7 @@ class Jobs:
                 for manager in await self._managers_of(s, writer, managers_cache):
                     due.append(Claim(manager, REVISION_MANAGER, f"r{rev.id}", now, info))
         claims = await self._claim(due, now)
-
-        async def one(c: Claim) -> Outcome:
-            t = self._t(c.member)
-            key = "revision-overdue-writer" if c.kind == REVISION_WRITER else "revision-overdue-manager"
-            return await self.sender.send_text(c.member.telegram_id, t(key, **c.data), kind=c.kind)
-
-        await self._send_all(claims, one, report)
+        await self._send_all(claims, self._deliver, report)
         return report
 
     # -- the client cabinet ------------------------------------------------------------------------
@@ -488,8 +471,7 @@ class Jobs:
 
                 for client in await clients_repo.active_clients(s, project.id):
                     if not client.unreachable and now_fits(self._tz(client), hours):
-                        due.append(Claim(client, CLIENT_REMIND, key, now,
-                                         {"card": await services.clients.card(client, unit.id)}))
+                        due.append(Claim(client, CLIENT_REMIND, key, now, {"unit": unit.id}))
                 author = await org_repo.member_by_id(s, unit.author_id)
                 if author is None or author.department_id is None:
                     continue
@@ -500,18 +482,7 @@ class Jobs:
                                          {"id": unit.id, "title": unit.title, "project": project.name,
                                           "hours": waited, "name": author.display_name}))
         claims = await self._claim(due, now)
-
-        async def one(c: Claim) -> Outcome:
-            t = self._t(c.member)
-            if c.kind == CLIENT_REMIND:
-                text, markup = client_card(t, c.data["card"], reminder=True)
-                return await self.sender.deliver(c.member.telegram_id, SendMessage(
-                    chat_id=c.member.telegram_id, text=cut(text, TEXT_LIMIT), parse_mode="HTML",
-                    reply_markup=markup), kind=c.kind)
-            return await self.sender.send_text(c.member.telegram_id, t("client-waiting-manager", **c.data),
-                                               kind=c.kind)
-
-        await self._send_all(claims, one, report)
+        await self._send_all(claims, self._deliver, report)
         return report
 
     # -- rating campaign -------------------------------------------------------------------------
@@ -548,10 +519,93 @@ class Jobs:
         return report
 
     # -- claim, send, record ------------------------------------------------------------------------
+    async def _deliver(self, c: Claim) -> Outcome | None:
+        """Build one claimed delivery's message (in the member's language) and send it; the only place
+        that turns a claim into a message, for the run that claimed it and for :meth:`recover` alike.
+        ``None``: nothing to say (an empty digest)."""
+        t = self._t(c.member)
+        chat = c.member.telegram_id
+        d = c.data
+        if c.kind in DIGEST_KINDS.values():
+            digest = await self.digest(_scope(d["scope"]), d["digest"], c.planned_at, self._lang(c.member))
+            if digest is None:  # nobody with a plan in scope: nothing to say
+                return None
+            return await self.sender.send_charts(chat, digest.pngs, digest.caption, kind=c.kind)
+        if c.kind == LAG_MEMBER:
+            text = t("lag-member", days=d["days"], per_day=d["per_day"] or 0, done=d["done"], plan=d["plan"])
+        elif c.kind == LAG_MANAGER:
+            text = t("lag-manager", name=d["name"], days=d["days"], per_day=d["per_day"] or 0, done=d["done"],
+                     plan=d["plan"])
+        elif c.kind == REMIND_REPORT:
+            text = t("remind-report")
+        elif c.kind in (REVISION_WRITER, REVISION_MANAGER):
+            key = "revision-overdue-writer" if c.kind == REVISION_WRITER else "revision-overdue-manager"
+            text = t(key, **d)
+        elif c.kind == CLIENT_REMIND:
+            async with self.db.session() as s:
+                card = await build_services(s, self.db, self.settings, self.clock).clients.reminder_card(
+                    c.member, d["unit"])
+            if card is None:  # decided, deleted or no longer the client's meanwhile: nothing to remind of
+                return None
+            text, markup = client_card(t, card, reminder=True)
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == CLIENT_ESCALATE:
+            text = t("client-waiting-manager", **d)
+        else:
+            raise ValueError(f"unknown delivery kind {c.kind}")
+        return await self.sender.send_text(chat, text, kind=c.kind)
+
+    # -- after a restart ---------------------------------------------------------------------------
+    async def recover(self, now: datetime | None = None, report: Report | None = None) -> Report:
+        """Once at start-up, before the first tick: deliveries (and rating forms) claimed but never
+        sent — the process stopped in between — are sent once if planned within DIGEST_GRACE_HOURS
+        (status ``resending`` meanwhile), else marked ``expired`` with the reason; one interrupted
+        again while resent is expired too."""
+        now = now or self.clock.now()
+        report = report if report is not None else Report()
+        since = now - self.grace
+        claims: list[Claim] = []
+        async with self.db.session() as s, self.db.writing(s):
+            rows = await repo.unfinished_deliveries(s, before=now)
+            members = {m.id: m for m in await org_repo.list_members(s)} if rows else {}
+            for row in rows:
+                member = members.get(row.member_id)
+                reason = None
+                if row.status == RESENDING:
+                    reason = "expired: interrupted again while resent after a restart"
+                elif row.planned_at < since:
+                    reason = "expired: not sent before a restart and past DIGEST_GRACE_HOURS"
+                elif row.payload is None or member is None or not member.active or member.unreachable:
+                    reason = "expired: not sent before a restart; cannot be rebuilt or member gone"
+                if reason is not None:
+                    row.status, row.error = EXPIRED, reason
+                    report.skipped["expired"] += 1
+                    continue
+                row.status = RESENDING
+                claims.append(Claim(member, row.kind, row.period_key, row.planned_at, dict(row.payload)))
+        if claims:
+            log.info("recovering %d delivery(ies) left pending by the last run", len(claims))
+        await self._send_all(claims, self._deliver, report)
+        await self._recover_forms(now, report)
+        return report
+
+    async def _recover_forms(self, now: datetime, report: Report) -> None:
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            forms, reminders, expired = await services.ratings.unsent_forms(now - self.grace)
+            report.skipped["expired"] += expired
+            if forms:
+                sent = await deliver_forms(self.sender, services, self.catalog, forms, kind=RATING_CAMPAIGN)
+                report.sent.extend(Sent(0, RATING_CAMPAIGN, "recovered", "sent") for _ in range(sent))
+            if reminders:
+                sent = await deliver_forms(self.sender, services, self.catalog, reminders, reminder=True,
+                                           kind=RATING_REMINDER)
+                report.sent.extend(Sent(0, RATING_REMINDER, "recovered", "sent") for _ in range(sent))
+
     @staticmethod
     def _row(c: Claim, now: datetime) -> dict[str, Any]:
         return {"member_id": c.member.id, "kind": c.kind, "period_key": c.period_key,
-                "planned_at": c.planned_at, "created_at": now}
+                "planned_at": c.planned_at, "created_at": now, "payload": _payload(c.data)}
 
     async def _claim(self, due: Sequence[Claim], now: datetime) -> list[Claim]:
         """Record the deliveries not recorded yet and return them (insert-or-skip = at most once)."""
@@ -590,7 +644,7 @@ class Jobs:
         results: list[tuple[Claim, Outcome]] = []
 
         async def worker() -> None:
-            while not queue.empty():
+            while not queue.empty() and not self.stopping:  # on shutdown: finish the send in hand only
                 c = queue.get_nowait()
                 try:
                     outcome = await one(c)
@@ -600,6 +654,7 @@ class Jobs:
                     log.exception("delivery %s to member %s failed", c.kind, c.member.id)
                     outcome = Outcome(FAILED, 0, f"{type(exc).__name__}: {exc}")
                 if outcome is None:
+                    report.skipped["empty_digest" if c.kind in DIGEST_KINDS.values() else "empty"] += 1
                     outcome = Outcome("skipped", 0, "nothing to send")
                 results.append((c, outcome))
                 report.sent.append(Sent(c.member.id, c.kind, c.period_key, outcome.status))

@@ -4,12 +4,14 @@ shut down on shutdown — never at import.
 The schedule itself lives in the database (preferences, recorded deliveries), not in APScheduler's
 job store: APScheduler only wakes :class:`scheduler.jobs.Jobs` up —
 
-* ``tick`` at second 0 of every minute, and once right at start-up (the catch-up run);
+* ``tick`` at second 0 of every minute, and once right at start-up (the catch-up run, preceded once by
+  :meth:`Jobs.recover`: deliveries claimed and never sent by the previous run);
 * ``prepare`` at second 30 of every minute (renders digests due within DIGEST_PREPARE_MINUTES);
 * ``lags`` every LAG_CHECK_MINUTES, and once at start-up.
 
 Each job runs at most one instance at a time (a long digest run makes the next minute coalesce);
-running jobs are tracked and cancelled and awaited on :meth:`SchedulerService.stop`.
+on :meth:`SchedulerService.stop` running jobs finish the send in hand (bounded by ``grace``; claims not
+started stay pending for the next start's recovery), then are cancelled and awaited.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class SchedulerService:
         self.settings = settings
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task] = set()
+        self._recovered = False
 
     @property
     def running(self) -> bool:
@@ -58,12 +61,19 @@ class SchedulerService:
         self.scheduler = sched
         log.info("scheduler started (%s)", ", ".join(j.id for j in sched.get_jobs()))
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         sched, self.scheduler = self.scheduler, None
         if sched is None:
             return
-        sched.shutdown(wait=False)
+        sched.pause()  # no new run; (shutdown would cancel the running ones at once)
+        self.jobs.stopping = True  # workers take no new claim; the send in hand may finish
         tasks = [t for t in self._running if not t.done()]
+        if tasks:
+            _done, late = await asyncio.wait(tasks, timeout=grace)
+            if late:
+                log.warning("scheduler: %d job(s) still running after %.0f s: cancelled", len(late), grace)
+        sched.shutdown(wait=False)
+        tasks = [t for t in tasks if not t.done()]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -77,6 +87,11 @@ class SchedulerService:
             self._running.add(task)
         try:
             if name == "tick":
+                if not self._recovered:
+                    self._recovered = True
+                    recovered = await self.jobs.recover()
+                    if recovered.sent or recovered.skipped:
+                        log.info("recovery: %s sent, %s", dict(recovered.kinds()), dict(recovered.skipped))
                 report = await self.jobs.tick()
                 if report.sent:
                     log.info("tick: %s", dict(report.kinds()))

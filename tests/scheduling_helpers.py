@@ -9,9 +9,9 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Catalog
+from bot.sender import Outcome
 from models.org import Department, Member, department_managers
 from models.reporting import Plan, Project, Revision, Unit
-from scheduler.delivery import Outcome
 from scheduler.jobs import Jobs
 from scheduler.render_pool import ChartRenderer
 
@@ -33,7 +33,7 @@ class FakeSender:
     calls: list[Call] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
 
-    async def send_text(self, chat_id: int, text: str, *, kind: str = "message") -> Outcome:
+    async def send_text(self, chat_id: int, text: str, *, kind: str = "message", reply_markup=None) -> Outcome:
         return self._out(Call(chat_id, kind, text))
 
     async def send_charts(self, chat_id: int, pngs, caption: str, *, kind: str = "digest") -> Outcome:

@@ -13,9 +13,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 
+from bot.sender import RateLimiter, Sender
 from bot.text import visible_len as _visible_len
 from models.org import Department, Member
-from scheduler.delivery import RateLimiter, Sender
 from tests.emulator import BotAPIEmulator
 
 

@@ -316,8 +316,8 @@ async def test_garbage_callbacks_are_answered(harness: Harness, db) -> None:
 async def test_sender_never_cuts_html() -> None:
     from aiogram.methods import SendMessage
 
+    from bot.sender import Sender
     from bot.text import visible_len as _visible_len
-    from scheduler.delivery import Sender
     from tests.emulator.html import parse_html
 
     sent = []

@@ -259,10 +259,18 @@ async def test_campaign_does_not_resend_filled_forms(harness: Harness, db) -> No
     await h.press(R1, msg, msg.button("Сохранить"))
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(RatingForm).where(RatingForm.filled.is_(True))) == 1
+    # a second /rating_campaign: every form is filled or still open, so nobody gets another one
     sent = await h.send(ADMIN, "/rating_campaign")
     forms = [s for s in sent if s.method == "SendMessage" and "Оценка за" in (s.text or "")]
-    assert len(forms) == 8
-    assert not [s for s in forms if s.params["chat_id"] == R1.id and "Anna" in s.text]
+    assert forms == []
+    assert "Разослано форм: 0" in h.messages(sent)[-1].text
+    # both runs are audited, with the admin as actor
+    from models.org import AuditEntry, Member
+
+    async with db.session() as s:
+        admin_id = await s.scalar(select(Member.id).where(Member.telegram_id == ADMIN.id))
+        rows = list(await s.scalars(select(AuditEntry).where(AuditEntry.action == "rating_campaign.started")))
+    assert [r.actor_id for r in rows] == [admin_id, admin_id]
 
 
 async def test_export_respects_anonymity(harness: Harness, db) -> None:

@@ -101,7 +101,8 @@ async def test_restart_outside_grace_sends_nothing(db, settings, clock) -> None:
 
 
 async def test_claimed_delivery_is_not_repeated_after_a_crash(db, settings, clock) -> None:
-    """A delivery recorded (claimed) but never sent — the process died in between — is not resent."""
+    """A delivery recorded (claimed) but never sent — the process died in between — is not sent again by
+    the tick (only once, by the start-up recovery: tests/test_honest_delivery.py)."""
     team = await make_team(db)
     clock.set(at_msk(16, 9, 0))
     jobs, sender = make_jobs(db, settings, clock)

@@ -209,6 +209,14 @@ class ClientService(Service):
         unit, project = await self._client_unit(client, unit_id)
         return await self._card(client, unit, project)
 
+    async def reminder_card(self, client: Member, unit_id: int) -> ClientCard | None:
+        """The card to remind a client of, or ``None`` when the unit no longer waits for them."""
+        try:
+            card = await self.card(client, unit_id)
+        except UserError:
+            return None
+        return card if card.state == SENT and access.is_client(client) else None
+
     async def check_decidable(self, client: Member, unit_id: int) -> ClientCard:
         """Refuse early (before asking for a comment) a unit that waits for no decision."""
         unit, project = await self._client_unit(client, unit_id)

@@ -58,21 +58,24 @@ class DigestService(Service):
             row.daily_time = f"{at:%H:%M}"
         return await self.prefs(member)
 
-    async def now(self, member: Member, t: Translator, renderer, ratings=None):
+    async def now(self, member: Member, t: Translator, renderer):
         """/digest now: the daily digest of the member's scope, rendered by the app's chart ``renderer``."""
         from scheduler import digest as dg
 
-        return await dg.render(renderer, await self.plan_now(member, t, ratings=ratings))
+        return await dg.render(renderer, await self.plan_now(member, t))
 
-    async def plan_now(self, member: Member, t: Translator, ratings=None):
-        """The daily digest of the member's scope as of now (chart jobs + caption, nothing rendered)."""
+    async def plan_now(self, member: Member, t: Translator):
+        """The daily digest of the member's scope as of now (chart jobs + caption, nothing rendered),
+        built like the scheduled one (``scheduler.digest.digest_plan``)."""
+        from bot.services import build_services
         from scheduler import digest as dg
 
         self.require_manager(member)
         scope = await dg.scope_of(self.session, member.role, member.id)
         if scope is None:
             raise UserError("digest-nothing")
-        plan = await dg.build(self.session, self.settings, t, scope, dg.DAILY, self.clock.now(), ratings=ratings)
+        services = build_services(self.session, self.db, self.settings, self.clock)
+        plan = await dg.digest_plan(services, t, scope, dg.DAILY, self.clock.now())
         if plan.empty:
             raise UserError("digest-nothing")
         return plan

@@ -46,6 +46,10 @@ class MembersPage:
     total: int
 
 
+def _telegram_language(code: str | None) -> str | None:
+    return code.strip()[:8] or None if code else None
+
+
 def clean_name(name: str, limit: int) -> str:
     name = " ".join(name.split())
     return name[:limit]
@@ -150,6 +154,7 @@ class OrgService(Service):
             role=role.value,
             department_id=department_id,
             language=None,
+            telegram_language=_telegram_language(user.language_code),
             timezone=None,
             active=True,
             unreachable=False,
@@ -165,6 +170,17 @@ class OrgService(Service):
             member.username = user.username
         if member.unreachable:
             member.unreachable = False
+        if user.language_code and member.telegram_language != _telegram_language(user.language_code):
+            member.telegram_language = _telegram_language(user.language_code)
+
+    async def note_telegram_language(self, member: Member, language_code: str | None) -> None:
+        """Remember the member's Telegram language when it changed (a write only then): proactive
+        messages follow it until the member picks a language in /settings."""
+        code = _telegram_language(language_code)
+        if code is None or member.telegram_language == code:
+            return
+        async with self.db.writing(self.session):
+            member.telegram_language = code
 
     # -- access helpers ----------------------------------------------------------
     async def departments_for_invite(self, actor: Member) -> list[Department]:

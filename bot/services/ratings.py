@@ -58,6 +58,12 @@ class CampaignItem:
     rated: Member
     policy: RatingPolicy
     period: str
+    form_id: int = 0  # the RatingForm row that records this delivery
+
+
+# RatingForm.status / reminder_status (the same words as models.scheduling's delivery statuses)
+FORM_PENDING, FORM_SENT, FORM_RESENDING, FORM_EXPIRED = "pending", "sent", "resending", "expired"
+OPEN_FORM = (FORM_PENDING, FORM_SENT, FORM_RESENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,8 +319,12 @@ class RatingService(Service):
         return SubmitResult(rating, created, policy, rated, notify)
 
     # -- monthly campaign ----------------------------------------------------------------
-    async def campaign(self) -> list[CampaignItem]:
-        """Record the forms to send this month; a form already filled is not sent again."""
+    # A form is its own delivery log (models.ratings.RatingForm): claimed ``pending`` here before it is
+    # sent, its outcome recorded by :meth:`form_outcome` after; a rater with an open form (pending or
+    # sent, not filled) for the period is not sent another.
+    async def campaign(self, actor: Member | None = None) -> list[CampaignItem]:
+        """Claim this month's forms to send (``/rating_campaign`` by ``actor``, or the scheduler): not for
+        a form already filled, rated or open; one audit row."""
         period = self.current_period()
         now = self.clock.now()
         items: list[CampaignItem] = []
@@ -330,37 +340,107 @@ class RatingService(Service):
                         if person.id == rater.id:
                             continue
                         form = await repo.form(s, policy.id, person.id, period, rkey)
-                        if form is not None and form.filled:
+                        if form is not None and (form.filled or form.status in OPEN_FORM):
                             continue
                         key = dom.dedup_key(self._secret, policy.id, rater.id, person.id, period, None)
                         if await repo.rating_by_dedup(s, key) is not None:
                             continue
                         if form is None:
-                            s.add(RatingForm(policy_id=policy.id, rated_id=person.id, period=period,
-                                             rater_key=rkey, sent_at=now, filled=False))
-                        else:
-                            form.sent_at = now
-                        items.append(CampaignItem(rater, person, policy, period))
+                            form = RatingForm(policy_id=policy.id, rated_id=person.id, period=period,
+                                              rater_key=rkey, sent_at=None, filled=False, attempts=0)
+                            s.add(form)
+                        form.status, form.claimed_at, form.error = FORM_PENDING, now, None
+                        await s.flush()
+                        items.append(CampaignItem(rater, person, policy, period, form.id))
+            org_repo.audit(s, actor_id=actor.id if actor is not None else None, action="rating_campaign.started",
+                           object_type="rating_campaign", object_id=None, at=now, period=period,
+                           forms=len(items), by="command" if actor is not None else "scheduler")
         return items
 
-    async def open_forms(self) -> list[CampaignItem]:
-        """This month's campaign forms that were sent and are still not filled (for the reminder)."""
+    async def claim_reminders(self) -> list[CampaignItem]:
+        """Claim a reminder for each of this month's forms that was actually sent and is still open
+        (once per form)."""
         period = self.current_period()
+        now = self.clock.now()
         items: list[CampaignItem] = []
-        for policy in await repo.list_policies(self.session, active_only=True):
-            if policy.cadence == dom.Cadence.PER_TASK.value:
-                continue
-            forms = await repo.open_forms(self.session, policy.id, period)
-            if not forms:
-                continue
-            raters = {self.rater_key(policy.id, m.id): m
-                      for m in await repo.active_members_of(self.session, policy.rater_department_id)}
-            rated = {m.id: m for m in await repo.active_members_of(self.session, policy.rated_department_id)}
-            for form in forms:
-                rater, person = raters.get(form.rater_key), rated.get(form.rated_id)
-                if rater is not None and person is not None:
-                    items.append(CampaignItem(rater, person, policy, period))
+        async with self.db.writing(self.session) as s:
+            for policy in await repo.list_policies(s, active_only=True):
+                if policy.cadence == dom.Cadence.PER_TASK.value:
+                    continue
+                forms = [f for f in await repo.open_forms(s, policy.id, period) if f.reminder_status is None]
+                if not forms:
+                    continue
+                raters = {self.rater_key(policy.id, m.id): m
+                          for m in await repo.active_members_of(s, policy.rater_department_id)}
+                rated = {m.id: m for m in await repo.active_members_of(s, policy.rated_department_id)}
+                for form in forms:
+                    rater, person = raters.get(form.rater_key), rated.get(form.rated_id)
+                    if rater is not None and person is not None:
+                        form.reminder_status, form.reminder_claimed_at = FORM_PENDING, now
+                        items.append(CampaignItem(rater, person, policy, period, form.id))
         return items
+
+    async def form_outcome(self, item: CampaignItem, status: str, attempts: int, error: str | None, *,
+                           reminder: bool = False) -> None:
+        """Record how sending a claimed form (or its reminder) went."""
+        async with self.db.writing(self.session) as s:
+            form = await s.get(RatingForm, item.form_id)
+            if form is None:
+                return
+            if reminder:
+                form.reminder_status = status
+                return
+            form.status, form.attempts, form.error = status, attempts, (error or None) and error[:200]
+            if status == FORM_SENT:
+                form.sent_at = self.clock.now()
+
+    async def unsent_forms(self, since) -> tuple[list[CampaignItem], list[CampaignItem], int]:
+        """After a restart: forms and reminders claimed but never sent. Those claimed at or after ``since``
+        are returned (forms, reminders) to be sent once (marked ``resending``); older ones — and ones
+        interrupted while being resent — are marked ``expired``. Returns (forms, reminders, expired)."""
+        forms: list[CampaignItem] = []
+        reminders: list[CampaignItem] = []
+        expired = 0
+        async with self.db.writing(self.session) as s:
+            rows = await repo.unsent_forms(s)
+            if not rows:
+                return forms, reminders, 0
+            policies = {p.id: p for p in await repo.list_policies(s)}
+            members: dict[int, dict] = {}
+            for form in rows:
+                policy = policies.get(form.policy_id)
+                for reminder in (False, True):
+                    status = form.reminder_status if reminder else form.status
+                    claimed = form.reminder_claimed_at if reminder else form.claimed_at
+                    if status not in (FORM_PENDING, FORM_RESENDING):
+                        continue
+                    item = None
+                    if (status == FORM_PENDING and claimed is not None and claimed >= since and policy is not None
+                            and policy.active and form.period == self.current_period() and not form.filled):
+                        if policy.id not in members:
+                            raters = {self.rater_key(policy.id, m.id): m
+                                      for m in await repo.active_members_of(s, policy.rater_department_id)}
+                            rated = {m.id: m for m in await repo.active_members_of(s, policy.rated_department_id)}
+                            members[policy.id] = {"raters": raters, "rated": rated}
+                        rater = members[policy.id]["raters"].get(form.rater_key)
+                        person = members[policy.id]["rated"].get(form.rated_id)
+                        if rater is not None and person is not None:
+                            item = CampaignItem(rater, person, policy, form.period, form.id)
+                    if item is None:
+                        expired += 1
+                        reason = ("expired: interrupted again while resent" if status == FORM_RESENDING
+                                  else "expired: not sent before a restart, past DIGEST_GRACE_HOURS or void")
+                        if reminder:
+                            form.reminder_status = FORM_EXPIRED
+                        else:
+                            form.status, form.error = FORM_EXPIRED, reason
+                    elif reminder:
+                        form.reminder_status = FORM_RESENDING
+                        reminders.append(item)
+                    else:
+                        form.status = FORM_RESENDING
+                        forms.append(item)
+        return forms, reminders, expired
 
     async def digest_averages(self, member_ids: Sequence[int], month: date) -> dict[int, tuple[float | None, int]]:
         """Average score and count per member for a month, as a manager may see them: under an

@@ -149,7 +149,7 @@ rating-policy-pick-mode = How anonymous? (“Aggregate only” shows results onc
 # /rating_campaign
 rating-form = <b>Rating for { $month }</b>
     How did { $name } ({ $department }) set your tasks this month? Score from 1 to 5. The form is open until the month ends.
-rating-campaign-done = Forms sent: { $count } ({ $month }). Filled forms are not sent again.
+rating-campaign-done = Forms sent: { $count } ({ $month }). A form already filled or still open is not sent again.
 rating-form-reminder = <b>Reminder: rating for { $month }</b>
     You have not yet rated how { $name } ({ $department }) set your tasks. Score 1 to 5; the form is open until the end of the month.
 rating-export-empty = There are no ratings visible to you for { $month }: nothing to export.
