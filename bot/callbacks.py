@@ -33,7 +33,7 @@ class ClientCb(CallbackData, prefix="cl"):
     """A client's decision buttons under a unit card (handlers/clients.py; the card is sent by the writer's
     *sent for approval* press, /pending and the reminders)."""
 
-    a: str  # ok (approve) | ch (request changes) | r (a reason picked) | pg (/pending page)
+    a: str  # ok (approve) | ch (request changes) | r (a reason picked) | pg (/pending page) | rep (the report)
     id: CbInt = 0
     v: str = ""  # a revision reason ("-": none)
 

@@ -44,6 +44,7 @@ COMMANDS: list[Command] = [
     Command("plan", Role.MANAGER, "cmd-plan"),
     Command("projects", Role.MANAGER, "cmd-projects", "cmd-client-projects"),
     Command("approval", Role.MANAGER, "cmd-approval"),
+    Command("client_report", Role.MANAGER, "cmd-client-report"),
     Command("invite", Role.MANAGER, "cmd-invite"),
     Command("export", Role.MANAGER, "cmd-export"),
     Command("digest", Role.MANAGER, "cmd-digest"),

@@ -3,6 +3,8 @@ translator and the rows they show. Handlers and jobs import this module, never e
 
 from __future__ import annotations
 
+import html
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -109,3 +111,33 @@ async def send_client_cards(sender, catalog: Catalog, default_language: str, req
     for client, card in requests:
         text, markup = client_card(translator_for(catalog, default_language, client), card)
         await send_to(sender, client, text, markup, kind="client_card")
+
+
+def _hours(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f}"
+
+
+def client_report_parts(t: Translator, r) -> dict:
+    """The monthly client report (``r``: :class:`bot.services.clients.ClientReport`) as translated parts: the
+    message (HTML) and what the PDF shows (plain ``title``, ``lines``, ``chart_title``, ``weeks``), plus the
+    figures as PDF keywords. The CLI and the handlers render it the same way."""
+    month = f"{t(f'month-{r.month.month}')} {r.month.year}"
+    title = t("client-report-title", project=r.project.name, month=month)
+    streams = [t("client-report-stream", stream=st.name(t.lang), n=n) for st, n in r.by_stream]
+    reasons = [t("client-report-reason", reason=t(f"reason-{k}"), n=n) for k, n in sorted(r.revisions.items())]
+    lines = [t("client-report-approved", n=r.approved), *streams,
+             t("client-report-waiting", n=r.waiting),
+             t("client-report-revisions", n=r.revisions_total), *reasons,
+             t("client-report-avg", hours=_hours(r.avg_hours))]
+    weeks = [(d.strftime("%d.%m"), n) for d, n in r.weeks]
+    keywords = (f"approved={r.approved}; waiting={r.waiting}; revisions={r.revisions_total}; "
+                f"avg_hours={'none' if r.avg_hours is None else f'{r.avg_hours:.1f}'}; weeks={','.join(str(n) for _, n in r.weeks)}")
+    message = "\n".join([f"<b>{title}</b>", *lines, "", t("client-report-pdf")])
+    return {"message": message, "title": plain_title(title), "lines": [plain_title(x) for x in lines],
+            "chart_title": t("client-report-chart"), "weeks": weeks, "keywords": keywords,
+            "filename": f"report-{r.project.id}-{r.month:%Y-%m}.pdf"}
+
+
+def plain_title(text: str) -> str:
+    """The translator escapes arguments for HTML; the PDF wants the plain text back."""
+    return html.unescape(text)

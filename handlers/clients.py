@@ -4,11 +4,13 @@ section (opened from /members)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import access, text, ui
@@ -16,13 +18,14 @@ from bot.callbacks import ClientAdminCb, ClientCb
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator, member_language
-from bot.parsing import parse_id
+from bot.parsing import parse_id, parse_month
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.clients import REVISION_REASONS, Decision
-from bot.views import client_card_text, send_to, translator_for
+from bot.views import client_card_text, client_report_parts, send_to, translator_for
 from models.clients import APPROVE, CHANGES
 from models.org import Member
+from scheduler.report_pdf import render_client_report
 
 
 class ClientInput(StatesGroup):
@@ -148,7 +151,38 @@ async def on_client_projects(message: Message, svc: Services, member: Member, t:
     lines += ui.fit([t("client-projects-line", name=r.name, sent=r.sent, approved=r.approved, waiting=r.waiting,
                        revisions=r.revisions, hours=_hours(r.avg_hours)) for r in rows],
                     lambda n: t("list-more", n=n))
-    await message.answer("\n".join(lines))
+    previous = svc.clients.report_default_month(member)
+    kb = ui.builder()
+    for r in rows[:ui.PER_PAGE]:
+        kb.row(InlineKeyboardButton(text=ui.truncate(t("client-report-btn", month=t(f"month-{previous.month}"),
+                                                       project=r.name), 60),
+                                    callback_data=ClientCb(a="rep", id=r.project_id).pack()))
+    await message.answer("\n".join(lines), reply_markup=kb.as_markup())
+
+
+async def send_report(target: Message, svc: Services, member: Member, t: Translator, project_id: int,
+                      month) -> None:
+    """The report as a short message plus the PDF document (rendered off the event loop)."""
+    report = await svc.clients.report(member, project_id, month)
+    parts = client_report_parts(t, report)
+    pdf = await asyncio.to_thread(render_client_report, parts["title"], parts["lines"], parts["chart_title"],
+                                  parts["weeks"], subject=parts["title"], keywords=parts["keywords"])
+    await target.answer(parts["message"])
+    await target.answer_document(BufferedInputFile(pdf, filename=parts["filename"]))
+
+
+async def on_report_button(query: CallbackQuery, callback_data: ClientCb, svc: Services, member: Member,
+                           t: Translator) -> None:
+    await send_report(query.message, svc, member, t, callback_data.id, svc.clients.report_default_month(member))
+
+
+async def on_client_report(message: Message, command: CommandObject, svc: Services, member: Member,
+                           t: Translator) -> None:
+    args = (command.args or "").split()
+    if not args or len(args) > 2:
+        raise UserError("client-report-usage")
+    month = parse_month(args[1]) if len(args) == 2 else svc.clients.report_default_month(member)
+    await send_report(message, svc, member, t, parse_id(args[0]), month)
 
 
 # -- /approval (managers) --------------------------------------------------------------------------------
@@ -258,6 +292,8 @@ def create_router() -> Router:
     router.callback_query.register(on_changes, ClientCb.filter(F.a == "ch"), flags=client)
     router.callback_query.register(on_reason, ClientCb.filter(F.a == "r"), flags=client)
     router.callback_query.register(on_pending_page, ClientCb.filter(F.a == "pg"), flags=client)
+    router.callback_query.register(on_report_button, ClientCb.filter(F.a == "rep"), flags=client)
+    router.message.register(on_client_report, Command("client_report"), flags={"role": "manager"})
     router.message.register(on_approval, Command("approval"), flags={"role": "manager"})
     router.callback_query.register(on_admin, ClientAdminCb.filter(), flags={"role": "admin"})
     return router

@@ -167,3 +167,16 @@ async def waiting_in_client_projects(session: AsyncSession, sent_before: datetim
          .where(Unit.state == SENT, at < sent_before, Unit.project_id.in_(with_clients))
          .order_by(Unit.id))
     return [(u, at) for u, at in (await session.execute(q)).all()]
+
+
+async def approved_in(session: AsyncSession, project_id: int, start: datetime, end: datetime) -> list[Unit]:
+    q = (select(Unit).where(Unit.project_id == project_id, Unit.state == APPROVED, Unit.approved_at >= start,
+                            Unit.approved_at < end).order_by(Unit.approved_at, Unit.id))
+    return list(await session.scalars(q))
+
+
+async def revision_reasons(session: AsyncSession, project_id: int, start: datetime, end: datetime) -> dict[str, int]:
+    q = (select(Revision.reason, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
+         .where(Unit.project_id == project_id, Revision.received_at >= start, Revision.received_at < end,
+                Unit.state != "deleted").group_by(Revision.reason))
+    return {r: int(n) for r, n in (await session.execute(q)).all()}

@@ -317,3 +317,104 @@ async def test_client_reminder_once_and_managers_at_twice_the_hours(db, settings
     assert [(c.chat_id, c.kind) for c in sender.calls] == [(900, "client_remind"),
                                                            (team.manager.telegram_id, "client_escalate")]
     assert "ждёт решения клиента" in sender.calls[1].text
+
+
+async def recompute(db, project_id: int, start, end) -> dict:
+    """The report's figures straight from the tables (not through the service)."""
+    from models.reporting import Revision as Rev
+
+    async with db.session() as s:
+        approved = await s.scalar(select(func.count()).select_from(Unit).where(
+            Unit.project_id == project_id, Unit.state == "approved", Unit.approved_at >= start,
+            Unit.approved_at < end))
+        waiting = await s.scalar(select(func.count()).select_from(Unit).where(
+            Unit.project_id == project_id, Unit.state == "sent"))
+        revisions = await s.scalar(select(func.count()).select_from(Rev).join(Unit, Unit.id == Rev.unit_id).where(
+            Unit.project_id == project_id, Rev.received_at >= start, Rev.received_at < end))
+    return {"approved": approved, "waiting": waiting, "revisions": revisions}
+
+
+def pdf_keywords(pdf: bytes) -> str:
+    import re
+
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert b"/FontFile2" in pdf and b"DejaVuSans" in pdf and b"/ToUnicode" in pdf  # TrueType embedded
+    m = re.search(rb"/Keywords \((.*?)\)", pdf)
+    assert m is not None
+    return m.group(1).decode()
+
+
+async def test_monthly_client_report_message_and_pdf(harness: Harness, db, clock) -> None:
+    from datetime import UTC, datetime
+
+    from models.reporting import Project
+
+    h = harness
+    await setup(h, CLIENT)
+    for title in ("R1", "R2", "R3"):
+        await report_and_send(h, "Alpha", title)
+    pending = h.messages(await h.send(CLIENT, "/pending"))[0]
+    await h.press(CLIENT, pending, f"cl:ok:{(await unit(db, 'R1')).id}:")
+    await h.press(CLIENT, pending, f"cl:ok:{(await unit(db, 'R2')).id}:")
+    async with db.session() as s:
+        alpha = await s.scalar(select(Project).where(Project.name == "Alpha"))
+    sent = await h.send(MANAGER, f"/client_report {alpha.id} 2026-11")
+    [msg] = [m for m in sent if m.method == "SendMessage"]
+    [doc] = [m for m in sent if m.method == "SendDocument"]
+    start, end = datetime(2026, 10, 31, 21, tzinfo=UTC), datetime(2026, 11, 30, 21, tzinfo=UTC)  # Moscow month
+    want = await recompute(db, alpha.id, start, end)
+    assert want == {"approved": 2, "waiting": 1, "revisions": 0}
+    assert f"Согласовано (сдано) единиц: {want['approved']}" in msg.text
+    assert f"Ждут решения сейчас: {want['waiting']}" in msg.text
+    keywords = pdf_keywords(doc.params["document"].data)
+    assert f"approved={want['approved']}; waiting={want['waiting']}; revisions={want['revisions']}" in keywords
+    assert doc.params["document"].filename == f"report-{alpha.id}-2026-11.pdf"
+    # the client gets last month's report from /projects; never another project's
+    clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
+    projects = h.messages(await h.send(CLIENT, "/projects"))[0]
+    sent = await h.press(CLIENT, projects, projects.button("Отчёт за"))
+    assert [m for m in sent if m.method == "SendDocument"]
+    beta_id = alpha.id + 1
+    sent = await h.press(CLIENT, projects, f"cl:rep:{beta_id}:")
+    assert not [m for m in sent if m.method == "SendDocument"] and h.answers(sent)[0].params.get("show_alert")
+    # a writer may not ask for it
+    assert "недоступна" in h.messages(await h.send(WRITER, f"/client_report {alpha.id} 2026-11"))[0].text
+
+
+def test_client_report_cli_writes_the_pdf(tmp_path, database_url, monkeypatch) -> None:
+    import asyncio as aio
+    from datetime import UTC, datetime
+
+    from bot.__main__ import main
+    from bot.db import Database
+    from models.org import Department
+    from models.reporting import Project
+
+    async def seed() -> int:
+        db = Database(database_url)
+        now = datetime(2026, 11, 10, 9, tzinfo=UTC)
+        async with db.session() as s, db.writing(s):
+            d = Department(name="D", created_at=now)
+            s.add(d)
+            await s.flush()
+            m = Member(telegram_id=5, display_name="W", role="writer", department_id=d.id, active=True,
+                       unreachable=False, created_at=now)
+            p = Project(name="Альфа", created_at=now)
+            s.add_all([m, p])
+            await s.flush()
+            s.add(Unit(author_id=m.id, stream_id=1, project_id=p.id, title="t", state="approved", created_at=now,
+                       updated_at=now, sent_at=now, approved_at=now))
+            pid = p.id
+        await db.dispose()
+        return pid
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    from tests.recording import BOT_TOKEN
+
+    monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    pid = aio.run(seed())
+    out = tmp_path / "report.pdf"
+    assert main(["client-report", "--project", str(pid), "--month", "2026-11", "--out", str(out)]) == 0
+    assert "approved=1; waiting=0; revisions=0" in pdf_keywords(out.read_bytes())
+    assert main(["client-report", "--project", "999", "--month", "2026-11", "--out", str(out)]) == 1

@@ -81,6 +81,25 @@ class ProjectFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientReport:
+    """A project's month for its client: units delivered (approved) by stream, waiting now, revisions by
+    reason, the average time to a client decision and the approved units by week (Monday of the week)."""
+
+    project: Project
+    month: date
+    approved: int
+    by_stream: list[tuple[Stream, int]]
+    waiting: int
+    revisions: dict[str, int]
+    avg_hours: float | None
+    weeks: list[tuple[date, int]]
+
+    @property
+    def revisions_total(self) -> int:
+        return sum(self.revisions.values())
+
+
+@dataclass(frozen=True, slots=True)
 class ClientsPage:
     clients: list[Member]
     page: int
@@ -327,6 +346,54 @@ class ClientService(Service):
             out.append(ProjectFigures(p.id, p.name, first, f["sent"], f["approved"], f["waiting"], f["revisions"],
                                       None if avg is None else avg / 3600))
         return out
+
+    # -- the monthly client report ------------------------------------------------------------------------
+    @staticmethod
+    def previous_month(today: date) -> date:
+        return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+    def report_default_month(self, member: Member) -> date:
+        return self.previous_month(local_today(self.clock.now(), self.tz(member)))
+
+    async def report_projects(self, actor: Member) -> list[Project]:
+        """The projects whose report the actor may get: a client's own; a manager's (as for /invite)."""
+        if access.is_client(actor):
+            return await repo.projects_of(self.session, actor.id)
+        return await self.invite_projects(actor)
+
+    async def report(self, actor: Member, project_id: int, month: date) -> ClientReport:
+        """The report of a project the actor may see (its client, its manager, an admin)."""
+        if project_id not in {p.id for p in await self.report_projects(actor)}:
+            raise UserError("client-unit-unavailable" if access.is_client(actor) else "error-not-allowed")
+        return await self.build_report(project_id, month)
+
+    async def build_report(self, project_id: int, month: date) -> ClientReport:
+        """The report itself (no access check: ``python -m bot client-report`` and :meth:`report`). Month bounds
+        in the team's time zone (TIMEZONE)."""
+        s, tz = self.session, self.settings.timezone
+        project = await rrepo.project_by_id(s, project_id)
+        if project is None:
+            raise UserError("projects-not-found", id=project_id)
+        first, last = month_bounds(month)
+        start, end = utc_range(first, last, tz)
+        approved = await repo.approved_in(s, project.id, start, end)
+        streams = {st.id: st for st in await rrepo.list_streams(s, active_only=False)}
+        per_stream: dict[int, int] = {}
+        weeks: dict[date, int] = {}
+        monday = first - timedelta(days=first.weekday())
+        while monday <= last:
+            weeks[monday] = 0
+            monday += timedelta(days=7)
+        for u in approved:
+            per_stream[u.stream_id] = per_stream.get(u.stream_id, 0) + 1
+            day = u.approved_at.astimezone(ZoneInfo(tz)).date()
+            weeks[day - timedelta(days=day.weekday())] += 1
+        by_stream = sorted(((streams[sid], n) for sid, n in per_stream.items()), key=lambda x: x[0].position)
+        f = await repo.month_figures(s, project.id, start, end)
+        avg = f["avg_seconds"]
+        return ClientReport(project, first, len(approved), by_stream, f["waiting"],
+                            await repo.revision_reasons(s, project.id, start, end),
+                            None if avg is None else avg / 3600, sorted(weeks.items()))
 
     # -- the admin's management of clients ---------------------------------------------------------------
     async def clients_page(self, actor: Member, page: int) -> ClientsPage:

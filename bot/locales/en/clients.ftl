@@ -86,3 +86,16 @@ client-waiting-manager = ⏳ #{ NUMBER($id, useGrouping: 0) } “{ $title }” (
         [one] hour
        *[other] hours
     }.
+cmd-client-report = the monthly client report (PDF): /client_report number YYYY-MM
+month-invalid = “{ $text }” is not a month. Example: 2026-11.
+client-report-usage = Client report: <code>/client_report project_number [YYYY-MM]</code> (the previous month by default). Project numbers are in /approval.
+client-report-title = Report for project “{ $project }”, { $month }
+client-report-approved = Approved (delivered) units: { $n }
+client-report-stream = · { $stream }: { $n }
+client-report-waiting = Waiting for a decision now: { $n }
+client-report-revisions = Revisions: { $n }
+client-report-reason = · { $reason }: { $n }
+client-report-avg = The client's average time to decision: { $hours } h
+client-report-chart = Approved by week (weeks start on Monday)
+client-report-pdf = The PDF report follows: it can be forwarded.
+client-report-btn = 📄 Report for { $month }: { $project }

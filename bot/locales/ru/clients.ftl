@@ -87,3 +87,16 @@ client-waiting-manager = ⏳ #{ NUMBER($id, useGrouping: 0) } «{ $title }» («
         [few] часа
        *[many] часов
     }.
+cmd-client-report = отчёт клиенту за месяц (PDF): /client_report номер ГГГГ-ММ
+month-invalid = «{ $text }» — не месяц. Пример: 2026-11.
+client-report-usage = Отчёт клиенту: <code>/client_report номер_проекта [ГГГГ-ММ]</code> (по умолчанию — прошлый месяц). Номера проектов — в /approval.
+client-report-title = Отчёт по проекту «{ $project }», { $month }
+client-report-approved = Согласовано (сдано) единиц: { $n }
+client-report-stream = · { $stream }: { $n }
+client-report-waiting = Ждут решения сейчас: { $n }
+client-report-revisions = Правок: { $n }
+client-report-reason = · { $reason }: { $n }
+client-report-avg = Среднее время решения клиента: { $hours } ч
+client-report-chart = Согласовано по неделям (неделя с понедельника)
+client-report-pdf = PDF-отчёт — в следующем сообщении: его можно переслать.
+client-report-btn = 📄 Отчёт за { $month }: { $project }
