@@ -29,8 +29,8 @@ async def invite_token(user, role_button: str, pick: list[str]) -> str:
         await user.press(msg, p)
         msg = await user.wait_edit(msg)
     if role_button == "клиент":
-        await user.press(msg, [b["text"] for row in msg.reply_markup["inline_keyboard"] for b in row
-                               if "Создать ссылку" in b["text"]][0])
+        await user.press(msg, next(b["text"] for row in msg.reply_markup["inline_keyboard"] for b in row
+                                   if "Создать ссылку" in b["text"]))
         msg = await user.wait_edit(msg)
     return next(w for w in msg.text.split() if "start=" in w).split("start=")[1]
 
@@ -98,7 +98,7 @@ async def test_client_cabinet_scenario(e2e: E2E) -> None:
     projects = await client.wait_message()
     now = datetime.now(UTC)
     month = local_today(now, TZ).replace(day=1)
-    start, end = month_range_utc(month, TZ)
+    start, _end = month_range_utc(month, TZ)
     async with e2e.db.session() as s:
         alpha = await s.scalar(select(Project).where(Project.name == "Alpha"))
         sent = await s.scalar(select(func.count(Unit.id)).where(Unit.project_id == alpha.id, Unit.sent_at >= start))
