@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     quality_rise_share: float = Field(default=0.5, ge=0, le=10)  # +50% revisions per unit → flagged
     quality_min_units: int = Field(default=5, ge=1, le=1000)  # ...on at least this many units
     edit_window_hours: int = Field(default=24, ge=0, le=24 * 30)  # authors edit/delete their units this long
+    undo_minutes: int = Field(default=10, ge=0, le=24 * 60)  # a unit's state change can be undone this long
     title_max: int = Field(default=300, ge=10, le=300)  # longest unit title (the column holds 300)
     redis_url: str = ""
     # half-filled forms (conversation state, e.g. an anonymous rating draft) are forgotten after this long

@@ -13,6 +13,7 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.parsing import CbInt
 from bot.services import Services
+from bot.services.base import form_key
 from models.org import Member
 
 
@@ -116,7 +117,8 @@ async def on_client_page(query: CallbackQuery, callback_data: InviteCb, svc: Ser
 
 async def on_client_make(query: CallbackQuery, svc: Services, member: Member, t: Translator, state: FSMContext,
                          bot: Bot) -> None:
-    invite, projects = await svc.clients.create_invite(member, await _picked(state))
+    invite, projects = await svc.clients.create_invite(member, await _picked(state),
+                                                       key=form_key("client_invite", query.message))
     await state.update_data(invite_projects=[])
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
@@ -133,7 +135,8 @@ async def on_page(
 async def on_department(
     query: CallbackQuery, callback_data: InviteCb, svc: Services, member: Member, t: Translator, bot: Bot
 ) -> None:
-    invite, department = await svc.org.create_invite(member, callback_data.role, callback_data.dept)
+    invite, department = await svc.org.create_invite(member, callback_data.role, callback_data.dept,
+                                                     key=form_key("invite", query.message))
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
     await ui.edit(

@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.i18n import Translator, month_name
 from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
+from bot.services.base import form_key
 from bot.services.plans import PasteResult, parse_number
 from bot.services.stats import previous_month
 from models.org import Member
@@ -122,7 +123,8 @@ async def on_plan(message: Message, command: CommandObject, state: FSMContext, s
         return
     lines = "\n".join([" ".join(words), rest]).strip()
     if lines:
-        await message.answer(_paste_report(t, await svc.plans.paste(member, month, lines)))
+        await message.answer(_paste_report(t, await svc.plans.paste(member, month, lines,
+                                                                   key=form_key("plan", message))))
         return
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=month_name(t, current), callback_data=PlanCb(a="m", month=_m(current)).pack()),
@@ -204,7 +206,7 @@ async def on_number(message: Message, state: FSMContext, svc: Services, member: 
 async def on_paste(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:
     data = await state.get_data()
     month = _parse_month(data["month"])
-    result = await svc.plans.paste(member, month, message.text)
+    result = await svc.plans.paste(member, month, message.text, key=form_key("plan", message))
     await message.answer(_paste_report(t, result))
     if not result.failures:
         text, markup = await _board(svc, member, t, month, 0)
@@ -237,7 +239,7 @@ async def on_projects(message: Message, command: CommandObject, svc: Services, m
         verb, _, rest = args.partition(" ")
         verb = verb.lower()
         if verb in ("add", "добавить"):
-            p = await svc.reporting.add_project(member, rest)
+            p = await svc.reporting.add_project(member, rest, key=form_key("project", message))
             await message.answer(t("projects-added", name=p.name, id=p.id))
             return
         ident, _, name = rest.strip().partition(" ")

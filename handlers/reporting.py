@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NoReturn
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -16,9 +17,10 @@ from bot import ui
 from bot.domain.pace import round1
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
-from bot.parsing import CbInt
+from bot.parsing import CbInt, button_int
 from bot.sender import Sender
 from bot.services import Services
+from bot.services.base import form_key
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
 from bot.views import send_client_cards
 from models.org import Member
@@ -80,16 +82,35 @@ def unit_text(t: Translator, v: UnitView) -> str:
     return "\n".join(lines)
 
 
-def unit_markup(t: Translator, v: UnitView):
+def unit_markup(t: Translator, v: UnitView, back: list[InlineKeyboardButton] | None = None):
+    """The card's buttons: next steps, Undo (within UNDO_MINUTES), edit/delete, and ``back`` (the /mine list
+    it was opened from) when given."""
     kb = ui.builder()
     row = [InlineKeyboardButton(text=t(f"unit-btn-{a}"), callback_data=UnitCb(a=a, id=v.unit.id).pack())
            for a in v.actions]
     for i in range(0, len(row), 2):
         kb.row(*row[i:i + 2])
+    if v.undo is not None:
+        kb.row(InlineKeyboardButton(text=t("unit-btn-undo"),
+                                    callback_data=UnitCb(a="undo", id=v.unit.id, v=str(v.undo)).pack()))
     if v.can_edit:
         kb.row(InlineKeyboardButton(text=t("unit-btn-edit"), callback_data=UnitCb(a="edit", id=v.unit.id).pack()),
                InlineKeyboardButton(text=t("unit-btn-del"), callback_data=UnitCb(a="del", id=v.unit.id).pack()))
-    return kb.as_markup() if row or v.can_edit else None
+    if back:
+        kb.row(*back)
+    return kb.as_markup() if row or v.can_edit or v.undo is not None or back else None
+
+
+def _back(query: CallbackQuery) -> list[InlineKeyboardButton]:
+    """The Back-to-/mine button of the card being acted on, kept through its edits."""
+    markup = query.message.reply_markup if query.message is not None else None
+    return [b for r in (markup.inline_keyboard if markup else []) for b in r
+            if b.callback_data and b.callback_data.startswith(MineCb.__prefix__ + ":")]
+
+
+async def _card(query: CallbackQuery, t: Translator, view: UnitView, extra: str = "") -> None:
+    """Edit the card being acted on in place, keeping its Back button."""
+    await ui.edit(query, unit_text(t, view) + extra, unit_markup(t, view, _back(query)))
 
 
 
@@ -101,7 +122,8 @@ async def on_report(message: Message, command: CommandObject, state: FSMContext,
         stream_token, project_name, text = parse_report_line(command.args)
         stream = await svc.reporting.find_stream(stream_token)
         project = await svc.reporting.find_project(project_name)
-        view = await svc.reporting.create_unit(member, stream.id, project.id, text)
+        view = await svc.reporting.create_unit(member, stream.id, project.id, text,
+                                               key=form_key("unit-line", message))
         await message.answer(t("report-saved") + "\n\n" + unit_text(t, view), reply_markup=unit_markup(t, view))
         return
     streams = await svc.reporting.streams()
@@ -195,17 +217,22 @@ async def on_content(message: Message, state: FSMContext, svc: Services, t: Tran
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=t("report-btn-save"), callback_data=RepCb(step="ok").pack()),
            InlineKeyboardButton(text=t("report-btn-cancel"), callback_data=RepCb(step="no").pack()))
-    await message.answer(t("report-confirm", stream=stream.name(t.lang), project=project.name, title=title,
-                           link=link or "—"), reply_markup=kb.as_markup())
+    sent = await message.answer(t("report-confirm", stream=stream.name(t.lang), project=project.name, title=title,
+                                  link=link or "—"), reply_markup=kb.as_markup())
+    await state.update_data(confirm=sent.message_id)  # the form's Save button: its message is the form's key
 
 
 async def on_confirm(query: CallbackQuery, callback_data: RepCb, state: FSMContext, svc: Services, member: Member,
                      t: Translator, callback_answer: CallbackAnswer) -> None:
-    data = await _in_flow(state)
-    if await state.get_state() != ReportFlow.confirm.state:
-        raise UserError("button-outdated")
-    view = await svc.reporting.create_unit(member, data["stream"], data["project"], data["text"])
-    await state.clear()
+    key = form_key("unit", query.message)
+    data = await state.get_data()
+    if await state.get_state() != ReportFlow.confirm.state or data.get("confirm") != query.message.message_id:
+        view = await svc.reporting.saved_unit(member, key)  # Save pressed again: show what it saved
+        if view is None:
+            raise UserError("button-outdated")
+    else:
+        view = await svc.reporting.create_unit(member, data["stream"], data["project"], data["text"], key=key)
+        await state.clear()
     callback_answer.text = t("report-saved")
     await ui.edit(query, t("report-saved") + "\n\n" + unit_text(t, view), unit_markup(t, view))
 
@@ -223,22 +250,52 @@ async def on_flow_buttons(message: Message, t: Translator) -> None:
 # -- unit buttons ---------------------------------------------------------------------------------
 async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
                        callback_answer: CallbackAnswer, sender: Sender, catalog: Catalog) -> None:
-    result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
+    try:
+        result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
+    except UserError as exc:
+        await _stale(query, svc, member, t, exc, callback_data.id)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await _card(query, t, result.view)
     if result.changed and result.view.unit.state == SENT:  # sent for approval: the project's clients decide
         await send_client_cards(sender, catalog, svc.settings.default_language,
                                 await svc.clients.approval_requests(result.view.unit.id))
 
 
+async def _stale(query: CallbackQuery, svc: Services, member: Member, t: Translator, exc: UserError,
+                 unit_id: int) -> NoReturn:
+    """A button of an older copy of the card that no longer applies: show the unit as it is now (its
+    current buttons), then say why nothing was done."""
+    if exc.key == "unit-bad-transition":
+        await _card(query, t, await svc.reporting.view_after_refusal(member, unit_id))
+    raise exc
+
+
+async def on_unit_undo(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
+                       callback_answer: CallbackAnswer) -> None:
+    event_id = button_int(callback_data.v)
+    try:
+        view = await svc.reporting.undo(member, callback_data.id, event_id)
+    except UserError as exc:
+        if exc.key in ("unit-undo-gone", "unit-undo-expired"):  # the card shows what holds now
+            await _card(query, t, await svc.reporting.view_after_refusal(member, callback_data.id))
+        raise
+    callback_answer.text = t("unit-undone", state=t(f"state-{view.unit.state}"))
+    await _card(query, t, view)
+
+
 async def on_unit_rev(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
                       t: Translator) -> None:
-    view = await svc.reporting.check_action(member, callback_data.id, "rev")
+    try:
+        view = await svc.reporting.check_action(member, callback_data.id, "rev")
+    except UserError as exc:
+        await _stale(query, svc, member, t, exc, callback_data.id)
     kb = ui.builder()
     for r in REVISION_REASONS:
         kb.row(InlineKeyboardButton(text=t(f"reason-{r}"), callback_data=UnitCb(a="rr", id=view.unit.id, v=r).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
+    if back := _back(query):  # the /mine list stays one tap away through the picker
+        kb.row(*back)
     await ui.edit(query, unit_text(t, view) + "\n\n" + t("revision-pick-reason"), kb.as_markup())
 
 
@@ -256,10 +313,13 @@ async def on_unit_reason(query: CallbackQuery, callback_data: UnitCb, svc: Servi
         await state.update_data(unit=callback_data.id)
         await ui.edit(query, t("revision-enter-other"))
         return
-    result = await svc.reporting.transition(member, callback_data.id, "rev", reason=callback_data.v)
+    try:
+        result = await svc.reporting.transition(member, callback_data.id, "rev", reason=callback_data.v)
+    except UserError as exc:
+        await _stale(query, svc, member, t, exc, callback_data.id)
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await _card(query, t, result.view)
 
 
 async def on_reason_text(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:
@@ -291,6 +351,8 @@ async def on_unit_del(query: CallbackQuery, callback_data: UnitCb, svc: Services
     kb = ui.builder()
     kb.row(InlineKeyboardButton(text=t("unit-btn-delok"), callback_data=UnitCb(a="delok", id=view.unit.id).pack()),
            InlineKeyboardButton(text=t("back"), callback_data=UnitCb(a="open", id=view.unit.id).pack()))
+    if back := _back(query):
+        kb.row(*back)
     await ui.edit(query, unit_text(t, view) + "\n\n" + t("unit-delete-confirm"), kb.as_markup())
 
 
@@ -299,16 +361,22 @@ async def on_unit_delok(query: CallbackQuery, callback_data: UnitCb, svc: Servic
     result = await svc.reporting.delete_unit(member, callback_data.id)
     callback_answer.text = t("unit-deleted" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
-    await ui.edit(query, unit_text(t, result.view), unit_markup(t, result.view))
+    await _card(query, t, result.view)
 
 
 async def on_unit_open(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member,
                        t: Translator) -> None:
     view = await svc.reporting.view(member, callback_data.id)
-    if callback_data.a == "show":
-        await query.message.answer(unit_text(t, view), reply_markup=unit_markup(t, view))
+    if callback_data.a == "show":  # from /mine: the list message becomes the card, Back returns to that page
+        parts = callback_data.v.split(".")
+        back = []
+        if len(parts) == 3 and all(p.isascii() and p.isdigit() for p in parts) and len(parts[0]) < 6 \
+                and len(parts[1]) == len(parts[2]) == 8:
+            mine = MineCb(page=int(parts[0]), first=parts[1], last=parts[2])
+            back = [InlineKeyboardButton(text=t("mine-back"), callback_data=mine.pack())]
+        await ui.edit(query, unit_text(t, view), unit_markup(t, view, back))
     else:
-        await ui.edit(query, unit_text(t, view), unit_markup(t, view))
+        await _card(query, t, view)
 
 
 # -- /mine ----------------------------------------------------------------------------------------
@@ -328,9 +396,10 @@ def mine_render(t: Translator, data: MinePage):
             lines.append(t("mine-group", state=t(f"state-{current}")))
         lines.append(t("mine-line", id=v.unit.id, title=ui.truncate(v.unit.title, 80), project=v.project.name,
                        overdue="yes" if v.overdue else "no"))
-        kb.row(InlineKeyboardButton(text=ui.truncate(f"#{v.unit.id} {v.unit.title}", 60),
-                                    callback_data=UnitCb(a="show", id=v.unit.id).pack()))
     first, last = data.first.strftime("%Y%m%d"), data.last.strftime("%Y%m%d")
+    for v in data.views:  # the card opens in this message; its Back returns to this page
+        kb.row(InlineKeyboardButton(text=ui.truncate(f"#{v.unit.id} {v.unit.title}", 60), callback_data=UnitCb(
+            a="show", id=v.unit.id, v=f"{data.page}.{first}.{last}").pack()))
     nav = ui.nav_row(data.page, data.pages, lambda p: MineCb(page=p, first=first, last=last).pack())
     if nav:
         kb.row(*nav)
@@ -492,6 +561,7 @@ def create_router() -> Router:
     router.callback_query.register(on_unit_del, UnitCb.filter(F.a == "del"))
     router.callback_query.register(on_unit_delok, UnitCb.filter(F.a == "delok"))
     router.callback_query.register(on_unit_open, UnitCb.filter(F.a.in_({"open", "show"})))
+    router.callback_query.register(on_unit_undo, UnitCb.filter(F.a == "undo"))
     router.callback_query.register(on_mine_page, MineCb.filter())
     router.callback_query.register(on_team_page, TeamCb.filter(), flags=manager)
     return router

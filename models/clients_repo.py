@@ -180,3 +180,9 @@ async def revision_reasons(session: AsyncSession, project_id: int, start: dateti
          .where(Unit.project_id == project_id, Revision.received_at >= start, Revision.received_at < end,
                 Unit.state != "deleted").group_by(Revision.reason))
     return {r: int(n) for r, n in (await session.execute(q)).all()}
+
+
+async def is_client_decision(session: AsyncSession, unit_id: int, at: datetime) -> bool:
+    """Whether the unit's state change at ``at`` was a client's decision (the team cannot undo those)."""
+    return bool(await session.scalar(select(func.count(ClientDecision.id)).where(
+        ClientDecision.unit_id == unit_id, ClientDecision.decided_at == at)))

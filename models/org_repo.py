@@ -109,6 +109,10 @@ async def invite_by_token(session: AsyncSession, token: str) -> Invite | None:
     return await session.scalar(select(Invite).where(Invite.token == token))
 
 
+async def invite_by_id(session: AsyncSession, invite_id: int) -> Invite | None:
+    return await session.get(Invite, invite_id)
+
+
 async def consume_invite(session: AsyncSession, invite_id: int, now: datetime) -> bool:
     """Atomically take one use of an invite; False when none is left or it expired."""
     result = await session.execute(

@@ -125,6 +125,28 @@ def add_event(session: AsyncSession, unit_id: int, actor_id: int | None, kind: s
                           to_state=to_state, at=at))
 
 
+STATE_EVENTS = ("created", "sent", "revision_received", "revision_done", "approved", "deleted")
+
+
+async def last_state_event(session: AsyncSession, unit_id: int) -> UnitEvent | None:
+    """The unit's latest event that changed its state (edits do not)."""
+    return await session.scalar(select(UnitEvent).where(UnitEvent.unit_id == unit_id,
+                                                        UnitEvent.kind.in_(STATE_EVENTS))
+                                .order_by(UnitEvent.id.desc()).limit(1))
+
+
+async def delete_event(session: AsyncSession, event_id: int) -> bool:
+    """Delete one event; False when it is already gone (an undo pressed twice)."""
+    result = await session.execute(delete(UnitEvent).where(UnitEvent.id == event_id)
+                                   .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def last_closed_revision(session: AsyncSession, unit_id: int) -> Revision | None:
+    return await session.scalar(select(Revision).where(Revision.unit_id == unit_id, Revision.done_at.is_not(None))
+                                .order_by(Revision.done_at.desc(), Revision.id.desc()).limit(1))
+
+
 async def unit_events(session: AsyncSession, unit_id: int) -> list[UnitEvent]:
     return list(await session.scalars(select(UnitEvent).where(UnitEvent.unit_id == unit_id)
                                       .order_by(UnitEvent.at, UnitEvent.id)))

@@ -85,6 +85,22 @@ async def test_client_invite_registers_a_client_of_exactly_those_projects(harnes
     assert "Carl" in section.text
 
 
+async def test_pressing_create_link_twice_makes_one_invite(harness: Harness, db) -> None:
+    from models.org import Invite
+
+    h = harness
+    await setup(h)
+    msg = h.messages(await h.send(ADMIN, "/invite"))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("клиент")))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("Alpha")))[0]
+    data = msg.button("Создать ссылку")
+    first = h.messages(await h.press(ADMIN, msg, data))[0].text
+    again = await h.press(ADMIN, msg, data)
+    assert await count(db, Invite, Invite.role == "client") == 1
+    texts = [m.text for m in h.messages(again)]
+    assert all(first.split("start=")[1].split()[0] in x for x in texts)
+
+
 async def test_manager_invites_clients_only_to_projects_of_their_departments(harness: Harness, db) -> None:
     h = harness
     await h.send(ADMIN, "/start")
@@ -130,6 +146,16 @@ async def test_client_approves_and_requests_changes(harness: Harness, db) -> Non
     assert "уже принято" in h.answers(sent)[0].params["text"]
     assert await count(db, ClientDecision) == 1
     assert await count(db, AuditEntry, AuditEntry.action == "client.approve") == 1
+    # the team cannot undo a client's decision (not even the author's manager)
+    from models.reporting import UnitEvent
+
+    first = await unit(db, "First post")
+    async with db.session() as s:
+        event = await s.scalar(select(UnitEvent).where(UnitEvent.unit_id == first.id).order_by(UnitEvent.id.desc()))
+    for who in (WRITER, MANAGER):
+        sent = await h.press(who, wcard, f"u:undo:{first.id}:{event.id}")
+        assert h.answers(sent)[0].params.get("show_alert") is True
+    assert (await unit(db, "First post")).state == "approved"
 
     # request changes: a reason, then a comment of at least 10 letters
     sent = await report_and_send(h, "Alpha", "Second post")

@@ -234,3 +234,27 @@ async def test_cyrillic_names_compare_case_insensitively(harness: Harness) -> No
     await harness.send(ADMIN, "/departments add Репутация")
     sent = await harness.send(ADMIN, "/departments add РЕПУТАЦИЯ")
     assert "уже есть" in harness.messages(sent)[0].text
+
+
+async def test_switched_off_admin_from_settings_stays_off(settings, db, clock) -> None:
+    """ADMIN_IDS registers an admin on first contact only: a switched-off one's /start does not revive them."""
+    from bot.app import create_dispatcher
+    from tests.recording import make_bot
+
+    second = Person(5, "Second", "Admin", "second")
+    bot, session = make_bot()
+    h = Harness(create_dispatcher(settings.model_copy(update={"admin_ids": frozenset({ADMIN_ID, second.id})}),
+                                  db, clock=clock), bot, session)
+    await h.send(ADMIN, "/start")
+    assert "администратор" in h.messages(await h.send(second, "/start"))[0].text
+    msg = h.messages(await h.send(ADMIN, "/members"))[0]
+    card = h.messages(await h.press(ADMIN, msg, msg.button("Second")))[0]
+    confirm = h.messages(await h.press(ADMIN, card, card.button("Отключить")))[0]
+    await h.press(ADMIN, confirm, confirm.button("Да, отключить"))
+    text = h.messages(await h.send(second, "/start"))[0].text
+    assert "отключён" in text and "зарегистрированы" not in text
+    async with db.session() as s:
+        member = await s.scalar(select(Member).where(Member.telegram_id == second.id))
+        assert member.active is False
+    assert "отключён" in h.messages(await h.send(second, "/help"))[0].text
+    await bot.session.close()

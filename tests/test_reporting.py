@@ -57,9 +57,11 @@ async def test_report_flow_saves_only_on_confirm(harness: Harness, db) -> None:
     [unit] = await units(db)
     assert unit.title == "Post <b>launch</b>" and unit.link == "https://vk.com/wall-1_2" and unit.state == "written"
     assert await count(db, UnitEvent) == 1
-    # pressing save again after the flow ended stores nothing
+    # pressing save again after the flow ended stores nothing and shows the saved unit
     sent = await h.press(WRITER, confirm, confirm.button("Сохранить"))
-    assert h.answers(sent)[0].params.get("show_alert") is True
+    assert h.answers(sent)[0].params.get("text") == "Единица сохранена."
+    # the message already shows the saved unit: no identical edit (Telegram would refuse it)
+    assert f"#{unit.id}" in card.text and h.messages(sent) == []
     assert await count(db, Unit) == 1
 
 

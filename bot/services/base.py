@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access
@@ -9,8 +13,22 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import NotAllowed
-from models import org_repo
+from models import idempotency_repo, org_repo
 from models.org import Member
+
+
+class _FormMessage(Protocol):
+    message_id: int
+
+    @property
+    def chat(self) -> object: ...
+
+
+def form_key(kind: str, message: _FormMessage) -> str:
+    """The idempotency key of a form that creates something: the message that carries its Save button
+    (or the command message itself). Telegram message ids are unique per chat, so one form message creates
+    at most one object, however often it is pressed or redelivered (also across a restart)."""
+    return f"{kind}:{message.chat.id}:{message.message_id}"[:128]
 
 
 class Service:
@@ -44,3 +62,33 @@ class Service:
     async def may_see_member(self, actor: Member, member: Member) -> bool:
         """The actor themselves, their manager, or an admin (:func:`bot.access.may_see_member`)."""
         return access.may_see_member(actor, member, await self.managed_ids(actor))
+
+    async def create_once(self, key: str | None, kind: str,
+                          create: Callable[[AsyncSession], Awaitable[int | None]]) -> tuple[int | None, bool]:
+        """Run ``create`` (adds the object, returns its id) in one write together with the key's row.
+
+        → (object id, True) when this call created it; (the id saved under ``key``, False) when the key was
+        used before (a double press, a redelivered update, a Save after a restart). Two concurrent calls
+        with one key create one object: the unique constraint on the key refuses the second, whose
+        transaction is rolled back. ``key=None`` just creates."""
+        if key is None:
+            async with self.db.writing(self.session) as s:
+                return await create(s), True
+        try:
+            async with self.db.writing(self.session) as s:
+                saved = await idempotency_repo.find(s, key)
+                if saved is None:
+                    object_id = await create(s)
+                    idempotency_repo.claim(s, key, kind, object_id, self.clock.now())
+                    await s.flush()
+                    return object_id, True
+        except IntegrityError:
+            saved = await idempotency_repo.find(self.session, key)
+            if saved is None:
+                raise
+        return saved.object_id, False
+
+    async def saved_id(self, key: str) -> int | None:
+        """The object a form with this key created, if it did."""
+        saved = await idempotency_repo.find(self.session, key)
+        return saved.object_id if saved is not None else None

@@ -133,7 +133,13 @@ class ClientService(Service):
         deps = await self._project_departments([p.id for p in projects])
         return [p for p in projects if access.may_manage_project(actor, deps[p.id], managed)]
 
-    async def create_invite(self, actor: Member, project_ids: list[int]) -> tuple[Invite, list[Project]]:
+    async def create_invite(self, actor: Member, project_ids: list[int], *,
+                            key: str | None = None) -> tuple[Invite, list[Project]]:
+        """A one-use client invite for these projects (each in the actor's scope). ``key``: the form's
+        idempotency key (a second press of the same form returns the invite it made)."""
+        saved = await self.saved_id(key) if key is not None else None
+        if saved is not None:  # the same form pressed again (or redelivered): the invite it made
+            return await self._saved_invite(saved)
         ids = sorted(set(project_ids))
         projects = [await rrepo.project_by_id(self.session, pid) for pid in ids]
         if not ids or any(p is None or p.archived for p in projects):
@@ -142,7 +148,8 @@ class ClientService(Service):
         if not access.can_invite_client(actor, [deps[pid] for pid in ids], await self.managed_ids(actor)):
             raise NotAllowed()
         now = self.clock.now()
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             invite = Invite(token=secrets.token_urlsafe(12), role=Role.CLIENT.value, department_id=None,
                             expires_at=now + timedelta(hours=self.settings.invite_ttl_hours), uses_left=1,
                             created_by=actor.id, created_at=now)
@@ -151,7 +158,17 @@ class ClientService(Service):
             await repo.set_invite_projects(s, invite.id, ids)
             org_repo.audit(s, actor_id=actor.id, action="invite.created", object_type="invite", object_id=invite.id,
                            at=now, role=Role.CLIENT.value, projects=ids, uses=1)
-        return invite, projects
+            return invite.id
+
+        invite_id, created = await self.create_once(key, "client_invite", create)
+        if not created:
+            return await self._saved_invite(invite_id)
+        return await org_repo.invite_by_id(self.session, invite_id), projects
+
+    async def _saved_invite(self, invite_id: int) -> tuple[Invite, list[Project]]:
+        invite = await org_repo.invite_by_id(self.session, invite_id)
+        return invite, [await rrepo.project_by_id(self.session, pid)
+                        for pid in await repo.invite_project_ids(self.session, invite.id)]
 
     # -- approval mode ------------------------------------------------------------------------------------
     async def mode_of(self, project: Project) -> str:

@@ -66,7 +66,8 @@ class OrgService(Service):
             async with self.db.writing(s):
                 self._refresh_profile(member, user)
             return StartResult("known", member)
-        if token is None and user.id in self.settings.admin_ids:
+        if token is None and member is None and user.id in self.settings.admin_ids:
+            # first contact only: a switched-off admin stays off (re-enabled from /members or by an invite)
             async with self.db.writing(s):
                 departments = await repo.list_departments(s)
                 if departments:
@@ -75,11 +76,8 @@ class OrgService(Service):
                     department = Department(name=default_department_name[:MAX_DEPARTMENT_NAME], created_at=now)
                     s.add(department)
                     await s.flush()
-                if member is None:
-                    member = self._new_member(user, Role.ADMIN, department.id)
-                    s.add(member)
-                else:
-                    member.active, member.role = True, Role.ADMIN.value
+                member = self._new_member(user, Role.ADMIN, department.id)
+                s.add(member)
                 await s.flush()
                 repo.audit(s, actor_id=member.id, action="member.registered", object_type="member",
                            object_id=member.id, at=now, role=Role.ADMIN.value, via="admin_ids")
@@ -197,8 +195,8 @@ class OrgService(Service):
             raise NotAllowed()
 
     # -- invites -------------------------------------------------------------------
-    async def create_invite(self, actor: Member, role: str, department_id: int,
-                            uses: int = 1) -> tuple[Invite, Department]:
+    async def create_invite(self, actor: Member, role: str, department_id: int, uses: int = 1, *,
+                            key: str | None = None) -> tuple[Invite, Department]:
         try:
             role_enum = Role(role)
         except ValueError as exc:
@@ -211,7 +209,8 @@ class OrgService(Service):
         if not 1 <= uses <= 100:
             raise UserError("error-bad-choice")
         now = self.clock.now()
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             invite = Invite(
                 token=secrets.token_urlsafe(12),
                 role=role_enum.value,
@@ -225,6 +224,12 @@ class OrgService(Service):
             await s.flush()
             repo.audit(s, actor_id=actor.id, action="invite.created", object_type="invite", object_id=invite.id,
                        at=now, role=invite.role, department_id=department_id, uses=uses)
+            return invite.id
+
+        invite_id, _created = await self.create_once(key, "invite", create)
+        invite = await repo.invite_by_id(self.session, invite_id)
+        if invite.department_id != department.id:  # the form saved earlier was for another department
+            department = await repo.department_by_id(self.session, invite.department_id)
         return invite, department
 
     # -- members -----------------------------------------------------------------

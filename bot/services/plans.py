@@ -132,7 +132,7 @@ class PlanService(Service):
                            at=now, month=month.isoformat(), stream_id=stream_id, old=old, new=units)
         return plan
 
-    async def paste(self, actor: Member, month: date, text: str) -> PasteResult:
+    async def paste(self, actor: Member, month: date, text: str, *, key: str | None = None) -> PasteResult:
         """All-or-nothing: any failed line → nothing saved, every failure listed."""
         self.check_month(actor, month)
         members = await self._members(actor)
@@ -175,12 +175,14 @@ class PlanService(Service):
             parsed.append((found[0], values))
         if failures:
             return PasteResult(0, 0, failures)
-        applied = 0
-        async with self.db.writing(self.session):
+        applied = sum(min(len(values), len(streams)) for _member, values in parsed)
+
+        async def write(_s) -> None:
             for member, values in parsed:
                 for stream, units in zip(streams, values, strict=False):
                     await self._upsert(actor, member.id, month, stream.id, units)
-                    applied += 1
+
+        await self.create_once(key, "plan", write)  # a redelivered paste reports the same and writes nothing
         return PasteResult(applied, len(parsed))
 
     async def copy_previous(self, actor: Member, month: date) -> tuple[int, int]:

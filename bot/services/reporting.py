@@ -12,6 +12,8 @@ Unit life (the state machine; ``deleted`` is reachable from every other state)::
 A transition is a compare-and-set on the state, so pressing a button twice (or two people pressing it
 at once) records one transition; pressing it when the unit is already where the button leads answers
 "already" and records nothing; anything else (approving a deleted unit) is refused with a message.
+The last transition can be undone within ``UNDO_MINUTES`` (:meth:`ReportingService.undo`): it is reverted
+as if it had not happened (state, event, revision row, sent/approved time) and the undo is audited.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
 }
 
 
+UNDOABLE = frozenset(kind for _froms, _to, kind in ACTIONS.values())  # state changes an Undo reverts
+
+
 def next_actions(state: str) -> list[str]:
     """Transitions that fit a unit in ``state``, in button order."""
     return [a for a, (froms, _to, _k) in ACTIONS.items() if state in froms]
@@ -70,6 +75,7 @@ class UnitView:
     overdue: bool
     actions: tuple[str, ...]  # transitions that fit
     can_edit: bool
+    undo: int | None = None  # the event the actor may undo now (its id goes into the Undo button)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,10 +259,11 @@ class ReportingService(Service):
             raise UserError("report-unknown-project", project=clean(name), valid=shown or "—")
         return project
 
-    async def add_project(self, actor: Member, name: str) -> Project:
+    async def add_project(self, actor: Member, name: str, *, key: str | None = None) -> Project:
         self.require_manager(actor)
         name = self._project_name(name)
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             other = await repo.project_by_name(s, name)
             if other is not None:
                 raise UserError("projects-exists", name=other.name)
@@ -265,7 +272,10 @@ class ReportingService(Service):
             await s.flush()
             org_repo.audit(s, actor_id=actor.id, action="project.created", object_type="project",
                            object_id=project.id, at=self.clock.now(), name=name)
-        return project
+            return project.id
+
+        project_id, _created = await self.create_once(key, "project", create)
+        return await repo.project_by_id(self.session, project_id)
 
     async def rename_project(self, actor: Member, project_id: int, name: str) -> Project:
         self.require_manager(actor)
@@ -326,11 +336,14 @@ class ReportingService(Service):
                 raise UserError("report-title-too-long", limit=self.settings.title_max, length=len(title))
         return title, link
 
-    async def create_unit(self, author: Member, stream_id: int, project_id: int, text: str) -> UnitView:
-        """The one write of /report (its confirm step): nothing is stored before it."""
+    async def create_unit(self, author: Member, stream_id: int, project_id: int, text: str, *,
+                          key: str | None = None) -> UnitView:
+        """The one write of /report (its confirm step): nothing is stored before it. A form's ``key``
+        (``form_key``) makes a repeated Save show the unit it saved instead of storing another."""
         title, link = self.parse_content(text)
         now = self.clock.now()
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             await self.stream(stream_id)
             await self.project(project_id)
             unit = Unit(author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
@@ -338,7 +351,15 @@ class ReportingService(Service):
             s.add(unit)
             await s.flush()
             repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
-        return await self.view(author, unit.id)
+            return unit.id
+
+        unit_id, _created = await self.create_once(key, "unit", create)
+        return await self.view(author, unit_id)
+
+    async def saved_unit(self, actor: Member, key: str) -> UnitView | None:
+        """The unit a /report form saved under ``key`` (a Save pressed again after the form ended)."""
+        unit_id = await self.saved_id(key)
+        return await self.view(actor, unit_id) if unit_id is not None else None
 
     async def _unit_for(self, actor: Member, unit_id: int) -> tuple[Unit, Member]:
         unit = await repo.unit_by_id(self.session, unit_id)
@@ -372,7 +393,68 @@ class ReportingService(Service):
         due = self.revision_due(open_rev, author).astimezone(ZoneInfo(self.tz(author))) if open_rev else None
         total = (await repo.revision_totals(s, [unit.id])).get(unit.id, 0)
         return UnitView(unit, stream, project, open_rev, total, due, due is not None and self.clock.now() > due,
-                        tuple(next_actions(unit.state)), await self._can_edit(actor, unit, author))
+                        tuple(next_actions(unit.state)), await self._can_edit(actor, unit, author),
+                        await self._undoable(actor, unit, author))
+
+    def _undo_window(self) -> timedelta:
+        return timedelta(minutes=self.settings.undo_minutes)
+
+    async def _undoable(self, actor: Member, unit: Unit, author: Member) -> int | None:
+        """The id of the unit's last state change when ``actor`` may undo it now, else None."""
+        if unit.state in (WRITTEN, DELETED) or self.clock.now() - unit.updated_at > self._undo_window():
+            return None  # no query for units that changed long ago
+        event = await repo.last_state_event(self.session, unit.id)
+        if event is None or event.kind not in UNDOABLE or event.to_state != unit.state \
+                or self.clock.now() - event.at > self._undo_window():
+            return None
+        if event.actor_id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
+                                               and await self.manages(actor, author)):
+            return None
+        if await clients_repo.is_client_decision(self.session, unit.id, event.at):
+            return None  # a client's decision is the client's: the team does not undo it
+        return event.id
+
+    async def undo(self, actor: Member, unit_id: int, event_id: int) -> UnitView:
+        """Revert the unit's last state change (``event_id``, from its card's Undo button) within
+        ``UNDO_MINUTES``: the state, its event, the revision row and the sent/approved times go back to what
+        they were, so counters and stats read as if it had not happened; the undo itself is audited.
+        Pressed twice, after another change or after the window: a message, nothing changes."""
+        now = self.clock.now()
+        async with self.db.writing(self.session) as s:
+            unit, author = await self._unit_for(actor, unit_id)
+            event = await repo.last_state_event(s, unit.id)
+            if event is None or event.id != event_id or event.kind not in UNDOABLE or event.to_state != unit.state:
+                raise UserError("unit-undo-gone")
+            if now - event.at > self._undo_window():
+                raise UserError("unit-undo-expired", minutes=self.settings.undo_minutes)
+            if await self._undoable(actor, unit, author) != event.id:
+                raise NotAllowed()
+            values: dict[str, object] = {"updated_at": now}
+            if event.kind == "sent":
+                values["sent_at"] = None  # only a written unit is sent: this was its first sending
+            elif event.kind == "approved":
+                values["approved_at"] = None
+            # compare-and-set on the state and on the event row: two undo presses revert once
+            if not await repo.move_unit(s, unit.id, [event.to_state], event.from_state, **values) \
+                    or not await repo.delete_event(s, event.id):
+                raise UserError("unit-undo-gone")
+            if event.kind == "revision_received":
+                rev = await repo.open_revision(s, unit.id)
+                if rev is not None:
+                    await s.delete(rev)
+            elif event.kind == "revision_done":
+                rev = await repo.last_closed_revision(s, unit.id)
+                if rev is not None:
+                    rev.done_at, rev.reaction_seconds = None, None
+            org_repo.audit(s, actor_id=actor.id, action="unit.undone", object_type="unit", object_id=unit.id,
+                           at=now, kind=event.kind, from_state=event.to_state, to_state=event.from_state,
+                           changed_at=event.at.isoformat(), changed_by=event.actor_id)
+        return await self.view(actor, unit_id)
+
+    async def view_after_refusal(self, actor: Member, unit_id: int) -> UnitView:
+        """The unit as it is now, after a write was refused and rolled back (which expired the actor)."""
+        await self.session.refresh(actor)
+        return await self.view(actor, unit_id)
 
     async def editable(self, actor: Member, unit_id: int) -> UnitView:
         """The unit when the actor may edit or delete it now; else why not (a deleted unit is never edited)."""

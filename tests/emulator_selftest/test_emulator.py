@@ -374,9 +374,16 @@ async def test_bot_in_subprocess(emu: BotAPIEmulator) -> None:
         stderr=asyncio.subprocess.PIPE,
     )
     try:
+        # importing aiogram takes seconds (more on a loaded machine): wait until the bot polls
+        async def polling() -> None:
+            while not emu.calls("getUpdates"):
+                assert proc.returncode is None, "the bot exited"
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(polling(), 120)
         ann = emu.user(id=3001, first_name="Ann")
         await ann.send("ping <&>")
-        reply = await ann.wait_message(timeout=10)
+        reply = await ann.wait_message(timeout=30)
         assert reply.text == "echo: ping <&>"
         await emu.wait_idle(quiet=0.2)
     finally:

@@ -224,3 +224,11 @@ projects-archive-confirm = Archive the project “{ $name }”? It can no longer
 plan-btn-last-month = Same as last month ({ $month }): { $value }
 streams-line-archived = <code>{ $code }</code> — { $name_ru } / { $name_en } (archived)
 streams-archive-confirm = Archive the stream <code>{ $code }</code> “{ $name }”? It can no longer be picked in /report or in plans; restore it from /streams.
+unit-btn-undo = ↩ Undo the last change
+unit-undone = Undone: { $state } again
+unit-undo-gone = Nothing to undo: this change was already undone or another one followed it.
+unit-undo-expired = { $minutes ->
+    [one] A change can be undone within { $minutes } minute.
+   *[other] A change can be undone within { $minutes } minutes.
+}
+mine-back = « To the list

@@ -230,3 +230,12 @@ projects-archive-confirm = Отправить проект «{ $name }» в ар
 plan-btn-last-month = Как в прошлом месяце ({ $month }): { $value }
 streams-line-archived = <code>{ $code }</code> — { $name_ru } / { $name_en } (в архиве)
 streams-archive-confirm = Отправить направление <code>{ $code }</code> «{ $name }» в архив? Его больше нельзя будет выбрать в /report и в планах; вернуть можно из /streams.
+unit-btn-undo = ↩ Отменить последнее изменение
+unit-undone = Отменено: снова { $state }
+unit-undo-gone = Отменять нечего: это изменение уже отменено или после него было другое.
+unit-undo-expired = { $minutes ->
+    [one] Изменение можно отменить в течение { $minutes } минуты.
+    [few] Изменение можно отменить в течение { $minutes } минут.
+   *[many] Изменение можно отменить в течение { $minutes } минут.
+}
+mine-back = « К списку

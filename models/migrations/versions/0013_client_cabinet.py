@@ -2,7 +2,7 @@
 project approval mode
 
 Revision ID: 0013
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
