@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.methods import SendDocument
+from aiogram.types import BufferedInputFile
 from sqlalchemy.exc import IntegrityError
 
 from bot import access
@@ -32,13 +34,16 @@ from bot.i18n import Catalog, member_language
 from bot.sender import Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import month_stats
-from bot.views import client_card, deliver_forms  # the same forms /rating_campaign sends; the client's card
+
+# the same forms /rating_campaign sends; the client's card and report
+from bot.views import client_card, client_report_parts, deliver_forms
 from models import clients_repo, org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
 from scheduler import digest as dg
 from scheduler.render_pool import ChartRenderer
+from scheduler.report_pdf import render_client_report
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ LAG_MANAGER, LAG_MEMBER = "lag_manager", "lag_member"
 REMIND_REPORT = "remind_report"
 REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
 CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
+CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
 STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
@@ -224,7 +230,7 @@ class Jobs:
         now = now or self.clock.now()
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
-                     self.rating_campaign):
+                     self.client_reports, self.rating_campaign):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -485,6 +491,44 @@ class Jobs:
         await self._send_all(claims, self._deliver, report)
         return report
 
+    async def client_reports(self, now: datetime, report: Report | None = None) -> Report:
+        """On the first working day of the month (team time zone), from DAILY_DIGEST_TIME within the grace
+        period: every active client of every open project gets the previous month's report (message + PDF),
+        once per client, project and month (the delivery log)."""
+        report = report if report is not None else Report()
+        zone = ZoneInfo(self.settings.timezone)
+        today = dg.team_today(now, self.settings)
+        at = datetime.combine(today, parse_hhmm(self.settings.daily_digest_time), zone).astimezone(UTC)
+        if not at <= now <= at + self.grace or not first_working_day_of_month(today, self.settings.holiday_country):
+            return report
+        month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            for project in await reporting_repo.list_projects(s):
+                for client in await clients_repo.active_clients(s, project.id):
+                    if not client.unreachable:
+                        due.append(Claim(client, CLIENT_REPORT, f"{project.id}:{month:%Y-%m}", at,
+                                         {"project": project.id, "month": f"{month:%Y-%m}"}))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def _send_client_report(self, c: Claim, t) -> Outcome | None:
+        month = datetime.strptime(c.data["month"], "%Y-%m").date()
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            if c.data["project"] not in {p.id for p in await services.clients.report_projects(c.member)}:
+                return None  # no longer the client's project
+            data = await services.clients.build_report(c.data["project"], month)
+        parts = client_report_parts(t, data)
+        pdf = await asyncio.to_thread(render_client_report, parts["title"], parts["lines"], parts["chart_title"],
+                                      parts["weeks"], subject=parts["title"], keywords=parts["keywords"])
+        first = await self.sender.send_text(c.member.telegram_id, parts["message"], kind=c.kind)
+        if not first.ok:
+            return first
+        return await self.sender.deliver(c.member.telegram_id, SendDocument(
+            chat_id=c.member.telegram_id, document=BufferedInputFile(pdf, filename=parts["filename"])), kind=c.kind)
+
     # -- rating campaign -------------------------------------------------------------------------
     async def rating_campaign(self, now: datetime, report: Report | None = None) -> Report:
         """First working day of the month: start the campaign; RATING_REMINDER_DAYS later: remind raters."""
@@ -551,6 +595,8 @@ class Jobs:
             return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
         elif c.kind == CLIENT_ESCALATE:
             text = t("client-waiting-manager", **d)
+        elif c.kind == CLIENT_REPORT:
+            return await self._send_client_report(c, t)
         else:
             raise ValueError(f"unknown delivery kind {c.kind}")
         return await self.sender.send_text(chat, text, kind=c.kind)

@@ -444,3 +444,31 @@ def test_client_report_cli_writes_the_pdf(tmp_path, database_url, monkeypatch) -
     assert main(["client-report", "--project", str(pid), "--month", "2026-11", "--out", str(out)]) == 0
     assert "approved=1; waiting=0; revisions=0" in pdf_keywords(out.read_bytes())
     assert main(["client-report", "--project", "999", "--month", "2026-11", "--out", str(out)]) == 1
+
+
+async def test_monthly_client_reports_go_out_once_on_the_first_working_day(db, settings, clock) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.scheduling_helpers import add_units, make_jobs, make_team
+
+    team = await make_team(db, writers=1)
+    async with db.session() as s, db.writing(s):
+        client = Member(telegram_id=901, display_name="Client Co", role="client", department_id=None, active=True,
+                        unreachable=False, created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        s.add(client)
+        await s.flush()
+        s.add(ClientProject(member_id=client.id, project_id=team.project_id, added_at=datetime(2026, 11, 1,
+                                                                                                 tzinfo=UTC)))
+    await add_units(db, team.writers[0], team.project_id, 2, datetime(2026, 11, 10, 9, tzinfo=UTC),
+                    state="approved")
+    async with db.session() as s, db.writing(s):
+        for u in await s.scalars(select(Unit)):
+            u.approved_at = datetime(2026, 11, 11, 9, tzinfo=UTC)
+    jobs, sender = make_jobs(db, settings, clock)
+    first_day = datetime(2026, 12, 1, 6, 0, tzinfo=UTC) + timedelta(minutes=1)  # Tuesday 1 Dec, 09:01 Moscow
+    await jobs.client_reports(first_day - timedelta(days=1))  # not the first working day
+    assert sender.calls == []
+    await jobs.client_reports(first_day)
+    await jobs.client_reports(first_day + timedelta(minutes=5))  # once
+    assert [c.chat_id for c in sender.calls] == [901, 901]  # the message and the PDF
+    assert "Согласовано (сдано) единиц: 2" in sender.calls[0].text
