@@ -1,62 +1,96 @@
-"""Chart rendering benchmark (prints timings, asserts nothing).
+"""Chart rendering benchmark: the same 30-person chart before and after, in one run (prints, asserts nothing).
 
-    python bench/charts.py [--runs 7] [--charts 40]
+    python bench/charts.py [--runs 15] [--rounds 3] [--before-rev REV] [--before-path DIR] [--pool]
 
-1. In-process milliseconds per ``plan_vs_done`` chart for 10/30/40 people
-   (median of ``--runs``).
-2. Throughput of ``ChartRenderer`` rendering ``--charts`` 30-person charts with
-   1 vs 2 worker processes (pool start-up and warm-up excluded), and 2 threads
-   for comparison.
+1. **Before vs after, worker CPU time per chart.** ``scheduler/charts.py`` as of ``--before-rev`` (git)
+   and as it is now each run in a fresh worker-like process (warmed up as the chart workers are), the
+   two alternating ``--rounds`` times; each round renders ``plan_vs_done`` for the same 30 people
+   ``--runs`` times and reports the median CPU time (``time.process_time``: not inflated by other
+   processes sharing the cores). ``--before-path`` is put first on the before process's ``sys.path``:
+   point it at a ``pip install --target DIR matplotlib==3.11.2`` to measure "before" with the
+   matplotlib that ``matplotlib~=3.9`` installed.
+2. With ``--pool``: throughput of ``ChartRenderer`` with 1 and 2 worker processes and 2 threads.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from scheduler import charts
-from scheduler.charts import PersonBar
-from scheduler.render_pool import ChartRenderer
+#: the last commit before the chart work of issue 9 point 3
+DEFAULT_BEFORE_REV = "70c4301"
+TITLE = "План и факт, ноябрь 2026"
+LABELS = {"plan": "План", "done": "Сделано", "behind": "Отстаёт", "expected": "Ожидалось к сегодня",
+          "units": "Единиц"}
 
-FIRST = ["Александра", "Екатерина", "Константин", "Владимир", "Анастасия", "Ян"]
-LAST = ["Константинопольская", "Салтыков-Щедрин", "Петров-Водкин", "Ким", "Иванова"]
-LABELS = {"plan": "План", "done": "Сделано", "behind": "Отстаёт", "expected": "Ожидается", "units": "Единиц"}
+# runs in the measured process: ``charts`` is the module under test (before or after)
+_WORKER = """
+import gc, json, statistics, sys, time
+import matplotlib
+charts = __import__(sys.argv[1], fromlist=["_warm_up"])
+people = [charts.PersonBar(f"Сотрудник Номер{i} Фамилия", 40 + i % 20, 20 + i % 25, 30.0 + i % 7)
+          for i in range(30)]
+labels = json.loads(sys.argv[3])
+if hasattr(charts, "_process_init"):
+    charts._process_init()  # what a chart worker process does first (warm-up; after: gc frozen too)
+charts.plan_vs_done(people, title=sys.argv[4], labels=labels)
+times = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.process_time()
+    png = charts.plan_vs_done(people, title=sys.argv[4], labels=labels)
+    times.append(time.process_time() - t0)
+print(json.dumps({"ms": statistics.median(times) * 1000, "bytes": len(png), "mpl": matplotlib.__version__}))
+"""
 
 
-def people(n: int) -> list[PersonBar]:
-    return [
-        PersonBar(f"{FIRST[i % 6]} {LAST[(i // 6) % 5]}", 20 + (i * 7) % 45, (i * 13) % 70, 12.5 + i % 9)
-        for i in range(n)
-    ]
+def _measure(module: str, paths: list[str], runs: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(ROOT)])}
+    out = subprocess.run([sys.executable, "-c", _WORKER, module, str(runs), json.dumps(LABELS), TITLE],
+                         env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
 
 
-def bench_in_process(runs: int) -> None:
-    print(f"in-process plan_vs_done, median of {runs} runs:")
-    charts.plan_vs_done(people(5), title="warm-up", labels=LABELS)
-    for n in (10, 30, 40):
-        data = people(n)
-        times = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            png = charts.plan_vs_done(data, title=f"План и факт, {n} человек", labels=LABELS)
-            times.append(time.perf_counter() - t0)
-        w, h = charts.png_size(png)
-        print(
-            f"  {n:2d} people: {statistics.median(times) * 1000:7.1f} ms  ({w}x{h} px, {len(png) // 1024} KiB)"
-        )
+def bench_before_after(rev: str, before_path: str | None, runs: int, rounds: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="charts-before-"))
+    source = subprocess.run(["git", "show", f"{rev}:scheduler/charts.py"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    (tmp / "charts_before.py").write_text(source, encoding="utf-8")
+    before_paths = [p for p in (before_path, str(tmp)) if p]
+    before, after = [], []
+    for _ in range(rounds):
+        before.append(_measure("charts_before", before_paths, runs))
+        after.append(_measure("scheduler.charts", [], runs))
+    b = statistics.median(r["ms"] for r in before)
+    a = statistics.median(r["ms"] for r in after)
+    print(f"30-person plan_vs_done, worker CPU ms per chart (median of {rounds} rounds x {runs} charts, "
+          f"alternating; cpu_count={os.cpu_count()}):")
+    def each(rows: list[dict]) -> str:
+        return ", ".join(str(round(r["ms"])) for r in rows)
+
+    print(f"  before ({rev}, matplotlib {before[0]['mpl']}): {b:6.1f} ms  [{each(before)}]  "
+          f"{before[0]['bytes'] // 1024} KiB")
+    print(f"  after  (working tree, matplotlib {after[0]['mpl']}): {a:6.1f} ms  [{each(after)}]  "
+          f"{after[0]['bytes'] // 1024} KiB")
+    print(f"  after / before = {a / b:.2f} (target <= 0.25)")
 
 
 async def throughput(mode: str, workers: int, n_charts: int) -> float:
-    jobs = [
-        ("plan_vs_done", (people(30),), {"title": f"Chart {i}", "labels": LABELS}) for i in range(n_charts)
-    ]
+    from scheduler.chart_data import PersonBar
+    from scheduler.render_pool import ChartRenderer
+
+    people = [PersonBar(f"Сотрудник Номер{i} Фамилия", 40 + i % 20, 20 + i % 25, 30.0 + i % 7) for i in range(30)]
+    jobs = [("plan_vs_done", (people,), {"title": f"Chart {i}", "labels": LABELS}) for i in range(n_charts)]
     async with ChartRenderer(max_workers=workers, mode=mode) as renderer:  # waits for warm-up
         t0 = time.perf_counter()
         results = await renderer.render_many(jobs)
@@ -68,7 +102,7 @@ async def throughput(mode: str, workers: int, n_charts: int) -> float:
 
 
 async def bench_pool(n_charts: int) -> None:
-    print(f"ChartRenderer throughput, {n_charts} x 30-person plan_vs_done (cpu_count={os.cpu_count()}):")
+    print(f"ChartRenderer throughput, {n_charts} x 30-person plan_vs_done (wall clock):")
     one = await throughput("process", 1, n_charts)
     two = await throughput("process", 2, n_charts)
     threads = await throughput("thread", 2, n_charts)
@@ -76,14 +110,17 @@ async def bench_pool(n_charts: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--charts", type=int, default=40)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--before-rev", default=DEFAULT_BEFORE_REV)
+    parser.add_argument("--before-path", help="extra sys.path entry for the before process (another matplotlib)")
+    parser.add_argument("--pool", action="store_true", help="also measure ChartRenderer throughput")
+    parser.add_argument("--charts", type=int, default=40, help="charts per throughput measurement")
     args = parser.parse_args()
-    bench_in_process(args.runs)
-    asyncio.run(bench_pool(args.charts))
+    bench_before_after(args.before_rev, args.before_path, args.runs, args.rounds)
+    if args.pool:
+        asyncio.run(bench_pool(args.charts))
 
 
 if __name__ == "__main__":

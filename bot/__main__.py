@@ -8,6 +8,7 @@ import logging
 import sys
 
 from bot.config import Settings, format_settings_error
+from bot.domain.digests import DAILY, KINDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write the first chart here, the others next to it as OUT-<chart>.png")
     digest.add_argument("--manager", type=int, metavar="TELEGRAM_ID",
                         help="whose digest (default: the first admin, else the first manager)")
-    digest.add_argument("--kind", choices=("daily", "weekly", "monthly"), default="daily")
+    digest.add_argument("--kind", choices=KINDS, default=DAILY)
     report = sub.add_parser("client-report", help="write a project's monthly client report as a PDF (no Telegram)")
     report.add_argument("--project", type=int, required=True, metavar="N", help="the project's number")
     report.add_argument("--month", required=True, metavar="YYYY-MM")
@@ -63,13 +64,18 @@ def main(argv: list[str] | None = None) -> int:
 
     # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
     check_dependencies(settings, redis=args.command in (None, "run"))
-    from bot.migrate import upgrade
-
-
-    upgrade(settings.database_url)
     if args.command == "migrate":
+        from bot.migrate import upgrade
+
+        upgrade(settings.database_url)
         print("teamdesk: database is up to date")
         return 0
+    from bot.migrate import upgrade_in_subprocess
+
+    # in a child process: the bot must not keep Alembic loaded (docs/performance.md, "Memory")
+    if upgrade_in_subprocess(settings.database_url) != 0:
+        print("teamdesk: database migration failed (see above)", file=sys.stderr)
+        return 2
     if args.command == "seed-demo":
         return asyncio.run(seed_demo(settings))
     if args.command == "digest":
@@ -119,7 +125,7 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
                                                       roles=[Role.ADMIN.value, Role.MANAGER.value])
                 holders.sort(key=lambda m: (m.role != Role.ADMIN.value, m.id))
                 member = holders[0] if holders else None
-            scope = await dg.scope_of(session, member.role, member.id) if member is not None else None
+            scope = await dg.scope_of(session, member) if member is not None else None
             if scope is None:
                 print("teamdesk: no such manager or admin (try: python -m bot seed-demo)", file=sys.stderr)
                 return 1

@@ -247,6 +247,15 @@ def receives_digests(member: Actor | None) -> bool:
     return is_manager(member)
 
 
+def digest_scope(member: Actor | None, managed: Iterable[int] = ()) -> list[int] | None:
+    """The departments a member's digest covers (the one rule for /digest, the scheduled digests and
+    ``python -m bot digest``): ``None`` means everyone (admins), a manager's are the departments they
+    manage, ``[]`` means no digest (writers, nobody, a manager of no department)."""
+    if not receives_digests(member):
+        return []
+    return department_scope(member, managed)
+
+
 def allowed_by_flag(member: Actor | None, needed: str | None, client_ok: bool = False) -> bool:
     """The access middleware's check: an active member, with at least the handler's ``role`` flag; a
     client only in handlers flagged ``client`` (the client commands and buttons)."""

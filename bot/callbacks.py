@@ -13,7 +13,7 @@ from bot.parsing import CbInt
 
 
 class RateCb(CallbackData, prefix="rt"):
-    """/rate and the monthly rating form (handlers/ratings.py; sent by the scheduler too)."""
+    """/rate and the monthly rating form (handlers/ratings/rate.py; sent by the scheduler too)."""
 
     a: str  # who | page | notask | score | nocom | ok | no
     p: CbInt = 0

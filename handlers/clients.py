@@ -4,8 +4,6 @@ section (opened from /members)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -25,7 +23,7 @@ from bot.services.clients import REVISION_REASONS, Decision
 from bot.views import client_card_text, client_report_parts, send_to, translator_for
 from models.clients import APPROVE, CHANGES
 from models.org import Member
-from scheduler.report_pdf import render_client_report
+from scheduler.render_pool import ChartRenderer
 
 
 class ClientInput(StatesGroup):
@@ -161,28 +159,29 @@ async def on_client_projects(message: Message, svc: Services, member: Member, t:
 
 
 async def send_report(target: Message, svc: Services, member: Member, t: Translator, project_id: int,
-                      month) -> None:
-    """The report as a short message plus the PDF document (rendered off the event loop)."""
+                      month, renderer: ChartRenderer) -> None:
+    """The report as a short message plus the PDF document (rendered by the chart workers)."""
     report = await svc.clients.report(member, project_id, month)
     parts = client_report_parts(t, report)
-    pdf = await asyncio.to_thread(render_client_report, parts["title"], parts["lines"], parts["chart_title"],
-                                  parts["weeks"], subject=parts["title"], keywords=parts["keywords"])
+    pdf = await renderer.render("client_report_pdf", parts["title"], parts["lines"], parts["chart_title"],
+                                parts["weeks"], subject=parts["title"], keywords=parts["keywords"])
     await target.answer(parts["message"])
     await target.answer_document(BufferedInputFile(pdf, filename=parts["filename"]))
 
 
 async def on_report_button(query: CallbackQuery, callback_data: ClientCb, svc: Services, member: Member,
-                           t: Translator) -> None:
-    await send_report(query.message, svc, member, t, callback_data.id, svc.clients.report_default_month(member))
+                           t: Translator, renderer: ChartRenderer) -> None:
+    await send_report(query.message, svc, member, t, callback_data.id, svc.clients.report_default_month(member),
+                      renderer)
 
 
 async def on_client_report(message: Message, command: CommandObject, svc: Services, member: Member,
-                           t: Translator) -> None:
+                           t: Translator, renderer: ChartRenderer) -> None:
     args = (command.args or "").split()
     if not args or len(args) > 2:
         raise UserError("client-report-usage")
     month = parse_month(args[1]) if len(args) == 2 else svc.clients.report_default_month(member)
-    await send_report(message, svc, member, t, parse_id(args[0]), month)
+    await send_report(message, svc, member, t, parse_id(args[0]), month, renderer)
 
 
 # -- /approval (managers) --------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
 from bot.callbacks import DigestCb
+from bot.domain.digests import KINDS, DigestPrefs
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.parsing import button_int
 from bot.sender import Sender
 from bot.services import Services
-from bot.services.digests import DigestPrefs
 from models.org import Member
 from models.scheduling import UNREACHABLE
 from scheduler.render_pool import ChartRenderer
@@ -29,8 +29,8 @@ def _screen(t: Translator, prefs: DigestPrefs, tz: str):
     text = t("digest-settings-title", daily=yes(prefs.daily), weekly=yes(prefs.weekly),
              monthly=yes(prefs.monthly), time=prefs.time, tz=tz)
     kb = ui.builder()
-    for kind in ("daily", "weekly", "monthly"):
-        kb.row(InlineKeyboardButton(text=t(f"digest-btn-{kind}", state=yes(getattr(prefs, kind))),
+    for kind in KINDS:
+        kb.row(InlineKeyboardButton(text=t(f"digest-btn-{kind}", state=yes(prefs.wants(kind))),
                                     callback_data=DigestCb(action="toggle", value=kind).pack()))
     kb.row(*(InlineKeyboardButton(text=("• " if at == prefs.time else "") + at,
                                   callback_data=DigestCb(action="time", value=str(i)).pack())

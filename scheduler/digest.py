@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access
 from bot.config import Settings
+from bot.domain.digests import DAILY, MONTHLY, WEEKLY
 from bot.domain.pace import DONE_STATES, PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
 from bot.i18n import Html, Translator, month_name
@@ -28,11 +29,9 @@ from bot.text import CAPTION_LIMIT, visible_len
 from models import org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Role
-from scheduler.charts import CumulativeSeries, PersonBar, RateBar, RatingBar
+from scheduler.chart_data import AHEAD, BEHIND, ON_TRACK, CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.render_pool import ChartRenderer, Job
 
-DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
-KINDS = (DAILY, WEEKLY, MONTHLY)
 #: per-person charts show at most this many people (the most behind first); the caption says so
 MAX_CHART_ROWS = 40
 #: lines per list in the caption before "… and N more"
@@ -94,11 +93,12 @@ def period_key(kind: str, day: date) -> str:
     return f"{prev.year}-{prev.month:02d}"
 
 
-async def scope_of(session: AsyncSession, member_role: str, member_id: int) -> Scope | None:
-    """A manager's digest covers the departments they manage, an admin's everyone; writers get none."""
-    managed = (await org_repo.managed_department_ids(session, member_id)
-               if access.role_needs_managed_ids(member_role) else [])
-    ids = access.role_scope(member_role, managed)
+async def scope_of(session: AsyncSession, member: access.Actor) -> Scope | None:
+    """Whose numbers ``member``'s digest shows (:func:`bot.access.digest_scope`: a manager's departments,
+    an admin's everyone); ``None``: no digest. /digest, the scheduler and the preview all ask this."""
+    managed = (await org_repo.managed_department_ids(session, member.id)
+               if access.needs_managed_ids(member) else [])
+    ids = access.digest_scope(member, managed)
     if ids is None:
         return Scope(None)
     return Scope(tuple(ids)) if ids else None
@@ -118,7 +118,10 @@ async def build(
     today = team_today(now, settings)
     key = period_key(kind, today)
     members = await org_repo.list_members(session, department_ids=scope.department_ids, active_only=True)
-    if kind == MONTHLY:
+    # the month has just begun (no working day of it has passed): a daily digest would show empty bars
+    # and "everyone is on track", so it shows last month's final picture instead
+    final = kind == MONTHLY or (kind == DAILY and month_just_began(today, settings.holiday_country))
+    if final:
         month = previous_month(today)
     elif kind == WEEKLY:
         month = (today - timedelta(days=today.weekday() + 1)).replace(day=1)  # month of last Sunday
@@ -135,14 +138,15 @@ async def build(
     labels = chart_labels(t)
     period = _period_label(kind, today, month, t)
     # charts show the month (to date); the weekly caption is about the week
-    chart_period = month_name(t, month) if kind == WEEKLY else period
+    chart_period = month_name(t, month) if kind != MONTHLY else period
     plan.jobs.append(("plan_vs_done.png", (
         "plan_vs_done",
-        ([PersonBar(s.display_name, s.plan, s.done, s.pace.expected) for s in shown],),
-        {"title": t("chart-plan-title", period=chart_period), "labels": labels},
+        ([PersonBar(s.display_name, s.plan, s.done, s.pace.expected, chart_status(s.pace.status))
+          for s in shown],),
+        {"title": t("chart-plan-title", period=chart_period), "labels": labels, "final": final},
     )))
     series = await cumulative_series(session, settings, [s.member_id for s in stats], month, now,
-                                     sum(s.plan for s in stats), today if kind == DAILY else None)
+                                     sum(s.plan for s in stats), today if kind == DAILY and not final else None)
     plan.jobs.append(("cumulative.png", (
         "cumulative", (series,), {"title": t("chart-cumulative-title", period=chart_period), "labels": labels},
     )))
@@ -167,8 +171,24 @@ async def build(
     week_done = None
     if kind == WEEKLY:
         week_done = await _week_done(session, settings, [s.member_id for s in stats], today)
-    plan.caption = caption(t, kind, period, stats, ordered, shown, week_done, averages)
+    plan.caption = caption(t, kind, period, stats, ordered, shown, week_done, averages,
+                           final_of=month_name(t, month) if final and kind == DAILY else None)
     return plan
+
+
+def month_just_began(day: date, country: str) -> bool:
+    """No working day of ``day``'s month lies before ``day`` (e.g. the month's first working day)."""
+    first = day.replace(day=1)
+    return day == first or not working_days(first, day - timedelta(days=1), country=country)
+
+
+def chart_status(status: PaceStatus) -> str:
+    """The plan-vs-done bar colour for a pace status (see ``scheduler.chart_data``)."""
+    if status in (PaceStatus.BEHIND, PaceStatus.NO_DAYS_LEFT):
+        return BEHIND
+    if status in (PaceStatus.AHEAD, PaceStatus.DONE):
+        return AHEAD
+    return ON_TRACK
 
 
 async def digest_plan(services: Any, t: Translator, scope: Scope, kind: str, now: datetime) -> DigestPlan:
@@ -186,15 +206,15 @@ async def render(renderer: ChartRenderer, plan: DigestPlan) -> Digest:
 
 def render_inline(plan: DigestPlan) -> Digest:
     """Render in this thread (CLI preview only: blocks)."""
-    from scheduler import charts
+    from scheduler.chart_data import render as render_chart
 
-    pngs = tuple((name, charts._render(fn, args, kwargs)) for name, (fn, args, kwargs) in plan.jobs)
+    pngs = tuple((name, render_chart(fn, args, kwargs)) for name, (fn, args, kwargs) in plan.jobs)
     return Digest(plan.kind, plan.period_key, plan.caption, pngs)
 
 
 def chart_labels(t: Translator) -> dict[str, str]:
-    keys = ("plan", "done", "behind", "expected", "units", "today", "day", "rate_axis", "rating_axis", "na",
-            "no_data")
+    keys = ("plan", "done", "behind", "on_track", "ahead", "final_behind", "final_ahead", "expected", "units",
+            "today", "day", "rate_axis", "rating_axis", "na", "no_data")
     labels = {k: t("chart-" + k.replace("_", "-")) for k in keys}
     labels["count"] = t("chart-count", count=Html("{count}"))
     return labels
@@ -260,12 +280,18 @@ def caption(
     shown: Sequence[MemberMonth],
     week_done: dict[int, int] | None,
     averages: dict[int, tuple[float | None, int]],
+    final_of: str | None = None,
 ) -> str:
-    """The digest text, fitted into a photo caption (≤ 1024 characters): lists shrink to fit."""
+    """The digest text, fitted into a photo caption (≤ 1024 characters): lists shrink to fit.
+
+    ``final_of`` (a month's name): a daily digest at the start of a month, about that finished month.
+    """
     head = [t(f"digest-{kind}-title", period=period)]
+    if final_of is not None:
+        head.append(t("digest-daily-final", month=final_of))
     plan_total = sum(s.plan for s in stats)
     done_total = sum(s.done for s in stats)
-    if kind == MONTHLY:
+    if kind == MONTHLY or final_of is not None:
         head.append(t("digest-team-month", done=done_total, plan=plan_total))
     else:
         head.append(t("digest-team-today", done=done_total, plan=plan_total,
@@ -275,7 +301,7 @@ def caption(
     if len(shown) < len(ordered):
         head.append(t("digest-chart-cut", shown=len(shown), total=len(ordered)))
 
-    if kind == MONTHLY:
+    if kind == MONTHLY or final_of is not None:
         behind = [s for s in ordered if s.plan > 0 and s.done < s.plan]
         behind_lines = [t("digest-missed-line", name=s.display_name, done=s.done, plan=s.plan) for s in behind]
         behind_title = t("digest-missed-title", count=len(behind)) if behind else t("digest-all-met")

@@ -28,6 +28,7 @@ from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
 from bot.domain.deadlines import add_working_hours, revision_due
+from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
@@ -42,12 +43,11 @@ from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
 from scheduler import digest as dg
+from scheduler.chart_data import CLIENT_REPORT_PDF
 from scheduler.render_pool import ChartRenderer
-from scheduler.report_pdf import render_client_report
 
 log = logging.getLogger(__name__)
 
-DIGEST_KINDS = {dg.DAILY: "digest_daily", dg.WEEKLY: "digest_weekly", dg.MONTHLY: "digest_monthly"}
 LAG_MANAGER, LAG_MEMBER = "lag_manager", "lag_member"
 REMIND_REPORT = "remind_report"
 REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
@@ -58,14 +58,6 @@ STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
 
 # --- the schedule: pure functions ----------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Prefs:
-    daily: bool = True
-    weekly: bool = True
-    monthly: bool = True
-    at: time = time(9, 0)
-
-
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     kind: str  # daily | weekly | monthly
@@ -95,10 +87,11 @@ def first_working_day_of_month(d: date, country: str) -> bool:
     return not any(is_working_day(d.replace(day=i), hol) for i in range(1, d.day))
 
 
-def digest_occurrences(prefs: Prefs, tz: str, country: str, start: datetime, end: datetime) -> list[Occurrence]:
+def digest_occurrences(prefs: DigestPrefs, tz: str, country: str, start: datetime, end: datetime) -> list[Occurrence]:
     """Digests of one manager planned in [start, end] (aware datetimes), oldest first.
 
-    Daily on team working days, weekly on the first working day of the ISO week (about the
+    Daily on team working days (but not on the month's first working day when the monthly is on:
+    both would show last month's final picture), weekly on the first working day of the ISO week (about the
     previous week), monthly on the first working day of the month (about the previous month), all
     at ``prefs.at`` in the team time zone ``tz``.
     """
@@ -109,21 +102,17 @@ def digest_occurrences(prefs: Prefs, tz: str, country: str, start: datetime, end
         planned = datetime.combine(day, prefs.at, zone).astimezone(UTC)
         if start <= planned <= end:
             hol = _holidays([day], country)
-            if prefs.daily and is_working_day(day, hol):
+            monthly = prefs.monthly and first_working_day_of_month(day, country)
+            # on the month's first working day the daily shows last month's final picture
+            # (scheduler.digest.build): the monthly digest already does, so it goes instead
+            if prefs.daily and is_working_day(day, hol) and not monthly:
                 out.append(Occurrence(dg.DAILY, dg.period_key(dg.DAILY, day), planned))
             if prefs.weekly and first_working_day_of_week(day, country):
                 out.append(Occurrence(dg.WEEKLY, dg.period_key(dg.WEEKLY, day), planned))
-            if prefs.monthly and first_working_day_of_month(day, country):
+            if monthly:
                 out.append(Occurrence(dg.MONTHLY, dg.period_key(dg.MONTHLY, day), planned))
         day += timedelta(days=1)
     return out
-
-
-def prefs_of(row: Any, settings: Settings) -> Prefs:
-    default = parse_hhmm(settings.daily_digest_time)
-    if row is None:
-        return Prefs(at=default)
-    return Prefs(row.daily, row.weekly, row.monthly, parse_hhmm(row.daily_time) if row.daily_time else default)
 
 
 def in_notify_window(local: datetime, settings: Settings) -> bool:
@@ -240,17 +229,18 @@ class Jobs:
         return report
 
     # -- digests -------------------------------------------------------------------------------
-    async def _managers(self) -> tuple[list[Member], dict[int, Prefs], dict[int, dg.Scope]]:
+    async def _managers(self) -> tuple[list[Member], dict[int, DigestPrefs], dict[int, dg.Scope]]:
         async with self.db.session() as s:
             managers = [m for m in await org_repo.list_members(
                 s, active_only=True, roles=access.DIGEST_ROLES) if not m.unreachable]
             rows = await repo.preferences(s, [m.id for m in managers])
             scopes: dict[int, dg.Scope] = {}
             for m in managers:
-                scope = await dg.scope_of(s, m.role, m.id)
+                scope = await dg.scope_of(s, m)
                 if scope is not None:
                     scopes[m.id] = scope
-        return managers, {m.id: prefs_of(rows.get(m.id), self.settings) for m in managers}, scopes
+        default_at = parse_hhmm(self.settings.daily_digest_time)
+        return managers, {m.id: prefs_of(rows.get(m.id), default_at) for m in managers}, scopes
 
     def _due_digests(self, managers, prefs, scopes, start: datetime, end: datetime) -> list[Claim]:
         out = []
@@ -259,7 +249,7 @@ class Jobs:
                 continue
             for occ in digest_occurrences(prefs[m.id], self.settings.timezone, self.settings.holiday_country,
                                           start, end):
-                out.append(Claim(m, DIGEST_KINDS[occ.kind], occ.period_key, occ.planned_at,
+                out.append(Claim(m, DELIVERY_KINDS[occ.kind], occ.period_key, occ.planned_at,
                                  {"digest": occ.kind, "scope": scopes[m.id]}))
         return out
 
@@ -521,8 +511,8 @@ class Jobs:
                 return None  # no longer the client's project
             data = await services.clients.build_report(c.data["project"], month)
         parts = client_report_parts(t, data)
-        pdf = await asyncio.to_thread(render_client_report, parts["title"], parts["lines"], parts["chart_title"],
-                                      parts["weeks"], subject=parts["title"], keywords=parts["keywords"])
+        pdf = await self.renderer.render(CLIENT_REPORT_PDF, parts["title"], parts["lines"], parts["chart_title"],
+                                         parts["weeks"], subject=parts["title"], keywords=parts["keywords"])
         first = await self.sender.send_text(c.member.telegram_id, parts["message"], kind=c.kind)
         if not first.ok:
             return first
@@ -570,7 +560,7 @@ class Jobs:
         t = self._t(c.member)
         chat = c.member.telegram_id
         d = c.data
-        if c.kind in DIGEST_KINDS.values():
+        if c.kind in DELIVERY_KINDS.values():
             digest = await self.digest(_scope(d["scope"]), d["digest"], c.planned_at, self._lang(c.member))
             if digest is None:  # nobody with a plan in scope: nothing to say
                 return None
@@ -700,7 +690,7 @@ class Jobs:
                     log.exception("delivery %s to member %s failed", c.kind, c.member.id)
                     outcome = Outcome(FAILED, 0, f"{type(exc).__name__}: {exc}")
                 if outcome is None:
-                    report.skipped["empty_digest" if c.kind in DIGEST_KINDS.values() else "empty"] += 1
+                    report.skipped["empty_digest" if c.kind in DELIVERY_KINDS.values() else "empty"] += 1
                     outcome = Outcome("skipped", 0, "nothing to send")
                 results.append((c, outcome))
                 report.sent.append(Sent(c.member.id, c.kind, c.period_key, outcome.status))

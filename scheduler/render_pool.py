@@ -2,13 +2,15 @@
 
 A 30-person bar chart takes ~0.2 s of pure CPU, which must not block the bot's event
 loop, and CPython threads would serialise on the GIL. :class:`ChartRenderer` therefore
-runs :func:`scheduler.charts._render` in a small process pool (or, with
+runs :func:`scheduler.chart_data.render` (which imports :mod:`scheduler.charts`, and with it
+matplotlib, *in the worker*) in a small process pool (or, with
 ``mode="thread"``, a thread pool for tests and tiny deployments).
 
 Worker processes use the "spawn" (default) or "forkserver" start method: the parent
 has aiogram imported, threads and a running loop, so forking it is unsafe. Workers
 import only ``scheduler.charts`` (stdlib + matplotlib) and warm up the font cache in
-their initializer.
+their initializer. The bot process itself never imports matplotlib: this module and the chart
+data (:mod:`scheduler.chart_data`) import the standard library only.
 
 Caveat (standard ``multiprocessing`` behaviour): spawned workers re-import the parent's
 ``__main__`` module unless it is a package's ``__main__`` (``python -m bot`` →
@@ -29,13 +31,13 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal
 
-from scheduler import charts
+from scheduler import chart_data
 
 __all__ = ["HEAVY_MODULES", "ChartRenderer", "Job"]
 
 log = logging.getLogger(__name__)
 
-#: (chart function name, positional args, keyword args) — see charts._RENDERERS
+#: (chart function name, positional args, keyword args) — see scheduler.charts._RENDERERS
 Job = tuple[str, tuple, dict]
 
 #: top-level packages that must never be loaded in a chart worker
@@ -53,7 +55,7 @@ class ChartRenderer:
     ...     png = await renderer.render("plan_vs_done", people, title=..., labels=...)
 
     ``render``/``render_many`` start the pool lazily if :meth:`start` was not called.
-    Arguments must be picklable (the frozen dataclasses in ``scheduler.charts`` are).
+    Arguments must be picklable (the frozen dataclasses in ``scheduler.chart_data`` are).
     If a worker process dies, the pool is rebuilt once and the job retried.
     """
 
@@ -89,16 +91,16 @@ class ChartRenderer:
             return
         if self.mode == "thread":
             self._executor = ThreadPoolExecutor(
-                self.max_workers, thread_name_prefix="chart-render", initializer=charts._warm_up
+                self.max_workers, thread_name_prefix="chart-render", initializer=chart_data.warm_up
             )
             self._warmup = []
             return
         ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             ctx.set_forkserver_preload(["scheduler.charts"])
-        self._executor = ProcessPoolExecutor(self.max_workers, mp_context=ctx, initializer=charts._process_init)
+        self._executor = ProcessPoolExecutor(self.max_workers, mp_context=ctx, initializer=chart_data.process_init)
         self._warmup = [
-            self._executor.submit(charts._render, "_loaded_modules", (), {}) for _ in range(self.max_workers)
+            self._executor.submit(chart_data.render, "_loaded_modules", (), {}) for _ in range(self.max_workers)
         ]
 
     async def ready(self) -> None:
@@ -142,12 +144,12 @@ class ChartRenderer:
         assert executor is not None
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(executor, charts._render, fn_name, args, kwargs)
+            return await loop.run_in_executor(executor, chart_data.render, fn_name, args, kwargs)
         except BrokenProcessPool:
             log.warning("chart worker died; restarting the render pool and retrying %s", fn_name)
             self._restart(executor)
             assert self._executor is not None
-            return await loop.run_in_executor(self._executor, charts._render, fn_name, args, kwargs)
+            return await loop.run_in_executor(self._executor, chart_data.render, fn_name, args, kwargs)
 
     async def render_many(self, jobs: Sequence[Job]) -> list[bytes]:
         """Render several ``(fn_name, args, kwargs)`` jobs concurrently, results in order."""

@@ -120,6 +120,10 @@ def test_the_checker_catches_what_the_issue_names(tmp_path: Path) -> None:
     assert not _allowed("bot.services.Services", row_for("bot/domain/pace.py", rows))
     assert not _allowed("aiogram", row_for("bot/domain/pace.py", rows))
     assert _allowed("handlers.common", row_for("handlers/__init__.py", rows))
+    # a feature package's modules import their siblings, and nothing else imports them
+    assert _allowed("handlers.ratings._common.chunks", row_for("handlers/ratings/results.py", rows))
+    assert not _allowed("handlers.reporting", row_for("handlers/ratings/rate.py", rows))
+    assert not _allowed("handlers.ratings.rate.RateForm", row_for("handlers/plans.py", rows))
     assert _allowed("bot.services.Services", row_for("scheduler/jobs.py", rows))
     # imports inside functions count
     bad = tmp_path / "jobs.py"

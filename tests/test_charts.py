@@ -108,6 +108,22 @@ def assert_text_layout(fig) -> None:
         assert overlap_w <= 0.5 or overlap_h <= 0.5, f"{ta!r} overlaps {tb!r}"
 
 
+def shown_names(ax) -> list[str]:
+    """The person names drawn left of a per-row chart, top to bottom."""
+    return [t.get_text() for t in ax.texts if t.get_gid() == "name"]
+
+
+def legend_labels(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def bar_colours(ax) -> list[str]:
+    """Face colours (hex) of the narrow "done" bars, one per row."""
+    from matplotlib.colors import to_hex
+
+    return [to_hex(c) for c in ax.collections[1].get_facecolors()]
+
+
 # --- data classes and helpers -------------------------------------------------------
 def test_dataclasses_are_frozen_slotted_and_picklable():
     objs = [people(1)[0], month_series(), rates(2)[1], ratings(3)[2]]
@@ -148,7 +164,7 @@ def test_plan_vs_done_40_long_cyrillic_names_grows_and_does_not_overlap():
     assert big[1] > small[1] > 0
     assert big[1] - small[1] == pytest.approx(30 * charts.ROW_IN * charts.DPI, abs=2)
     fig = charts.plan_vs_done_figure(long_people, title="План и факт по команде за ноябрь 2025", labels=RU)
-    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    names = shown_names(fig.axes[0])
     assert len(names) == 40 and all(len(n) <= 22 for n in names)
     assert names[0].endswith("…")
     assert_text_layout(fig)
@@ -175,7 +191,7 @@ def test_rating_averages():
     fig = charts.rating_averages_figure(ratings(40), title="Оценки", labels=RU)
     ax = fig.axes[0]
     assert ax.get_xlim() == (1.0, 5.0)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "xtick"] == ["1", "2", "3", "4", "5"]
     texts = [t.get_text() for t in ax.texts]
     assert "н/д  (оценок: 0)" in texts and "4.25  (оценок: 8)" in texts
     assert_text_layout(fig)
@@ -292,3 +308,62 @@ async def test_process_renderer_ready_logs_no_heavy_import_warning(process_rende
     with caplog.at_level("WARNING", logger="scheduler.render_pool"):
         await process_renderer.ready()
     assert not caplog.records
+
+
+# --- what the charts say (issue 8 point 12) ----------------------------------------------
+def test_plan_vs_done_colours_bars_by_status_and_names_each_colour():
+    rows = [
+        PersonBar("Behind", 40, 5, 20.0, charts.BEHIND),
+        PersonBar("On track", 40, 20, 20.0, charts.ON_TRACK),
+        PersonBar("Ahead", 40, 30, 20.0, charts.AHEAD),
+    ]
+    fig = charts.plan_vs_done_figure(rows, title="t", labels=RU | {"on_track": "В графике", "ahead": "Опережает"})
+    ax = fig.axes[0]
+    colours = bar_colours(ax)
+    assert colours == [charts.STATUS_COLOURS[s].lower() for s in (charts.BEHIND, charts.ON_TRACK, charts.AHEAD)]
+    assert len(set(colours)) == 3
+    # Okabe–Ito (colour-blind-safe) colours only
+    assert set(colours) <= {c.lower() for c in (charts.ORANGE, charts.BLUE, charts.GREEN, charts.SKY_BLUE,
+                                                charts.VERMILLION, charts.YELLOW, charts.PURPLE)}
+    legend = fig.axes[0].get_legend()
+    by_label = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+    from matplotlib.colors import to_hex
+
+    for label, status in (("Отстаёт от темпа", charts.BEHIND), ("В графике", charts.ON_TRACK),
+                          ("Опережает", charts.AHEAD)):
+        assert to_hex(by_label[label].get_facecolor()) == charts.STATUS_COLOURS[status].lower()
+    assert "Ожидается к сегодняшнему дню" in by_label
+    assert_text_layout(fig)
+
+
+def test_plan_vs_done_legend_only_names_colours_on_the_chart():
+    fig = charts.plan_vs_done_figure([PersonBar("A", 10, 5, 5.0, charts.ON_TRACK)], title="t")
+    assert legend_labels(fig) == ["Plan", "On track", "Expected by today"]
+    # no status given: derived from done vs expected and the plan
+    fig = charts.plan_vs_done_figure([PersonBar("A", 10, 2, 5.0), PersonBar("B", 10, 10, 5.0)], title="t")
+    assert bar_colours(fig.axes[0]) == [charts.ORANGE.lower(), charts.GREEN.lower()]
+
+
+def test_finished_month_chart_does_not_say_expected_by_today():
+    rows = [PersonBar("Missed", 40, 30, 40.0), PersonBar("Met", 40, 41, 40.0)]
+    fig = charts.plan_vs_done_figure(rows, title="Ноябрь", labels=RU, final=True)
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert RU["expected"] not in texts and "Expected by today" not in texts
+    assert legend_labels(fig) == ["План", "Plan missed", "Plan met"]
+    assert not [ln for ln in fig.axes[0].lines if ln.get_marker() == "|"]  # no expected-by-today ticks
+    assert bar_colours(fig.axes[0]) == [charts.STATUS_COLOURS[charts.BEHIND].lower(),
+                                        charts.STATUS_COLOURS[charts.AHEAD].lower()]
+    assert_png(charts.plan_vs_done(rows, title="Ноябрь", labels=RU, final=True))
+
+
+def test_revisions_axis_fits_small_values():
+    rows = [RateBar("A", 0.35), RateBar("B", 0.1), RateBar("C", None)]
+    fig = charts.revisions_per_unit_figure(rows, title="Правки", labels=RU)
+    ax = fig.axes[0]
+    left, right = ax.get_xlim()
+    assert left == 0
+    assert 0.35 / right >= 0.6  # the longest bar uses most of the width (it used a third)
+    assert_text_layout(fig)
+    # all zero: still a sensible small axis
+    fig = charts.revisions_per_unit_figure([RateBar("A", 0.0)], title="t")
+    assert 0 < fig.axes[0].get_xlim()[1] <= 0.5

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 import pytest
 
 from bot.clock import FrozenClock
+from bot.domain.digests import DigestPrefs as Prefs
 from models import scheduling_repo as repo
 from models.org import Member
 from models.reporting import DayOff
 from models.scheduling import DigestPreference, LagState
 from scheduler import charts
-from scheduler.jobs import Prefs, digest_occurrences
+from scheduler.jobs import digest_occurrences
 from tests.scheduling_helpers import MSK_0900_MON, add_revision, add_units, at_msk, make_jobs, make_team
 
 
@@ -53,21 +54,22 @@ async def test_each_digest_fires_once_at_its_time(db, settings, clock) -> None:
     assert sender.calls == []
     clock.set(at_msk(16, 9, 0))
     await jobs.tick()
-    assert sender.kinds(team.manager.telegram_id) == ["digest_daily", "digest_weekly"]
-    daily = sender.calls[0]
+    assert sorted(sender.kinds(team.manager.telegram_id)) == ["digest_daily", "digest_weekly"]  # sent concurrently
+    daily = next(c for c in sender.calls if c.kind == "digest_daily")
+    weekly = next(c for c in sender.calls if c.kind == "digest_weekly")
     assert [name for name, _ in daily.pngs] == ["plan_vs_done.png", "cumulative.png"]
     for _, png in daily.pngs:
         assert charts.png_size(png)[0] == charts.WIDTH_PX
     assert "Дайджест на 16.11.2026" in daily.text
     assert "Автор &lt;1&gt; &amp; Co" in daily.text  # names escaped
-    assert len(sender.calls[1].pngs) == 3  # weekly adds revisions per unit
+    assert len(weekly.pngs) == 3  # weekly adds revisions per unit
     for minute in (1, 2, 30):
         clock.set(at_msk(16, 9, minute))
         await jobs.tick()
     assert len(sender.calls) == 2
     clock.set(at_msk(17, 9, 0))
     await jobs.tick()
-    assert sender.kinds() == ["digest_daily", "digest_weekly", "digest_daily"]
+    assert sorted(sender.kinds()[:2]) == ["digest_daily", "digest_weekly"] and sender.kinds()[2:] == ["digest_daily"]
     async with db.session() as s:
         rows = await repo.deliveries(s)
     assert [(r.kind, r.period_key, r.status) for r in rows] == [
@@ -82,7 +84,7 @@ async def test_restart_inside_grace_sends_missed_digest_once(db, settings, clock
     clock.set(at_msk(16, 14, 59))
     first, sender = make_jobs(db, settings, clock)
     await first.tick()
-    assert sender.kinds(team.manager.telegram_id) == ["digest_daily", "digest_weekly"]
+    assert sorted(sender.kinds(team.manager.telegram_id)) == ["digest_daily", "digest_weekly"]  # sent concurrently
     # another restart a minute later: a fresh process, nothing repeated
     clock.advance(minutes=1)
     second, sender2 = make_jobs(db, settings, clock)
@@ -247,7 +249,7 @@ async def test_blocked_manager_does_not_stop_others(db, settings, clock) -> None
     jobs, sender = make_jobs(db, settings, clock)
     sender.blocked.add(t1.manager.telegram_id)
     await jobs.tick(at_msk(16, 9, 0))
-    assert sender.kinds(t2.manager.telegram_id) == ["digest_daily", "digest_weekly"]
+    assert sorted(sender.kinds(t2.manager.telegram_id)) == ["digest_daily", "digest_weekly"]  # sent concurrently
     async with db.session() as s:
         statuses = {(r.member_id, r.kind): r.status for r in await repo.deliveries(s)}
     assert statuses[(t1.manager.id, "digest_daily")] == "unreachable"
@@ -319,6 +321,64 @@ async def test_scheduler_starts_on_startup_and_stops_on_shutdown(db, settings, c
     assert not service.running and dp.workflow_data["scheduler"] is None
     assert not dp.workflow_data["renderer"].started
     assert "apscheduler.schedulers.asyncio" in sys.modules  # imported, but nothing was created at import
+
+
+async def test_daily_digest_on_first_working_day_shows_last_months_final_picture(db, settings, clock) -> None:
+    """The month has just begun: no empty bars and "everyone is on track" but how last month ended
+    (issue 8 point 12). With the monthly digest switched off the daily carries it; with it on the
+    monthly goes instead of the daily (test_monthly_digest_on_first_working_day)."""
+    from bot.i18n import Catalog
+    from scheduler import digest as dg
+
+    team = await make_team(db, month=date(2026, 10, 1), plan=10)
+    await add_units(db, team.writers[0], team.project_id, 12, at_msk(15, 12) - timedelta(days=30))
+    await add_units(db, team.writers[1], team.project_id, 4, at_msk(15, 12) - timedelta(days=30))
+    async with db.session() as s, db.writing(s):
+        s.add(DigestPreference(member_id=team.manager.id, daily=True, weekly=False, monthly=False))
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.tick(at_msk(2, 9, 0))  # Monday 2 Nov 2026, the first working day of November
+    assert sender.kinds() == ["digest_daily"]
+    text = sender.calls[0].text
+    assert "итоги за октябрь 2026" in text and "Команда: 16 из 30 за месяц" in text
+    assert "План не выполнили (2)" in text and "Все идут по плану" not in text
+    assert len(sender.calls[0].pngs) == 2
+
+    async with db.session() as s:
+        plan = await dg.build(s, settings, Catalog().translator("ru"), dg.Scope((team.department_id,)),
+                              dg.DAILY, at_msk(2, 9, 0))
+    (fn, (people,), kwargs), (_, (series,), _) = plan.jobs[0][1], plan.jobs[1][1]
+    assert fn == "plan_vs_done" and kwargs["final"] is True and "октябрь 2026" in kwargs["title"]
+    assert {p.name: (p.done, p.status) for p in people} == {
+        "Автор <0> & Co": (12, charts.AHEAD), "Автор <1> & Co": (4, charts.BEHIND),
+        "Автор <2> & Co": (0, charts.BEHIND)}
+    assert series.today is None and series.days[0].month == 10 and series.cumulative_done[-1] == 16
+    # the next working day is about November again
+    async with db.session() as s:
+        plan = await dg.build(s, settings, Catalog().translator("ru"), dg.Scope((team.department_id,)),
+                              dg.DAILY, at_msk(3, 9, 0))
+    assert plan.empty  # nobody has a November plan
+
+
+def test_month_just_began() -> None:
+    from scheduler.digest import month_just_began
+
+    assert month_just_began(date(2026, 11, 2), "RU")  # Sun 1 Nov, Mon 2 Nov: first working day
+    assert month_just_began(date(2026, 11, 1), "RU")
+    assert not month_just_began(date(2026, 11, 3), "RU")
+    assert month_just_began(date(2027, 1, 11), "RU")  # New Year holidays until 10 Jan
+
+
+def test_first_working_day_sends_the_monthly_instead_of_the_daily() -> None:
+    from datetime import time
+
+    on = Prefs(at=time(9, 0))
+    kinds = [o.kind for o in digest_occurrences(on, "Europe/Moscow", "RU", at_msk(2, 0), at_msk(2, 23))]
+    assert "monthly" in kinds and "daily" not in kinds  # both would show October's final picture
+    off = Prefs(monthly=False, at=time(9, 0))
+    kinds = [o.kind for o in digest_occurrences(off, "Europe/Moscow", "RU", at_msk(2, 0), at_msk(2, 23))]
+    assert "daily" in kinds and "monthly" not in kinds
+    # the next working day: the daily again
+    assert [o.kind for o in digest_occurrences(on, "Europe/Moscow", "RU", at_msk(3, 0), at_msk(3, 23))] == ["daily"]
 
 
 async def test_overdue_revision_counts_working_hours_like_the_card(db, settings, clock) -> None:

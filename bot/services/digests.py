@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.config import parse_hhmm
+from bot.domain.digests import DAILY, KINDS, DigestPrefs, new_row_values, prefs_of
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.services.base import Service
@@ -12,29 +11,19 @@ from models import scheduling_repo as repo
 from models.org import Member
 from models.scheduling import DigestPreference
 
-KINDS = ("daily", "weekly", "monthly")
-
-
-@dataclass(frozen=True, slots=True)
-class DigestPrefs:
-    daily: bool
-    weekly: bool
-    monthly: bool
-    time: str  # HH:MM, team time zone
+__all__ = ["DigestPrefs", "DigestService"]
 
 
 class DigestService(Service):
     async def prefs(self, member: Member) -> DigestPrefs:
         self.require_manager(member)
         row = await repo.preference(self.session, member.id)
-        if row is None:
-            return DigestPrefs(True, True, True, self.settings.daily_digest_time)
-        return DigestPrefs(row.daily, row.weekly, row.monthly, row.daily_time or self.settings.daily_digest_time)
+        return prefs_of(row, parse_hhmm(self.settings.daily_digest_time))
 
     async def _row(self, member: Member) -> DigestPreference:
         row = await repo.preference(self.session, member.id)
         if row is None:
-            row = DigestPreference(member_id=member.id, daily=True, weekly=True, monthly=True, daily_time=None)
+            row = DigestPreference(member_id=member.id, **new_row_values())
             self.session.add(row)
         return row
 
@@ -71,11 +60,11 @@ class DigestService(Service):
         from scheduler import digest as dg
 
         self.require_manager(member)
-        scope = await dg.scope_of(self.session, member.role, member.id)
+        scope = await dg.scope_of(self.session, member)
         if scope is None:
             raise UserError("digest-nothing")
         services = build_services(self.session, self.db, self.settings, self.clock)
-        plan = await dg.digest_plan(services, t, scope, dg.DAILY, self.clock.now())
+        plan = await dg.digest_plan(services, t, scope, DAILY, self.clock.now())
         if plan.empty:
             raise UserError("digest-nothing")
         return plan
