@@ -181,6 +181,15 @@ async def test_client_approves_and_requests_changes(harness: Harness, db) -> Non
     # the revision shows in /team projects like the team's own
     team = h.messages(await h.send(MANAGER, "/team projects"))[0].text
     assert "Alpha: единиц 2, правок 1" in team and "от клиента в боте правок 1" in team
+    # ...and the manager's weekly digest names the project and its client's figures
+    from bot.i18n import Catalog
+    from scheduler import digest as dg
+
+    async with db.session() as s:
+        manager = await s.scalar(select(Member).where(Member.telegram_id == MANAGER.id))
+        plan = await dg.build(s, h.dp["settings"], Catalog().translator("ru"), await dg.scope_of(s, manager),
+                              "weekly", h.dp["clock"].now())
+    assert "Клиенты в боте" in plan.caption and "«Alpha»: правок 1" in plan.caption
 
 
 async def test_two_clients_pressing_at_once_record_one_decision(harness: Harness, db) -> None:

@@ -99,3 +99,5 @@ client-report-avg = The client's average time to decision: { $hours } h
 client-report-chart = Approved by week (weeks start on Monday)
 client-report-pdf = The PDF report follows: it can be forwarded.
 client-report-btn = 📄 Report for { $month }: { $project }
+digest-client-title = <b>Clients in the bot</b> (revisions, average time to decision)
+digest-client-line = “{ $name }”: revisions { $revisions }, decisions in { $hours } h on average

@@ -100,3 +100,5 @@ client-report-avg = Среднее время решения клиента: { $
 client-report-chart = Согласовано по неделям (неделя с понедельника)
 client-report-pdf = PDF-отчёт — в следующем сообщении: его можно переслать.
 client-report-btn = 📄 Отчёт за { $month }: { $project }
+digest-client-title = <b>Клиенты в боте</b> (правки, среднее время решения)
+digest-client-line = «{ $name }»: правок { $revisions }, решение в среднем за { $hours } ч
