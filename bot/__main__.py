@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bot [run|migrate|seed-demo|digest --preview out.png|client-report ...]``."""
+"""Entry point: ``python -m bot [run|migrate|seed-demo|rebuild-stats|digest --preview out.png|client-report ...]``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="apply migrations and run the bot with long polling (default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people)")
+    sub.add_parser("rebuild-stats", help="recompute every counter (per member, project and rating, per month) "
+                                         "from the units, revisions and ratings")
     digest = sub.add_parser("digest", help="render a digest from the database (no Telegram)")
     digest.add_argument("--preview", metavar="OUT.png", required=True,
                         help="write the first chart here, the others next to it as OUT-<chart>.png")
@@ -44,8 +46,10 @@ def load_settings() -> Settings:
 async def run_polling(settings: Settings) -> None:
     from bot.app import create_bot, create_dispatcher
     from bot.db import Database
+    from bot.services.stats import ensure_timezone
 
     db = Database(settings.database_url)
+    await ensure_timezone(db, settings)  # counters computed in another TIMEZONE are recomputed
     bot = create_bot(settings)
     dp = create_dispatcher(settings, db)
     try:
@@ -78,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "seed-demo":
         return asyncio.run(seed_demo(settings))
+    if args.command == "rebuild-stats":
+        return asyncio.run(rebuild_stats(settings))
     if args.command == "digest":
         return asyncio.run(preview_digest(settings, args.preview, args.manager, args.kind))
     if args.command == "client-report":
@@ -98,6 +104,21 @@ async def seed_demo(settings: Settings) -> int:
     print(f"teamdesk: demo organisation created: {len(demo.department_ids)} departments, "
           f"{len(demo.manager_ids)} managers, {len(demo.writer_ids)} writers, {demo.units} units, "
           f"{demo.revisions} revisions")
+    return 0
+
+
+async def rebuild_stats(settings: Settings) -> int:
+    from bot.db import Database
+    from bot.progress import Progress
+    from bot.services.stats import rebuild
+
+    db = Database(settings.database_url)
+    try:
+        rows = await rebuild(db, settings, progress=Progress)
+    finally:
+        await db.dispose()
+    print(f"teamdesk: counters recomputed from the units, revisions and ratings: {rows} rows "
+          f"(time zone {settings.timezone})")
     return 0
 
 

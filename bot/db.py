@@ -5,30 +5,58 @@ sleeping in ``busy_timeout`` and throughput collapses. Every write use case
 therefore runs inside :meth:`Database.writing`, which (on SQLite only) takes a
 process-wide lock, so writes queue in the event loop instead of fighting for the
 file lock. PostgreSQL needs no such lock.
+
+Connections are not pinged at every check-out (that was a round trip per check-out on
+PostgreSQL): a connection idle in the pool for longer than ``PING_IDLE_SECONDS`` is pinged
+before use (and replaced when dead), and connections are recycled after ``POOL_RECYCLE_SECONDS``.
+A connection that dies while in use fails that one update (the user is told, nothing is
+half-saved) and SQLAlchemy then replaces every pooled connection of the same age.
+
+``Database.cache`` (:class:`models.cache.RowCache`) holds rows that rarely change; the session
+events below clear a table's entries after every commit that wrote to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import time
 from collections.abc import AsyncIterator
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from models.cache import RowCache
+
+POOL_RECYCLE_SECONDS = 1800
+PING_IDLE_SECONDS = 30.0
+CACHED_TABLES = frozenset({"members", "streams", "projects"})
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, cache_ttl: float | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        kwargs: dict = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            # the pool's rollback at every check-in is a round trip to the driver's thread; only a
+            # connection still in a transaction needs it (see _sqlite_pragmas)
+            kwargs["pool_reset_on_return"] = None
+        else:
+            kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _sqlite_pragmas(self.engine)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        else:
+            _ping_when_idle(self.engine)
+        self.cache = RowCache() if cache_ttl is None else RowCache(cache_ttl)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False,
+                                               sync_session_class=CachingSession, info={"row_cache": self.cache})
         self._write_lock: asyncio.Lock | None = None
+        self._writers = 0  # use cases inside writing(), running or waiting for the lock
 
     def session(self) -> AsyncSession:
         return self.sessionmaker()
@@ -45,21 +73,84 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def writing(self, session: AsyncSession) -> AsyncIterator[AsyncSession]:
-        """Run one write use case and commit it once; roll back on any error."""
-        async with self._lock():
-            if session.in_transaction():
-                # End a read transaction started before the lock was taken, so the
-                # write starts from a fresh snapshot (no stale-snapshot upgrade).
-                await session.commit()
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        """Run one write use case and commit it once; roll back on any error.
+
+        Reads made before it in the same session are not committed first: the write continues on the
+        session's connection (no return to the pool and new check-out mid-update). Neither backend holds
+        a snapshot across them: SQLite's driver opens its transaction at the first write statement, and
+        PostgreSQL at READ COMMITTED takes a fresh snapshot per statement.
+
+        One exception, SQLite under contention: a use case that must wait for the write lock first gives
+        its connection back. Waiting writers holding pooled connections could leave none for the lock's
+        holder (a deadlock until the pool's timeout, seen with 50 updates in flight)."""
+        if self.is_sqlite and self._writers and session.in_transaction():
+            await session.commit()
+        self._writers += 1
+        try:
+            async with self._lock():
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+        finally:
+            self._writers -= 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class CachingSession(Session):
+    """The sessions of :class:`Database`: note which cached tables a transaction writes (see below)."""
+
+
+def _touch(session: Session, table: str | None) -> None:
+    if table in CACHED_TABLES:
+        session.info.setdefault("cached_tables_written", set()).add(table)
+
+
+@event.listens_for(CachingSession, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        _touch(session, getattr(obj, "__tablename__", None))
+
+
+@event.listens_for(CachingSession, "do_orm_execute")
+def _on_execute(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        _touch(state.session, getattr(table, "name", None))
+
+
+@event.listens_for(CachingSession, "after_commit")
+def _after_commit(session: Session) -> None:
+    written = session.info.pop("cached_tables_written", None)
+    cache = session.info.get("row_cache")
+    if written and cache is not None:
+        cache.invalidate(*written)
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a connection at check-out only when it sat in the pool longer than ``PING_IDLE_SECONDS``
+    (a busy bot never pings; one that was quiet finds a dead connection before using it)."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _checkin(_dbapi_conn, record) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _checkout(dbapi_conn, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.sync_engine.dialect.do_ping(dbapi_conn)
+        except Exception:
+            alive = False
+        if not alive:
+            raise exc.DisconnectionError("connection idle in the pool is gone")  # the pool retries
 
 
 # --- dialect-specific: the only SQLite-only statements in the project -------------
@@ -76,6 +167,14 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         # case-insensitive lookups of Cyrillic names ("Клиент" = "клиент") agree on both backends.
         dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
         dbapi_conn.create_function("upper", 1, _upper, deterministic=True)
+
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def _on_reset(dbapi_conn, record, state) -> None:
+        # SQLAlchemy has already rolled back or committed the transactions it began; roll back only
+        # what is still open (the pool's own rollback-on-return is off, see Database)
+        if state.asyncio_safe and not state.transaction_was_reset and record is not None \
+                and record.driver_connection is not None and record.driver_connection.in_transaction:
+            dbapi_conn.rollback()
 
 
 def _lower(value: object) -> object:

@@ -172,6 +172,9 @@ async def populate(conn: AsyncConnection, settings: Settings, now: datetime, *, 
 
     await sync_id_sequences(conn, [Department.__table__, Member.__table__, Project.__table__, Unit.__table__,
                                    Revision.__table__, Plan.__table__, RatingPolicy.__table__])
+    from bot.services.stats import rebuild_sync
+
+    await conn.run_sync(rebuild_sync, settings.timezone)  # rows went around the services: count them
     return demo
 
 

@@ -39,7 +39,7 @@ class ContextMiddleware(BaseMiddleware):
         async with self.db.session() as session:
             member = None
             if user is not None:
-                member = await org_repo.member_by_telegram_id(session, user.id)
+                member = await org_repo.cached_member_by_telegram_id(session, user.id)
             lang = member_language(member, self.settings.default_language,
                                    user.language_code if user is not None else None)
             svc = build_services(session, self.db, self.settings, self.clock)

@@ -23,13 +23,16 @@ def create_routers() -> list[Router]:
         settings,
     )
 
+    # reporting first: it serves most updates (/report, unit buttons), and aiogram tries every earlier
+    # router's filters on each update. Order matters only where filters overlap, and they do not: the
+    # routers before it match commands and their own callback prefixes only, its text handlers refuse "/"
     routers = [
+        reporting.create_router(),
         common.create_router(),
         clients.create_router(),  # before the team's /projects: a client's /projects is their own
         invites.create_router(),
         members.create_router(),
         settings.create_router(),
-        reporting.create_router(),
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),

@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import ui
@@ -82,24 +82,23 @@ def unit_text(t: Translator, v: UnitView) -> str:
     return "\n".join(lines)
 
 
-def unit_markup(t: Translator, v: UnitView, back: list[InlineKeyboardButton] | None = None):
+def unit_markup(t: Translator, v: UnitView, back: list[InlineKeyboardButton] | None = None
+                ) -> InlineKeyboardMarkup | None:
     """The card's buttons: next steps, Undo (within UNDO_MINUTES), edit/delete, and ``back`` (the /mine list
-    it was opened from) when given."""
-    kb = ui.builder()
+    it was opened from) when given. Built directly: the keyboard builder's export deep-copies every button,
+    and this runs on every report."""
     row = [InlineKeyboardButton(text=t(f"unit-btn-{a}"), callback_data=UnitCb(a=a, id=v.unit.id).pack())
            for a in v.actions]
-    for i in range(0, len(row), 2):
-        kb.row(*row[i:i + 2])
+    rows = [row[i:i + 2] for i in range(0, len(row), 2)]
     if v.undo is not None:
-        kb.row(InlineKeyboardButton(text=t("unit-btn-undo"),
-                                    callback_data=UnitCb(a="undo", id=v.unit.id, v=str(v.undo)).pack()))
+        rows.append([InlineKeyboardButton(text=t("unit-btn-undo"),
+                                          callback_data=UnitCb(a="undo", id=v.unit.id, v=str(v.undo)).pack())])
     if v.can_edit:
-        kb.row(InlineKeyboardButton(text=t("unit-btn-edit"), callback_data=UnitCb(a="edit", id=v.unit.id).pack()),
-               InlineKeyboardButton(text=t("unit-btn-del"), callback_data=UnitCb(a="del", id=v.unit.id).pack()))
+        rows.append([InlineKeyboardButton(text=t("unit-btn-edit"), callback_data=UnitCb(a="edit", id=v.unit.id).pack()),
+                     InlineKeyboardButton(text=t("unit-btn-del"), callback_data=UnitCb(a="del", id=v.unit.id).pack())])
     if back:
-        kb.row(*back)
-    return kb.as_markup() if row or v.can_edit or v.undo is not None or back else None
-
+        rows.append(list(back))
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 def _back(query: CallbackQuery) -> list[InlineKeyboardButton]:
     """The Back-to-/mine button of the card being acted on, kept through its edits."""

@@ -8,11 +8,28 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.cache import attach, values
 from models.org import AuditEntry, Department, Invite, Member, Role, department_managers
 
 
 async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
     return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+
+
+async def cached_member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
+    """:func:`member_by_telegram_id` through the row cache (models/cache.py); the member is in ``session``
+    either way, so changes to it are saved as usual. Unknown users are not cached."""
+    cache = session.info.get("row_cache")
+    if cache is None:
+        return await member_by_telegram_id(session, telegram_id)
+    row = cache.get("members", telegram_id)
+    if row is not None:
+        return attach(session, Member, row)
+    generation = cache.generation("members")
+    member = await member_by_telegram_id(session, telegram_id)
+    if member is not None:
+        cache.put("members", telegram_id, values(member), generation)
+    return member
 
 
 async def member_by_id(session: AsyncSession, member_id: int) -> Member | None:

@@ -109,7 +109,8 @@ class Plan(Base):
     set_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (UniqueConstraint("member_id", "month", "stream_id", name="uq_plans_member_month_stream"),)
+    __table_args__ = (UniqueConstraint("member_id", "month", "stream_id", name="uq_plans_member_month_stream"),
+                      Index("ix_plans_month", "month"))
 
 
 class DayOff(Base):

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.cache import instance, values
 from models.reporting import DayOff, Plan, Project, Revision, Stream, Unit, UnitEvent
 
 
@@ -102,6 +103,54 @@ async def project_by_id(session: AsyncSession, project_id: int) -> Project | Non
 
 async def project_by_name(session: AsyncSession, name: str) -> Project | None:
     return await session.scalar(select(Project).where(func.lower(Project.name) == name.lower()))
+
+
+# -- the same lookups through the row cache (models/cache.py): for reads that gate an update --------
+# Cached streams and projects are detached instances shared by every reader: read them, never change
+# them or add them to a session (load the row in the session to change it, as the services do).
+async def cached_streams(session: AsyncSession) -> list[Stream]:
+    """Every stream (active or not) in position order."""
+    cache = session.info.get("row_cache")
+    if cache is None:
+        return await list_streams(session, active_only=False)
+    streams = cache.get("streams", "all")
+    if streams is None:
+        generation = cache.generation("streams")
+        loaded = await list_streams(session, active_only=False)
+        cache.put("streams", "all", tuple(instance(Stream, values(s)) for s in loaded), generation)
+        return loaded
+    return list(streams)
+
+
+async def cached_stream_by_id(session: AsyncSession, stream_id: int) -> Stream | None:
+    if session.info.get("row_cache") is None:
+        return await stream_by_id(session, stream_id)
+    return next((s for s in await cached_streams(session) if s.id == stream_id), None)
+
+
+async def _cached_project(session: AsyncSession, key: tuple[str, object], load) -> Project | None:
+    cache = session.info.get("row_cache")
+    if cache is None:
+        return await load()
+    project = cache.get("projects", key)
+    if project is not None:
+        return project
+    generation = cache.generation("projects")
+    project = await load()
+    if project is not None:
+        shared = instance(Project, values(project))
+        cache.put("projects", ("id", project.id), shared, generation)
+        cache.put("projects", ("name", project.name.lower()), shared, generation)
+    return project
+
+
+async def cached_project_by_id(session: AsyncSession, project_id: int) -> Project | None:
+    return await _cached_project(session, ("id", project_id), lambda: project_by_id(session, project_id))
+
+
+async def cached_project_by_name(session: AsyncSession, name: str) -> Project | None:
+    """Case-insensitive exact name (Python's lower() for the cache key, the database's on a miss)."""
+    return await _cached_project(session, ("name", name.lower()), lambda: project_by_name(session, name))
 
 
 # -- units -------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ the caption, and :func:`render` turns it into PNGs off the event loop.
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,13 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import access
 from bot.config import Settings
 from bot.domain.digests import DAILY, MONTHLY, WEEKLY
-from bot.domain.pace import DONE_STATES, PaceStatus, round1
-from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
+from bot.domain.pace import PaceStatus, round1
+from bot.domain.workdays import local_today, month_bounds, working_days
 from bot.i18n import Html, Translator, month_name
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
 from bot.text import CAPTION_LIMIT, visible_len
-from models import clients_repo, org_repo, reporting_repo
-from models import scheduling_repo as repo
+from models import clients_repo, org_repo, reporting_repo, stats_repo
 from models.org import Role
 from scheduler.chart_data import AHEAD, BEHIND, ON_TRACK, CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.render_pool import ChartRenderer, Job
@@ -241,15 +239,12 @@ async def cumulative_series(session: AsyncSession, settings: Settings, member_id
     days = working_days(first, last, country=settings.holiday_country)
     if not days:
         return CumulativeSeries([], [], plan_total, today)
-    start, end = month_range_utc(month, settings.timezone)
-    end = min(end, now)
     counts = [0] * len(days)
-    zone = ZoneInfo(settings.timezone)
-    if end > start:
-        for sent_at in await repo.sent_times(session, member_ids, start, end, sorted(DONE_STATES)):
-            day = sent_at.astimezone(zone).date()
+    upto_day = min(last, now.astimezone(ZoneInfo(settings.timezone)).date())
+    if upto_day >= first:
+        for day, n in sorted((await stats_repo.done_per_day(session, member_ids, first, upto_day)).items()):
             # work on a weekend or holiday counts on the next working day (or the last one)
-            counts[min(bisect.bisect_left(days, day), len(days) - 1)] += 1
+            counts[min(bisect.bisect_left(days, day), len(days) - 1)] += n
     upto = len(days) if today is None else bisect.bisect_right(days, today)
     running, cumulative = 0, []
     for n in counts[:max(upto, 0)]:
@@ -261,12 +256,7 @@ async def cumulative_series(session: AsyncSession, settings: Settings, member_id
 async def _week_done(session: AsyncSession, settings: Settings, member_ids: Sequence[int],
                      today: date) -> dict[int, int]:
     monday = today - timedelta(days=today.weekday() + 7)
-    start, end = utc_range(monday, monday + timedelta(days=6), settings.timezone)
-    out: dict[int, int] = defaultdict(int)
-    for author, _stream, _state, n in await reporting_repo.done_counts(session, member_ids, start, end,
-                                                                        sorted(DONE_STATES)):
-        out[author] += n
-    return out
+    return await stats_repo.done_per_member(session, member_ids, monday, monday + timedelta(days=6))
 
 
 def _num(x: float | None) -> str:

@@ -34,7 +34,7 @@ from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
 from bot.sender import Outcome, Sender
 from bot.services import Services, build_services
-from bot.services.stats import month_stats
+from bot.services.stats import MemberMonth, month_stats
 
 # the same forms /rating_campaign sends; the client's card and report
 from bot.views import client_card, client_report_parts, deliver_forms
@@ -309,6 +309,14 @@ class Jobs:
             self._locks.pop(key, None)
 
     # -- lag warnings ----------------------------------------------------------------------------
+    async def lag_stats(self, s, month: date, now: datetime) -> tuple[list[Member], list[MemberMonth]]:
+        """Every active member and their month (the numbers the lag check decides on)."""
+        members = await org_repo.list_members(s, active_only=True)
+        stats: list[MemberMonth] = []
+        for i in range(0, len(members), STATS_CHUNK):
+            stats += await month_stats(s, members[i:i + STATS_CHUNK], month, now, self.settings)
+        return members, stats
+
     async def check_lags(self, now: datetime | None = None, report: Report | None = None) -> Report:
         """Warn once per crossing of LAG_WARNING_DAYS: the member's managers and (kindly) the member."""
         now = now or self.clock.now()
@@ -317,10 +325,7 @@ class Jobs:
         month = dg.team_today(now, self.settings).replace(day=1)
         claims: list[Claim] = []
         async with self.db.session() as s:
-            members = await org_repo.list_members(s, active_only=True)
-            stats = []
-            for i in range(0, len(members), STATS_CHUNK):
-                stats += await month_stats(s, members[i:i + STATS_CHUNK], month, now, self.settings)
+            members, stats = await self.lag_stats(s, month, now)
             by_id = {m.id: m for m in members}
             async with self.db.writing(s):
                 states = await repo.lag_states(s, [m.id for m in members], month)

@@ -10,10 +10,13 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Catalog
 from bot.sender import Outcome
+from bot.services.stats import rebuild_in
 from models.org import Department, Member, department_managers
 from models.reporting import Plan, Project, Revision, Unit
 from scheduler.jobs import Jobs
 from scheduler.render_pool import ChartRenderer
+
+TEAM_TZ = "Europe/Moscow"  # the default TIMEZONE the tests run with
 
 MSK_0900_MON = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)  # Monday 16 Nov 2026, 09:00 Moscow
 
@@ -92,6 +95,7 @@ async def add_units(db: Database, author: Member, project_id: int, n: int, at: d
                  for i in range(n)]
         s.add_all(units)
         await s.flush()
+        await rebuild_in(s, TEAM_TZ)  # rows written around the services: recount the counters
         return [u.id for u in units]
 
 
@@ -102,6 +106,7 @@ async def add_revision(db: Database, unit_id: int, received_at: datetime) -> int
         rev = Revision(unit_id=unit_id, reason="style", received_at=received_at)
         s.add(rev)
         await s.flush()
+        await rebuild_in(s, TEAM_TZ)
         return rev.id
 
 

@@ -190,6 +190,11 @@ async def test_client_approves_and_requests_changes(harness: Harness, db) -> Non
         plan = await dg.build(s, h.dp["settings"], Catalog().translator("ru"), await dg.scope_of(s, manager),
                               "weekly", h.dp["clock"].now())
     assert "Клиенты в боте" in plan.caption and "«Alpha»: правок 1" in plan.caption
+    # the client's decisions keep the counters behind /me, /team and the digests equal to a recount
+    from bot.services.stats import recount, stored
+
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(stored) == await conn.run_sync(recount, h.dp["settings"].timezone)
 
 
 async def test_two_clients_pressing_at_once_record_one_decision(harness: Harness, db) -> None:

@@ -20,13 +20,14 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.sender import Sender
 from bot.services import Services
+from bot.services.stats import rebuild_in
 from models import scheduling_repo as repo
 from models.org import Department, Member
 from models.ratings import Rating, RatingForm, RatingPolicy
 from models.reporting import Plan
 from tests.conftest import ADMIN_ID
 from tests.recording import BOT_TOKEN, Harness, Person, RecordingSession
-from tests.scheduling_helpers import FakeSender, at_msk, make_jobs, make_team
+from tests.scheduling_helpers import TEAM_TZ, FakeSender, at_msk, make_jobs, make_team
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -357,6 +358,8 @@ async def test_monthly_preview_has_the_ratings_chart_and_section(db, database_ur
         await s.flush()
         s.add(Rating(policy_id=policy.id, rated_id=team.writers[0].id, period="2026-11", task_ref=None, score=4,
                      comment=None, dedup_key="d1", rater_key="r1", rater_id=None, created_at=NOW, updated_at=NOW))
+        await s.flush()
+        await rebuild_in(s, TEAM_TZ)  # written around the services: recount the counters
     monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)

@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.services.stats import rebuild_in
 from models.org import Department, Member
 from models.reporting import Project, Revision, Stream, Unit
 from tests.recording import Harness, Person
 from tests.test_plans import ADMIN, ANNA, BORIS, MANAGER, VERA, setup_departments
+
+TEAM_TZ = "Europe/Moscow"  # the default TIMEZONE the tests run with
 
 OCT_10 = datetime(2026, 10, 10, 9, 0, tzinfo=UTC)
 NOV_10 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -47,6 +50,8 @@ async def add_units(db, author_tg: int, n: int, revisions: int, at: datetime, *,
             got = at + timedelta(hours=1)
             s.add(Revision(unit_id=made[i % n].id, reason="style", reason_text=None, received_at=got,
                            done_at=got + timedelta(hours=1), reaction_seconds=3600, recorded_by=None))
+        await s.flush()
+        await rebuild_in(s, TEAM_TZ)  # rows written around the services: recount the counters
         await s.commit()
         return [u.id for u in made]
 

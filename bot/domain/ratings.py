@@ -600,3 +600,27 @@ def present_ratings(mode: AnonymityMode | str, ratings: Sequence[RatingRow], k: 
         distribution=distribution(scores),
         comments=views,
     )
+
+
+def summary_of_counts(mode: AnonymityMode | str, counts: Mapping[int, int], k: int) -> RatingSummary:
+    """What :func:`present_ratings` shows for ratings without comments, from how many there are of
+    each score (the rating counters), without the rows themselves."""
+    policy_mode = AnonymityMode(mode)
+    count = sum(counts.get(s, 0) for s in SCORES)
+    if not visible_to_rated(policy_mode, count, k):
+        return RatingSummary(mode=policy_mode, k=k, hidden=True, count=None, average=None, average_exact=None,
+                             distribution={}, comments=())
+    exact = Fraction(sum(s * counts.get(s, 0) for s in SCORES), count) if count else None
+    return RatingSummary(mode=policy_mode, k=k, hidden=False, count=count,
+                         average=None if exact is None else round_half_up(exact), average_exact=exact,
+                         distribution={s: counts.get(s, 0) for s in SCORES}, comments=())
+
+
+def trend_of_totals(totals: Mapping[str, tuple[int, int]]) -> list[tuple[str, Decimal, int]]:
+    """:func:`monthly_trend` from (sum of scores, count) per period instead of every score."""
+    merged: dict[str, tuple[int, int]] = {}
+    for period, (total, count) in totals.items():
+        key = period_of(parse_period(period))
+        t, n = merged.get(key, (0, 0))
+        merged[key] = (t + total, n + count)
+    return [(p, round_half_up(Fraction(t, n)), n) for p, (t, n) in sorted(merged.items()) if n]

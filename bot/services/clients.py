@@ -9,7 +9,7 @@ at once, or one pressing twice, record one decision.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from bot.domain.deadlines import revision_due
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
+from bot.services.stats import UnitFacts, record_unit_change
 from models import clients_repo as repo
 from models import org_repo
 from models import reporting_repo as rrepo
@@ -301,8 +302,12 @@ class ClientService(Service):
                 values: dict[str, object] = {"updated_at": now}
                 if to == APPROVED:
                     values["approved_at"] = now
+                was = UnitFacts.of(unit)
                 if not await rrepo.move_unit(s, unit.id, [SENT], to, **values):
                     raise UserError("client-already-decided")
+                # the counters /me, /team and the digests read (as the team's own buttons keep them)
+                await record_unit_change(s, self.settings.timezone, was, replace(
+                    was, state=to, revisions=(now,) if to == REVISION else ()))
                 s.add(ClientDecision(unit_id=unit.id, round_at=round_at, client_id=client.id, decision=decision,
                                      decided_at=now, seconds=max(0, int((now - round_at).total_seconds()))))
                 rrepo.add_event(s, unit.id, client.id, "approved" if to == APPROVED else "revision_received",

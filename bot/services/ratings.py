@@ -8,13 +8,15 @@ text, never by time. See docs/ratings.md.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,10 +29,12 @@ from bot.domain import ratings as dom
 from bot.domain.workdays import local_today
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
-from models import org_repo
+from bot.services.stats import record_rating
+from models import org_repo, stats_repo
 from models import ratings_repo as repo
 from models.org import Department, Member
 from models.ratings import Rating, RatingForm, RatingPolicy, RatingThreshold
+from models.stats import RatingStat
 
 MAX_TASK_REF = 300
 TREND_MONTHS = 6
@@ -287,6 +291,7 @@ class RatingService(Service):
             open_mode = policy.mode == dom.AnonymityMode.OPEN.value
             rating = await repo.rating_by_dedup(s, key)
             created = rating is None
+            old_score = None if rating is None else rating.score
             if rating is None:
                 rating = Rating(policy_id=policy.id, rated_id=rated.id, period=period, task_ref=task_ref,
                                 score=score, comment=comment, dedup_key=key,
@@ -297,6 +302,9 @@ class RatingService(Service):
                 rating.score, rating.comment, rating.updated_at = score, comment, now
                 rating.rater_id = member.id if open_mode else None
             await s.flush()
+            new_rater = created and await stats_repo.ratings_of_rater(s, policy.id, rated.id, period,
+                                                                      rating.rater_key) == 1
+            await record_rating(s, policy.id, rated.id, period, old_score, score, new_rater=new_rater)
             if task_ref is None:
                 rkey = self.rater_key(policy.id, member.id)
                 form = await repo.form(s, policy.id, rated.id, period, rkey)
@@ -447,11 +455,12 @@ class RatingService(Service):
         aggregate policy a person below k ratings is left out. No rater identity is involved."""
         wanted = set(member_ids)
         policies = await repo.list_policies(self.session)
-        scores: dict[int, list[int]] = defaultdict(list)
-        for (_policy, rated, _period), rs in (await self._visible_groups(policies, [dom.period_of(month)])).items():
+        totals: dict[int, tuple[int, int]] = {}
+        for (_policy, rated, _period), st in (await self._rating_stats(policies, [dom.period_of(month)]))[1].items():
             if rated in wanted:
-                scores[rated] += [r.score for r in rs]
-        return {m: (float(dom.average(v)), len(v)) for m, v in scores.items() if v}
+                total, n = totals.get(rated, (0, 0))
+                totals[rated] = (total + st.total, n + st.count)
+        return {m: (float(dom.round_half_up(Fraction(total, n))), n) for m, (total, n) in totals.items() if n}
 
     # -- views -------------------------------------------------------------------------
     async def _rows(self, policy: RatingPolicy, ratings: list[Rating]) -> list[dom.RatingRow]:
@@ -467,11 +476,11 @@ class RatingService(Service):
         """What the member may see about ratings of themselves, per policy that rates their department."""
         departments = {d.id: d for d in await org_repo.list_departments(self.session)}
         out = []
+        by_policy: dict[int, list[Rating]] = defaultdict(list)
+        for r in await repo.ratings(self.session, rated_id=member.id, periods=[period]):  # one query, all policies
+            by_policy[r.policy_id].append(r)
         for policy in await repo.list_policies(self.session):
-            if policy.rated_department_id != member.department_id and not await repo.count_ratings(
-                    self.session, policy.id, member.id, period):
-                continue
-            ratings = await repo.ratings(self.session, policy_ids=[policy.id], rated_id=member.id, periods=[period])
+            ratings = by_policy.get(policy.id, [])
             if policy.rated_department_id != member.department_id and not ratings:
                 continue
             summary = dom.present_ratings(policy.mode, await self._rows(policy, ratings), self.k)
@@ -481,12 +490,18 @@ class RatingService(Service):
 
     async def given(self, member: Member, period: str) -> list[GivenRating]:
         """The member's own ratings of others in a period (only they see this)."""
+        policies = await repo.list_policies(self.session)
+        if not policies:
+            return []
+        keys = {p.id: self.rater_key(p.id, member.id) for p in policies}
+        ratings = [r for r in await repo.ratings(self.session, policy_ids=list(keys), periods=[period],
+                                                 rater_keys=list(keys.values()))
+                   if keys.get(r.policy_id) == r.rater_key]  # one query, all policies
+        people = await repo.members_by_ids(self.session, [r.rated_id for r in ratings])
         out = []
-        for policy in await repo.list_policies(self.session):
-            ratings = await repo.ratings(self.session, policy_ids=[policy.id], periods=[period],
-                                         rater_keys=[self.rater_key(policy.id, member.id)])
-            people = await repo.members_by_ids(self.session, [r.rated_id for r in ratings])
-            out += [GivenRating(people[r.rated_id], policy, r) for r in ratings if r.rated_id in people]
+        for policy in policies:
+            out += [GivenRating(people[r.rated_id], policy, r) for r in ratings
+                    if r.policy_id == policy.id and r.rated_id in people]
         return out
 
     async def _scope(self, actor: Member) -> list[RatingPolicy]:
@@ -511,12 +526,22 @@ class RatingService(Service):
     async def is_manager_view(self, member: Member) -> bool:
         return access.is_manager(member)
 
+    async def _rating_stats(self, policies: list[RatingPolicy], periods: list[str]
+                            ) -> tuple[list[RatingStat], dict[tuple[int, int, str], RatingStat]]:
+        """The counters of (policy, person, period) rows: all of them, and those a manager may see."""
+        if not policies:
+            return [], {}
+        by_id = {p.id: p for p in policies}
+        rows = await stats_repo.rating_stats(self.session, list(by_id), periods)
+        return rows, {(r.policy_id, r.rated_id, r.period): r for r in rows
+                      if dom.visible_to_manager(by_id[r.policy_id].mode, r.raters, self.k)}  # k counts raters
+
     async def dashboard(self, actor: Member, period: str) -> list[DepartmentBlock]:
         policies = await self._scope(actor)
         departments = {d.id: d for d in await org_repo.list_departments(self.session)}
         by_id = {p.id: p for p in policies}
         months = _months_back(period, TREND_MONTHS)
-        groups = await self._visible_groups(policies, months)
+        rows, groups = await self._rating_stats(policies, months)
         blocks: dict[int, DepartmentBlock] = {}
         for policy in policies:
             dept = departments.get(policy.rated_department_id)
@@ -524,12 +549,9 @@ class RatingService(Service):
                 blocks[dept.id] = DepartmentBlock(dept)
         # people: everyone with ratings this period, plus active members of rated departments
         people_ids: dict[int, set[int]] = defaultdict(set)
-        for (pid, rated_id, per), _rs in groups.items():
-            if per == period:
-                people_ids[by_id[pid].rated_department_id].add(rated_id)
-        all_ratings = await repo.ratings(self.session, policy_ids=list(by_id), periods=[period]) if by_id else []
-        for r in all_ratings:
-            people_ids[by_id[r.policy_id].rated_department_id].add(r.rated_id)
+        for r in rows:
+            if r.period == period:
+                people_ids[by_id[r.policy_id].rated_department_id].add(r.rated_id)
         # aggregate: everyone rated by the rule shows as hidden below k, with or without ratings, so that
         # the list does not tell "somebody has just rated X" (the first rating) from "nobody did"
         for policy in policies:
@@ -537,35 +559,41 @@ class RatingService(Service):
                 for m in await repo.active_members_of(self.session, policy.rated_department_id):
                     people_ids[policy.rated_department_id].add(m.id)
         members = await repo.members_by_ids(self.session, [i for ids in people_ids.values() for i in ids])
+        trends: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)  # department → period → (sum, count)
+        for (pid, _rated, per), st in groups.items():
+            trend = trends[by_id[pid].rated_department_id]
+            total, n = trend.get(per, (0, 0))
+            trend[per] = (total + st.total, n + st.count)
         for dept_id, block in blocks.items():
+            await asyncio.sleep(0)  # many departments: let other updates run between them
             dept_policies = [p for p in policies if p.rated_department_id == dept_id]
-            scores: list[int] = []
-            trend_rows: list[tuple[str, int]] = []
+            counts: Counter[int] = Counter()
             for person_id in sorted(people_ids.get(dept_id, ()), key=lambda i: (
                     members[i].display_name.lower() if i in members else "", i)):
                 if person_id not in members:
                     continue
-                rows: list[dom.RatingRow] = []
+                person: Counter[int] = Counter()
                 hidden = False
                 for p in dept_policies:
-                    if (p.id, person_id, period) not in groups:
+                    group = groups.get((p.id, person_id, period))
+                    if group is None:
                         hidden = hidden or p.mode == dom.AnonymityMode.AGGREGATE.value
                         continue
-                    rs = [r for r in all_ratings if r.policy_id == p.id and r.rated_id == person_id]
-                    rows += [dom.RatingRow(score=r.score, comment=None, created_at=r.created_at) for r in rs]
-                summary = dom.present_ratings(dom.AnonymityMode.ANONYMOUS, rows, 1) if rows else None
-                if summary is None:
-                    summary = dom.present_ratings(dom.AnonymityMode.AGGREGATE, [], self.k) if hidden else None
+                    person.update(_score_counts(group))
+                summary = None
+                if sum(person.values()):
+                    summary = dom.summary_of_counts(dom.AnonymityMode.ANONYMOUS, person, 1)
+                elif hidden:
+                    summary = dom.present_ratings(dom.AnonymityMode.AGGREGATE, [], self.k)
                 if summary is not None:
                     block.people.append(PersonLine(members[person_id], summary))
-                scores += [r.score for r in rows]
-            for (pid, _rated, per), rs in groups.items():
-                if by_id[pid].rated_department_id == dept_id:
-                    trend_rows += [(per, r.score) for r in rs]
-            block.average = dom.average(scores)
-            block.count = len(scores)
-            block.distribution = dom.distribution(scores)
-            block.trend = dom.monthly_trend(trend_rows)
+                counts.update(person)
+            trend = trends.get(dept_id, {})
+            summary = dom.summary_of_counts(dom.AnonymityMode.ANONYMOUS, counts, 1)
+            block.average = summary.average
+            block.count = summary.count or 0
+            block.distribution = summary.distribution
+            block.trend = dom.trend_of_totals(trend)
         return [b for b in sorted(blocks.values(), key=lambda b: b.department.name.lower())]
 
     async def person_detail(self, actor: Member, rated_id: int, period: str
@@ -590,10 +618,10 @@ class RatingService(Service):
 
     async def top(self, actor: Member, period: str) -> tuple[list[dom.LeaderRow], dict[int, Member], int]:
         policies = await self._scope(actor)
-        groups = await self._visible_groups(policies, [period])
+        _rows, groups = await self._rating_stats(policies, [period])
         per_person: dict[int, list[int]] = defaultdict(list)
-        for (_pid, rated_id, _per), rs in groups.items():
-            per_person[rated_id] += [r.score for r in rs]
+        for (_pid, rated_id, _per), st in groups.items():
+            per_person[rated_id] += [score for score, n in _score_counts(st).items() for _ in range(n)]
         minimum = self.settings.rating_top_min
         rows = dom.leaderboard(per_person, minimum)
         members = await repo.members_by_ids(self.session, [r.person_id for r in rows])
@@ -637,6 +665,10 @@ class RatingService(Service):
         for row in rows:
             writer.writerow([_csv_safe(v) for v in row])
         return ("\ufeff" + out.getvalue()).encode("utf-8"), len(rows)
+
+
+def _score_counts(st: RatingStat) -> dict[int, int]:
+    return {1: st.s1, 2: st.s2, 3: st.s3, 4: st.s4, 5: st.s5}
 
 
 def _csv_safe(value: object) -> object:

@@ -19,20 +19,27 @@ as if it had not happened (state, event, revision row, sent/approved time) and t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot import access
 from bot.domain.deadlines import revision_due
-from bot.domain.pace import DONE_STATES
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
 from bot.parsing import parse_period_range
 from bot.services.base import Service
-from bot.services.stats import MemberMonth, month_range_utc, month_stats, sort_by_lag, team_median_rate
-from models import clients_repo, org_repo
+from bot.services.stats import (
+    MemberMonth,
+    UnitFacts,
+    month_range_utc,
+    month_stats,
+    record_unit_change,
+    sort_by_lag,
+    team_median_rate,
+)
+from models import clients_repo, org_repo, stats_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
 from models.reporting import APPROVED, DELETED, REVISION, SENT, WRITTEN, Project, Revision, Stream, Unit
@@ -172,10 +179,11 @@ class ReportingService(Service):
 
     # -- streams ---------------------------------------------------------------------------------------
     async def streams(self, *, active_only: bool = True) -> list[Stream]:
-        return await repo.list_streams(self.session, active_only=active_only)
+        streams = await repo.cached_streams(self.session)
+        return [s for s in streams if s.active] if active_only else streams
 
     async def stream(self, stream_id: int) -> Stream:
-        stream = await repo.stream_by_id(self.session, stream_id)
+        stream = await repo.cached_stream_by_id(self.session, stream_id)
         if stream is None or not stream.active:
             raise UserError("error-bad-choice")
         return stream
@@ -246,13 +254,13 @@ class ReportingService(Service):
         return await repo.list_projects(self.session, query=clean(query) or None, include_archived=include_archived)
 
     async def project(self, project_id: int) -> Project:
-        project = await repo.project_by_id(self.session, project_id)
+        project = await repo.cached_project_by_id(self.session, project_id)
         if project is None or project.archived:
             raise UserError("error-bad-choice")
         return project
 
     async def find_project(self, name: str) -> Project:
-        project = await repo.project_by_name(self.session, clean(name))
+        project = await repo.cached_project_by_name(self.session, clean(name))
         if project is None or project.archived:
             names = [p.name for p in await self.projects()]
             shown = ", ".join(f"«{n if len(n) <= 40 else n[:39] + '…'}»" for n in names[:20]) + (" …" if len(names) > 20 else "")
@@ -342,19 +350,30 @@ class ReportingService(Service):
         (``form_key``) makes a repeated Save show the unit it saved instead of storing another."""
         title, link = self.parse_content(text)
         now = self.clock.now()
+        made: dict[str, object] = {}
 
         async def create(s) -> int:
-            await self.stream(stream_id)
-            await self.project(project_id)
+            made["stream"] = await self.stream(stream_id)
+            made["project"] = await self.project(project_id)
             unit = Unit(author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
                         state=WRITTEN, created_at=now, updated_at=now)
             s.add(unit)
             await s.flush()
             repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
+            await record_unit_change(s, self.settings.timezone, None, UnitFacts.of(unit))
+            made["unit"] = unit
             return unit.id
 
-        unit_id, _created = await self.create_once(key, "unit", create)
+        unit_id, created = await self.create_once(key, "unit", create)
+        if created:
+            return self._new_unit_view(made["unit"], made["stream"], made["project"])
         return await self.view(author, unit_id)
+
+    @staticmethod
+    def _new_unit_view(unit: Unit, stream: Stream, project: Project) -> UnitView:
+        """The view of a unit its author has just reported, from the inserted row (no re-read in a third
+        transaction): written, no revisions, editable (the edit window starts now), nothing to undo."""
+        return UnitView(unit, stream, project, None, 0, None, False, tuple(next_actions(unit.state)), True)
 
     async def saved_unit(self, actor: Member, key: str) -> UnitView | None:
         """The unit a /report form saved under ``key`` (a Save pressed again after the form ended)."""
@@ -387,8 +406,8 @@ class ReportingService(Service):
     async def view(self, actor: Member, unit_id: int) -> UnitView:
         unit, author = await self._unit_for(actor, unit_id)
         s = self.session
-        stream = await repo.stream_by_id(s, unit.stream_id)
-        project = await repo.project_by_id(s, unit.project_id)
+        stream = await repo.cached_stream_by_id(s, unit.stream_id)
+        project = await repo.cached_project_by_id(s, unit.project_id)
         open_rev = await repo.open_revision(s, unit.id) if unit.state == REVISION else None
         due = self.revision_due(open_rev, author).astimezone(ZoneInfo(self.tz(author))) if open_rev else None
         total = (await repo.revision_totals(s, [unit.id])).get(unit.id, 0)
@@ -438,11 +457,15 @@ class ReportingService(Service):
             if not await repo.move_unit(s, unit.id, [event.to_state], event.from_state, **values) \
                     or not await repo.delete_event(s, event.id):
                 raise UserError("unit-undo-gone")
+            was = UnitFacts.of(unit)  # as it was before this undo (``unit`` is not refreshed by move_unit)
+            back = replace(was, state=event.from_state, sent_at=None if event.kind == "sent" else unit.sent_at)
             if event.kind == "revision_received":
                 rev = await repo.open_revision(s, unit.id)
                 if rev is not None:
+                    was = replace(was, revisions=(rev.received_at,))  # the revision leaves the counters
                     await s.delete(rev)
-            elif event.kind == "revision_done":
+            await record_unit_change(s, self.settings.timezone, was, back)
+            if event.kind == "revision_done":
                 rev = await repo.last_closed_revision(s, unit.id)
                 if rev is not None:
                     rev.done_at, rev.reaction_seconds = None, None
@@ -511,6 +534,10 @@ class ReportingService(Service):
                 if override:  # a manager approved for the client: audited
                     org_repo.audit(s, actor_id=actor.id, action="unit.approved_override", object_type="unit",
                                    object_id=unit.id, at=now, project_id=unit.project_id)
+                was = replace(UnitFacts.of(unit), state=before)
+                await record_unit_change(s, self.settings.timezone, was, replace(
+                    was, state=to, sent_at=values.get("sent_at", unit.sent_at),
+                    revisions=(now,) if action == "rev" else ()))
                 if action == "rev":
                     s.add(Revision(unit_id=unit.id, reason=reason, reason_text=reason_text, received_at=now,
                                    recorded_by=actor.id))
@@ -557,6 +584,8 @@ class ReportingService(Service):
                                              deleted_at=now, updated_at=now)
                 if moved:
                     repo.add_event(s, unit.id, actor.id, "deleted", before, DELETED, now)
+                    await record_unit_change(s, self.settings.timezone, replace(
+                        UnitFacts.of(unit, await stats_repo.revision_times(s, unit.id)), state=before), None)
                     org_repo.audit(s, actor_id=actor.id, action="unit.deleted", object_type="unit",
                                    object_id=unit.id, at=now, state=before, title=unit.title)
         return TransitionResult(await self.view(actor, unit_id), moved)
@@ -657,8 +686,8 @@ class ReportingService(Service):
         self.require_manager(actor)
         month = self.today(actor).replace(day=1)
         members = await org_repo.list_members(self.session, department_ids=await self.manageable_department_ids(actor))
+        rows = await stats_repo.project_month(self.session, [m.id for m in members], month)
         start, end = month_range_utc(month, self.settings.timezone)
-        rows = await repo.project_stats(self.session, [m.id for m in members], start, end, sorted(DONE_STATES))
         units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)
         overall = revs / units if units else None
         out = []

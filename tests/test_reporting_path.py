@@ -1,0 +1,234 @@
+"""The one-line /report path (issue 9, point 4): what one report costs the database, and the row cache
+(models/cache.py) that makes it cheap staying true to every change of a member, a stream or a project."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from sqlalchemy import event, func, select, text, update
+
+import bot.db
+from bot.db import Database
+from handlers.settings import SettingsCb
+from models.cache import RowCache
+from models.org import Member
+from models.reporting import Project, Unit, UnitEvent
+from tests.recording import Harness
+from tests.test_reporting import ADMIN, WRITER, count, setup_team
+
+SAVED = "Единица сохранена"
+READS_CACHED = re.compile(r"^\s*SELECT\b.*\bFROM\s+(members|streams|projects|units)\b", re.I | re.S)
+
+
+class Recorder:
+    """SQL statements, commits and pool check-outs on one engine while it listens."""
+
+    def __init__(self, db: Database) -> None:
+        self.statements: list[str] = []
+        self.commits = self.checkouts = 0
+        self._targets = [(db.engine.sync_engine, "before_cursor_execute", self._stmt),
+                         (db.engine.sync_engine, "commit", self._commit),
+                         (db.engine.sync_engine.pool, "checkout", self._checkout)]
+        for target, name, fn in self._targets:
+            event.listen(target, name, fn)
+
+    def _stmt(self, _conn, _cursor, statement, *_args) -> None:
+        self.statements.append(statement)
+
+    def _commit(self, *_args) -> None:
+        self.commits += 1
+
+    def _checkout(self, *_args) -> None:
+        self.checkouts += 1
+
+    def stop(self) -> None:
+        for target, name, fn in self._targets:
+            event.remove(target, name, fn)
+
+
+async def test_one_line_report_is_one_transaction_without_reads(harness: Harness, db) -> None:
+    """Before: 7 statements in 3 transactions (the member, every stream, the project, two inserts, then
+    the unit read back with its revision count for the reply)."""
+    h = harness
+    await setup_team(h, "Bakery")
+    assert SAVED in h.messages(await h.send(WRITER, "/report smm Bakery First"))[0].text
+    rec = Recorder(db)
+    try:
+        card = h.messages(await h.send(WRITER, "/report smm bakery Post about the launch"))[0]
+    finally:
+        rec.stop()
+    assert SAVED in card.text and "Bakery" in card.text
+    assert [s for s in rec.statements if READS_CACHED.match(s)] == []
+    assert any(s.lstrip().upper().startswith("INSERT INTO UNITS") for s in rec.statements)
+    assert rec.commits == 1 and rec.checkouts == 1
+    # the card built from the inserted row is the one the unit's own view shows
+    uid = (await h_units(db))[-1].id
+    shown = h.messages(await h.press(WRITER, card, f"u:open:{uid}:"))[0]
+    assert shown.text == card.text.split("\n\n", 1)[1]
+    assert shown.buttons() == card.buttons()
+    assert [b for b, _ in card.buttons()] == ["Отправлена на согласование", "Изменить", "Удалить"]
+
+
+async def h_units(db) -> list[Unit]:
+    async with db.session() as s:
+        return list(await s.scalars(select(Unit).order_by(Unit.id)))
+
+
+async def test_fifty_reports_in_flight_all_saved(harness: Harness, db) -> None:
+    h = harness
+    await setup_team(h, "Bakery")
+    await h.send(WRITER, "/report smm Bakery Warm-up")
+    start = len(h.session.requests)
+    await asyncio.gather(*(h.send(WRITER, f"/report smm Bakery Post {i}") for i in range(50)))
+    replies = [r for r in h.session.requests[start:] if r.method == "SendMessage"]
+    assert len(replies) == 50 and all(SAVED in r.text for r in replies)
+    assert await count(db, Unit) == 51
+    assert await count(db, UnitEvent, UnitEvent.kind == "created") == 51
+    titles = {u.title for u in await h_units(db)}
+    assert {f"Post {i}" for i in range(50)} <= titles
+
+
+async def test_project_rename_and_archive_are_seen_at_once(harness: Harness, db) -> None:
+    h = harness
+    await setup_team(h, "Bakery")
+    assert SAVED in h.messages(await h.send(WRITER, "/report smm Bakery One"))[0].text  # cached now
+    async with db.session() as s:
+        pid = await s.scalar(select(Project.id))
+    await h.send(ADMIN, f"/projects rename {pid} Cakes")
+    assert "Нет проекта «Bakery»" in h.messages(await h.send(WRITER, "/report smm Bakery Two"))[0].text
+    card = h.messages(await h.send(WRITER, "/report smm Cakes Two"))[0]
+    assert SAVED in card.text and "Cakes" in card.text
+    await h.send(ADMIN, f"/projects archive {pid}")
+    assert "Нет проекта «Cakes»" in h.messages(await h.send(WRITER, "/report smm Cakes Three"))[0].text
+    assert await count(db, Unit) == 2
+
+
+async def test_new_stream_is_seen_at_once(harness: Harness, db) -> None:
+    h = harness
+    await setup_team(h, "Bakery")
+    assert "Нет направления «video»" in h.messages(await h.send(WRITER, "/report video Bakery Clip"))[0].text
+    await h.send(ADMIN, "/streams add video Видео | Clips")
+    assert SAVED in h.messages(await h.send(WRITER, "/report clips Bakery Clip"))[0].text
+
+
+async def test_member_changes_are_seen_at_once(harness: Harness, db) -> None:
+    h = harness
+    await setup_team(h, "Bakery")
+    assert SAVED in h.messages(await h.send(WRITER, "/report smm Bakery One"))[0].text  # member cached
+    # their own language change
+    menu = h.messages(await h.send(WRITER, "/settings"))[0]
+    await h.press(WRITER, menu, SettingsCb(action="lang", value="en").pack())
+    assert "Unit saved" in h.messages(await h.send(WRITER, "/report smm Bakery Two"))[0].text
+    # an admin switches them off through /members
+    msg = h.messages(await h.send(ADMIN, "/members"))[0]
+    card = h.messages(await h.press(ADMIN, msg, msg.button("Anna")))[0]
+    confirm = h.messages(await h.press(ADMIN, card, card.button("Отключить")))[0]
+    await h.press(ADMIN, confirm, confirm.button("Да, отключить"))
+    reply = h.messages(await h.send(WRITER, "/report smm Bakery Three"))[0].text
+    assert SAVED not in reply and "Unit saved" not in reply
+    assert await count(db, Unit) == 2
+
+
+async def test_write_through_any_session_clears_the_cache(harness: Harness, db) -> None:
+    h = harness
+    await setup_team(h, "Bakery")
+    assert SAVED in h.messages(await h.send(WRITER, "/report smm Bakery One"))[0].text
+    async with db.session() as s:  # a bulk UPDATE statement, not an ORM change
+        await s.execute(update(Member).where(Member.telegram_id == WRITER.id).values(active=False))
+        await s.commit()
+    assert SAVED not in h.messages(await h.send(WRITER, "/report smm Bakery Two"))[0].text
+    async with db.session() as s:  # an ORM change
+        member = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
+        member.active = True
+        await s.commit()
+    assert SAVED in h.messages(await h.send(WRITER, "/report smm Bakery Three"))[0].text
+
+
+async def test_other_process_writes_are_seen_within_the_ttl(harness: Harness, db, database_url) -> None:
+    """Another process's commit cannot clear this process's cache: the entry's time to live bounds it."""
+    h = harness
+    now = [1000.0]
+    db.cache.clock = lambda: now[0]
+    await setup_team(h, "Bakery")
+    assert SAVED in h.messages(await h.send(WRITER, "/report smm Bakery One"))[0].text
+    other = Database(database_url)  # a second process: its own cache
+    try:
+        async with other.session() as s:
+            async with other.writing(s):
+                await s.execute(update(Member).where(Member.telegram_id == WRITER.id).values(active=False))
+    finally:
+        await other.dispose()
+    assert SAVED in h.messages(await h.send(WRITER, "/report smm Bakery Two"))[0].text  # still cached
+    now[0] += db.cache.ttl + 1
+    assert SAVED not in h.messages(await h.send(WRITER, "/report smm Bakery Three"))[0].text
+    assert await count(db, Unit) == 2
+
+
+def test_row_cache_ttl_generation_and_bound() -> None:
+    now = [0.0]
+    cache = RowCache(10, clock=lambda: now[0])
+    cache.put("members", 1, {"id": 1}, cache.generation("members"))
+    assert cache.get("members", 1) == {"id": 1}
+    now[0] = 11
+    assert cache.get("members", 1) is None
+    # a reader that began before a commit does not store what it read
+    generation = cache.generation("projects")
+    cache.invalidate("projects")
+    cache.put("projects", 1, {"id": 1}, generation)
+    assert cache.get("projects", 1) is None
+    cache.put("projects", 1, {"id": 1}, cache.generation("projects"))
+    assert cache.get("projects", 1) == {"id": 1}
+    cache.clear()
+    assert cache.get("projects", 1) is None
+    for i in range(25_000):
+        cache.put("members", i, i, cache.generation("members"))
+    assert cache.get("members", 24_999) == 24_999 and cache.get("members", 0) is None
+
+
+async def test_sqlite_writers_waiting_for_the_lock_hold_no_connection(db) -> None:
+    """15 use cases read (each holding one of the pool's 15 connections) and then wait for the write lock,
+    whose holder still needs a connection: before, it waited for the pool's 30 s timeout and failed."""
+    from models.reporting import Stream
+
+    if not db.is_sqlite:
+        pytest.skip("SQLite: PostgreSQL takes no write lock")
+    gate, readers_done = asyncio.Event(), []
+
+    async def holder() -> None:
+        async with db.session() as s, db.writing(s):
+            await gate.wait()
+            await s.execute(update(Stream).where(Stream.code == "smm").values(position=9))
+
+    async def reader_then_writer(i: int) -> None:
+        async with db.session() as s:
+            await s.scalar(select(Stream.id).limit(1))  # a read: the session holds a connection
+            readers_done.append(i)
+            if len(readers_done) == 15:
+                gate.set()
+            async with db.writing(s):
+                await s.execute(update(Stream).where(Stream.code == "smm").values(position=i))
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)  # the holder takes the lock
+    await asyncio.gather(first, *(reader_then_writer(i) for i in range(15)))
+    async with db.session() as s:
+        assert await s.scalar(select(Stream.position).where(Stream.code == "smm")) in range(15)
+
+
+async def test_dead_idle_connection_is_replaced_before_use(db, monkeypatch) -> None:
+    """No pre-ping at every check-out: a connection that sat idle is pinged, and a dead one replaced."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite connections do not die")
+    monkeypatch.setattr(bot.db, "PING_IDLE_SECONDS", 0.0)
+    async with db.session() as s:
+        pid = await s.scalar(text("SELECT pg_backend_pid()"))
+    killer = Database(db.url)
+    try:
+        async with killer.engine.connect() as conn:
+            assert await conn.scalar(select(func.pg_terminate_backend(pid))) is True
+    finally:
+        await killer.dispose()
+    async with db.session() as s:
+        assert await s.scalar(text("SELECT pg_backend_pid()")) != pid
