@@ -53,11 +53,31 @@ async def run_polling(settings: Settings) -> None:
     bot = create_bot(settings)
     dp = create_dispatcher(settings, db)
     try:
+        await check_telegram(bot, settings)
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
         await dp.storage.close()
         await bot.session.close()
         await db.dispose()
+
+
+async def check_telegram(bot, settings: Settings) -> None:
+    """A refused BOT_TOKEN or an unreachable Bot API at start is one line and exit code 2, like the
+    database and Redis (``bot.health``), not a traceback from the first request of the start-up hooks."""
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+
+    from bot.health import one_line
+
+    try:
+        await bot.me()
+    except TelegramUnauthorizedError:
+        problem = "BOT_TOKEN: Telegram refused the token (Unauthorized)"
+    except (TelegramNetworkError, TelegramAPIError) as exc:
+        problem = f"TELEGRAM_API_URL ({settings.telegram_api_url}): cannot connect: {one_line(exc)}"
+    else:
+        return
+    print(f"teamdesk: {problem}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,7 +49,10 @@ async def check_database(url: str, wait: float = CHECK_TIMEOUT) -> str | None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    engine = create_async_engine(url, connect_args={"timeout": wait})
+    try:
+        engine = create_async_engine(url, connect_args={"timeout": wait})
+    except Exception as exc:  # a malformed URL, an unknown dialect or a driver that is not installed
+        return one_line(exc)
     try:
         async with asyncio.timeout(wait):
             async with engine.connect() as conn:

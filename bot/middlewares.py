@@ -8,6 +8,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, User
 
 from bot import access
@@ -119,6 +120,11 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
         if outage is not None:
             outage.report(dependency, event.exception)
         await _tell_unavailable(event, data)
+        return True
+    if isinstance(event.exception, TelegramForbiddenError | TelegramRetryAfter):
+        # the user blocked the bot while the update was on its way, or Telegram kept the chat flooded past
+        # the retries: not a bug, and nothing more can be said in that chat; one line, no traceback
+        log.warning("update %s: could not answer: %s", event.update.update_id, event.exception.message)
         return True
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     t = data.get("t")

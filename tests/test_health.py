@@ -123,3 +123,19 @@ async def test_redis_outage_while_running_is_answered(settings, db, clock) -> No
     finally:
         await storage.close()
         await bot.session.close()
+
+
+@pytest.mark.parametrize("url", ["garbage://x", "postgresql://x@127.0.0.1:1/x", "not a url"])
+def test_malformed_database_url_is_one_line_and_exit_2(tmp_path: Path, url: str) -> None:
+    """QA of issue 8: an unknown dialect or a sync driver in DATABASE_URL was a traceback and exit 1."""
+    line = _one_line(run_bot(tmp_path, DATABASE_URL=url))
+    assert line.startswith("teamdesk: DATABASE_URL")
+
+
+def test_unreachable_bot_api_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """QA of issue 8: a Bot API that cannot be reached at start was a 60-line traceback and exit 1."""
+    db = tmp_path / "t.db"
+    result = run_bot(tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{db}", TELEGRAM_API_URL="http://127.0.0.1:1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    line = result.stderr.strip().splitlines()[-1]  # after the log lines of the migrations
+    assert line.startswith("teamdesk: TELEGRAM_API_URL (http://127.0.0.1:1): cannot connect")

@@ -89,7 +89,7 @@ async def test_one_line_report_and_errors(harness: Harness, db) -> None:
     text = h.messages(await h.send(WRITER, '/report video "Client X" Post'))[0].text
     assert "Нет направления «video»" in text and "smm, reputation" in text
     text = h.messages(await h.send(WRITER, '/report smm "Nope" Post'))[0].text
-    assert "Нет проекта «Nope»" in text and "«Bakery»" in text
+    assert "Нет проекта «Nope»" in text and "\n• Bakery" in text
     text = h.messages(await h.send(WRITER, "/report smm"))[0].text
     assert "/report" in text and "Пример" in text
     rows = await units(db)

@@ -39,6 +39,7 @@ from bot.services.stats import (
     sort_by_lag,
     team_median_rate,
 )
+from bot.text import truncate
 from models import clients_repo, org_repo, stats_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
@@ -263,7 +264,8 @@ class ReportingService(Service):
         project = await repo.cached_project_by_name(self.session, clean(name))
         if project is None or project.archived:
             names = [p.name for p in await self.projects()]
-            shown = ", ".join(f"«{n if len(n) <= 40 else n[:39] + '…'}»" for n in names[:20]) + (" …" if len(names) > 20 else "")
+            # one name a line (the names themselves may hold commas and quotes; the quotes are the locale's)
+            shown = "\n".join(f"• {truncate(n, 60)}" for n in names[:20]) + ("\n…" if len(names) > 20 else "")
             raise UserError("report-unknown-project", project=clean(name), valid=shown or "—")
         return project
 

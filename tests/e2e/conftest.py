@@ -105,7 +105,7 @@ async def e2e(database_url: str, db: Database, tmp_path: Path) -> AsyncIterator[
             yield ctx
             await emu.wait_idle()
         finally:
-            code = await stop_bot(proc)
+            code = await stop_bot(ctx.proc)  # a test may have restarted the bot
         log = log_path.read_text(errors="replace")
         assert emu.violations == [], f"Bot API violations: {emu.violations}"
         assert emu.unanswered_callbacks() == [], "unanswered callback queries"

@@ -29,7 +29,8 @@ reason-other = Other
 report-usage = I could not read that report. Format: <code>/report stream "Project" Title or link</code>
     Example: <code>/report smm "Client X" Post about the launch</code>
 report-unknown-stream = There is no stream “{ $stream }”. Streams: { $valid }.
-report-unknown-project = There is no project “{ $project }”. Projects: { $valid }.
+report-unknown-project = There is no project “{ $project }”. Projects:
+    { $valid }
 report-no-projects = There are no projects yet. Ask a manager to add one: <code>/projects add Name</code>.
 report-title-empty = Send a title or a link.
 report-bad-link = “{ $link }” does not look like a link. Example: <code>https://example.com/post/1</code>

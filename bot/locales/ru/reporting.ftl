@@ -29,7 +29,8 @@ reason-other = Другое
 report-usage = Не понял строку отчёта. Формат: <code>/report направление "Проект" Название или ссылка</code>
     Пример: <code>/report smm "Клиент Х" Пост о запуске</code>
 report-unknown-stream = Нет направления «{ $stream }». Есть: { $valid }.
-report-unknown-project = Нет проекта «{ $project }». Есть: { $valid }.
+report-unknown-project = Нет проекта «{ $project }». Есть:
+    { $valid }
 report-no-projects = Пока нет ни одного проекта. Попросите руководителя добавить его: <code>/projects add Название</code>.
 report-title-empty = Пришлите название или ссылку.
 report-bad-link = «{ $link }» не похоже на ссылку. Пример: <code>https://vk.com/wall-1_23</code>
