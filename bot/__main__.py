@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bot [run|migrate|seed-demo|rebuild-stats|digest --preview out.png]``."""
+"""Entry point: ``python -m bot [run|migrate|seed-demo|rebuild-stats|digest --preview out.png|client-report ...]``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--manager", type=int, metavar="TELEGRAM_ID",
                         help="whose digest (default: the first admin, else the first manager)")
     digest.add_argument("--kind", choices=KINDS, default=DAILY)
+    report = sub.add_parser("client-report", help="write a project's monthly client report as a PDF (no Telegram)")
+    report.add_argument("--project", type=int, required=True, metavar="N", help="the project's number")
+    report.add_argument("--month", required=True, metavar="YYYY-MM")
+    report.add_argument("--out", required=True, metavar="REPORT.pdf")
+    report.add_argument("--lang", choices=("ru", "en"), default=None, help="default: DEFAULT_LANGUAGE")
     return parser
 
 
@@ -101,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(rebuild_stats(settings))
     if args.command == "digest":
         return asyncio.run(preview_digest(settings, args.preview, args.manager, args.kind))
+    if args.command == "client-report":
+        return client_report(settings, args.project, args.month, args.out, args.lang or settings.default_language)
     asyncio.run(run_polling(settings))
     return 0
 
@@ -182,6 +189,51 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
         print(f"{path}: {width}x{height} px")
     print(plain(digest.caption))
     return 0
+
+
+def client_report(settings: Settings, project_id: int, month: str, out: str, lang: str) -> int:
+    """The monthly client report of one project, as the bot sends it: the message on stdout, the PDF in ``out``."""
+    from pathlib import Path
+
+    from bot.text import plain
+    from scheduler.report_pdf import render_client_report
+
+    parts = asyncio.run(_client_report_parts(settings, project_id, month, lang))
+    if parts is None:
+        return 1
+    pdf = render_client_report(parts["title"], parts["lines"], parts["chart_title"], parts["weeks"],
+                               subject=parts["title"], keywords=parts["keywords"])
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pdf)
+    print(plain(parts["message"]))
+    print(f"{target}: {len(pdf)} bytes")
+    return 0
+
+
+async def _client_report_parts(settings: Settings, project_id: int, month: str, lang: str) -> dict | None:
+    from bot.clock import Clock
+    from bot.db import Database
+    from bot.errors import UserError
+    from bot.i18n import Catalog
+    from bot.parsing import parse_month
+    from bot.services import build_services
+    from bot.text import plain
+    from bot.views import client_report_parts
+
+    t = Catalog().translator(lang)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            try:
+                report = await build_services(session, db, settings, Clock()).clients.build_report(
+                    project_id, parse_month(month))
+            except UserError as exc:
+                print(f"teamdesk: {plain(t(exc.key, **exc.args_))}", file=sys.stderr)
+                return None
+    finally:
+        await db.dispose()
+    return client_report_parts(t, report)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,13 @@ The rules:
   a writer manages none (``[]``);
 * a manager may invite writers and managers into the departments they manage; an admin anyone anywhere;
 * a member sees their own things; a manager also those of members in their scope; an admin everyone's;
-* managers and admins have their own command menu and receive digests.
+* managers and admins have their own command menu and receive digests;
+* a client is outside the team: no department, grants no team role, sees only the client commands
+  (``CLIENT_COMMANDS``), and only the units of the projects they are a client of; managers (for the
+  projects of the departments they manage) and admins invite clients and manage their projects;
+* a project is approved by its client in Telegram ("client" mode: the default once it has an active
+  client) or marked by the team ("team"); in client mode the team cannot press *approved*, except a
+  manager of the author (an override, audited).
 """
 
 from __future__ import annotations
@@ -26,16 +32,27 @@ from models.org import Role
 class Actor(Protocol):
     id: int
     role: str
-    department_id: int
+    department_id: int | None
     active: bool
 
 
 #: what each role may invite (in menu order)
 INVITABLE: dict[Role, tuple[Role, ...]] = {
-    Role.ADMIN: (Role.WRITER, Role.MANAGER, Role.ADMIN),
-    Role.MANAGER: (Role.WRITER, Role.MANAGER),
+    Role.ADMIN: (Role.WRITER, Role.MANAGER, Role.ADMIN, Role.CLIENT),
+    Role.MANAGER: (Role.WRITER, Role.MANAGER, Role.CLIENT),
     Role.WRITER: (),
+    Role.CLIENT: (),
 }
+
+#: the roles of the team (what /members may assign; a client joins by a client invite only)
+TEAM_ROLES = (Role.WRITER, Role.MANAGER, Role.ADMIN)
+
+#: the only commands a client may run (everything else is refused with a clear message)
+CLIENT_COMMANDS = ("start", "help", "cancel", "settings", "pending", "projects")
+
+#: approval modes of a project
+CLIENT_MODE, TEAM_MODE = "client", "team"
+APPROVAL_MODES = (CLIENT_MODE, TEAM_MODE)
 
 
 def role_of(member: Actor | None) -> Role | None:
@@ -49,10 +66,24 @@ def role_of(member: Actor | None) -> Role | None:
 
 
 def grants(have: Role | str | None, need: Role | str | None) -> bool:
-    """Whether role ``have`` includes role ``need`` (``need`` ``None``: anyone, even nobody)."""
+    """Whether role ``have`` includes role ``need`` (``need`` ``None``: anyone, even nobody). The client
+    role grants no team role and is granted by none."""
     if need is None:
         return True
-    return have is not None and Role(have).at_least(Role(need))
+    if have is None:
+        return False
+    if Role(need) == Role.CLIENT or Role(have) == Role.CLIENT:
+        return Role(have) == Role(need)
+    return Role(have).at_least(Role(need))
+
+
+def is_client(member: Actor | None) -> bool:
+    """An active member of role client."""
+    return role_of(member) == Role.CLIENT
+
+
+def is_client_role(role: Role | str | None) -> bool:
+    return role is not None and Role(role) == Role.CLIENT
 
 
 def at_least(member: Actor | None, role: Role | str) -> bool:
@@ -89,7 +120,7 @@ def role_scope(role: Role | str | None, managed: Iterable[int] = ()) -> list[int
         return None
     if role == Role.MANAGER:
         return sorted(set(managed))
-    return []
+    return []  # writers and clients manage nothing
 
 
 def department_scope(member: Actor | None, managed: Iterable[int] = ()) -> list[int] | None:
@@ -109,12 +140,60 @@ def invitable_roles(member: Actor | None) -> list[Role]:
 
 
 def can_invite(member: Actor | None, role: Role | str, department_id: int, managed: Iterable[int] = ()) -> bool:
-    """May ``member`` invite someone as ``role`` into ``department_id``?"""
+    """May ``member`` invite someone as ``role`` into ``department_id``? (Clients join projects, not a
+    department: :func:`can_invite_client`.)"""
     try:
         wanted = Role(role)
     except ValueError:
         return False
+    if wanted == Role.CLIENT:
+        return False
     return wanted in invitable_roles(member) and can_manage_department(member, department_id, managed)
+
+
+def may_manage_project(member: Actor | None, project_departments: Iterable[int], managed: Iterable[int] = ()) -> bool:
+    """Whether ``member`` may invite clients to a project, or manage its clients and approval settings: an
+    admin any project; a manager a project of a department they manage (``project_departments``: the
+    departments of the project's creator and authors)."""
+    if not is_manager(member):
+        return False
+    scope = department_scope(member, managed)
+    return scope is None or bool(set(project_departments) & set(scope))
+
+
+def can_invite_client(member: Actor | None, project_departments: Iterable[Iterable[int]],
+                      managed: Iterable[int] = ()) -> bool:
+    """May ``member`` invite a client to every one of these projects (one or more)?"""
+    projects = list(project_departments)
+    return Role.CLIENT in invitable_roles(member) and bool(projects) and all(
+        may_manage_project(member, deps, managed) for deps in projects)
+
+
+def may_manage_clients(member: Actor | None) -> bool:
+    """Adding or removing a client's projects and switching a client off: admins."""
+    return is_admin(member)
+
+
+def client_sees_project(client: Actor | None, project_id: int, client_project_ids: Collection[int]) -> bool:
+    """A client sees (and decides on) the units of the projects they are a client of, and nothing else;
+    a switched-off client nothing."""
+    return is_client(client) and project_id in client_project_ids
+
+
+def approval_mode(mode: str | None, has_active_client: bool) -> str:
+    """The project's approval mode: its own setting, else by the client once the project has an active one."""
+    if mode in APPROVAL_MODES:
+        return mode
+    return CLIENT_MODE if has_active_client else TEAM_MODE
+
+
+def may_mark_approved(actor: Actor | None, author: Actor, mode: str, managed: Iterable[int] = ()) -> bool:
+    """In team mode whoever may act on the unit; in client mode only a manager of the author (an override)."""
+    if mode != CLIENT_MODE:
+        return True
+    if not is_manager(actor) or author.department_id is None:
+        return False
+    return can_manage_department(actor, author.department_id, managed)
 
 
 def may_see_member(actor: Actor | None, member: Actor, managed: Iterable[int] = ()) -> bool:
@@ -124,6 +203,8 @@ def may_see_member(actor: Actor | None, member: Actor, managed: Iterable[int] = 
         return False
     if actor.id == member.id:
         return True
+    if member.department_id is None:  # a client: only admins see them (in /members)
+        return is_admin(actor)
     return is_manager(actor) and can_manage_department(actor, member.department_id, managed)
 
 
@@ -141,8 +222,10 @@ def roles_at_least(role: Role | str) -> list[str]:
     return [r.value for r in Role if grants(r, role)]
 
 
-#: who has a chat-scoped command menu and receives digests: managers and admins
-MENU_ROLES = DIGEST_ROLES = roles_at_least(Role.MANAGER)
+#: who receives digests: managers and admins
+DIGEST_ROLES = roles_at_least(Role.MANAGER)
+#: who has a chat-scoped command menu: managers, admins and clients
+MENU_ROLES = [*DIGEST_ROLES, Role.CLIENT.value]
 
 
 def menu_role(member: Actor | None) -> Role | None:
@@ -151,8 +234,12 @@ def menu_role(member: Actor | None) -> Role | None:
 
 
 def has_own_menu(member: Actor | None) -> bool:
-    """Managers and admins get a chat-scoped command menu; everyone else sees the default one."""
-    return is_manager(member)
+    """Managers, admins and clients get a chat-scoped command menu; everyone else sees the default one."""
+    return is_manager(member) or is_client(member)
+
+
+def client_may_run(command: str) -> bool:
+    return command in CLIENT_COMMANDS
 
 
 def receives_digests(member: Actor | None) -> bool:
@@ -169,6 +256,12 @@ def digest_scope(member: Actor | None, managed: Iterable[int] = ()) -> list[int]
     return department_scope(member, managed)
 
 
-def allowed_by_flag(member: Actor | None, needed: str | None) -> bool:
-    """The access middleware's check: an active member, with at least the handler's ``role`` flag."""
-    return role_of(member) is not None and grants(role_of(member), needed)
+def allowed_by_flag(member: Actor | None, needed: str | None, client_ok: bool = False) -> bool:
+    """The access middleware's check: an active member, with at least the handler's ``role`` flag; a
+    client only in handlers flagged ``client`` (the client commands and buttons)."""
+    role = role_of(member)
+    if role is None:
+        return False
+    if role == Role.CLIENT:
+        return client_ok
+    return grants(role, needed)

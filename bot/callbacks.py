@@ -27,3 +27,21 @@ class DigestCb(CallbackData, prefix="dg"):
 
     action: str  # menu | toggle | time
     value: str = ""
+
+
+class ClientCb(CallbackData, prefix="cl"):
+    """A client's decision buttons under a unit card (handlers/clients.py; the card is sent by the writer's
+    *sent for approval* press, /pending and the reminders)."""
+
+    a: str  # ok (approve) | ch (request changes) | r (a reason picked) | pg (/pending page) | rep (the report)
+    id: CbInt = 0
+    v: str = ""  # a revision reason ("-": none)
+
+
+class ClientAdminCb(CallbackData, prefix="cla"):
+    """The admin's clients section (handlers/clients.py), opened from /members."""
+
+    a: str  # list | open | add | addp | rm | off | on
+    id: CbInt = 0
+    p: CbInt = 0
+    page: CbInt = 0

@@ -24,22 +24,27 @@ class Command:
     name: str
     role: Role | None  # None: anyone, registered or not
     key: str  # translation key of the one-line description
+    client_key: str | None = None  # clients get it (bot.access.CLIENT_COMMANDS), with this description
+    client_only: bool = False
 
 
 COMMANDS: list[Command] = [
-    Command("start", None, "cmd-start"),
+    Command("start", None, "cmd-start", "cmd-start"),
     Command("report", Role.WRITER, "cmd-report"),
     Command("mine", Role.WRITER, "cmd-mine"),
     Command("me", Role.WRITER, "cmd-me"),
     Command("away", Role.WRITER, "cmd-away"),
     Command("rate", Role.WRITER, "cmd-rate"),
     Command("ratings", Role.WRITER, "cmd-ratings"),
-    Command("settings", Role.WRITER, "cmd-settings"),
-    Command("help", None, "cmd-help"),
-    Command("cancel", None, "cmd-cancel"),
+    Command("settings", Role.WRITER, "cmd-settings", "cmd-settings"),
+    Command("help", None, "cmd-help", "cmd-help"),
+    Command("cancel", None, "cmd-cancel", "cmd-cancel"),
+    Command("pending", None, "cmd-pending", "cmd-pending", client_only=True),
     Command("team", Role.MANAGER, "cmd-team"),
     Command("plan", Role.MANAGER, "cmd-plan"),
-    Command("projects", Role.MANAGER, "cmd-projects"),
+    Command("projects", Role.MANAGER, "cmd-projects", "cmd-client-projects"),
+    Command("approval", Role.MANAGER, "cmd-approval"),
+    Command("client_report", Role.MANAGER, "cmd-client-report"),
     Command("invite", Role.MANAGER, "cmd-invite"),
     Command("export", Role.MANAGER, "cmd-export"),
     Command("digest", Role.MANAGER, "cmd-digest"),
@@ -52,13 +57,19 @@ COMMANDS: list[Command] = [
 
 
 def available(role: Role | None) -> list[Command]:
-    """Commands this role may run, in menu order."""
-    return [c for c in COMMANDS if access.grants(role, c.role)]
+    """Commands this role may run, in menu order (a client: only the client commands)."""
+    if access.is_client_role(role):
+        return [c for c in COMMANDS if c.client_key and access.client_may_run(c.name)]
+    return [c for c in COMMANDS if not c.client_only and access.grants(role, c.role)]
+
+
+def description_key(command: Command, role: Role | None) -> str:
+    return command.client_key if access.is_client_role(role) and command.client_key else command.key
 
 
 def menu(role: Role | None, catalog: Catalog, lang: str) -> list[BotCommand]:
     t = catalog.translator(lang)
-    return [BotCommand(command=c.name, description=t(c.key)[:256]) for c in available(role)]
+    return [BotCommand(command=c.name, description=t(description_key(c, role))[:256]) for c in available(role)]
 
 
 async def setup_default_commands(bot: Bot, catalog: Catalog, default_lang: str) -> None:
@@ -70,7 +81,8 @@ async def setup_default_commands(bot: Bot, catalog: Catalog, default_lang: str) 
 
 
 async def set_member_commands(bot: Bot, catalog: Catalog, member: Member, lang: str) -> None:
-    """Managers and admins get a chat-scoped menu with their commands; others fall back to the default."""
+    """Managers, admins and clients get a chat-scoped menu with their commands; others fall back to the
+    default."""
     scope = BotCommandScopeChat(chat_id=member.telegram_id)
     try:
         if access.has_own_menu(member):

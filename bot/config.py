@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # working days (Mon-Fri minus public holidays of HOLIDAY_COUNTRY) in the author's time zone;
     # e.g. 24 means a revision received Friday 15:00 is due Monday 15:00
     revision_deadline_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # the client cabinet: a unit waiting this many working hours for a client decision reminds the client once,
+    # and at twice that tells the project's managers
+    client_approval_hours: int = Field(default=24, ge=1, le=24 * 30)
     quality_rise_share: float = Field(default=0.5, ge=0, le=10)  # +50% revisions per unit → flagged
     quality_min_units: int = Field(default=5, ge=1, le=1000)  # ...on at least this many units
     edit_window_hours: int = Field(default=24, ge=0, le=24 * 30)  # authors edit/delete their units this long

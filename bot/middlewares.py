@@ -94,7 +94,9 @@ class AccessMiddleware(BaseMiddleware):
         if member is None:
             known = data.get("known_member")
             raise UserError("start-inactive" if known is not None else "start-refused")
-        if not access.allowed_by_flag(member, get_flag(data, "role")):
+        if not access.allowed_by_flag(member, get_flag(data, "role"), bool(get_flag(data, "client"))):
+            if access.is_client(member):
+                raise UserError("client-not-available")
             raise NotAllowed()
         return await handler(event, data)
 

@@ -85,3 +85,14 @@ def parse_period_range(text: str, today: date) -> tuple[date, date]:
         if exc.code == "order" and exc.start is not None and exc.end is not None:
             args = {"first": exc.start.strftime("%d.%m.%Y"), "last": exc.end.strftime("%d.%m.%Y")}
         raise UserError(f"date-error-{exc.code.replace('_', '-')}", **args) from exc
+
+
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})", re.ASCII)
+
+
+def parse_month(text: str) -> date:
+    """``YYYY-MM`` (2000..2100) → the first day of that month; anything else is ``month-invalid``."""
+    m = _MONTH_RE.fullmatch((text or "").strip())
+    if m is None or not 2000 <= int(m.group(1)) <= 2100 or not 1 <= int(m.group(2)) <= 12:
+        raise UserError("month-invalid", text=_echo(text or ""))
+    return date(int(m.group(1)), int(m.group(2)), 1)

@@ -3,12 +3,14 @@ translator and the rows they show. Handlers and jobs import this module, never e
 
 from __future__ import annotations
 
+import html
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import RateCb
+from bot.callbacks import ClientCb, RateCb
 from bot.domain import ratings as dom
-from bot.i18n import Translator, member_language, month_name
+from bot.i18n import Catalog, Translator, member_language, month_name
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -59,3 +61,83 @@ def _interleaved(items: list) -> list:
     for i in range(max((len(q) for q in queues), default=0)):
         out.extend(q[i] for q in queues if i < len(q))
     return out
+
+
+def client_card_text(t: Translator, card, *, reminder: bool = False) -> str:
+    """A unit as a client sees it: project, stream, title or link, when it was sent; the author only when the
+    project shows authors (``card`` is a :class:`bot.services.clients.ClientCard`)."""
+    lines = [t("client-card-reminder" if reminder else "client-card-head", id=card.unit_id, project=card.project,
+               stream=card.stream.name(t.lang))]
+    if card.link and card.title != card.link:
+        lines.append(t("client-card-title-link", title=card.title, link=card.link))
+    elif card.link:
+        lines.append(t("client-card-link", link=card.link))
+    else:
+        lines.append(t("client-card-title", title=card.title))
+    if card.sent_at is not None:
+        lines.append(t("client-card-sent", at=card.sent_at.strftime("%d.%m.%Y %H:%M")))
+    if card.author:
+        lines.append(t("client-card-author", name=card.author))
+    return "\n".join(lines)
+
+
+def client_card_buttons(t: Translator, unit_id: int) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(text=t("client-btn-approve"), callback_data=ClientCb(a="ok", id=unit_id).pack()),
+            InlineKeyboardButton(text=t("client-btn-changes"), callback_data=ClientCb(a="ch", id=unit_id).pack())]
+
+
+def client_card(t: Translator, card, *, reminder: bool = False):
+    """The card with Approve / Request changes (text, markup)."""
+    kb = InlineKeyboardBuilder()
+    kb.row(*client_card_buttons(t, card.unit_id))
+    return client_card_text(t, card, reminder=reminder), kb.as_markup()
+
+
+def translator_for(catalog: Catalog, default_language: str, member) -> Translator:
+    """A recipient's translator, in their language (:func:`bot.i18n.member_language`)."""
+    return catalog.translator(member_language(member, default_language))
+
+
+async def send_to(sender, member, text: str, markup: InlineKeyboardMarkup | None = None, *,
+                  kind: str = "client") -> None:
+    """The client cabinet's one way to send a proactive message: the process-wide sender (never raises; a
+    recipient who blocked the bot does not fail the update of whoever caused the message)."""
+    await sender.send_text(member.telegram_id, text, reply_markup=markup, kind=kind)
+
+
+async def send_client_cards(sender, catalog: Catalog, default_language: str, requests) -> None:
+    """After *sent for approval*: each client (``requests``: (client, card) pairs from
+    ``ClientService.approval_requests``) gets the card with Approve / Request changes in their language."""
+    for client, card in requests:
+        text, markup = client_card(translator_for(catalog, default_language, client), card)
+        await send_to(sender, client, text, markup, kind="client_card")
+
+
+def _hours(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f}"
+
+
+def client_report_parts(t: Translator, r) -> dict:
+    """The monthly client report (``r``: :class:`bot.services.clients.ClientReport`) as translated parts: the
+    message (HTML) and what the PDF shows (plain ``title``, ``lines``, ``chart_title``, ``weeks``), plus the
+    figures as PDF keywords. The CLI and the handlers render it the same way."""
+    month = f"{t(f'month-{r.month.month}')} {r.month.year}"
+    title = t("client-report-title", project=r.project.name, month=month)
+    streams = [t("client-report-stream", stream=st.name(t.lang), n=n) for st, n in r.by_stream]
+    reasons = [t("client-report-reason", reason=t(f"reason-{k}"), n=n) for k, n in sorted(r.revisions.items())]
+    lines = [t("client-report-approved", n=r.approved), *streams,
+             t("client-report-waiting", n=r.waiting),
+             t("client-report-revisions", n=r.revisions_total), *reasons,
+             t("client-report-avg", hours=_hours(r.avg_hours))]
+    weeks = [(d.strftime("%d.%m"), n) for d, n in r.weeks]
+    keywords = (f"approved={r.approved}; waiting={r.waiting}; revisions={r.revisions_total}; "
+                f"avg_hours={'none' if r.avg_hours is None else f'{r.avg_hours:.1f}'}; weeks={','.join(str(n) for _, n in r.weeks)}")
+    message = "\n".join([f"<b>{title}</b>", *lines, "", t("client-report-pdf")])
+    return {"message": message, "title": plain_title(title), "lines": [plain_title(x) for x in lines],
+            "chart_title": t("client-report-chart"), "weeks": weeks, "keywords": keywords,
+            "filename": f"report-{r.project.id}-{r.month:%Y-%m}.pdf"}
+
+
+def plain_title(text: str) -> str:
+    """The translator escapes arguments for HTML; the PDF wants the plain text back."""
+    return html.unescape(text)

@@ -10,7 +10,18 @@ from aiogram import Router
 
 
 def create_routers() -> list[Router]:
-    from handlers import common, digests, fallback, invites, members, plans, ratings, reporting, settings
+    from handlers import (
+        clients,
+        common,
+        digests,
+        fallback,
+        invites,
+        members,
+        plans,
+        ratings,
+        reporting,
+        settings,
+    )
 
     # reporting first: it serves most updates (/report, unit buttons), and aiogram tries every earlier
     # router's filters on each update. Order matters only where filters overlap, and they do not: the
@@ -18,6 +29,7 @@ def create_routers() -> list[Router]:
     routers = [
         reporting.create_router(),
         common.create_router(),
+        clients.create_router(),  # before the team's /projects: a client's /projects is their own
         invites.create_router(),
         members.create_router(),
         settings.create_router(),

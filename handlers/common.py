@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot import access
-from bot.commands import available, set_member_commands
+from bot.commands import available, description_key, set_member_commands
 from bot.i18n import Catalog, Translator, member_language
 from bot.sender import Sender
 from bot.services import Services
@@ -30,6 +30,9 @@ async def on_start(
     if result.outcome == "known":
         await message.answer(t("start-known", name=result.member.display_name))
         return
+    if result.outcome == "registered" and access.is_client(result.member):
+        await _client_registered(message, result, svc, t, bot, catalog, sender)
+        return
     if result.outcome == "registered":
         member = result.member
         await message.answer(
@@ -48,15 +51,31 @@ async def on_start(
     await message.answer(t(f"start-{result.outcome.replace('_', '-')}"))
 
 
+async def _client_registered(message: Message, result, svc: Services, t: Translator, bot: Bot,
+                             catalog: Catalog, sender: Sender) -> None:
+    member = result.member
+    names = ", ".join(f"«{p.name}»" for p in result.projects)
+    await message.answer(t("start-registered-client", name=member.display_name, projects=names))
+    await set_member_commands(bot, catalog, member, t.lang)
+    if result.inviter is not None:
+        inviter = result.inviter
+        it = catalog.translator(member_language(inviter, svc.settings.default_language))
+        await sender.send_text(inviter.telegram_id, it("invite-used-client", name=member.display_name,
+                                                       projects=names), kind="invite_used")
+
+
 async def on_help(message: Message, t: Translator, member: Member | None, known_member: Member | None) -> None:
     role = access.menu_role(member)
     lines = [t("help-title")]
     for cmd in available(role):
-        lines.append(f"/{cmd.name} — {t(cmd.key)}")
+        lines.append(f"/{cmd.name} — {t(description_key(cmd, role))}")
     if member is None:
         lines.append("")
         # a switched-off member is not "unregistered": an invite link would not be what they need
         lines.append(t("start-inactive" if known_member is not None else "help-not-registered"))
+    elif access.is_client(member):
+        lines.append("")
+        lines.append(t("help-client"))
     else:
         lines.append("")
         lines.append(t("help-report-usage"))

@@ -8,13 +8,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
-from bot import ui
+from bot import access, ui
+from bot.callbacks import ClientAdminCb
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator, member_language
 from bot.parsing import CbInt, button_int, parse_id
 from bot.services import Services
-from models.org import Member, Role
+from models.org import Member
 
 
 class MemberCb(CallbackData, prefix="mem"):
@@ -42,6 +43,7 @@ async def _render_list(svc: Services, member: Member, t: Translator, page: int):
     nav = ui.nav_row(data.page, data.pages, lambda p: MemberCb(action="list", page=p).pack())
     if nav:
         kb.row(*nav)
+    kb.row(InlineKeyboardButton(text=t("members-clients"), callback_data=ClientAdminCb(a="list").pack()))
     return "\n".join(lines), kb.as_markup()
 
 
@@ -65,7 +67,7 @@ async def _render_card(svc: Services, actor: Member, t: Translator, member_id: i
     kb.row(*[
         InlineKeyboardButton(text=t(f"role-{r.value}"),
                              callback_data=MemberCb(action="role", id=m.id, page=page, value=r.value).pack())
-        for r in Role if r.value != m.role
+        for r in access.TEAM_ROLES if r.value != m.role
     ])
     kb.row(InlineKeyboardButton(text=t("member-change-department"),
                                 callback_data=MemberCb(action="depts", id=m.id, page=page).pack()))

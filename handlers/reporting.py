@@ -16,13 +16,15 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot import ui
 from bot.domain.pace import round1
 from bot.errors import UserError
-from bot.i18n import Translator
+from bot.i18n import Catalog, Translator
 from bot.parsing import CbInt, button_int
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
 from bot.services.reporting import REVISION_REASONS, MinePage, UnitView, parse_report_line
+from bot.views import send_client_cards
 from models.org import Member
-from models.reporting import REVISION
+from models.reporting import REVISION, SENT
 
 PROJECTS_PER_PAGE = 8
 
@@ -246,7 +248,7 @@ async def on_flow_buttons(message: Message, t: Translator) -> None:
 
 # -- unit buttons ---------------------------------------------------------------------------------
 async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Services, member: Member, t: Translator,
-                       callback_answer: CallbackAnswer) -> None:
+                       callback_answer: CallbackAnswer, sender: Sender, catalog: Catalog) -> None:
     try:
         result = await svc.reporting.transition(member, callback_data.id, callback_data.a)
     except UserError as exc:
@@ -254,6 +256,9 @@ async def on_unit_move(query: CallbackQuery, callback_data: UnitCb, svc: Service
     callback_answer.text = t("unit-moved" if result.changed else "unit-already",
                              state=t(f"state-{result.view.unit.state}"))
     await _card(query, t, result.view)
+    if result.changed and result.view.unit.state == SENT:  # sent for approval: the project's clients decide
+        await send_client_cards(sender, catalog, svc.settings.default_language,
+                                await svc.clients.approval_requests(result.view.unit.id))
 
 
 async def _stale(query: CallbackQuery, svc: Services, member: Member, t: Translator, exc: UserError,
@@ -485,7 +490,9 @@ async def on_team(message: Message, command: CommandObject, svc: Services, membe
         if not rows:
             lines.append(t("team-empty"))
         lines += ui.fit([t("team-project-line", name=ui.truncate(r.name, 60), units=r.units, revisions=r.revisions,
-                           rate=_num(r.rate), flag="yes" if r.stands_out else "no") for r in rows],
+                           rate=_num(r.rate), flag="yes" if r.stands_out else "no")
+                         + (t("team-project-client", revisions=r.client_revisions, hours=_num(r.client_hours))
+                            if r.client_revisions or r.client_hours is not None else "") for r in rows],
                         lambda n: t("team-projects-more", n=n))
         await message.answer("\n".join(lines))
         return

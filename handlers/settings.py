@@ -77,7 +77,8 @@ async def on_timezone(query: CallbackQuery, callback_data: SettingsCb, svc: Serv
 
 def create_router() -> Router:
     router = Router(name="settings")
-    router.message.register(on_settings, Command("settings"))
-    router.callback_query.register(on_language, SettingsCb.filter(F.action == "lang"))
-    router.callback_query.register(on_timezone, SettingsCb.filter(F.action == "tz"))
+    clients_too = {"client": True}  # language and time zone are for clients too
+    router.message.register(on_settings, Command("settings"), flags=clients_too)
+    router.callback_query.register(on_language, SettingsCb.filter(F.action == "lang"), flags=clients_too)
+    router.callback_query.register(on_timezone, SettingsCb.filter(F.action == "tz"), flags=clients_too)
     return router

@@ -24,10 +24,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
     WRITER = "writer"
+    CLIENT = "client"  # outside the team: no department, grants no team role (rules in bot.access)
 
     @property
     def rank(self) -> int:
-        return {"writer": 1, "manager": 2, "admin": 3}[self.value]
+        return {"client": 0, "writer": 1, "manager": 2, "admin": 3}[self.value]
 
     def at_least(self, other: Role) -> bool:
         return self.rank >= other.rank
@@ -57,7 +58,9 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64), default=None)
     role: Mapped[str] = mapped_column(String(16), default=Role.WRITER.value)
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"), index=True)
+    # ``None`` only for clients (they belong to no department)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"),
+                                                      index=True, default=None)
     language: Mapped[str | None] = mapped_column(String(8), default=None)  # chosen in /settings
     # Telegram's language_code as last seen (registration, then any update where it changed);
     # resolved together with ``language`` by bot.i18n.member_language
@@ -78,7 +81,9 @@ class Invite(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    # ``None`` for a client invite (its projects are in ``invite_projects``)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"),
+                                                      default=None)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     uses_left: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)

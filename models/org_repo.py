@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cache import attach, values
-from models.org import AuditEntry, Department, Invite, Member, department_managers
+from models.org import AuditEntry, Department, Invite, Member, Role, department_managers
 
 
 async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
@@ -36,8 +36,11 @@ async def member_by_id(session: AsyncSession, member_id: int) -> Member | None:
     return await session.get(Member, member_id)
 
 
-async def count_members(session: AsyncSession, *, active_only: bool = False) -> int:
-    q = select(func.count(Member.id))
+CLIENT = Role.CLIENT.value  # clients are not in team lists unless asked for
+
+
+async def count_members(session: AsyncSession, *, active_only: bool = False, clients: bool = False) -> int:
+    q = select(func.count(Member.id)).where((Member.role == CLIENT) if clients else (Member.role != CLIENT))
     if active_only:
         q = q.where(Member.active.is_(True))
     return int(await session.scalar(q) or 0)
@@ -52,7 +55,10 @@ async def list_members(
     active_only: bool = False,
     roles: Sequence[str] | None = None,
 ) -> list[Member]:
+    """Members, by default the team only; pass ``roles`` (say ``["client"]``) to select clients."""
     q = select(Member).order_by(Member.active.desc(), func.lower(Member.display_name), Member.id)
+    if roles is None:
+        q = q.where(Member.role != CLIENT)
     if department_ids is not None:
         q = q.where(Member.department_id.in_(list(department_ids)))
     if active_only:

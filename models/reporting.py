@@ -34,6 +34,10 @@ class Project(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # who approves: "client" (in Telegram), "team" (marked by the team) or None: "client" as soon as the
+    # project has an active client (bot.access.approval_mode)
+    approval_mode: Mapped[str | None] = mapped_column(String(8), default=None)
+    show_authors: Mapped[bool] = mapped_column(Boolean, default=False)  # the author's name on the client's card
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -104,8 +104,17 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 # --- worker entry points: matplotlib is imported here, in the worker, on first use --------------
+#: the monthly client report's PDF (:mod:`scheduler.report_pdf`), rendered by the same workers
+CLIENT_REPORT_PDF = "client_report_pdf"
+
+
 def render(fn_name: str, args: tuple, kwargs: dict) -> bytes:
-    """Run a whitelisted chart function of :mod:`scheduler.charts` (in a worker)."""
+    """Run a whitelisted chart function of :mod:`scheduler.charts` (in a worker), or the client report's
+    PDF (:data:`CLIENT_REPORT_PDF`)."""
+    if fn_name == CLIENT_REPORT_PDF:
+        from scheduler import report_pdf
+
+        return report_pdf.render_client_report(*args, **kwargs)
     from scheduler import charts
 
     return charts._render(fn_name, args, kwargs)

@@ -23,9 +23,9 @@ from bot.domain.digests import DAILY, MONTHLY, WEEKLY
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, working_days
 from bot.i18n import Html, Translator, month_name
-from bot.services.stats import MemberMonth, month_stats, previous_month, sort_by_lag
+from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
 from bot.text import CAPTION_LIMIT, visible_len
-from models import org_repo, stats_repo
+from models import clients_repo, org_repo, reporting_repo, stats_repo
 from models.org import Role
 from scheduler.chart_data import AHEAD, BEHIND, ON_TRACK, CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.render_pool import ChartRenderer, Job
@@ -169,8 +169,13 @@ async def build(
     week_done = None
     if kind == WEEKLY:
         week_done = await _week_done(session, settings, [s.member_id for s in stats], today)
+    client_lines = []
+    if kind in (WEEKLY, MONTHLY):  # where communication with the client is hard (issue 10, point 6)
+        client_lines = [t("digest-client-line", name=name, revisions=n, hours=_num(None if sec is None else sec / 3600))
+                        for name, n, sec in await client_rows(session, settings, [m.id for m in members], month)]
     plan.caption = caption(t, kind, period, stats, ordered, shown, week_done, averages,
-                           final_of=month_name(t, month) if final and kind == DAILY else None)
+                           final_of=month_name(t, month) if final and kind == DAILY else None,
+                           client_lines=client_lines)
     return plan
 
 
@@ -261,6 +266,17 @@ def _num(x: float | None) -> str:
     return f"{value:g}"
 
 
+async def client_rows(session: AsyncSession, settings: Settings, author_ids: Sequence[int],
+                      month: date) -> list[tuple[str, int, float | None]]:
+    """(project, revisions its client asked for in Telegram, the client's average seconds to a decision) for the
+    units of these authors in the month, the most revisions first."""
+    start, end = month_range_utc(month, settings.timezone)
+    projects = {p.id: p.name for p in await reporting_repo.list_projects(session, include_archived=True)}
+    figures = await clients_repo.client_figures(session, list(projects), author_ids, start, end)
+    rows = [(projects[pid], n, sec) for pid, (n, sec) in figures.items()]
+    return sorted(rows, key=lambda r: (-r[1], r[0].lower()))
+
+
 def caption(
     t: Translator,
     kind: str,
@@ -271,6 +287,7 @@ def caption(
     week_done: dict[int, int] | None,
     averages: dict[int, tuple[float | None, int]],
     final_of: str | None = None,
+    client_lines: Sequence[str] = (),
 ) -> str:
     """The digest text, fitted into a photo caption (≤ 1024 characters): lists shrink to fit.
 
@@ -319,6 +336,8 @@ def caption(
             parts.append(_section(t, t("digest-quality-title"), quality_lines, limit))
         if rating_lines:
             parts.append(_section(t, t("digest-ratings-title"), rating_lines, limit))
+        if client_lines:
+            parts.append(_section(t, t("digest-client-title"), list(client_lines), limit))
         return "\n\n".join(parts)
 
     for limit in range(MAX_LIST_LINES, -1, -1):

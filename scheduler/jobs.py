@@ -19,13 +19,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.methods import SendDocument
+from aiogram.types import BufferedInputFile
 from sqlalchemy.exc import IntegrityError
 
 from bot import access
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
-from bot.domain.deadlines import revision_due
+from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
@@ -33,12 +35,15 @@ from bot.i18n import Catalog, member_language
 from bot.sender import Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
-from bot.views import deliver_forms  # the same forms /rating_campaign sends
-from models import org_repo, reporting_repo
+
+# the same forms /rating_campaign sends; the client's card and report
+from bot.views import client_card, client_report_parts, deliver_forms
+from models import clients_repo, org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
 from scheduler import digest as dg
+from scheduler.chart_data import CLIENT_REPORT_PDF
 from scheduler.render_pool import ChartRenderer
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,8 @@ log = logging.getLogger(__name__)
 LAG_MANAGER, LAG_MEMBER = "lag_manager", "lag_member"
 REMIND_REPORT = "remind_report"
 REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
+CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
+CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
 STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
@@ -211,7 +218,8 @@ class Jobs:
         """Everything due at ``now``: digests, reminders, overdue revisions, rating campaign."""
         now = now or self.clock.now()
         report = Report()
-        for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.rating_campaign):
+        for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
+                     self.client_reports, self.rating_campaign):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -435,6 +443,87 @@ class Jobs:
         await self._send_all(claims, self._deliver, report)
         return report
 
+    # -- the client cabinet ------------------------------------------------------------------------
+    async def client_approvals(self, now: datetime, report: Report | None = None) -> Report:
+        """A unit waiting for a client decision CLIENT_APPROVAL_HOURS working hours (the client's zone) sends the
+        project's clients its card again, once per round of approval; at twice that the author's managers are
+        told, once. Within the notify window, on working days, through the delivery log (exactly once)."""
+        report = report if report is not None else Report()
+        hours = self.settings.client_approval_hours
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            waiting = await clients_repo.waiting_in_client_projects(s, now - timedelta(hours=hours))
+            if not waiting:
+                return report
+            services = build_services(s, self.db, self.settings, self.clock)
+            managers_cache: dict[int, list[Member]] = {}
+            for unit, round_at in waiting:
+                project = await reporting_repo.project_by_id(s, unit.project_id)
+                if project is None or await services.clients.mode_of(project) != access.CLIENT_MODE:
+                    continue
+                key = f"c{unit.id}:{int(round_at.timestamp())}"
+
+                def now_fits(tz: str, after: int, round_at: datetime = round_at) -> bool:
+                    local = local_now(now, tz)
+                    return (now >= add_working_hours(round_at, after, tz, country)
+                            and is_working_day(local.date(), _holidays([local.date()], country))
+                            and in_notify_window(local, self.settings))
+
+                for client in await clients_repo.active_clients(s, project.id):
+                    if not client.unreachable and now_fits(self._tz(client), hours):
+                        due.append(Claim(client, CLIENT_REMIND, key, now, {"unit": unit.id}))
+                author = await org_repo.member_by_id(s, unit.author_id)
+                if author is None or author.department_id is None:
+                    continue
+                waited = int((now - round_at).total_seconds() // 3600)
+                for manager in await self._managers_of(s, author, managers_cache):
+                    if now_fits(self._tz(manager), 2 * hours):
+                        due.append(Claim(manager, CLIENT_ESCALATE, key, now,
+                                         {"id": unit.id, "title": unit.title, "project": project.name,
+                                          "hours": waited, "name": author.display_name}))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def client_reports(self, now: datetime, report: Report | None = None) -> Report:
+        """On the first working day of the month (team time zone), from DAILY_DIGEST_TIME within the grace
+        period: every active client of every open project gets the previous month's report (message + PDF),
+        once per client, project and month (the delivery log)."""
+        report = report if report is not None else Report()
+        zone = ZoneInfo(self.settings.timezone)
+        today = dg.team_today(now, self.settings)
+        at = datetime.combine(today, parse_hhmm(self.settings.daily_digest_time), zone).astimezone(UTC)
+        if not at <= now <= at + self.grace or not first_working_day_of_month(today, self.settings.holiday_country):
+            return report
+        month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            for project in await reporting_repo.list_projects(s):
+                for client in await clients_repo.active_clients(s, project.id):
+                    if not client.unreachable:
+                        due.append(Claim(client, CLIENT_REPORT, f"{project.id}:{month:%Y-%m}", at,
+                                         {"project": project.id, "month": f"{month:%Y-%m}"}))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def _send_client_report(self, c: Claim, t) -> Outcome | None:
+        month = datetime.strptime(c.data["month"], "%Y-%m").date()
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            if c.data["project"] not in {p.id for p in await services.clients.report_projects(c.member)}:
+                return None  # no longer the client's project
+            data = await services.clients.build_report(c.data["project"], month)
+        parts = client_report_parts(t, data)
+        pdf = await self.renderer.render(CLIENT_REPORT_PDF, parts["title"], parts["lines"], parts["chart_title"],
+                                         parts["weeks"], subject=parts["title"], keywords=parts["keywords"])
+        first = await self.sender.send_text(c.member.telegram_id, parts["message"], kind=c.kind)
+        if not first.ok:
+            return first
+        return await self.sender.deliver(c.member.telegram_id, SendDocument(
+            chat_id=c.member.telegram_id, document=BufferedInputFile(pdf, filename=parts["filename"])), kind=c.kind)
+
     # -- rating campaign -------------------------------------------------------------------------
     async def rating_campaign(self, now: datetime, report: Report | None = None) -> Report:
         """First working day of the month: start the campaign; RATING_REMINDER_DAYS later: remind raters."""
@@ -491,6 +580,18 @@ class Jobs:
         elif c.kind in (REVISION_WRITER, REVISION_MANAGER):
             key = "revision-overdue-writer" if c.kind == REVISION_WRITER else "revision-overdue-manager"
             text = t(key, **d)
+        elif c.kind == CLIENT_REMIND:
+            async with self.db.session() as s:
+                card = await build_services(s, self.db, self.settings, self.clock).clients.reminder_card(
+                    c.member, d["unit"])
+            if card is None:  # decided, deleted or no longer the client's meanwhile: nothing to remind of
+                return None
+            text, markup = client_card(t, card, reminder=True)
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == CLIENT_ESCALATE:
+            text = t("client-waiting-manager", **d)
+        elif c.kind == CLIENT_REPORT:
+            return await self._send_client_report(c, t)
         else:
             raise ValueError(f"unknown delivery kind {c.kind}")
         return await self.sender.send_text(chat, text, kind=c.kind)

@@ -48,8 +48,8 @@ def test_department_scope() -> None:
 
 
 def test_who_may_invite_whom_where() -> None:
-    assert access.invitable_roles(ADMIN) == [Role.WRITER, Role.MANAGER, Role.ADMIN]
-    assert access.invitable_roles(MANAGER) == [Role.WRITER, Role.MANAGER]
+    assert access.invitable_roles(ADMIN) == [Role.WRITER, Role.MANAGER, Role.ADMIN, Role.CLIENT]
+    assert access.invitable_roles(MANAGER) == [Role.WRITER, Role.MANAGER, Role.CLIENT]
     assert access.invitable_roles(WRITER) == [] and access.invitable_roles(OFF) == []
     assert access.can_invite(ADMIN, "admin", 5)
     assert access.can_invite(MANAGER, "writer", 1, [1]) and access.can_invite(MANAGER, Role.MANAGER, 1, [1])
@@ -70,7 +70,7 @@ def test_who_may_see_whom() -> None:
 def test_menus_and_the_middleware_flag() -> None:
     assert access.menu_role(MANAGER) == Role.MANAGER and access.menu_role(None) is None
     assert access.has_own_menu(ADMIN) and access.has_own_menu(MANAGER) and not access.has_own_menu(WRITER)
-    assert sorted(access.MENU_ROLES) == ["admin", "manager"] and access.roles_at_least("writer") == [
+    assert sorted(access.MENU_ROLES) == ["admin", "client", "manager"] and access.roles_at_least("writer") == [
         "admin", "manager", "writer"]
     assert not access.has_own_menu(OFF) and access.receives_digests(MANAGER) and not access.receives_digests(WRITER)
     names = {c.name for c in available(access.menu_role(WRITER))}
@@ -78,6 +78,40 @@ def test_menus_and_the_middleware_flag() -> None:
     assert {c.name for c in available(None)} == {"start", "help", "cancel"}
     assert access.allowed_by_flag(WRITER, None) and not access.allowed_by_flag(WRITER, "manager")
     assert access.allowed_by_flag(ADMIN, "manager") and not access.allowed_by_flag(None, None)
+
+
+CLIENT = M(6, "client", department_id=None)
+
+
+def test_the_client_role() -> None:
+    """A client grants no team role and is granted by none; only the client commands and handlers; a client
+    invite is for projects (of the inviter's departments for a manager), never into a department."""
+    assert access.is_client(CLIENT) and not access.is_client(M(7, "client", None, active=False))
+    assert not access.at_least(CLIENT, "writer") and not access.grants("admin", "client")
+    assert access.department_scope(CLIENT) == [] and not access.is_manager(CLIENT)
+    assert not access.allowed_by_flag(CLIENT, None) and access.allowed_by_flag(CLIENT, None, client_ok=True)
+    assert access.allowed_by_flag(WRITER, None, client_ok=True)
+    assert {c.name for c in available(Role.CLIENT)} == {"start", "help", "cancel", "settings", "pending", "projects"}
+    assert "pending" not in {c.name for c in available(Role.ADMIN)}
+    assert access.has_own_menu(CLIENT) and not access.receives_digests(CLIENT)
+    assert not access.can_invite(ADMIN, "client", 1)
+    assert access.can_invite_client(MANAGER, [{1}, {1, 2}], [1]) and not access.can_invite_client(MANAGER, [{1}, {2}], [1])
+    assert access.can_invite_client(ADMIN, [set()]) and not access.can_invite_client(ADMIN, [])
+    assert not access.can_invite_client(WRITER, [{1}], [1]) and not access.can_invite_client(CLIENT, [{1}])
+    assert access.client_sees_project(CLIENT, 3, {3}) and not access.client_sees_project(CLIENT, 4, {3})
+    assert not access.client_sees_project(WRITER, 3, {3})
+    assert not access.may_see_member(MANAGER, CLIENT, [1]) and access.may_see_member(ADMIN, CLIENT)
+    assert access.may_manage_clients(ADMIN) and not access.may_manage_clients(MANAGER)
+
+
+def test_approval_modes() -> None:
+    assert access.approval_mode(None, True) == "client" and access.approval_mode(None, False) == "team"
+    assert access.approval_mode("team", True) == "team" and access.approval_mode("client", False) == "client"
+    assert access.may_mark_approved(WRITER, WRITER, "team")
+    assert not access.may_mark_approved(WRITER, WRITER, "client")
+    assert access.may_mark_approved(MANAGER, WRITER, "client", [1])  # the author's manager: an override
+    assert not access.may_mark_approved(MANAGER, M(8, "writer", 2), "client", [1])
+    assert access.may_mark_approved(ADMIN, WRITER, "client")
 
 
 ROLE_NAMES = {r.value for r in Role}

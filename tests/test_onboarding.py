@@ -117,7 +117,7 @@ async def test_manager_invites_only_into_managed_departments(harness: Harness, d
     await harness.send(manager, f"/start {token}")
     sent = await harness.send(manager, "/invite")
     msg = harness.messages(sent)[0]
-    assert [b for b, _ in msg.buttons()] == ["автор", "руководитель"]
+    assert [b for b, _ in msg.buttons()] == ["автор", "руководитель", "клиент"]
     sent = await harness.press(manager, msg, msg.button("автор"))
     depts = harness.messages(sent)[0].buttons()
     assert len(depts) == 1  # only the department they manage

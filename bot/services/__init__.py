@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.services.clients import ClientService
 from bot.services.digests import DigestService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
@@ -43,6 +44,10 @@ class Services:
     @cached_property
     def plans(self) -> PlanService:
         return PlanService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def clients(self) -> ClientService:
+        return ClientService(self.session, self.db, self.settings, self.clock)
 
     @cached_property
     def digests(self) -> DigestService:

@@ -11,8 +11,10 @@ from bot import access
 from bot.config import SUPPORTED_LANGUAGES
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
+from models import clients_repo
 from models import org_repo as repo
 from models.org import Department, Invite, Member, Role
+from models.reporting import Project
 
 MAX_NAME = 200
 MAX_DEPARTMENT_NAME = 100
@@ -32,6 +34,7 @@ class StartResult:
     member: Member | None = None
     department: Department | None = None
     inviter: Member | None = None  # who made the invite, to be told that it was used
+    projects: tuple[Project, ...] = ()  # a client's projects
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class OrgService(Service):
             return StartResult("invite_expired")
         if invite.uses_left <= 0:
             return StartResult("invite_used")
+        if invite.role == Role.CLIENT.value:
+            return await self._start_client(user, member, invite)
         async with self.db.writing(s):
             if not await repo.consume_invite(s, invite.id, now):
                 # someone took the last use (or it expired) in between
@@ -110,7 +115,36 @@ class OrgService(Service):
             inviter = None
         return StartResult("registered", member, department, inviter)
 
-    def _new_member(self, user: TgUser, role: Role, department_id: int) -> Member:
+    async def _start_client(self, user: TgUser, member: Member | None, invite: Invite) -> StartResult:
+        """A client invite: the person becomes a client of exactly the invite's (still open) projects."""
+        s, now = self.session, self.clock.now()
+        async with self.db.writing(s):
+            if not await repo.consume_invite(s, invite.id, now):
+                return StartResult("invite_used")
+            if member is None:
+                member = self._new_member(user, Role.CLIENT, None)
+                s.add(member)
+            else:  # a switched-off member (or client) comes back as a client of these projects only
+                member.active, member.role, member.department_id = True, Role.CLIENT.value, None
+                self._refresh_profile(member, user)
+                await repo.clear_managed_departments(s, member.id)
+                await clients_repo.clear_projects(s, member.id)
+            await s.flush()
+            projects = []
+            for pid in await clients_repo.invite_project_ids(s, invite.id):
+                project = await s.get(Project, pid)
+                if project is not None and not project.archived:
+                    await clients_repo.add_project(s, member.id, pid, invite.created_by, now)
+                    projects.append(project)
+            repo.audit(s, actor_id=member.id, action="member.registered", object_type="member",
+                       object_id=member.id, at=now, role=Role.CLIENT.value, invite_id=invite.id,
+                       projects=[p.id for p in projects])
+            inviter = await repo.member_by_id(s, invite.created_by) if invite.created_by else None
+        if inviter is not None and (not inviter.active or inviter.id == member.id):
+            inviter = None
+        return StartResult("registered", member, None, inviter, tuple(projects))
+
+    def _new_member(self, user: TgUser, role: Role, department_id: int | None) -> Member:
         return Member(
             telegram_id=user.id,
             display_name=clean_name(user.full_name or str(user.id), MAX_NAME),
@@ -213,7 +247,8 @@ class OrgService(Service):
         member = await repo.member_by_id(self.session, member_id)
         if member is None:
             raise UserError("error-member-not-found")
-        department = await repo.department_by_id(self.session, member.department_id)
+        department = (await repo.department_by_id(self.session, member.department_id)
+                      if member.department_id is not None else None)
         managed = await repo.managed_department_ids(self.session, member.id)
         return member, department, managed
 
@@ -223,8 +258,12 @@ class OrgService(Service):
             new_role = Role(role)
         except ValueError as exc:
             raise UserError("error-bad-choice") from exc
+        if new_role not in access.TEAM_ROLES:
+            raise UserError("error-bad-choice")  # clients join by a client invite only
         async with self.db.writing(self.session) as s:
             member = await self._target(member_id)
+            if access.is_client_role(member.role):
+                raise UserError("error-bad-choice")
             if member.id == actor.id and new_role != Role.ADMIN:
                 raise UserError("error-cannot-demote-self")
             old = member.role
@@ -240,6 +279,8 @@ class OrgService(Service):
         self.require_admin(actor)
         async with self.db.writing(self.session) as s:
             member = await self._target(member_id)
+            if access.is_client_role(member.role):
+                raise UserError("error-bad-choice")  # a client belongs to no department
             if await repo.department_by_id(s, department_id) is None:
                 raise UserError("error-department-not-found")
             old = member.department_id

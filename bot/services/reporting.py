@@ -33,13 +33,14 @@ from bot.services.base import Service
 from bot.services.stats import (
     MemberMonth,
     UnitFacts,
+    month_range_utc,
     month_stats,
     record_unit_change,
     sort_by_lag,
     team_median_rate,
 )
 from bot.text import truncate
-from models import org_repo, stats_repo
+from models import clients_repo, org_repo, stats_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
 from models.reporting import APPROVED, DELETED, REVISION, SENT, WRITTEN, Project, Revision, Stream, Unit
@@ -110,6 +111,8 @@ class ProjectStat:
     revisions: int
     rate: float | None
     stands_out: bool
+    client_revisions: int = 0  # of the revisions, those the project's client asked for in Telegram
+    client_hours: float | None = None  # the client's average time to a decision
 
 
 def clean(text: str | None) -> str:
@@ -445,6 +448,8 @@ class ReportingService(Service):
         if event.actor_id != actor.id and not (Role(actor.role).at_least(Role.MANAGER)
                                                and await self.manages(actor, author)):
             return None
+        if await clients_repo.is_client_decision(self.session, unit.id, event.at):
+            return None  # a client's decision is the client's: the team does not undo it
         return event.id
 
     async def undo(self, actor: Member, unit_id: int, event_id: int) -> UnitView:
@@ -525,8 +530,14 @@ class ReportingService(Service):
                 raise UserError("error-too-long", limit=MAX_REASON_TEXT)
         now = self.clock.now()
         async with self.db.writing(self.session) as s:
-            unit, _author = await self._unit_for(actor, unit_id)
+            unit, author = await self._unit_for(actor, unit_id)
             before = unit.state
+            override = False
+            if action == "approve" and unit.state in froms:
+                mode = await self.approval_mode(unit.project_id)
+                if not access.may_mark_approved(actor, author, mode, await self.managed_ids(actor)):
+                    raise UserError("unit-client-approves")
+                override = mode == access.CLIENT_MODE
             values: dict[str, object] = {"updated_at": now}
             if to == SENT and unit.sent_at is None:
                 values["sent_at"] = now
@@ -539,6 +550,9 @@ class ReportingService(Service):
                     raise UserError("unit-bad-transition", state=unit.state)
             else:
                 repo.add_event(s, unit.id, actor.id, kind, before, to, now)
+                if override:  # a manager approved for the client: audited
+                    org_repo.audit(s, actor_id=actor.id, action="unit.approved_override", object_type="unit",
+                                   object_id=unit.id, at=now, project_id=unit.project_id)
                 was = replace(UnitFacts.of(unit), state=before)
                 await record_unit_change(s, self.settings.timezone, was, replace(
                     was, state=to, sent_at=values.get("sent_at", unit.sent_at),
@@ -552,6 +566,12 @@ class ReportingService(Service):
                         rev.done_at = now
                         rev.reaction_seconds = int((now - rev.received_at).total_seconds())
         return TransitionResult(await self.view(actor, unit_id), moved)
+
+    async def approval_mode(self, project_id: int) -> str:
+        """``client`` or ``team`` (:func:`bot.access.approval_mode`)."""
+        project = await repo.project_by_id(self.session, project_id)
+        has = bool(await clients_repo.projects_with_active_clients(self.session, [project_id]))
+        return access.approval_mode(project.approval_mode if project else None, has)
 
     async def edit_unit(self, actor: Member, unit_id: int, text: str) -> UnitView:
         title, link = self.parse_content(text)
@@ -686,12 +706,16 @@ class ReportingService(Service):
         month = self.today(actor).replace(day=1)
         members = await org_repo.list_members(self.session, department_ids=await self.manageable_department_ids(actor))
         rows = await stats_repo.project_month(self.session, [m.id for m in members], month)
+        start, end = month_range_utc(month, self.settings.timezone)
         units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)
         overall = revs / units if units else None
         out = []
+        client = await clients_repo.client_figures(self.session, [r[0] for r in rows], [m.id for m in members],
+                                                   start, end)
         for pid, name, n, r in rows:
             rate = r / n if n else None
             stands = r >= PROJECT_PILE_MIN and (rate is None or overall is None or rate >= overall * PROJECT_PILE_SHARE)
-            out.append(ProjectStat(pid, name, n, r, rate, stands))
+            crev, secs = client.get(pid, (0, None))
+            out.append(ProjectStat(pid, name, n, r, rate, stands, crev, None if secs is None else secs / 3600))
         out.sort(key=lambda p: (not p.stands_out, -(p.rate if p.rate is not None else p.revisions), p.name.lower()))
         return out, overall, month

@@ -1,0 +1,188 @@
+"""Queries of the client cabinet. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.clients import ClientDecision, ClientProject, InviteProject
+from models.org import Member, Role
+from models.reporting import APPROVED, SENT, Project, Revision, Unit, UnitEvent
+
+CLIENT = Role.CLIENT.value
+
+
+async def project_ids_of(session: AsyncSession, member_id: int) -> list[int]:
+    """The projects a client is a client of (archived ones too: callers filter)."""
+    rows = await session.scalars(select(ClientProject.project_id).where(ClientProject.member_id == member_id))
+    return sorted(rows)
+
+
+async def projects_of(session: AsyncSession, member_id: int) -> list[Project]:
+    q = (select(Project).join(ClientProject, ClientProject.project_id == Project.id)
+         .where(ClientProject.member_id == member_id, Project.archived.is_(False))
+         .order_by(func.lower(Project.name), Project.id))
+    return list(await session.scalars(q))
+
+
+async def add_project(session: AsyncSession, member_id: int, project_id: int, added_by: int | None,
+                      at: datetime) -> bool:
+    exists = await session.get(ClientProject, (member_id, project_id))
+    if exists is not None:
+        return False
+    session.add(ClientProject(member_id=member_id, project_id=project_id, added_by=added_by, added_at=at))
+    await session.flush()
+    return True
+
+
+async def remove_project(session: AsyncSession, member_id: int, project_id: int) -> bool:
+    result = await session.execute(delete(ClientProject).where(ClientProject.member_id == member_id,
+                                                               ClientProject.project_id == project_id))
+    return result.rowcount == 1
+
+
+async def active_clients(session: AsyncSession, project_id: int) -> list[Member]:
+    q = (select(Member).join(ClientProject, ClientProject.member_id == Member.id)
+         .where(ClientProject.project_id == project_id, Member.active.is_(True), Member.role == CLIENT)
+         .order_by(Member.id))
+    return list(await session.scalars(q))
+
+
+async def projects_with_active_clients(session: AsyncSession, project_ids: Sequence[int]) -> set[int]:
+    q = (select(ClientProject.project_id).join(Member, Member.id == ClientProject.member_id)
+         .where(ClientProject.project_id.in_(list(project_ids)), Member.active.is_(True), Member.role == CLIENT))
+    return set(await session.scalars(q))
+
+
+async def project_departments(session: AsyncSession, project_ids: Sequence[int]) -> dict[int, set[int]]:
+    """project id → the departments of its creator and of its units' authors (a manager's projects)."""
+    out: dict[int, set[int]] = {p: set() for p in project_ids}
+    created = (select(Project.id, Member.department_id).join(Member, Member.id == Project.created_by)
+               .where(Project.id.in_(list(project_ids))))
+    authors = (select(Unit.project_id, Member.department_id).join(Member, Member.id == Unit.author_id)
+               .where(Unit.project_id.in_(list(project_ids))).distinct())
+    for q in (created, authors):
+        for pid, dep in (await session.execute(q)).all():
+            if dep is not None:
+                out[pid].add(dep)
+    return out
+
+
+async def set_invite_projects(session: AsyncSession, invite_id: int, project_ids: Sequence[int]) -> None:
+    for pid in sorted(set(project_ids)):
+        session.add(InviteProject(invite_id=invite_id, project_id=pid))
+    await session.flush()
+
+
+async def invite_project_ids(session: AsyncSession, invite_id: int) -> list[int]:
+    return sorted(await session.scalars(select(InviteProject.project_id).where(InviteProject.invite_id == invite_id)))
+
+
+async def clear_projects(session: AsyncSession, member_id: int) -> None:
+    await session.execute(delete(ClientProject).where(ClientProject.member_id == member_id))
+
+
+async def round_started(session: AsyncSession, unit_id: int) -> datetime | None:
+    """When the unit last went to *sent* (the current round of approval)."""
+    return await session.scalar(select(func.max(UnitEvent.at)).where(UnitEvent.unit_id == unit_id,
+                                                                     UnitEvent.to_state == SENT))
+
+
+async def waiting_units(session: AsyncSession, project_ids: Sequence[int], *, offset: int = 0,
+                        limit: int | None = None) -> list[Unit]:
+    """Units waiting for a decision (sent) in these projects, oldest first."""
+    q = (select(Unit).where(Unit.project_id.in_(list(project_ids)), Unit.state == SENT)
+         .order_by(Unit.updated_at, Unit.id).offset(offset))
+    if limit is not None:
+        q = q.limit(limit)
+    return list(await session.scalars(q))
+
+
+async def count_waiting(session: AsyncSession, project_ids: Sequence[int]) -> int:
+    return int(await session.scalar(select(func.count(Unit.id)).where(Unit.project_id.in_(list(project_ids)),
+                                                                     Unit.state == SENT)) or 0)
+
+
+async def month_figures(session: AsyncSession, project_id: int, start: datetime, end: datetime) -> dict[str, float | int | None]:
+    """One project's figures for [start, end): units sent for approval (first time), approved, waiting now,
+    revisions received, and the average seconds to a client decision."""
+    sent = await session.scalar(select(func.count(Unit.id)).where(
+        Unit.project_id == project_id, Unit.sent_at >= start, Unit.sent_at < end, Unit.state != "deleted"))
+    approved = await session.scalar(select(func.count(Unit.id)).where(
+        Unit.project_id == project_id, Unit.state == APPROVED, Unit.approved_at >= start, Unit.approved_at < end))
+    waiting = await session.scalar(select(func.count(Unit.id)).where(Unit.project_id == project_id,
+                                                                     Unit.state == SENT))
+    revisions = await session.scalar(select(func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id).where(
+        Unit.project_id == project_id, Revision.received_at >= start, Revision.received_at < end,
+        Unit.state != "deleted"))
+    avg = await session.scalar(select(func.avg(ClientDecision.seconds)).join(Unit, Unit.id == ClientDecision.unit_id)
+                               .where(Unit.project_id == project_id, ClientDecision.decided_at >= start,
+                                      ClientDecision.decided_at < end))
+    return {"sent": int(sent or 0), "approved": int(approved or 0), "waiting": int(waiting or 0),
+            "revisions": int(revisions or 0), "avg_seconds": float(avg) if avg is not None else None}
+
+
+async def list_clients(session: AsyncSession, *, offset: int = 0, limit: int | None = None) -> list[Member]:
+    q = (select(Member).where(Member.role == CLIENT)
+         .order_by(Member.active.desc(), func.lower(Member.display_name), Member.id).offset(offset))
+    if limit is not None:
+        q = q.limit(limit)
+    return list(await session.scalars(q))
+
+
+async def client_figures(session: AsyncSession, project_ids: Sequence[int], author_ids: Sequence[int],
+                         start: datetime, end: datetime) -> dict[int, tuple[int, float | None]]:
+    """project id → (revisions requested by clients in [start, end), average seconds to a client decision), for
+    the units of these authors."""
+    ids, authors = list(project_ids), list(author_ids)
+    revs = (select(Unit.project_id, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
+            .join(Member, Member.id == Revision.recorded_by)
+            .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), Member.role == CLIENT,
+                   Revision.received_at >= start,
+                   Revision.received_at < end, Unit.state != "deleted").group_by(Unit.project_id))
+    avg = (select(Unit.project_id, func.avg(ClientDecision.seconds)).join(Unit, Unit.id == ClientDecision.unit_id)
+           .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), ClientDecision.decided_at >= start,
+                  ClientDecision.decided_at < end)
+           .group_by(Unit.project_id))
+    out: dict[int, tuple[int, float | None]] = {}
+    r = {p: int(n) for p, n in (await session.execute(revs)).all()}
+    a = {p: float(x) for p, x in (await session.execute(avg)).all() if x is not None}
+    for pid in set(r) | set(a):
+        out[pid] = (r.get(pid, 0), a.get(pid))
+    return out
+
+
+async def waiting_in_client_projects(session: AsyncSession, sent_before: datetime) -> list[tuple[Unit, datetime]]:
+    """Units waiting for a decision (sent) whose current round started before ``sent_before``, in projects
+    that have an active client, with the round's start."""
+    started = (select(UnitEvent.unit_id, func.max(UnitEvent.at).label("at")).where(UnitEvent.to_state == SENT)
+               .group_by(UnitEvent.unit_id).subquery())
+    with_clients = (select(ClientProject.project_id).join(Member, Member.id == ClientProject.member_id)
+                    .where(Member.active.is_(True), Member.role == CLIENT))
+    at = func.coalesce(started.c.at, Unit.sent_at)
+    q = (select(Unit, at).outerjoin(started, started.c.unit_id == Unit.id)
+         .where(Unit.state == SENT, at < sent_before, Unit.project_id.in_(with_clients))
+         .order_by(Unit.id))
+    return [(u, at) for u, at in (await session.execute(q)).all()]
+
+
+async def approved_in(session: AsyncSession, project_id: int, start: datetime, end: datetime) -> list[Unit]:
+    q = (select(Unit).where(Unit.project_id == project_id, Unit.state == APPROVED, Unit.approved_at >= start,
+                            Unit.approved_at < end).order_by(Unit.approved_at, Unit.id))
+    return list(await session.scalars(q))
+
+
+async def revision_reasons(session: AsyncSession, project_id: int, start: datetime, end: datetime) -> dict[str, int]:
+    q = (select(Revision.reason, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
+         .where(Unit.project_id == project_id, Revision.received_at >= start, Revision.received_at < end,
+                Unit.state != "deleted").group_by(Revision.reason))
+    return {r: int(n) for r, n in (await session.execute(q)).all()}
+
+
+async def is_client_decision(session: AsyncSession, unit_id: int, at: datetime) -> bool:
+    """Whether the unit's state change at ``at`` was a client's decision (the team cannot undo those)."""
+    return bool(await session.scalar(select(func.count(ClientDecision.id)).where(
+        ClientDecision.unit_id == unit_id, ClientDecision.decided_at == at)))
