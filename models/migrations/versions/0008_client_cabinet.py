@@ -1,7 +1,7 @@
 """client cabinet: the client role (no department), client projects, client invites, client decisions,
 project approval mode
 
-Revision ID: 0013
+Revision ID: 0008
 Revises: 0007
 """
 
