@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.text import TEXT_BUDGET, fit, truncate  # noqa: F401 - text fitting lives in bot.text; handlers reach it as ui.*
 
 PER_PAGE = 8
+T = TypeVar("T")
 
 
 def pages_of(total: int, per_page: int = PER_PAGE) -> int:
@@ -22,6 +23,11 @@ def pages_of(total: int, per_page: int = PER_PAGE) -> int:
 
 def clamp_page(page: int, total: int, per_page: int = PER_PAGE) -> int:
     return min(max(page, 0), pages_of(total, per_page) - 1)
+
+
+def page_items(items: Sequence[T], page: int, per_page: int = PER_PAGE) -> Sequence[T]:
+    """The items shown on ``page`` (0-based; clamp it first with :func:`clamp_page`)."""
+    return items[page * per_page:(page + 1) * per_page]
 
 
 def nav_row(page: int, pages: int, make: Callable[[int], str]) -> list[InlineKeyboardButton]:

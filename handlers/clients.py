@@ -257,7 +257,7 @@ async def on_admin(query: CallbackQuery, callback_data: ClientAdminCb, svc: Serv
         projects = await svc.reporting.projects()
         page = ui.clamp_page(callback_data.page, len(projects))
         kb = ui.builder()
-        for p in projects[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+        for p in ui.page_items(projects, page):
             kb.row(InlineKeyboardButton(text=ui.truncate(p.name, 40),
                                         callback_data=ClientAdminCb(a="addp", id=cid, p=p.id).pack()))
         nav = ui.nav_row(page, ui.pages_of(len(projects)), lambda n: ClientAdminCb(a="add", id=cid, page=n).pack())

@@ -45,7 +45,7 @@ async def _departments(
         return
     page = ui.clamp_page(page, len(departments))
     kb = ui.builder()
-    for d in departments[page * ui.PER_PAGE : (page + 1) * ui.PER_PAGE]:
+    for d in ui.page_items(departments, page):
         kb.row(
             InlineKeyboardButton(
                 text=ui.truncate(d.name, 40), callback_data=InviteCb(step="dept", role=role, dept=d.id).pack()
@@ -80,7 +80,7 @@ async def _client_projects(query: CallbackQuery, svc: Services, member: Member, 
         return
     page = ui.clamp_page(page, len(projects))
     kb = ui.builder()
-    for p in projects[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+    for p in ui.page_items(projects, page):
         mark = "✅ " if p.id in picked else ""
         kb.row(InlineKeyboardButton(text=mark + ui.truncate(p.name, 40),
                                     callback_data=InviteCb(step="cp", dept=p.id, page=page).pack()))

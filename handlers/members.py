@@ -127,7 +127,7 @@ async def on_departments_pick(query: CallbackQuery, callback_data: MemberCb, svc
     departments = await svc.org.list_departments()
     page = ui.clamp_page(button_int(callback_data.value or "0"), len(departments))
     kb = ui.builder()
-    for d in departments[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+    for d in ui.page_items(departments, page):
         kb.row(InlineKeyboardButton(
             text=ui.truncate(d.name, 40),
             callback_data=MemberCb(action="dept", id=callback_data.id, page=callback_data.page,

@@ -78,7 +78,7 @@ async def _board(svc: Services, member: Member, t: Translator, month: date, page
              t("plan-board-streams", streams=" / ".join(s.name(t.lang) for s in streams))]
     page = ui.clamp_page(page, len(board.members))
     kb = ui.builder()
-    chunk = board.members[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]
+    chunk = ui.page_items(board.members, page)
     for m in chunk:
         values = " / ".join(str(board.plans.get((m.id, s.id), 0)) for s in streams)
         lines.append(t("plan-board-line", name=m.display_name, values=values))
@@ -219,7 +219,7 @@ async def _projects(svc: Services, t: Translator, page: int):
     page = ui.clamp_page(page, len(projects))
     lines = [t("projects-title", n=len(projects))]
     kb = ui.builder()
-    for p in projects[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+    for p in ui.page_items(projects, page):
         lines.append(t("projects-line", id=p.id, name=p.name, archived="yes" if p.archived else "no"))
         kb.row(InlineKeyboardButton(
             text=ui.truncate(t("projects-btn-restore" if p.archived else "projects-btn-archive") + " " + p.name, 60),
@@ -311,7 +311,7 @@ async def _streams(svc: Services, t: Translator, page: int):
                        name_ru=ui.truncate(s.name_ru, 60), name_en=ui.truncate(s.name_en, 60)) for s in streams],
                     lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 300)
     kb = ui.builder()
-    for s in streams[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+    for s in ui.page_items(streams, page):
         kb.row(InlineKeyboardButton(
             text=ui.truncate(t("projects-btn-archive" if s.active else "projects-btn-restore") + " " + s.code, 60),
             callback_data=StreamCb(a="arc" if s.active else "un", id=s.id, page=page).pack()))

@@ -155,7 +155,7 @@ async def _projects(svc: Services, t: Translator, state: FSMContext, page: int):
     stream = await svc.reporting.stream(data["stream"])
     page = ui.clamp_page(page, len(projects), PROJECTS_PER_PAGE)
     kb = ui.builder()
-    for p in projects[page * PROJECTS_PER_PAGE:(page + 1) * PROJECTS_PER_PAGE]:
+    for p in ui.page_items(projects, page, PROJECTS_PER_PAGE):
         kb.row(InlineKeyboardButton(text=ui.truncate(p.name, 60), callback_data=RepCb(step="p", id=p.id).pack()))
     nav = ui.nav_row(page, ui.pages_of(len(projects), PROJECTS_PER_PAGE), lambda n: RepCb(step="pg", id=n).pack())
     if nav:
@@ -465,7 +465,7 @@ async def _team(svc: Services, member: Member, t: Translator, page: int):
     lines = [t("team-title", month=t(f"month-{month.month}"), year=month.year, n=len(stats), median=_num(median))]
     if not stats:
         lines.append(t("team-empty"))
-    for i, s in enumerate(stats[page * TEAM_PER_PAGE:(page + 1) * TEAM_PER_PAGE], start=page * TEAM_PER_PAGE + 1):
+    for i, s in enumerate(ui.page_items(stats, page, TEAM_PER_PAGE), start=page * TEAM_PER_PAGE + 1):
         q = s.quality
         flag = ""
         if q.flagged:  # no change to show when last month had no revisions (an infinite rise)

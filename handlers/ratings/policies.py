@@ -98,7 +98,7 @@ async def _department_picker(svc: Services, member: Member, t: Translator, step:
     departments = await svc.org.list_departments()
     page = ui.clamp_page(page, len(departments))
     kb = ui.builder()
-    for d in departments[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+    for d in ui.page_items(departments, page):
         cb = PolicyCb(a="rater", r=d.id) if step == "rater" else PolicyCb(a="rated", r=r, d=d.id)
         kb.row(InlineKeyboardButton(text=ui.truncate(d.name, 40), callback_data=cb.pack()))
     nav = ui.nav_row(page, ui.pages_of(len(departments)),

@@ -37,7 +37,7 @@ async def _targets_view(svc: Services, member: Member, t: Translator, page: int)
         return t("rating-nothing-to-rate"), None
     page = ui.clamp_page(page, len(targets))
     kb = ui.builder()
-    for target in targets[page * ui.PER_PAGE:(page + 1) * ui.PER_PAGE]:
+    for target in ui.page_items(targets, page):
         label = ui.truncate(target.person.display_name, 40)
         if target.done_score is not None:
             label += f" ✓{target.done_score}"
