@@ -91,6 +91,9 @@ class Database:
                 try:
                     yield session
                     await session.commit()
+                except Exception:
+                    await _rollback_keeping_loaded(session)
+                    raise
                 except BaseException:
                     await session.rollback()
                     raise
@@ -99,6 +102,24 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _rollback_keeping_loaded(session: AsyncSession) -> None:
+    """Roll back, then reload the rows the caller had loaded.
+
+    A rollback expires every object in the session, and reading an expired attribute later (a
+    handler rendering the acting member after a refused write, or a service going on after a lost
+    race in ``create_once``) would be hidden IO outside the async context: ``MissingGreenlet``. Only
+    failed writes pay for the reload, one primary-key read per object; a row deleted meanwhile is
+    dropped from the session."""
+    loaded = [obj for obj in session.identity_map.values() if obj not in session.new]
+    await session.rollback()
+    for obj in loaded:
+        try:
+            await session.refresh(obj)
+        except exc.InvalidRequestError:  # deleted meanwhile, or no longer in the session
+            if obj in session:
+                session.expunge(obj)
 
 
 class CachingSession(Session):

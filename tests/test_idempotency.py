@@ -132,3 +132,21 @@ async def test_invite_department_pressed_twice_makes_one_invite(harness: Harness
     assert await count(db, Invite) == 1
     links = {h.messages(sent)[0].text.split("start=")[1].split()[0] for sent in (first, second)}
     assert len(links) == 1
+
+
+async def test_a_failed_write_leaves_loaded_rows_readable(harness: Harness, db) -> None:
+    """A rollback expires every loaded object; reading one afterwards must not be hidden IO (MissingGreenlet
+    on PostgreSQL, seen when the second of two concurrent invite presses lost the race)."""
+    from bot.errors import UserError
+    from models.org import Member
+
+    await harness.send(ADMIN, "/start")
+    async with db.session() as s:
+        member = (await s.execute(select(Member).where(Member.telegram_id == ADMIN.id))).scalar_one()
+        with pytest.raises(UserError):
+            async with db.writing(s):
+                member.display_name = "Changed"
+                await s.flush()
+                raise UserError("error-bad-choice")
+        assert member.display_name != "Changed"  # the row as stored, read without IO
+        assert member.telegram_id == ADMIN.id
