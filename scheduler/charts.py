@@ -41,10 +41,16 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.markers import TICKDOWN
+from matplotlib.markers import TICKDOWN, TICKLEFT
 from matplotlib.patches import Patch
 from matplotlib.text import Text, _get_text_metrics_with_cache
-from matplotlib.transforms import Bbox, ScaledTranslation, TransformedBbox
+from matplotlib.transforms import (
+    Bbox,
+    IdentityTransform,
+    ScaledTranslation,
+    TransformedBbox,
+    blended_transform_factory,
+)
 
 # the data classes live in a module without matplotlib, so that the bot process can build chart jobs
 # without importing matplotlib (see scheduler/chart_data.py); they are re-exported here
@@ -310,6 +316,8 @@ def _fit(fig: Figure, ax, *, left_labels: Sequence[str] = (), left_ticks: bool =
     right = PAD_PX + (_text_px(renderer, last, _font(BASE_PT))[0] / 2 if last else 0)
     ax.set_position([left / width, bottom / height, (width - left - right) / width, (top - bottom) / height])
     _flat_x_axis(ax, renderer)
+    if left_ticks:
+        _flat_y_axis(ax, renderer)
 
 
 def _flat_x_axis(ax, renderer) -> None:
@@ -339,6 +347,36 @@ def _flat_x_axis(ax, renderer) -> None:
         drop = 2 * TICK_PAD_PT + LABEL_PAD_PT + _line_px(renderer, font) / PT_PX
         _text(ax, 0.5, 0, xlabel, transform=ax.transAxes + ScaledTranslation(0, -drop / 72, ax.figure.dpi_scale_trans),
                 ha="center", va="top", fontproperties=_font(SMALL_PT), clip_on=False, gid="xlabel")
+
+
+def _flat_y_axis(ax, renderer) -> None:
+    """:func:`_flat_x_axis` for the y axis (the cumulative chart's numbers): grid lines, tick marks and
+    labels drawn as matplotlib's left ticks would draw them, and the axis label where
+    ``YAxis._update_label_position`` puts it (left of the widest tick label by the label pad)."""
+    lo, hi = sorted(ax.get_ylim())
+    locs = [float(y) for y in ax.get_yticks() if lo - 1e-9 <= y <= hi + 1e-9]
+    labels = ax.yaxis.get_major_formatter().format_ticks(locs)
+    gridded = ax.yaxis._major_tick_kw.get("gridOn", False)
+    ylabel = ax.get_ylabel()
+    ax.set_yticks([])
+    ax.set_ylabel("")
+    across = ax.get_yaxis_transform()  # x in axes, y in data coordinates
+    if gridded:
+        ax.add_collection(LineCollection([[(0, y), (1, y)] for y in locs], colors=GRID_COLOUR, linewidths=0.8,
+                                         transform=across, zorder=0.5), autolim=False)
+    ax.add_line(Line2D([0] * len(locs), locs, transform=across, marker=TICKLEFT, linestyle="none",
+                       markersize=TICK_PAD_PT, markeredgewidth=0.8, color=BLACK, clip_on=False, zorder=0.5))
+    left = ScaledTranslation(-2 * TICK_PAD_PT / 72, 0, ax.figure.dpi_scale_trans)
+    font = _font(BASE_PT)
+    texts = [_text(ax, 0, y, text, transform=across + left, ha="right", va="center_baseline", fontproperties=font,
+                   clip_on=False, gid="ytick") for y, text in zip(locs, labels, strict=True)]
+    if ylabel:
+        spine_x0 = ax.transAxes.transform((0, 0))[0]
+        x0 = min([spine_x0, *(t.get_window_extent(renderer).x0 for t in texts)])
+        _text(ax, x0 - LABEL_PAD_PT * ax.figure.dpi / 72, 0.5, ylabel,
+              transform=blended_transform_factory(IdentityTransform(), ax.transAxes), rotation="vertical",
+              rotation_mode="anchor", ha="center", va="bottom", fontproperties=_font(SMALL_PT), clip_on=False,
+              gid="ylabel")
 
 
 def _text(ax, x, y, s, **kwargs) -> Text:
