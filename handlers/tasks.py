@@ -18,6 +18,7 @@ from bot.callbacks import TaskCb
 from bot.domain.tasks import RECURRENCES
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
+from bot.parsing import parse_id
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
@@ -56,8 +57,12 @@ async def on_task(message: Message, command: CommandObject, state: FSMContext, s
                   t: Translator, sender: Sender, catalog: Catalog) -> None:
     await state.clear()
     if command.args:
-        title, due = svc.tasks.split_one_line(member, command.args)
-        view, created = await svc.tasks.create(member, title, due, key=form_key("task", message))
+        args, unit_id = command.args.strip(), None
+        if args.startswith("#"):  # /task #45 Проверить правки завтра 10:00 — linked to unit 45
+            head, _, args = args.partition(" ")
+            unit_id = parse_id(head[1:])
+        title, due = svc.tasks.split_one_line(member, args)
+        view, created = await svc.tasks.create(member, title, due, unit_id=unit_id, key=form_key("task", message))
         body, markup = task_card(t, view)
         await message.answer(body + "\n\n" + t("task-created" if created else "task-created-before"),
                              reply_markup=markup)

@@ -248,13 +248,13 @@ async def test_tasks_overview_move_and_reassign(harness: Harness, db, clock) -> 
     # the manager reassigns Anna's task to the other member of their department (themselves here)
     listing = h.messages(await h.send(MANAGER, "/tasks"))[0]
     assert "Старая" not in listing.text  # not theirs: /tasks is their own
-    old = [x for x in await tasks(db) if x.title == "Старая задача"][0]
+    old = next(x for x in await tasks(db) if x.title == "Старая задача")
     card = h.messages(await h.press(MANAGER, listing, f"tk:op:{old.id}:0:"))[0]
     choose = h.messages(await h.press(MANAGER, card, card.button("Передать")))[0]
     names = [b for b, _ in choose.buttons()]
     assert any("Max" in n for n in names) and not any("Oleg" in n for n in names)
     await h.press(MANAGER, choose, choose.button("Max"))
-    assert [x for x in await tasks(db) if x.title == "Старая задача"][0].assignee_id == (await member(db, MANAGER)).id
+    assert next(x for x in await tasks(db) if x.title == "Старая задача").assignee_id == (await member(db, MANAGER)).id
 
 
 async def test_morning_agenda_once_on_working_days(harness: Harness, db, settings, clock) -> None:
@@ -309,3 +309,24 @@ async def test_title_limits_and_html_are_safe(harness: Harness, db) -> None:
     long = h.messages(await h.send(WRITER, "/task " + "я" * 250 + " завтра 10:00"))[0].text
     assert "200" in long
     assert len(await tasks(db)) == 1
+
+
+async def test_task_linked_to_a_unit_the_creator_may_see(harness: Harness, db) -> None:
+    from models.reporting import Unit
+
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/projects add Alpha")
+    await h.send(WRITER, "/report smm Alpha Пост о запуске")
+    await h.send(OTHER, "/report smm Alpha Чужой пост")
+    async with db.session() as s:
+        mine = await s.scalar(select(Unit).where(Unit.title == "Пост о запуске"))
+        theirs = await s.scalar(select(Unit).where(Unit.title == "Чужой пост"))
+    card = h.messages(await h.send(WRITER, f"/task #{mine.id} Проверить правки завтра 10:00"))[0]
+    assert f"К единице #{mine.id}" in card.text and "Проверить правки" in card.text
+    refused = h.messages(await h.send(WRITER, f"/task #{theirs.id} Подсмотреть завтра 10:00"))[0]
+    assert "не найдена" in refused.text
+    bad = h.messages(await h.send(WRITER, "/task #abc Что-то завтра 10:00"))[0]
+    assert "abc" in bad.text
+    [task] = await tasks(db)
+    assert task.unit_id == mine.id and task.lead_id is None

@@ -61,3 +61,4 @@ task-ask-move = Write the new due time (cancel: /cancel).
 task-ask-reassign = Who should take the task?
 task-no-choices = Nobody to hand it to: there is no one else in your departments.
 task-reassigned-answer = Reassigned: { $name }
+task-card-unit = For unit #{ NUMBER($id, useGrouping: 0) }

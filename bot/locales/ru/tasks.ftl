@@ -61,3 +61,4 @@ task-ask-move = Напишите новый срок (отмена: /cancel).
 task-ask-reassign = Кому передать задачу?
 task-no-choices = Передать некому: в ваших отделах нет других сотрудников.
 task-reassigned-answer = Передано: { $name }
+task-card-unit = К единице #{ NUMBER($id, useGrouping: 0) }
