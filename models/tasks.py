@@ -39,5 +39,6 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_status_due_at", "status", "due_at"),
         Index("ix_tasks_assignee_status_due_at", "assignee_id", "status", "due_at"),
+        Index("ix_tasks_creator_status_due_at", "creator_id", "status", "due_at"),
         Index("ix_tasks_lead_id", "lead_id"),
     )

@@ -40,9 +40,10 @@ async def done_related_since(session: AsyncSession, member_id: int, since: datet
     return list(await session.scalars(q))
 
 
-async def open_due_before(session: AsyncSession, before: datetime) -> list[Task]:
-    """Every open task due before ``before`` (the scheduler's reminders), oldest first."""
-    q = select(Task).where(Task.status == OPEN, Task.due_at < before).order_by(Task.due_at, Task.id)
+async def open_due_between(session: AsyncSession, since: datetime, before: datetime) -> list[Task]:
+    """Open tasks due in [since, before) (the scheduler's reminders), oldest first."""
+    q = (select(Task).where(Task.status == OPEN, Task.due_at >= since, Task.due_at < before)
+         .order_by(Task.due_at, Task.id))
     return list(await session.scalars(q))
 
 

@@ -58,6 +58,8 @@ CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
 TASK_DUE, TASK_OVERDUE, TASK_ESCALATE = "task_due", "task_overdue", "task_escalate"
 TASK_AGENDA = "task_agenda"
+#: how long overdue notices may wait for a working day within NOTIFY_HOURS (the New Year holidays and more)
+TASK_NOTICE_HORIZON = timedelta(days=16)
 STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
 
@@ -573,7 +575,9 @@ class Jobs:
         country = self.settings.holiday_country
         due: list[Claim] = []
         async with self.db.session() as s:
-            open_tasks = await tasks_repo.open_due_before(s, now + timedelta(microseconds=1))
+            # a task overdue longer than its notices can wait (twice the hours, then days off) is not re-read
+            since = now - timedelta(hours=2 * hours) - TASK_NOTICE_HORIZON
+            open_tasks = await tasks_repo.open_due_between(s, since, now + timedelta(microseconds=1))
             if not open_tasks:
                 return report
             members = {m.id: m for m in await org_repo.list_members(s, active_only=True)}

@@ -330,3 +330,39 @@ async def test_task_linked_to_a_unit_the_creator_may_see(harness: Harness, db) -
     assert "abc" in bad.text
     [task] = await tasks(db)
     assert task.unit_id == mine.id and task.lead_id is None
+
+
+async def test_a_reminder_claimed_before_a_restart_goes_out_once_after_it(harness: Harness, db, settings,
+                                                                         clock) -> None:
+    h = harness
+    await setup(h)
+    await h.send(WRITER, "/task Позвонить Анне сегодня 15:00")
+    jobs = jobs_for(h, db, settings, clock)
+    jobs.stopping = True  # the process stops between claiming and sending
+    assert await remind(h, jobs, clock, utc(16, 12)) == []
+    async with db.session() as s:
+        [row] = list(await s.scalars(select(Delivery).where(Delivery.kind == "task_due")))
+        assert row.status == "pending"
+    restarted = jobs_for(h, db, settings, clock)
+    clock.set(utc(16, 12, 5))
+    start = len(h.session.requests)
+    await restarted.recover(utc(16, 12, 5))
+    [reminder] = to(WRITER, h.session.requests[start:])
+    assert "Напоминание" in reminder.text and reminder.buttons()
+    assert await remind(h, restarted, clock, utc(16, 12, 6)) == []
+
+
+async def test_a_task_moved_meanwhile_is_not_reminded_at_its_old_time(harness: Harness, db, settings, clock) -> None:
+    h = harness
+    await setup(h)
+    card = h.messages(await h.send(WRITER, "/task Позвонить Анне сегодня 15:00"))[0]
+    jobs = jobs_for(h, db, settings, clock)
+    jobs.stopping = True
+    await remind(h, jobs, clock, utc(16, 12))  # claimed for 12:00 UTC, not sent
+    await h.press(WRITER, card, card.button("Завтра"))  # moved to tomorrow 15:00 Moscow
+    restarted = jobs_for(h, db, settings, clock)
+    start = len(h.session.requests)
+    await restarted.recover(utc(16, 12, 5))
+    assert to(WRITER, h.session.requests[start:]) == []
+    [moved] = await remind(h, restarted, clock, utc(17, 12))
+    assert moved.params["chat_id"] == WRITER.id and "17.11 15:00" in moved.text

@@ -43,11 +43,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_tasks_status_due_at", "tasks", ["status", "due_at"])
     op.create_index("ix_tasks_assignee_status_due_at", "tasks", ["assignee_id", "status", "due_at"])
+    op.create_index("ix_tasks_creator_status_due_at", "tasks", ["creator_id", "status", "due_at"])
     op.create_index("ix_tasks_lead_id", "tasks", ["lead_id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_tasks_lead_id", table_name="tasks")
+    op.drop_index("ix_tasks_creator_status_due_at", table_name="tasks")
     op.drop_index("ix_tasks_assignee_status_due_at", table_name="tasks")
     op.drop_index("ix_tasks_status_due_at", table_name="tasks")
     op.drop_table("tasks")
