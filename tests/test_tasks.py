@@ -366,3 +366,24 @@ async def test_a_task_moved_meanwhile_is_not_reminded_at_its_old_time(harness: H
     assert to(WRITER, h.session.requests[start:]) == []
     [moved] = await remind(h, restarted, clock, utc(17, 12))
     assert moved.params["chat_id"] == WRITER.id and "17.11 15:00" in moved.text
+
+
+async def test_many_long_tasks_fit_one_message(harness: Harness, db, settings, clock) -> None:
+    from bot.text import TEXT_LIMIT, visible_len
+
+    h = harness
+    await setup(h)
+    writer = await member(db, WRITER)
+    async with db.session() as s, db.writing(s):
+        s.add_all([Task(title=f"{i} " + "Очень длинная задача <&> " * 7, creator_id=writer.id, assignee_id=writer.id,
+                        due_at=utc(16, 8) + timedelta(hours=i), status="open", created_at=utc(16, 1),
+                        updated_at=utc(16, 1)) for i in range(120)])
+    listing = h.messages(await h.send(WRITER, "/tasks"))[0]
+    assert visible_len(listing.text) <= TEXT_LIMIT and "…и ещё" in listing.text
+    assert len(listing.buttons()) == 8 and all(len(d.encode()) <= 64 for _, d in listing.buttons())
+    jobs = jobs_for(h, db, settings, clock)
+    clock.set(utc(17, 6))
+    start = len(h.session.requests)
+    await jobs.task_agenda(utc(17, 6))
+    [agenda] = to(WRITER, h.session.requests[start:])
+    assert visible_len(agenda.text) <= TEXT_LIMIT and "Просрочены" in agenda.text
