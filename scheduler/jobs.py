@@ -40,7 +40,7 @@ from bot.text import fit
 
 # the same forms /rating_campaign sends; the client's card and report
 from bot.views import client_card, client_report_parts, deliver_forms, task_card, task_due, task_line
-from models import clients_repo, org_repo, reporting_repo, tasks_repo
+from models import clients_repo, idempotency_repo, org_repo, reporting_repo, tasks_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
@@ -205,6 +205,7 @@ class Jobs:
         self.renderer = renderer
         self.clock = clock
         self.grace = timedelta(hours=settings.digest_grace_hours)
+        self._keys_pruned_at: datetime | None = None
         self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
         self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self.renders = 0  # digests rendered (for tests and the benchmark)
@@ -225,7 +226,8 @@ class Jobs:
         now = now or self.clock.now()
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
-                     self.client_reports, self.rating_campaign, self.task_reminders, self.task_agenda):
+                     self.client_reports, self.rating_campaign, self.prune_keys, self.task_reminders,
+                     self.task_agenda):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -233,6 +235,19 @@ class Jobs:
             except Exception:  # one broken job must not stop the others
                 log.exception("scheduler step %s failed", step.__name__)
         return report
+
+    async def prune_keys(self, now: datetime, report: Report | None = None) -> int:
+        """Forget idempotency keys older than twice the form lifetime (at least two days: Telegram keeps an
+        unconfirmed update for 24 hours), at most once an hour. → how many were removed."""
+        if self._keys_pruned_at is not None and now - self._keys_pruned_at < timedelta(hours=1):
+            return 0
+        self._keys_pruned_at = now
+        keep = timedelta(hours=max(2 * self.settings.form_ttl_hours, 48))
+        async with self.db.session() as s, self.db.writing(s):
+            removed = await idempotency_repo.prune(s, now - keep)
+        if removed:
+            log.info("forgot %d idempotency key(s) older than %s", removed, keep)
+        return removed
 
     # -- digests -------------------------------------------------------------------------------
     async def _managers(self) -> tuple[list[Member], dict[int, DigestPrefs], dict[int, dg.Scope]]:
