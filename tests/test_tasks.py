@@ -210,10 +210,17 @@ async def test_forged_buttons_change_nothing(harness: Harness, db) -> None:
     await h.send(MANAGER, "Чужая задача")
     pick = h.messages(await h.send(MANAGER, "завтра 10:00"))[0]
     assert "недоступна" in alert(await h.press(MANAGER, pick, f"tk:as:0:{other.id}:"))
-    # out-of-range or malformed data is an outdated button
+    # a manager of another department may not complete a task of Oleg's (nor see it)
+    await h.send(OTHER, "/task Задача Олега завтра 12:00")
+    olegs = (await tasks(db))[-1]
+    assert "не найдена" in alert(await h.press(MANAGER, Sent("x", {}), f"tk:done:{olegs.id}:0:"))
+    assert "не найдена" in alert(await h.press(MANAGER, Sent("x", {}), f"tk:ra:{olegs.id}:0:"))
+    assert "Задача Олега" not in h.messages(await h.send(MANAGER, "/tasks"))[0].text
+        # out-of-range or malformed data is an outdated button
     assert "устарела" in alert(await h.press(WRITER, Sent("x", {}), "tk:done:99999999999:0:"))
-    [after] = await tasks(db)
+    after = (await tasks(db))[0]
     assert (after.status, after.due_at, after.assignee_id) == (task.status, task.due_at, task.assignee_id)
+    assert (await tasks(db))[-1].status == "open"
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action.in_(["task.done", "task.moved", "task.reassigned"]))) == 0
@@ -328,6 +335,7 @@ async def test_task_linked_to_a_unit_the_creator_may_see(harness: Harness, db) -
     assert "не найдена" in refused.text
     bad = h.messages(await h.send(WRITER, "/task #abc Что-то завтра 10:00"))[0]
     assert "abc" in bad.text
+    assert "Напишите, что нужно сделать" in h.messages(await h.send(WRITER, "/task завтра 10:00"))[0].text
     [task] = await tasks(db)
     assert task.unit_id == mine.id and task.lead_id is None
 

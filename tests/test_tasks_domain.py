@@ -108,7 +108,8 @@ def test_one_line_split() -> None:
     assert dom.split_title_due("Call Anna in 2 hours", NOW) == ("Call Anna", at(2026, 12, 3, 12))
     assert dom.split_title_due("Отчёт за 25.12 25.12 10:00", NOW) == ("Отчёт за 25.12", at(2026, 12, 25, 10))
     assert dom.split_title_due("Стат 2026-12-25 10:00", NOW)[0] == "Стат"
-    for bad, code in (("Позвонить Анне", "format"), ("Позвонить сегодня 09:00", "past"), ("завтра 15:00", "format")):
+    for bad, code in (("Позвонить Анне", "format"), ("Позвонить сегодня 09:00", "past"), ("завтра 15:00", "title"),
+                      ("через 2 часа", "title")):
         with pytest.raises(dom.DueError) as exc:
             dom.split_title_due(bad, NOW)
         assert exc.value.code == code
@@ -155,3 +156,14 @@ def test_buckets() -> None:
     assert b.today == [now + timedelta(hours=3)]
     assert b.upcoming == [now + timedelta(hours=9), now + timedelta(hours=20)]
     assert b.done_today == ["d"]
+
+
+_WORD = st.text(alphabet="абвгдежзийклмнопрстуфхцчшщыэюяabcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+
+
+@given(title=st.lists(_WORD, min_size=1, max_size=6).map(" ".join),
+       due=st.sampled_from(["завтра 15:00", "tomorrow 09:30", "25.12 10:00", "2027-01-05 08:00", "через 2 часа",
+                            "in 3 hours", "сегодня 23:59", "через 15 минут"]))
+def test_one_line_split_property(title: str, due: str) -> None:
+    got_title, got_due = dom.split_title_due(f"{title} {due}", NOW)
+    assert got_title == title and got_due == dom.parse_due(due, NOW)

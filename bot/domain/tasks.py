@@ -33,7 +33,7 @@ DUE, OVERDUE, ESCALATE = "due", "overdue", "escalate"
 
 
 class DueError(ValueError):
-    def __init__(self, code: str) -> None:  # format | past | far
+    def __init__(self, code: str) -> None:  # format | past | far | title (split_title_due: no title)
         super().__init__(code)
         self.code = code
 
@@ -128,8 +128,14 @@ def split_title_due(text: str, now: datetime) -> tuple[str, datetime]:
     """A one-line ``/task`` text: the title, then the due time at its end (``Позвонить Анне завтра 15:00``).
 
     The longest tail of up to four words that reads as a due time wins; a tail that reads but is past (or far)
-    raises that error; no tail that reads at all is ``format``. The title must not be empty."""
+    raises that error; no tail that reads at all is ``format``; a due time alone is ``title`` (nothing to do)."""
     words = text.split()
+    try:
+        parse_due(text, now)
+    except DueError:
+        pass
+    else:
+        raise DueError("title")  # a due time and nothing to do
     found: DueError | None = None
     for k in range(min(4, len(words) - 1), 0, -1):
         try:

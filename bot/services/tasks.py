@@ -72,7 +72,7 @@ class TaskService(Service):
     # -- input --------------------------------------------------------------------------------------------
     @staticmethod
     def _due_error(exc: dom.DueError) -> UserError:
-        return UserError(f"task-due-{exc.code}")
+        return UserError("task-title-empty" if exc.code == "title" else f"task-due-{exc.code}")
 
     def parse_due(self, actor: Member, text: str) -> datetime:
         """A typed due time in the actor's zone → aware UTC (``task-due-format|past|far`` otherwise)."""
