@@ -26,7 +26,7 @@ from bot.services.tasks import HOUR, TOMORROW, Overview, TaskView
 from bot.views import task_buttons, task_card, task_card_text, task_due, task_line, translator_for
 from models.org import Member
 
-SHOWN = 8  # tasks with a button in /tasks (overdue first, then today, upcoming)
+SHOWN = 8  # task buttons per page of /tasks (overdue first, then today, upcoming)
 
 
 class TaskForm(StatesGroup):
@@ -135,7 +135,8 @@ async def on_repeat(query: CallbackQuery, callback_data: TaskCb, state: FSMConte
 
 
 # -- /tasks ------------------------------------------------------------------------------------------------------
-def render_overview(t: Translator, data: Overview, viewer_id: int) -> tuple[str, InlineKeyboardMarkup]:
+def render_overview(t: Translator, data: Overview, viewer_id: int, page: int = 0) -> tuple[str, InlineKeyboardMarkup]:
+    """The lists (fitted into one message) and a page of buttons, one per open task (overdue first)."""
     lines = [t("tasks-title")]
     sections = (("tasks-overdue", data.overdue), ("tasks-today", data.today), ("tasks-upcoming", data.upcoming),
                 ("tasks-done-today", data.done_today))
@@ -146,10 +147,15 @@ def render_overview(t: Translator, data: Overview, viewer_id: int) -> tuple[str,
             lines += ["", t(key, n=len(views)), *(task_line(t, v, viewer_id) for v in views)]
     lines += ["", t("tasks-hint")]
     kb = ui.builder()
+    page = ui.clamp_page(page, len(data.open), SHOWN)
     buttons = [InlineKeyboardButton(text=text.truncate(t("tasks-btn-open", id=v.task.id, title=v.task.title), 60),
-                                    callback_data=TaskCb(a="op", id=v.task.id).pack()) for v in data.open[:SHOWN]]
+                                    callback_data=TaskCb(a="op", id=v.task.id).pack())
+               for v in ui.page_items(data.open, page, SHOWN)]
     for i in range(0, len(buttons), 2):
         kb.row(*buttons[i:i + 2])
+    nav = ui.nav_row(page, ui.pages_of(len(data.open), SHOWN), lambda p: TaskCb(a="ls", m=p).pack())
+    if nav:
+        kb.row(*nav)
     return "\n".join(text.fit(lines, lambda n: t("list-more", n=n))), kb.as_markup()
 
 
@@ -159,8 +165,8 @@ async def on_tasks(message: Message, state: FSMContext, svc: Services, member: M
     await message.answer(body, reply_markup=markup)
 
 
-async def on_list(query: CallbackQuery, svc: Services, member: Member, t: Translator) -> None:
-    body, markup = render_overview(t, await svc.tasks.overview(member), member.id)
+async def on_list(query: CallbackQuery, callback_data: TaskCb, svc: Services, member: Member, t: Translator) -> None:
+    body, markup = render_overview(t, await svc.tasks.overview(member), member.id, callback_data.m)
     await ui.edit(query, body, markup)
 
 

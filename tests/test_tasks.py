@@ -388,7 +388,12 @@ async def test_many_long_tasks_fit_one_message(harness: Harness, db, settings, c
                         updated_at=utc(16, 1)) for i in range(120)])
     listing = h.messages(await h.send(WRITER, "/tasks"))[0]
     assert visible_len(listing.text) <= TEXT_LIMIT and "…и ещё" in listing.text
-    assert len(listing.buttons()) == 8 and all(len(d.encode()) <= 64 for _, d in listing.buttons())
+    assert all(len(d.encode()) <= 64 for _, d in listing.buttons())
+    opened = [d for _, d in listing.buttons() if d.startswith("tk:op:")]
+    assert len(opened) == 8 and [b for b, _ in listing.buttons()][-2:] == ["1/15", "»"]
+    page2 = h.messages(await h.press(WRITER, listing, listing.button("»")))[0]
+    first = next(d for _, d in page2.buttons() if d.startswith("tk:op:"))
+    assert first == f"tk:op:{int(opened[-1].split(':')[2]) + 1}:0:"
     jobs = jobs_for(h, db, settings, clock)
     clock.set(utc(17, 6))
     start = len(h.session.requests)
