@@ -215,7 +215,12 @@ async def on_move(query: CallbackQuery, callback_data: TaskCb, state: FSMContext
 
 async def on_move_text(message: Message, state: FSMContext, svc: Services, member: Member, t: Translator) -> None:
     data = await state.get_data()
-    view = await svc.tasks.move(member, data["task"], message.text)
+    try:
+        view = await svc.tasks.move(member, data["task"], message.text)
+    except UserError as exc:
+        if not exc.key.startswith("task-due-"):
+            await state.clear()  # done, reassigned or gone meanwhile: the form is over
+        raise
     await state.clear()
     await message.answer(task_card_text(t, view) + "\n\n" + t("task-moved", due=task_due(view)),
                          reply_markup=task_buttons(t, view.task.id))
