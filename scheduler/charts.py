@@ -236,7 +236,7 @@ def _text_image(renderer: RendererAgg, s: str, prop: FontProperties, antialiased
     # a copy of the bitmap: the font's buffer is reused by its next text
     entry = np.array(font), width / 64.0, height / 64.0, font.get_descent() / 64.0, xo / 64.0, yo / 64.0
     if len(_text_images) >= TEXT_IMAGES_KEPT:
-        _text_images.pop(next(iter(_text_images)))
+        _text_images.pop(next(iter(_text_images)), None)  # threads (thread mode) may evict at once
     _text_images[(s, prop.copy(), renderer.dpi, antialiased, hinting)] = entry
     return entry
 
