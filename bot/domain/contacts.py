@@ -101,7 +101,7 @@ class LineForm:
     contacts: Contacts
 
 
-_EMAIL_TOKEN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_EMAIL_TOKEN = re.compile(r"[^\s@]+@\S*")  # anything with an @ after its first letter is meant as an e-mail
 _URL_TOKEN = re.compile(r"\S*(?:instagram\.com|instagr\.am)/\S*", re.IGNORECASE)
 _HANDLE_TOKEN = re.compile(r"@\S+")
 _PHONE_RUN = re.compile(r"(?<![\w@])\+?[0-9(][0-9()\-\s.]{4,}[0-9]", re.ASCII)
