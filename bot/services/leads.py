@@ -616,12 +616,12 @@ class LeadService(Service):
 
     async def _paths(self, actor: Member, first: date, last: date):
         start, end = utc_range(first, last, self.tz(actor))
-        leads, events = await repo.paths(self.session, start, end, **await self._scope(actor))
+        rows = await repo.paths(self.session, start, end, **await self._scope(actor))
         steps: dict[int, list[tuple[int, datetime]]] = {}
-        for e in events:
-            steps.setdefault(e.lead_id, []).append((e.to_stage_id, e.at))
-        paths = [fn.Path(lead.id, lead.created_at, tuple(steps.get(lead.id, ())), lead.owner_id, lead.source,
-                         lead.product_id) for lead in leads.values()]
+        for lead_id, stage_id, at in rows.events:
+            steps.setdefault(lead_id, []).append((stage_id, at))
+        paths = [fn.Path(lead_id, created, tuple(steps.get(lead_id, ())), owner, source, product)
+                 for lead_id, created, owner, source, product in rows.leads]
         return start, end, paths
 
     async def funnel(self, actor: Member, first: date, last: date, group: str | None = None) -> FunnelReport:

@@ -83,6 +83,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_leads_created_at"), "leads", ["created_at"])
     op.create_index("ix_leads_owner_stage", "leads", ["owner_id", "stage_id"])
+    op.create_index("ix_leads_owner_created", "leads", ["owner_id", "created_at"])
     op.create_table(
         "lead_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,8 +99,8 @@ def upgrade() -> None:
         _fk("lead_events", "actor_id", "members", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_events")),
     )
-    op.create_index("ix_lead_events_lead_at", "lead_events", ["lead_id", "at"])
-    op.create_index("ix_lead_events_at", "lead_events", ["at"])
+    op.create_index("ix_lead_events_lead_at", "lead_events", ["lead_id", "at", "to_stage_id"])
+    op.create_index("ix_lead_events_at", "lead_events", ["at", "lead_id", "to_stage_id"])
     op.create_table(
         "lead_handoffs",
         sa.Column("id", sa.Integer(), nullable=False),
