@@ -33,11 +33,10 @@ from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
 from bot.services.leads import GROUPS, LOST_REASONS, Draft, FunnelReport, HandoffNotice, LeadCard
+from bot.views import stage_name
 from models.leads import LOST, OPEN, WON, FunnelStage
 from models.org import Member
 from scheduler.render_pool import ChartRenderer
-
-DEFAULT_STAGE_KEYS = ("dialogue", "warm", "application", "handed", "won", "lost")
 
 
 class LeadFlow(StatesGroup):
@@ -80,14 +79,6 @@ class FunnelCb(CallbackData, prefix="fu"):
 
 
 # -- rendering ----------------------------------------------------------------------------------------------
-def stage_name(t: Translator, stage: FunnelStage | None) -> str:
-    if stage is None:
-        return "—"
-    if stage.name:
-        return stage.name
-    return t(f"stage-{stage.key}") if stage.key in DEFAULT_STAGE_KEYS else stage.key
-
-
 def lead_name(t: Translator, lead) -> str:
     return t("lead-forgotten-name") if lead.forgotten_at is not None else lead.name
 

@@ -415,10 +415,12 @@ async def test_funnel_figures_chart_and_export(harness: Harness, db) -> None:
 async def test_products_and_stages_admin(harness: Harness, db) -> None:
     h = harness
     await setup(h, db, sales=False)
-    assert "Товар 1 добавлен" in h.messages(await h.send(SALES_MGR, "/products add Курс SMM"))[0].text
+    added = h.messages(await h.send(SALES_MGR, "/products add Курс SMM"))[0].text
+    assert "добавлен: Курс SMM" in added
+    pid = added.split()[1]  # "Товар N добавлен: ..."
     assert "уже есть" in h.messages(await h.send(SALES_MGR, "/products add курс smm"))[0].text
-    assert "Интенсив" in h.messages(await h.send(SALES_MGR, "/products rename 1 Интенсив"))[0].text
-    assert "в архиве" in h.messages(await h.send(SALES_MGR, "/products archive 1"))[0].text
+    assert "Интенсив" in h.messages(await h.send(SALES_MGR, f"/products rename {pid} Интенсив"))[0].text
+    assert "в архиве" in h.messages(await h.send(SALES_MGR, f"/products archive {pid}"))[0].text
     assert "Курс" not in (h.messages(await h.send(WRITER, "/products"))[0].text or "")
     added = h.messages(await h.send(ADMIN, "/funnel_stages add Встреча"))
     assert "Встреча" in added[0].text
@@ -477,3 +479,26 @@ async def test_handoff_sla_tells_the_sales_manager_once(harness: Harness, db, se
     await jobs.tick(created + timedelta(hours=26))
     assert len([c for c in sender.calls if c.kind == HANDOFF_SLA]) == 1
     assert await count(db, Delivery, Delivery.kind == HANDOFF_SLA, Delivery.member_id == manager.id) == 1
+
+
+async def test_weekly_digest_has_a_funnel_section(harness: Harness, db, settings) -> None:
+    from datetime import date
+
+    from scheduler import digest as dg
+
+    h = harness
+    await setup(h, db, sales=False)
+    for i in range(3):
+        card = await one_line(h, WRITER, f"Недельный Лид{i} +7 916 200-00-{i:02d}")
+    h.messages(await h.press(WRITER, card, card.button("Тёплый лид")))
+    t = Catalog().translator("ru")
+    async with db.session() as s:
+        lines = await dg.funnel_section(s, settings, t, dg.Scope(None), date(2026, 11, 23))
+        assert lines[0] == "За прошлую неделю 3 новых лида, успех 0%"
+        assert "Диалог: 3 (—)" in lines and "Тёплый лид: 1 (33%)" in lines
+        # a manager's scope holds only their departments' leads; the week before had none
+        sales = await department_id(db, "Продажи")
+        assert await dg.funnel_section(s, settings, t, dg.Scope((sales,)), date(2026, 11, 23)) == []
+        assert await dg.funnel_section(s, settings, t, dg.Scope(None), date(2026, 11, 16)) == []
+    caption = dg.caption(t, "weekly", "неделя", [], [], [], None, {}, funnel_lines=lines)
+    assert "Воронка лидов" in caption and "Тёплый лид: 1 (33%)" in caption

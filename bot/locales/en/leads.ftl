@@ -166,3 +166,10 @@ sales-saved = { $name }: { $on ->
    *[no] no longer a sales department.
 }
 sales-list = Sales departments: { $names }
+
+digest-funnel-title = <b>Lead funnel</b> (last week's leads: reached · conversion)
+digest-funnel-head = Last week: { $cohort } new { $cohort ->
+    [one] lead
+   *[other] leads
+}, won { $won }
+digest-funnel-line = { $stage }: { $reached } ({ $conversion })

@@ -168,3 +168,11 @@ sales-saved = { $name }: { $on ->
    *[no] больше не отдел продаж.
 }
 sales-list = Отделы продаж: { $names }
+
+digest-funnel-title = <b>Воронка лидов</b> (лиды прошлой недели: дошли · конверсия)
+digest-funnel-head = За прошлую неделю { $cohort ->
+    [one] { $cohort } новый лид
+    [few] { $cohort } новых лида
+   *[other] { $cohort } новых лидов
+}, успех { $won }
+digest-funnel-line = { $stage }: { $reached } ({ $conversion })
