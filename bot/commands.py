@@ -36,6 +36,8 @@ COMMANDS: list[Command] = [
     Command("away", Role.WRITER, "cmd-away"),
     Command("lead", Role.WRITER, "cmd-lead"),
     Command("leads", Role.WRITER, "cmd-leads"),
+    Command("task", Role.WRITER, "cmd-task"),
+    Command("tasks", Role.WRITER, "cmd-tasks"),
     Command("rate", Role.WRITER, "cmd-rate"),
     Command("ratings", Role.WRITER, "cmd-ratings"),
     Command("settings", Role.WRITER, "cmd-settings", "cmd-settings"),
