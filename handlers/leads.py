@@ -519,7 +519,8 @@ async def on_team_leads(message: Message, command: CommandObject, svc: Services,
     rows = await svc.leads.team_quality(member, first, last)
     lines = [t("team-leads-title", first=first.strftime("%d.%m.%Y"), last=last.strftime("%d.%m.%Y"))]
     lines += ui.fit([t("team-leads-line", name=ui.truncate(r.name, 40), created=r.created,
-                       application=_pct(r.to_application), days=_days(r.days_to_first_change)) for r in rows],
+                       application=_pct(r.to_application), days=_days(r.days_to_first_change),
+                       overdue=r.overdue_tasks) for r in rows],
                     lambda n: t("list-more", n=n)) or [t("team-leads-empty")]
     await message.answer("\n".join(lines))
 

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.leads import OPEN, FunnelStage, Lead, LeadEvent, LeadHandoff, Product, SalesDepartment
 from models.org import Member
+from models.tasks import OPEN as TASK_OPEN
+from models.tasks import Task
 
 
 # -- stages ------------------------------------------------------------------------------------------------
@@ -211,3 +213,13 @@ async def waiting_handoffs(session: AsyncSession, created_before: datetime) -> l
 async def mark_sla_notified(session: AsyncSession, handoff_id: int, at: datetime) -> None:
     await session.execute(update(LeadHandoff).where(LeadHandoff.id == handoff_id)
                           .values(sla_notified_at=at).execution_options(synchronize_session=False))
+
+
+async def overdue_task_counts(session: AsyncSession, member_ids: Sequence[int], now: datetime) -> dict[int, int]:
+    """member id → open tasks assigned to them whose due time has passed (``/team leads``)."""
+    if not member_ids:
+        return {}
+    q = (select(Task.assignee_id, func.count(Task.id))
+         .where(Task.assignee_id.in_(list(member_ids)), Task.status == TASK_OPEN, Task.due_at < now)
+         .group_by(Task.assignee_id))
+    return {m: int(n) for m, n in (await session.execute(q)).all()}

@@ -397,9 +397,18 @@ async def test_funnel_figures_chart_and_export(harness: Harness, db) -> None:
     assert "Первый этап → успех: 25%" in text.text
     by_owner = h.messages(await h.press(ADMIN, text, text.button("По владельцам")))[0]
     assert "Anna Petrova: 4 · 25% · 25%" in by_owner.text
-    # /team leads
+    # /team leads: created, to application, median days to the first change, overdue tasks now
+    from models.tasks import Task
+
+    now = h.dp.workflow_data["clock"].now()
+    async with db.session() as s:
+        writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
+        for due in (now - timedelta(hours=1), now + timedelta(hours=1)):
+            s.add(Task(title="Перезвонить", creator_id=writer.id, assignee_id=writer.id, due_at=due, status="open",
+                       created_at=now, updated_at=now))
+        await s.commit()
     team = h.messages(await h.send(ADMIN, "/team leads"))[0]
-    assert "Anna Petrova: 4 · 25%" in team.text
+    assert "Anna Petrova: 4 · 25% · 0.0 · 1" in team.text
     # /export leads: CSV and XLSX; contacts only where the caller may see them
     month = "2026-11"  # the test clock's month
     docs = [s for s in await h.send(ADMIN, f"/export leads {month}") if s.method == "SendDocument"]

@@ -159,6 +159,7 @@ class OwnerQuality:
     created: int
     to_application: float | None
     days_to_first_change: float | None
+    overdue_tasks: int
 
 
 def _chunks(text: str | None, limit: int) -> str | None:
@@ -652,16 +653,23 @@ class LeadService(Service):
     # -- /team leads ------------------------------------------------------------------------------------------------
     async def team_quality(self, actor: Member, first: date, last: date) -> list[OwnerQuality]:
         """Per owner in the manager's scope: leads created in the period, their conversion to the hand-off stage
-        (reached), and the median days to a lead's first stage change."""
-        report = await self.funnel(actor, first, last, "owner")
+        (reached), the median days to a lead's first stage change, and their overdue tasks now."""
+        self.require_manager(actor)
+        stages = await repo.stages(self.session)
+        stage_defs = [fn.Stage(st.id, st.kind, st.position) for st in stages]
+        start, end, paths = await self._paths(actor, first, last)
+        figures = fn.grouped(stage_defs, paths, start, end, lambda p: p.owner_id)
         handoff = await repo.stage_by_key(self.session, self.settings.lead_handoff_stage)
+        owners = [k for k, f in figures.items() if k is not None and f.cohort]
+        names = {m.id: m.display_name for m in await org_repo.list_members(self.session)}
+        overdue = await repo.overdue_task_counts(self.session, owners, self.clock.now())
         out = []
-        for name, f in report.groups:
-            if not f.cohort:
-                continue
-            reached = f.stage(handoff.id).reached if handoff is not None and f.stage(handoff.id) else 0
-            out.append(OwnerQuality(name, f.cohort, fn.share(reached, f.cohort), f.days_to_first_change))
-        return out
+        for owner in owners:
+            f = figures[owner]
+            sf = f.stage(handoff.id) if handoff is not None else None
+            out.append(OwnerQuality(names.get(owner, "—"), f.cohort, fn.share(sf.reached if sf else 0, f.cohort),
+                                    f.days_to_first_change, overdue.get(owner, 0)))
+        return sorted(out, key=lambda q: (-q.created, q.name.casefold()))
 
     # -- /export leads ----------------------------------------------------------------------------------------------
     async def export(self, actor: Member, month: date, stage_names: dict[int, str]) -> tuple[bytes, bytes, int]:

@@ -119,8 +119,8 @@ funnel-btn-product = By product
 funnel-chart-title = Lead funnel { $first } – { $last }
 funnel-chart-axis = Leads created in the period that reached the stage
 
-team-leads-title = <b>Leads by owner, { $first } – { $last }</b> (created · to application · median days to first change)
-team-leads-line = { $name }: { $created } · { $application } · { $days }
+team-leads-title = <b>Leads by owner, { $first } – { $last }</b> (created · to application · median days to first change · overdue tasks)
+team-leads-line = { $name }: { $created } · { $application } · { $days } · { $overdue }
 team-leads-empty = No leads created in this period.
 
 leads-export-usage = Usage: /export leads YYYY-MM

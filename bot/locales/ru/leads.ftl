@@ -121,8 +121,8 @@ funnel-btn-product = По товарам
 funnel-chart-title = Воронка лидов { $first } – { $last }
 funnel-chart-axis = Лиды периода, дошедшие до этапа
 
-team-leads-title = <b>Лиды по сотрудникам, { $first } – { $last }</b> (создано · до заявки · медиана дней до первого движения)
-team-leads-line = { $name }: { $created } · { $application } · { $days }
+team-leads-title = <b>Лиды по сотрудникам, { $first } – { $last }</b> (создано · до заявки · медиана дней до первого движения · просроченные задачи)
+team-leads-line = { $name }: { $created } · { $application } · { $days } · { $overdue }
 team-leads-empty = За этот период лидов не создавали.
 
 leads-export-usage = Как пользоваться: /export leads ГГГГ-ММ
