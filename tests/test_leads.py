@@ -419,6 +419,9 @@ async def test_funnel_figures_chart_and_export(harness: Harness, db) -> None:
     wb = load_workbook(io.BytesIO(docs[1].params["document"].data))
     assert wb.active.max_row == 5 or wb.worksheets[0].max_row == 5
     assert "Открытые" not in str(await h.send(WRITER, f"/export leads {month}"))
+    # a manager of another department: only their scope (no leads of the writer's department)
+    empty = h.messages(await h.send(SALES_MGR, f"/export leads {month}"))[0]
+    assert "не создавали" in empty.text
 
 
 async def test_products_and_stages_admin(harness: Harness, db) -> None:

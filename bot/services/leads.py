@@ -690,7 +690,8 @@ class LeadService(Service):
             see = access.may_see_lead_contacts(actor, owner, managed,
                                                await repo.handed_departments(self.session, lead.id))
             rows.append([lead.id, lead.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), lead.name,
-                         format_phone(lead.phone) if see and lead.phone else "", lead.instagram or "",
+                         format_phone(lead.phone) if see and lead.phone else "",
+                         lead.instagram if see and lead.instagram else "",
                          lead.email if see and lead.email else "", products.get(lead.product_id, ""),
                          lead.source or "", stage_names.get(lead.stage_id, ""),
                          owner.display_name if owner else ""])
