@@ -18,9 +18,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .spec import ApiError, ApiSpec, UploadedFile, formatted_text, load_spec
-from .state import CallbackRecord, EmuFile, EmuMessage
-from .users import FakeUser
+from bot.sandbox.spec import ApiError, ApiSpec, UploadedFile, formatted_text, load_spec
+from bot.sandbox.state import CallbackRecord, EmuFile, EmuMessage
+from bot.sandbox.users import FakeUser
 
 __all__ = ["BotAPIEmulator", "TokenBucket"]
 
@@ -315,6 +315,13 @@ class BotAPIEmulator:
                 pass
 
     # ------------------------------------------------------------- internal helpers
+    async def wait_change(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded wait by design
+        """Return at the next request, update or answer, or after ``timeout`` s (the web chat's live view)."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            pass
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
