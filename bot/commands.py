@@ -41,6 +41,7 @@ COMMANDS: list[Command] = [
     Command("cancel", None, "cmd-cancel", "cmd-cancel"),
     Command("pending", None, "cmd-pending", "cmd-pending", client_only=True),
     Command("team", Role.MANAGER, "cmd-team"),
+    Command("dashboard", Role.MANAGER, "cmd-dashboard"),
     Command("plan", Role.MANAGER, "cmd-plan"),
     Command("projects", Role.MANAGER, "cmd-projects", "cmd-client-projects"),
     Command("approval", Role.MANAGER, "cmd-approval"),

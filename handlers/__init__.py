@@ -13,6 +13,7 @@ def create_routers() -> list[Router]:
     from handlers import (
         clients,
         common,
+        dashboard,
         digests,
         fallback,
         invites,
@@ -36,6 +37,7 @@ def create_routers() -> list[Router]:
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),
+        dashboard.create_router(),
     ]
     routers.append(fallback.create_router())
     return routers

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.clients import ClientService
+from bot.services.dashboard import DashboardService
 from bot.services.digests import DigestService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
@@ -52,6 +53,11 @@ class Services:
     @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
+                                ratings=self.ratings)
 
 
 def build_services(session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> Services:

@@ -1,0 +1,27 @@
+"""/dashboard (managers, admins): a button that opens the team dashboard Mini App (``bot/dashboard``)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, WebAppInfo
+
+from bot.errors import UserError
+from bot.i18n import Translator
+
+
+def dashboard_url(base: str) -> str:
+    return f"{base.rstrip('/')}/dashboard/"
+
+
+async def on_dashboard(message: Message, settings, t: Translator) -> None:
+    if not settings.web_base_url:
+        raise UserError("dashboard-no-url")
+    button = InlineKeyboardButton(text=t("dashboard-open"), web_app=WebAppInfo(url=dashboard_url(settings.web_base_url)))
+    await message.answer(t("dashboard-intro"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
+
+
+def create_router() -> Router:
+    router = Router(name="dashboard")
+    router.message.register(on_dashboard, Command("dashboard"), flags={"role": "manager"})
+    return router

@@ -1,0 +1,190 @@
+"""The sandbox (issue 15, points 1-3): when it starts instead of the bot, its settings, and the web chat's API
+over the strict Bot API server (HTML shown as Telegram parses it, refusals, buttons, alerts, files, live
+events, the Mini App's initData)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.__main__ import token_missing
+from bot.config import Settings
+from bot.dashboard.initdata import check
+from bot.sandbox.botapi import BotAPIEmulator
+from bot.sandbox.run import SANDBOX_ADMIN_ID, SANDBOX_TOKEN, bind, sandbox_settings
+from bot.sandbox.webchat import add_routes
+
+UID = 7_000_000_005
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x06\x00\x00\x00"
+       b"r\xb6\r$\x00\x00\x00\x0bIDATx\x9cc`\x00\x02\x00\x00\x05\x00\x01z^\xab?\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+# -- when the sandbox starts -----------------------------------------------------------------------------
+def settings_error(**env) -> Exception:
+    try:
+        Settings(_env_file=None, **env)
+    except Exception as exc:
+        return exc
+    raise AssertionError("settings were valid")
+
+
+def test_sandbox_only_when_the_token_is_not_set() -> None:
+    assert token_missing(settings_error())  # no BOT_TOKEN at all
+    assert token_missing(settings_error(bot_token=""))  # .env.example copied as it is
+    assert not token_missing(settings_error(bot_token="12:short"))  # a typo is an error, not a sandbox
+    assert not token_missing(settings_error(timezone="Mars/Base"))  # another setting wrong
+    assert not token_missing(settings_error(bot_token="", timezone="Mars/Base"))
+
+
+def test_sandbox_settings_never_use_the_real_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://prod/db")
+    monkeypatch.setenv("REDIS_URL", "redis://prod:6379/0")
+    monkeypatch.setenv("ADMIN_IDS", "555")
+    s = sandbox_settings(Settings(_env_file=None, bot_token=SANDBOX_TOKEN))
+    assert s.bot_token.get_secret_value() == SANDBOX_TOKEN
+    assert s.database_url == "sqlite+aiosqlite:///data/sandbox.db" and s.redis_url == ""
+    assert s.admin_ids == frozenset({SANDBOX_ADMIN_ID})
+    assert s.sandbox_host == "127.0.0.1" and s.sandbox_port == 8080
+
+
+def test_web_chat_listens_on_localhost_only_by_default() -> None:
+    sock = bind(Settings(_env_file=None, bot_token=SANDBOX_TOKEN).sandbox_host, 0)
+    try:
+        assert sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()
+
+
+# -- the web chat ------------------------------------------------------------------------------------------
+@pytest.fixture
+async def chat():
+    emu = BotAPIEmulator(SANDBOX_TOKEN, per_chat_rate=None, global_rate=None)
+    emu.user(UID, "Анна", "Петрова", language_code="ru", started=True)
+    app = web.Application()
+
+    async def people():
+        return [{"id": UID, "name": "Анна Петрова", "role": "writer", "department": "SMM", "rater": False}]
+
+    add_routes(app, emu, people, token=SANDBOX_TOKEN)
+    async with TestClient(TestServer(app)) as client:
+        yield emu, client
+
+
+async def state(client) -> dict:
+    r = await client.get(f"/api/chat/{UID}")
+    assert r.status == 200
+    return await r.json()
+
+
+async def test_page_is_marked_and_self_contained(chat) -> None:
+    _emu, client = chat
+    page = await (await client.get("/")).text()
+    assert "SANDBOX" in page
+    for name in ("chat.js", "chat.css"):
+        body = await (await client.get(f"/static/{name}")).text()
+        assert "http://" not in body and "https://" not in body  # no CDN, nothing from outside
+    assert "innerHTML" not in await (await client.get("/static/chat.js")).text()  # DOM nodes, never parsed HTML
+    people = await (await client.get("/api/people")).json()
+    assert people["people"][0]["role"] == "writer"
+
+
+async def test_send_and_the_bot_html_as_telegram_shows_it(chat) -> None:
+    emu, client = chat
+    r = await client.post(f"/api/chat/{UID}/send", json={"text": "/report"})
+    assert r.status == 200
+    update = emu._updates[-1]["message"]
+    assert update["text"] == "/report" and update["entities"][0]["type"] == "bot_command"
+    for bad in ("", "   ", "x" * 4097):
+        assert (await client.post(f"/api/chat/{UID}/send", json={"text": bad})).status == 400
+    await emu.api_call("sendMessage", {"chat_id": UID, "parse_mode": "HTML", "text": "<b>Готово</b> &lt;script&gt;"})
+    await emu.api_call("sendMessage", {"chat_id": UID, "parse_mode": "HTML", "text": "<div>нет</div>"})
+    data = await state(client)
+    shown = data["messages"][-1]
+    assert shown["text"] == "Готово <script>" and shown["entities"] == [{"type": "bold", "offset": 0, "length": 6}]
+    assert "html" not in shown  # the page never gets the raw HTML
+    assert any("can't parse entities" in r["description"] and r["method"] == "sendMessage" for r in data["refusals"])
+
+
+async def test_buttons_edits_and_alerts(chat) -> None:
+    emu, client = chat
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/start"})
+    kb = {"inline_keyboard": [[{"text": "Да", "callback_data": "ok:1"},
+                               {"text": "Дашборд", "web_app": {"url": "http://127.0.0.1:8080/dashboard/"}}]]}
+    sent = await emu.api_call("sendMessage", {"chat_id": UID, "text": "Выбор", "reply_markup": json.dumps(kb)})
+    mid = sent["result"]["message_id"]
+    shown = (await state(client))["messages"][-1]
+    assert shown["keyboard"] == [[{"text": "Да", "callback_data": "ok:1"},
+                                  {"text": "Дашборд", "web_app": "http://127.0.0.1:8080/dashboard/"}]]
+    # a forged press (data the message has no button for) never reaches the bot
+    assert (await client.post(f"/api/chat/{UID}/press", json={"message_id": mid, "data": "ok:2"})).status == 400
+    r = await client.post(f"/api/chat/{UID}/press", json={"message_id": mid, "data": "ok:1"})
+    qid = (await r.json())["query_id"]
+    assert emu._updates[-1]["callback_query"]["data"] == "ok:1"
+    await emu.api_call("answerCallbackQuery", {"callback_query_id": qid, "text": "Сохранено", "show_alert": True})
+    await emu.api_call("editMessageText", {"chat_id": UID, "message_id": mid, "text": "Выбрано: да"})
+    data = await state(client)
+    assert data["alerts"] == [{"id": qid, "text": "Сохранено", "show_alert": True}]
+    assert data["messages"][-1]["id"] == mid and data["messages"][-1]["edited"]  # edited in place
+    assert "keyboard" not in data["messages"][-1]
+
+
+async def test_photos_albums_and_documents(chat) -> None:
+    emu, client = chat
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/digest"})
+    from bot.sandbox.spec import UploadedFile
+
+    files = {"a": UploadedFile("a", "a.png", "image/png", PNG), "b": UploadedFile("b", "b.png", "image/png", PNG),
+             "d": UploadedFile("d", "report.csv", "text/csv", b"name;units\nAnna;3\n")}
+    media = [{"type": "photo", "media": "attach://a", "caption": "<b>Дайджест</b>", "parse_mode": "HTML"},
+             {"type": "photo", "media": "attach://b"}]
+    assert (await emu.api_call("sendMediaGroup", {"chat_id": UID, "media": json.dumps(media)}, files))["ok"]
+    assert (await emu.api_call("sendDocument", {"chat_id": UID, "document": "attach://d"}, files))["ok"]
+    data = await state(client)
+    album = [m for m in data["messages"] if m.get("photo")]
+    assert len(album) == 2 and album[0]["media_group_id"] == album[1]["media_group_id"]
+    assert album[0]["text"] == "Дайджест"
+    photo = await client.get(album[0]["photo"])
+    assert photo.status == 200 and await photo.read() == PNG
+    doc = data["messages"][-1]["document"]
+    assert doc["name"] == "report.csv"
+    r = await client.get(doc["url"])
+    assert await r.read() == b"name;units\nAnna;3\n" and "attachment" in r.headers["Content-Disposition"]
+    assert (await client.get("/api/file/nope")).status == 404
+
+
+async def test_commands_menu_of_the_person(chat) -> None:
+    emu, client = chat
+    writer = [{"command": "report", "description": "отчитаться"}]
+    manager = [{"command": "team", "description": "команда"}]
+    await emu.api_call("setMyCommands", {"commands": json.dumps(writer), "scope": json.dumps({"type": "all_private_chats"}),
+                                         "language_code": "ru"})
+    assert (await state(client))["commands"] == writer
+    await emu.api_call("setMyCommands", {"commands": json.dumps(manager),
+                                         "scope": json.dumps({"type": "chat", "chat_id": UID})})
+    assert (await state(client))["commands"] == manager
+
+
+async def test_live_events(chat) -> None:
+    emu, client = chat
+    r = await client.get(f"/api/chat/{UID}/events")
+    assert r.headers["Content-Type"].startswith("text/event-stream")
+    first = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 5)
+    assert first.startswith(b"event: changed")
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/start"})
+    await emu.api_call("sendMessage", {"chat_id": UID, "text": "Привет"})
+    second = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 5)
+    assert second.startswith(b"event: changed") and second != first
+    r.close()
+
+
+async def test_init_data_for_the_mini_app(chat) -> None:
+    _emu, client = chat
+    init = (await (await client.get(f"/api/chat/{UID}/initdata")).json())["init_data"]
+    user = check(init, SANDBOX_TOKEN, time.time())  # the dashboard's own check
+    assert user.id == UID and user.language_code == "ru"
+    assert (await client.get("/api/chat/123/initdata")).status == 404  # only the demo people
