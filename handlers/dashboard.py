@@ -6,18 +6,17 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, WebAppInfo
 
+from bot.commands import dashboard_url
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.services import Services
 
 
-def dashboard_url(base: str) -> str:
-    return f"{base.rstrip('/')}/dashboard/"
-
-
-async def on_dashboard(message: Message, settings, t: Translator) -> None:
-    if not settings.web_base_url:
+async def on_dashboard(message: Message, svc: Services, t: Translator) -> None:
+    url = dashboard_url(svc.settings.web_base_url)
+    if url is None:
         raise UserError("dashboard-no-url")
-    button = InlineKeyboardButton(text=t("dashboard-open"), web_app=WebAppInfo(url=dashboard_url(settings.web_base_url)))
+    button = InlineKeyboardButton(text=t("dashboard-open"), web_app=WebAppInfo(url=url))
     await message.answer(t("dashboard-intro"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
 
 

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.dashboard.initdata import MAX_AGE, InitDataError, check, sign
 from bot.db import Database
 from bot.demo import populate
+from bot.domain.pace import round1
 from bot.services import build_services
 from bot.services.dashboard import person_row
 from bot.webapp import add_routes
@@ -121,7 +122,7 @@ async def test_manager_sees_the_same_numbers_as_team(client, db, settings, clock
         stats, median, month = await build_services(s, db, settings, clock).reporting.team(manager)
         blocks = await build_services(s, db, settings, clock).ratings.dashboard(manager, month.strftime("%Y-%m"))
     assert data["people"] == [person_row(s) for s in stats]  # one source: the /team service
-    assert data["month"] == month.strftime("%Y-%m") and data["median"] == round(median, 2)
+    assert data["month"] == month.strftime("%Y-%m") and data["median"] == round1(median)
     assert {p["department_id"] for p in data["people"]} == {manager.department_id}
     assert data["departments"] == [{"id": manager.department_id, "name": data["departments"][0]["name"]}]
     assert data["totals"]["done"] == sum(s.done for s in stats)
@@ -220,3 +221,46 @@ async def test_dashboard_command(harness, db, settings, clock, demo) -> None:
     finally:
         await bot.session.close()
     assert session.violations == []
+
+
+async def test_menu_button_opens_the_dashboard_for_managers_only(db, demo) -> None:
+    from bot.commands import set_member_commands
+    from bot.i18n import Catalog
+    from tests.recording import make_bot
+
+    manager = await member(db, demo.manager_ids[0])
+    writer = await member(db, demo.writer_ids[0])
+    bot, session = make_bot()
+    try:
+        await set_member_commands(bot, Catalog(), manager, "en")  # no WEB_BASE_URL: the menu button is left alone
+        assert not [r for r in session.requests if r.method == "SetChatMenuButton"]
+        await set_member_commands(bot, Catalog(), manager, "en", web_base_url="https://desk.example.com/")
+        await set_member_commands(bot, Catalog(), writer, "ru", web_base_url="https://desk.example.com")
+    finally:
+        await bot.session.close()
+    buttons = [r.params["menu_button"] for r in session.requests if r.method == "SetChatMenuButton"]
+    assert buttons[0].type == "web_app" and buttons[0].web_app.url == "https://desk.example.com/dashboard/"
+    assert buttons[0].text == "Dashboard"
+    assert buttons[1].type == "default"  # a writer (or a manager moved to writer) gets the default back
+    assert session.violations == []
+
+
+async def test_ratings_below_k_show_nothing(settings, db, clock, demo) -> None:
+    """The same anonymity rule as /ratings: an aggregate rule below k raters shows no number, not even a count."""
+    strict = settings.model_copy(update={"rating_threshold_k": 50})
+    app = web.Application()
+    add_routes(app, settings=strict, db=db, clock=clock)
+    async with TestClient(TestServer(app)) as c:
+        status, data = await get(c, clock, ADMIN_TID)
+    assert status == 200
+    async with db.session() as s:
+        blocks = await build_services(s, db, strict, clock).ratings.dashboard(
+            await org_repo.member_by_telegram_id(s, ADMIN_TID), data["month"])
+    lines = [line for b in data["ratings"] for line in b["people"]]
+    want = [line for b in blocks for line in b.people]
+    assert len(lines) == len(want) and any(w.summary.hidden for w in want)
+    for got, w in zip(lines, want, strict=True):
+        if w.summary.hidden:
+            assert got == {"name": w.person.display_name, "hidden": True, "k": 50}
+        else:
+            assert got["hidden"] is False and got["count"] == w.summary.count

@@ -188,3 +188,56 @@ async def test_init_data_for_the_mini_app(chat) -> None:
     user = check(init, SANDBOX_TOKEN, time.time())  # the dashboard's own check
     assert user.id == UID and user.language_code == "ru"
     assert (await client.get("/api/chat/123/initdata")).status == 404  # only the demo people
+
+
+# -- time travel (sandbox only) ------------------------------------------------------------------------------
+def test_sandbox_clock_goes_forward_only() -> None:
+    from datetime import timedelta
+
+    from bot.sandbox.run import SandboxClock
+
+    clock = SandboxClock()
+    before = clock.now()
+    moved = clock.travel(timedelta(days=1))
+    assert timedelta(days=1) <= moved - before < timedelta(days=1, seconds=5)
+    for bad in (timedelta(0), timedelta(hours=-1), timedelta(days=41)):
+        with pytest.raises(ValueError):
+            clock.travel(bad)
+    assert clock.offset == timedelta(days=1)
+
+
+async def test_time_travel_moves_the_clock_and_signs_in_sandbox_time() -> None:
+    from datetime import timedelta
+
+    from bot.sandbox.run import SandboxClock
+
+    emu = BotAPIEmulator(SANDBOX_TOKEN)
+    emu.user(UID, "Анна", started=True)
+    clock = SandboxClock()
+    moves: list[timedelta] = []
+
+    async def travel(delta: timedelta):
+        moves.append(delta)
+        return clock.travel(delta)
+
+    async def people():
+        return []
+
+    app = web.Application()
+    add_routes(app, emu, people, token=SANDBOX_TOKEN, clock=clock, travel=travel, timezone="Europe/Moscow")
+    async with TestClient(TestServer(app)) as client:
+        assert (await (await client.get("/api/people")).json())["time_travel"] is True
+        r = await client.post("/api/clock", json={"step": "day"})
+        assert r.status == 200 and (await r.json())["timezone"] == "Europe/Moscow"
+        assert (await client.post("/api/clock", json={"step": "year"})).status == 400
+        assert moves == [timedelta(days=1)]
+        init = (await (await client.get(f"/api/chat/{UID}/initdata")).json())["init_data"]
+        # signed in sandbox time: the dashboard (same clock) accepts it, the real clock would call it from the future
+        assert check(init, SANDBOX_TOKEN, clock.now().timestamp()).id == UID
+        with pytest.raises(Exception, match="future"):
+            check(init, SANDBOX_TOKEN, time.time())
+
+
+async def test_no_time_travel_without_a_clock(chat) -> None:
+    _emu, client = chat
+    assert (await client.post("/api/clock", json={"step": "day"})).status == 404

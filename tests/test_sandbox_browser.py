@@ -159,8 +159,10 @@ async def scenario(browser, url: str) -> None:
     assert status == 200 and [p["name"] for p in own["people"]] == [writer["name"]]
     assert own["departments"] == [] and own["projects"] == []
 
+    assert await page.locator("#menu-app").is_hidden()  # no dashboard menu button for a writer
     # the manager: the command menu, /team, then the dashboard from its web_app button
     await page.select_option("#person", str(manager["id"]))
+    await page.locator("#menu-app").wait_for()  # the chat's menu button opens the Mini App
     await page.click("#menu-btn")
     await page.locator("#menu button", has_text="/team").first.click()
     team = await wait_bot_text(page, "Команда")
@@ -190,6 +192,8 @@ async def scenario(browser, url: str) -> None:
     for (tname, tdone, tplan, tlag), (dname, ddone, dplan, dlag) in zip(team_rows, dash_rows, strict=True):
         assert dname.startswith(tname.rstrip("…")) and (tdone, tplan, tlag) == (ddone, dplan, dlag)
     assert any(name == writer["name"] for name, *_ in dash_rows)
+    await page.click("#webapp-close")
+    await page.locator("#webapp").wait_for(state="hidden")
 
     # the Mini App alone, phone-sized, in Telegram's light and dark themes
     init = (await (await page.request.get(f"{url}/api/chat/{manager['id']}/initdata")).json())["init_data"]
@@ -220,6 +224,15 @@ async def scenario(browser, url: str) -> None:
     await blank.goto(f"{url}/dashboard/")
     await blank.locator("body[data-loaded='error']").wait_for()
     await blank.close()
+
+    # time travel (sandbox only): the clock moves a day, the Mini App's initData follows the sandbox clock
+    await page.click("#clock-btn")
+    await page.locator("#clock-now", has_text=re.compile(r"\d\d:\d\d")).wait_for()
+    shown = await page.locator("#clock-now").inner_text()
+    await page.click("#clock [data-step=day]")
+    await page.locator("#clock-now", has_text=re.compile(r"\d\d:\d\d")).filter(has_not_text=shown).wait_for()
+    status, _data = await overview(manager)
+    assert status == 200
     assert errors == []
     await context.close()
 

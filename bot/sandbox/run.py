@@ -13,10 +13,12 @@ import asyncio
 import logging
 import socket
 import sys
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.demo import FAKE_TID
 
@@ -26,6 +28,26 @@ log = logging.getLogger(__name__)
 #: signed with it, so the dashboard runs the same check as behind Telegram)
 SANDBOX_TOKEN = "1000000001:SANDBOX-teamdesk-local-bot-token-0000"
 SANDBOX_ADMIN_ID = FAKE_TID - 1  # the demo admin's Telegram id (bot.demo.seed_demo)
+
+
+#: time travel goes forward only (deliveries already made stay made), at most this far in one go
+TRAVEL_MAX = timedelta(days=40)
+
+
+class SandboxClock(Clock):
+    """The system clock plus an offset that only grows: the web chat's "time travel" (sandbox only)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def travel(self, delta: timedelta) -> datetime:
+        if not timedelta(0) < delta <= TRAVEL_MAX:
+            raise ValueError(f"time travel goes forward, at most {TRAVEL_MAX.days} days at a time")
+        self.offset += delta
+        return self.now()
 
 
 def sandbox_settings(settings: Settings) -> Settings:
@@ -81,7 +103,6 @@ async def _register_people(emu, db, language: str) -> None:
 async def run_sandbox(settings: Settings) -> int:
     """Run the sandbox until Ctrl+C; ``settings`` are already :func:`sandbox_settings`."""
     from bot.app import create_bot, create_dispatcher
-    from bot.clock import Clock
     from bot.db import Database
     from bot.demo import seed_demo
     from bot.sandbox.botapi import BotAPIEmulator
@@ -98,7 +119,8 @@ async def run_sandbox(settings: Settings) -> int:
     await emu.start()
     settings = settings.model_copy(update={"telegram_api_url": emu.url,
                                            "web_base_url": settings.web_base_url or url})
-    demo = await seed_demo(settings, Clock().now())
+    clock = SandboxClock()
+    demo = await seed_demo(settings, clock.now())
     if demo is not None:
         print(f"teamdesk sandbox: demo organisation created in {settings.database_url}: "
               f"{len(demo.department_ids)} departments, {len(demo.manager_ids)} managers, "
@@ -107,15 +129,34 @@ async def run_sandbox(settings: Settings) -> int:
     await ensure_timezone(db, settings)
     await _register_people(emu, db, settings.default_language)
 
+    bot = create_bot(settings)
+    dp = create_dispatcher(settings, db, clock=clock)
+
+    async def travel(delta: timedelta) -> datetime:
+        """Move the sandbox clock and run the scheduler's due jobs at once (digests, reminders, warnings)."""
+        now = clock.travel(delta)
+        service = dp.workflow_data.get("scheduler")
+        if service is not None:
+            async def due() -> None:
+                try:
+                    await service.jobs.tick()
+                    await service.jobs.check_lags()
+                except Exception:
+                    log.exception("time travel: the scheduler's jobs failed")
+
+            task = asyncio.create_task(due())
+            background.add(task)
+            task.add_done_callback(background.discard)
+        return now
+
+    background: set[asyncio.Task] = set()
     app = web.Application()
-    add_webchat(app, emu, lambda: _people(db), token=SANDBOX_TOKEN)
-    add_web_routes(app, settings=settings, db=db)  # the dashboard, as the production web server mounts it
+    add_webchat(app, emu, lambda: _people(db), token=SANDBOX_TOKEN, clock=clock, travel=travel,
+                timezone=settings.timezone)
+    add_web_routes(app, settings=settings, db=db, clock=clock)  # the dashboard, as the production server mounts it
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     await web.SockSite(runner, sock).start()
-
-    bot = create_bot(settings)
-    dp = create_dispatcher(settings, db)
     print(f"teamdesk sandbox: open {url}  (a local sandbox with demo data: no Telegram, nothing leaves this "
           f"machine)", flush=True)
     print("teamdesk sandbox: to connect a real bot, put BOT_TOKEN=<token from @BotFather> into .env and run "

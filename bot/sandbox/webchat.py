@@ -11,7 +11,8 @@
 * ``POST /api/chat/{uid}/send`` (text or a command), ``/press`` (an inline button), ``/document`` (a file);
 * ``GET /api/chat/{uid}/initdata`` Mini App ``initData`` for the person, signed with the sandbox token, so
   the dashboard runs the same signature check as in Telegram;
-* ``GET /api/file/{file_id}`` a photo or document the bot sent (or the person uploaded).
+* ``GET /api/file/{file_id}`` a photo or document the bot sent (or the person uploaded);
+* ``GET/POST /api/clock`` the sandbox clock and "time travel" forward (the scheduler runs what became due).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -36,6 +39,9 @@ STATIC = Path(__file__).with_name("static")
 _FILES = {"chat.js": "application/javascript", "chat.css": "text/css"}
 TEXT_MAX = 4096
 People = Callable[[], Awaitable[list[dict[str, Any]]]]
+Travel = Callable[[timedelta], Awaitable[datetime]]
+#: time travel steps the page offers, in minutes
+TRAVEL_STEPS = {"hour": 60, "day": 24 * 60, "week": 7 * 24 * 60}
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
             "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; frame-src 'self'"}
 
@@ -101,12 +107,18 @@ def _alerts(emu: BotAPIEmulator, uid: int) -> list[dict[str, Any]]:
 def _signature(emu: BotAPIEmulator, uid: int) -> str:
     chat = emu.chats.get(uid, [])
     return json.dumps([len(chat), sum(m.edit_count for m in chat), sum(m.deleted for m in chat),
-                       len(_alerts(emu, uid)), len(_refusals(emu, uid)), len(_commands(emu, uid, ""))])
+                       len(_alerts(emu, uid)), len(_refusals(emu, uid)), len(_commands(emu, uid, "")),
+                       emu.menu_buttons.get(uid)], sort_keys=True)
 
 
 def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, token: str,
-               dashboard: bool = True) -> None:
-    """Mount the web chat on ``app`` (the sandbox's web server)."""
+               clock: Any = None, travel: Travel | None = None, timezone: str = "UTC") -> None:
+    """Mount the web chat on ``app`` (the sandbox's web server). ``clock`` (``now()``) signs the Mini App's
+    initData in sandbox time; ``travel`` moves that time forward (None: no time travel)."""
+    zone = ZoneInfo(timezone)
+
+    def now() -> datetime:
+        return clock.now() if clock is not None else datetime.fromtimestamp(time.time()).astimezone()
 
     def user_of(request: web.Request):
         try:
@@ -130,12 +142,14 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
                             headers=_HEADERS)
 
     async def list_people(request: web.Request) -> web.StreamResponse:
-        return web.json_response({"bot": emu.bot_username, "people": await people(), "dashboard": dashboard})
+        return web.json_response({"bot": emu.bot_username, "people": await people(), "time_travel": travel is not None})
 
     async def chat(request: web.Request) -> web.StreamResponse:
         user = user_of(request)
         messages = [message_json(m) for m in emu.chats.get(user.id, [])]
+        button = emu.menu_buttons.get(user.id) or emu.menu_buttons.get(None) or {"type": "default"}
         return web.json_response({"messages": messages, "commands": _commands(emu, user.id, user.language_code or ""),
+                                  "menu_button": button,
                                   "alerts": _alerts(emu, user.id), "refusals": _refusals(emu, user.id),
                                   "signature": _signature(emu, user.id)}, headers=_HEADERS)
 
@@ -193,7 +207,7 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
 
     async def init_data(request: web.Request) -> web.StreamResponse:
         user = user_of(request)
-        fields = {"auth_date": str(int(time.time())), "query_id": f"SANDBOX{user.id}",
+        fields = {"auth_date": str(int(now().timestamp())), "query_id": f"SANDBOX{user.id}",
                   "user": json.dumps(user.user_api(), ensure_ascii=False, separators=(",", ":"))}
         return web.json_response({"init_data": sign(fields, token)}, headers=_HEADERS)
 
@@ -207,6 +221,22 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
         return web.Response(body=f.raw_bytes, content_type=f.content_type or "application/octet-stream",
                             headers=headers)
 
+    async def clock_state(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"now": now().astimezone(zone).strftime("%a %d.%m.%Y %H:%M"), "timezone": timezone,
+                                  "time_travel": travel is not None})
+
+    async def clock_travel(request: web.Request) -> web.StreamResponse:
+        if travel is None:
+            raise web.HTTPNotFound()
+        body = await request.json()
+        minutes = TRAVEL_STEPS.get(str(body.get("step", "")))
+        if minutes is None:
+            return web.json_response({"error": f"step is one of {', '.join(TRAVEL_STEPS)}"}, status=400)
+        await travel(timedelta(minutes=minutes))
+        return await clock_state(request)
+
+    app.router.add_get("/api/clock", clock_state)
+    app.router.add_post("/api/clock", clock_travel)
     app.router.add_get("/", page)
     app.router.add_get("/static/{name}", static)
     app.router.add_get("/api/people", list_people)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot import access
+from bot.domain.pace import round1
 from bot.domain.ratings import period_of
 from bot.services.base import Service
 from bot.services.ratings import RatingService
@@ -25,12 +26,8 @@ from models.org import Member
 MONTHS_BACK = 12
 
 
-def _r1(x: float | None) -> float | None:
-    return None if x is None else round(x, 1)
-
-
-def _r2(x: float | None) -> float | None:
-    return None if x is None else round(x, 2)
+#: rounded exactly as the chat shows numbers in /team and /me (half away from zero, one decimal)
+_r1 = round1
 
 
 def person_row(s: MemberMonth) -> dict[str, Any]:
@@ -38,7 +35,7 @@ def person_row(s: MemberMonth) -> dict[str, Any]:
     return {"member_id": s.member_id, "name": s.display_name, "department_id": s.department_id,
             "plan": s.plan, "done": s.done, "expected": _r1(p.expected), "percent": _r1(p.percent),
             "lag_days": _r1(p.lag_days), "lag_units": _r1(p.lag_units), "forecast": _r1(p.forecast),
-            "status": str(p.status), "revisions": s.revisions, "revisions_per_unit": _r2(s.revisions_per_unit),
+            "status": str(p.status), "revisions": s.revisions, "revisions_per_unit": _r1(s.revisions_per_unit),
             "flagged": s.quality.flagged, "states": dict(s.states)}
 
 
@@ -66,8 +63,8 @@ class Overview:
     def to_json(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "month": self.month.strftime("%Y-%m"),
                 "months": [m.strftime("%Y-%m") for m in self.months], "departments": self.departments,
-                "department_id": self.department_id, "people": self.people, "median": _r2(self.median),
-                "projects": self.projects, "projects_rate": _r2(self.projects_rate), "ratings": self.ratings,
+                "department_id": self.department_id, "people": self.people, "median": _r1(self.median),
+                "projects": self.projects, "projects_rate": _r1(self.projects_rate), "ratings": self.ratings,
                 "totals": {"plan": sum(p["plan"] for p in self.people), "done": sum(p["done"] for p in self.people),
                            "expected": _r1(sum(p["expected"] or 0 for p in self.people))}}
 
@@ -118,5 +115,5 @@ class DashboardService(Service):
                                       for line in block.people]})
         return Overview(actor.role, actor.display_name, month, months, departments, department_id,
                         [person_row(s) for s in stats], median,
-                        [{"name": p.name, "units": p.units, "revisions": p.revisions, "rate": _r2(p.rate),
+                        [{"name": p.name, "units": p.units, "revisions": p.revisions, "rate": _r1(p.rate),
                           "stands_out": p.stands_out} for p in projects], overall, blocks)

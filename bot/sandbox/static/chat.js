@@ -155,6 +155,14 @@ function render(data) {
       `Telegram refused ${r.method}: ${r.description}`));
   }
   state.commands = data.commands;
+  // the chat's menu button (setChatMenuButton): a Mini App for managers when WEB_BASE_URL is set
+  const app = $("menu-app");
+  const mb = data.menu_button || {};
+  app.hidden = mb.type !== "web_app";
+  if (mb.type === "web_app") {
+    app.textContent = mb.text;
+    app.onclick = () => openWebApp(mb.web_app.url);
+  }
   for (const a of data.alerts) {
     if (state.seenAlerts.has(a.id)) continue;
     state.seenAlerts.add(a.id);
@@ -232,6 +240,20 @@ function showMenu(filter) {
   menu.hidden = !items.length;
 }
 
+async function showClock() {
+  const c = await api("/api/clock");
+  $("clock-now").textContent = `${c.now} (${c.timezone})`;
+}
+
+async function travel(step) {
+  try {
+    const c = await api("/api/clock", { method: "POST", headers: { "Content-Type": "application/json" },
+                                        body: JSON.stringify({ step }) });
+    $("clock-now").textContent = `${c.now} (${c.timezone})`;
+    toast(`Sandbox time is now ${c.now}: the scheduler runs what became due`);
+  } catch (e) { toast(String(e.message || e)); }
+}
+
 async function start() {
   if (localStorage.getItem("teamdesk-sandbox-theme") === "dark") document.body.classList.add("dark");
   const data = await api("/api/people");
@@ -271,6 +293,14 @@ async function start() {
     catch (e) { toast(String(e.message || e)); }
     ev.target.value = "";
   });
+  if (data.time_travel) {
+    $("clock-btn").hidden = false;
+    $("clock-btn").addEventListener("click", () => {
+      $("clock").hidden = !$("clock").hidden;
+      if (!$("clock").hidden) showClock();
+    });
+    for (const b of document.querySelectorAll("#clock [data-step]")) b.addEventListener("click", () => travel(b.dataset.step));
+  }
   $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
   $("webapp-close").addEventListener("click", () => { $("webapp").hidden = true; $("webapp-frame").src = "about:blank"; });
   $("theme").addEventListener("click", () => {
