@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from bot.__main__ import token_missing
 from bot.config import Settings
@@ -241,3 +243,22 @@ async def test_time_travel_moves_the_clock_and_signs_in_sandbox_time() -> None:
 async def test_no_time_travel_without_a_clock(chat) -> None:
     _emu, client = chat
     assert (await client.post("/api/clock", json={"step": "day"})).status == 404
+
+
+async def test_demo_people_include_a_client(settings: Settings, db) -> None:
+    """seed-demo (the sandbox's first start) gives the web chat an admin, managers, writers, raters and a client."""
+    from bot.clock import FrozenClock
+    from bot.demo import seed_demo
+    from bot.sandbox.run import _people
+    from models.clients import ClientProject
+
+    demo = await seed_demo(settings, FrozenClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC)).now())
+    assert demo is not None and len(demo.client_ids) == 1
+    people = await _people(db)
+    roles = [p["role"] for p in people]
+    assert roles == sorted(roles, key=["admin", "manager", "writer", "client"].index)
+    assert roles.count("client") == 1 and roles.count("admin") == 1 and any(p["rater"] for p in people)
+    async with db.session() as s:
+        links = (await s.execute(select(ClientProject.member_id))).scalars().all()
+    assert links == demo.client_ids
+    assert await seed_demo(settings, datetime.now(UTC)) is None  # only an empty database is seeded

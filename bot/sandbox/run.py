@@ -80,7 +80,7 @@ async def _people(db) -> list[dict]:
     from models import org_repo, ratings_repo
 
     async with db.session() as session:
-        members = await org_repo.list_members(session, active_only=True)
+        members = await org_repo.list_members(session, active_only=True, roles=["admin", "manager", "writer", "client"])
         departments = {d.id: d.name for d in await org_repo.list_departments(session)}
         rater_departments = {p.rater_department_id for p in await ratings_repo.list_policies(session, active_only=True)}
     order = {"admin": 0, "manager": 1, "writer": 2, "client": 3}
