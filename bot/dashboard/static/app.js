@@ -10,13 +10,15 @@ const T = {
         projects: "Revisions per project", project: "Project", units: "Units", revisions: "Revisions",
         ratings: "Ratings", hidden: (k) => `hidden until ${k} ratings`, all: "All departments", empty: "Nobody here has a plan.",
         noauth: "Open the dashboard from the bot: /dashboard.", refused: "The server refused: ", average: "average",
-        progress: "Progress (bar: done of plan; line: expected by today)" },
+        progress: "Progress (bar: done of plan; line: expected by today)",
+        th: ["Person", "Done/plan", "Expected", "Lag, days", "Rev./unit"] },
   ru: { title: "Дашборд команды", own: "Мой месяц", plan: "План", done: "Сделано", expected: "Ожидается к сегодня",
         lag: "Отставание, дн.", percent: "%", person: "Сотрудник", rev: "Правок на единицу", median: "Медиана правок на единицу",
         projects: "Правки по проектам", project: "Проект", units: "Единиц", revisions: "Правок",
         ratings: "Оценки", hidden: (k) => `скрыто до ${k} оценок`, all: "Все отделы", empty: "Ни у кого нет плана.",
         noauth: "Откройте дашборд из бота: /dashboard.", refused: "Сервер отказал: ", average: "средняя",
-        progress: "Прогресс (полоса — сделано от плана, черта — ожидаемое к сегодня)" },
+        progress: "Прогресс (полоса — сделано от плана, черта — ожидаемое к сегодня)",
+        th: ["Сотрудник", "Сделано/план", "Ожидается", "Отставание, дн.", "Правок/ед."] },
 };
 let lang = "en";
 try { lang = JSON.parse(new URLSearchParams(initData).get("user") || "{}").language_code === "ru" ? "ru" : "en"; } catch (e) { lang = "en"; }
@@ -46,8 +48,7 @@ function el(tag, attrs, ...children) {
 const fmt = (x) => (x === null || x === undefined ? "—" : String(x));
 
 function peopleTable(people) {
-  const head = el("tr", {}, el("th", {}, t.person), el("th", { class: "num" }, `${t.done}/${t.plan}`),
-    el("th", { class: "num" }, t.expected), el("th", { class: "num" }, t.lag), el("th", { class: "num" }, t.rev));
+  const head = el("tr", {}, el("th", {}, t.th[0]), ...t.th.slice(1).map((h) => el("th", { class: "num" }, h)));
   const rows = people.map((p) => {
     const lagClass = p.lag_days > 1 ? "lag-behind" : p.lag_days < -1 ? "lag-ahead" : "";
     const width = p.plan ? Math.min(100, (100 * p.done) / p.plan) : 0;
@@ -66,7 +67,7 @@ function peopleTable(people) {
 
 function projectsTable(projects) {
   const head = el("tr", {}, el("th", {}, t.project), el("th", { class: "num" }, t.units), el("th", { class: "num" }, t.revisions),
-    el("th", { class: "num" }, t.rev));
+    el("th", { class: "num" }, t.th[4]));
   return el("table", { id: "projects" }, el("thead", {}, head), el("tbody", {}, ...projects.map((p) =>
     el("tr", {}, el("td", {}, p.name, p.stands_out ? el("span", { class: "flag" }, " ⚑") : null), el("td", { class: "num" }, p.units),
       el("td", { class: "num" }, p.revisions), el("td", { class: "num" }, fmt(p.rate))))));
