@@ -21,6 +21,7 @@ from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
+from bot.services.tasks import TaskService
 
 
 class Services:
@@ -58,6 +59,10 @@ class Services:
     def dashboard(self) -> DashboardService:
         return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
                                 ratings=self.ratings)
+
+    @cached_property
+    def tasks(self) -> TaskService:
+        return TaskService(self.session, self.db, self.settings, self.clock)
 
 
 def build_services(session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> Services:
