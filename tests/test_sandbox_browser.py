@@ -54,7 +54,7 @@ def number(text: str) -> float:
 
 
 async def start_sandbox(tmp_path: Path) -> tuple[asyncio.subprocess.Process, str, Path]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "REDIS_", "SANDBOX_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "REDIS_", "SANDBOX_", "WEB_"))}
     env.update({"PYTHONPATH": str(REPO), "SANDBOX_PORT": str(free_port()), "CHART_MODE": "thread",
                 "SANDBOX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}",
                 # real time runs on: keep scheduled digests out of the scripted flow
