@@ -190,7 +190,7 @@ async def test_page_and_files_hold_no_data(client) -> None:
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     for name in ("app.js", "app.css"):
         r = await client.get(f"/dashboard/static/{name}")
-        body = await r.text()
+        body = (await r.text()).replace('"http://www.w3.org/2000/svg"', "")  # a namespace name, not a fetch
         assert r.status == 200 and "http://" not in body and "https://" not in body  # nothing from outside
     assert (await client.get("/dashboard/static/..%2f..%2fconfig.py")).status == 404
     assert (await client.get("/dashboard/static/index.html")).status == 404
@@ -264,3 +264,17 @@ async def test_ratings_below_k_show_nothing(settings, db, clock, demo) -> None:
             assert got == {"name": w.person.display_name, "hidden": True, "k": 50}
         else:
             assert got["hidden"] is False and got["count"] == w.summary.count
+
+
+async def test_cumulative_progress_adds_up_to_done(client, db, clock, demo) -> None:
+    """The day counters' running total ends at the month's done (the /team numbers), one value per day so far."""
+    for tid in (ADMIN_TID, (await member(db, demo.manager_ids[0])).telegram_id,
+                (await member(db, demo.writer_ids[0])).telegram_id):
+        status, data = await get(client, clock, tid)
+        c = data["cumulative"]
+        assert status == 200 and c["days"] == 30 and c["today"] == 16  # November 16th
+        assert len(c["done"]) == 16 and c["done"] == sorted(c["done"])
+        assert c["done"][-1] == data["totals"]["done"] and c["plan"] == data["totals"]["plan"]
+    status, data = await get(client, clock, ADMIN_TID, "?month=2026-10")  # a past month: every day, no marker
+    assert len(data["cumulative"]["done"]) == 31 and data["cumulative"]["today"] is None
+    assert data["cumulative"]["done"][-1] == data["totals"]["done"]

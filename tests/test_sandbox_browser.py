@@ -192,6 +192,10 @@ async def scenario(browser, url: str) -> None:
     for (tname, tdone, tplan, tlag), (dname, ddone, dplan, dlag) in zip(team_rows, dash_rows, strict=True):
         assert dname.startswith(tname.rstrip("…")) and (tdone, tplan, tlag) == (ddone, dplan, dlag)
     assert any(name == writer["name"] for name, *_ in dash_rows)
+    # the cumulative chart ends at the team's done (the sum of /team's "done")
+    total = await frame.locator("[data-field=total-done]").inner_text()
+    assert int(total) == sum(done for _n, done, *_ in team_rows)
+    assert await frame.locator("#cumulative .done-line").get_attribute("data-total") == total
     await page.click("#webapp-close")
     await page.locator("#webapp").wait_for(state="hidden")
 

@@ -9,17 +9,18 @@ project from :meth:`ReportingService.team_projects` (``/team projects``), rating
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot import access
 from bot.domain.pace import round1
 from bot.domain.ratings import period_of
+from bot.domain.workdays import month_bounds
 from bot.services.base import Service
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
 from bot.services.stats import MemberMonth, previous_month
-from models import org_repo
+from models import org_repo, stats_repo
 from models.org import Member
 
 #: months offered by the month filter (this one and the previous ones)
@@ -59,13 +60,14 @@ class Overview:
     projects: list[dict[str, Any]] = field(default_factory=list)
     projects_rate: float | None = None
     ratings: list[dict[str, Any]] = field(default_factory=list)
+    cumulative: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "month": self.month.strftime("%Y-%m"),
                 "months": [m.strftime("%Y-%m") for m in self.months], "departments": self.departments,
                 "department_id": self.department_id, "people": self.people, "median": _r1(self.median),
                 "projects": self.projects, "projects_rate": _r1(self.projects_rate), "ratings": self.ratings,
-                "totals": {"plan": sum(p["plan"] for p in self.people), "done": sum(p["done"] for p in self.people),
+                "cumulative": self.cumulative, "totals": {"plan": sum(p["plan"] for p in self.people), "done": sum(p["done"] for p in self.people),
                            "expected": _r1(sum(p["expected"] or 0 for p in self.people))}}
 
 
@@ -99,7 +101,8 @@ class DashboardService(Service):
             rated = [{"department": r.rater_department, **_summary(r.summary)}
                      for r in await ratings.own_results(actor, period)]
             return Overview(actor.role, actor.display_name, month, months, [], None, [person_row(own)],
-                            own.revisions_per_unit, ratings=rated)
+                            own.revisions_per_unit, ratings=rated,
+                            cumulative=await self._cumulative([own], month, reporting.today(actor)))
         stats, median, month = await reporting.team(actor, month, department_id)
         projects, overall, _ = await reporting.team_projects(actor, month, department_id)
         scope = await self.manageable_department_ids(actor)
@@ -116,4 +119,20 @@ class DashboardService(Service):
         return Overview(actor.role, actor.display_name, month, months, departments, department_id,
                         [person_row(s) for s in stats], median,
                         [{"name": p.name, "units": p.units, "revisions": p.revisions, "rate": _r1(p.rate),
-                          "stands_out": p.stands_out} for p in projects], overall, blocks)
+                          "stands_out": p.stands_out} for p in projects], overall, blocks,
+                        await self._cumulative(stats, month, reporting.today(actor)))
+
+    async def _cumulative(self, stats: list[MemberMonth], month: date, today: date) -> dict[str, Any]:
+        """Units done (first sent) by the end of each day of the month so far, summed over the people shown,
+        and their plan: the digest's cumulative chart as numbers (the same day counters)."""
+        first, last = month_bounds(month)
+        upto = min(last, today)
+        per_day = (await stats_repo.done_per_day(self.session, [s.member_id for s in stats], first, upto)
+                   if stats and upto >= first else {})
+        done, running, day = [], 0, first
+        while day <= upto:
+            running += per_day.get(day, 0)
+            done.append(running)
+            day += timedelta(days=1)
+        return {"days": (last - first).days + 1, "done": done, "plan": sum(s.plan for s in stats),
+                "today": (today - first).days + 1 if first <= today <= last else None}

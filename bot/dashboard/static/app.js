@@ -11,14 +11,16 @@ const T = {
         ratings: "Ratings", hidden: (k) => `hidden until ${k} ratings`, all: "All departments", empty: "Nobody here has a plan.",
         noauth: "Open the dashboard from the bot: /dashboard.", refused: "The server refused: ", average: "average",
         progress: "Progress (bar: done of plan; line: expected by today)",
-        th: ["Person", "Done/plan", "Expected", "Lag, days", "Rev./unit"] },
+        th: ["Person", "Done/plan", "Expected", "Lag, days", "Rev./unit"],
+        cumulative: "Done since the 1st (line: plan pace)" },
   ru: { title: "Дашборд команды", own: "Мой месяц", plan: "План", done: "Сделано", expected: "Ожидается к сегодня",
         lag: "Отставание, дн.", percent: "%", person: "Сотрудник", rev: "Правок на единицу", median: "Медиана правок на единицу",
         projects: "Правки по проектам", project: "Проект", units: "Единиц", revisions: "Правок",
         ratings: "Оценки", hidden: (k) => `скрыто до ${k} оценок`, all: "Все отделы", empty: "Ни у кого нет плана.",
         noauth: "Откройте дашборд из бота: /dashboard.", refused: "Сервер отказал: ", average: "средняя",
         progress: "Прогресс (полоса — сделано от плана, черта — ожидаемое к сегодня)",
-        th: ["Сотрудник", "Сделано/план", "Ожидается", "Отставание, дн.", "Правок/ед."] },
+        th: ["Сотрудник", "Сделано/план", "Ожидается", "Отставание, дн.", "Правок/ед."],
+        cumulative: "Сделано с начала месяца (линия — плановый темп)" },
 };
 let lang = "en";
 try { lang = JSON.parse(new URLSearchParams(initData).get("user") || "{}").language_code === "ru" ? "ru" : "en"; } catch (e) { lang = "en"; }
@@ -73,6 +75,31 @@ function projectsTable(projects) {
       el("td", { class: "num" }, p.revisions), el("td", { class: "num" }, fmt(p.rate))))));
 }
 
+// the month's cumulative done against the plan line, as an SVG built node by node (no library)
+function cumulativeChart(c) {
+  const NS = "http://www.w3.org/2000/svg";
+  const W = 320, H = 120, P = 4;
+  const top = Math.max(c.plan, c.done.length ? c.done[c.done.length - 1] : 0, 1);
+  const x = (day) => P + ((W - 2 * P) * day) / c.days;
+  const y = (n) => H - P - ((H - 2 * P) * n) / top;
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("id", "cumulative");
+  svg.setAttribute("role", "img");
+  const line = (attrs) => {
+    const node = document.createElementNS(NS, attrs.tag);
+    for (const [k, v] of Object.entries(attrs)) if (k !== "tag") node.setAttribute(k, String(v));
+    svg.append(node);
+    return node;
+  };
+  line({ tag: "line", x1: x(0), y1: y(0), x2: x(c.days), y2: y(c.plan), class: "plan-line" });
+  if (c.today) line({ tag: "line", x1: x(c.today), y1: P, x2: x(c.today), y2: H - P, class: "today-line" });
+  const points = [[x(0), y(0)], ...c.done.map((n, i) => [x(i + 1), y(n)])];
+  line({ tag: "polyline", points: points.map((p) => p.join(",")).join(" "), class: "done-line",
+         "data-total": c.done.length ? c.done[c.done.length - 1] : 0 });
+  return svg;
+}
+
 function ratingLine(x) {
   return x.hidden ? el("span", { class: "muted" }, t.hidden(x.k)) : `${t.average} ${fmt(x.average)} (${fmt(x.count)})`;
 }
@@ -112,6 +139,10 @@ function render(data) {
     el("div", { class: "card" }, el("b", { "data-field": "total-plan" }, data.totals.plan), el("span", {}, t.plan)),
     el("div", { class: "card" }, el("b", {}, fmt(data.totals.expected)), el("span", {}, t.expected)),
     el("div", { class: "card" }, el("b", {}, fmt(data.median)), el("span", {}, t.median))));
+  if (data.cumulative && data.cumulative.days) {
+    main.append(el("h2", {}, t.cumulative));
+    main.append(cumulativeChart(data.cumulative));
+  }
   main.append(el("h2", {}, t.progress));
   main.append(data.people.length ? peopleTable(data.people) : el("p", { class: "hint" }, t.empty));
   if (data.projects.length) {
