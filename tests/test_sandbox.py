@@ -262,3 +262,21 @@ async def test_demo_people_include_a_client(settings: Settings, db) -> None:
         links = (await s.execute(select(ClientProject.member_id))).scalars().all()
     assert links == demo.client_ids
     assert await seed_demo(settings, datetime.now(UTC)) is None  # only an empty database is seeded
+
+
+async def test_bad_requests_are_400_not_500(chat) -> None:
+    _emu, client = chat
+    for path in ("send", "press"):
+        assert (await client.post(f"/api/chat/{UID}/{path}", data=b"not json")).status == 400
+        assert (await client.post(f"/api/chat/{UID}/{path}", json=[1, 2])).status == 400
+    assert (await client.post(f"/api/chat/{UID}/press", json={"message_id": "x", "data": "a"})).status == 400
+    assert (await client.get("/api/chat/abc")).status == 404
+    assert (await client.get("/static/../run.py")).status == 404
+
+
+async def test_a_long_running_sandbox_keeps_the_last_requests_only() -> None:
+    emu = BotAPIEmulator(SANDBOX_TOKEN, keep_requests=10)
+    for _ in range(50):
+        await emu.api_call("getMe")
+        await emu.api_call("sendMessage", {"chat_id": 1, "text": "x"})  # chat not found: an error
+    assert len(emu.requests) <= 20 and len(emu.errors) <= 20 and emu.errors

@@ -115,7 +115,7 @@ async def run_sandbox(settings: Settings) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}"
     emu = BotAPIEmulator(SANDBOX_TOKEN, bot_username="teamdesk_sandbox_bot", bot_first_name="teamdesk (sandbox)",
-                         host="127.0.0.1")
+                         host="127.0.0.1", keep_requests=2000)
     await emu.start()
     settings = settings.model_copy(update={"telegram_api_url": emu.url,
                                            "web_base_url": settings.web_base_url or url})

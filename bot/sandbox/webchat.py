@@ -120,6 +120,15 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
     def now() -> datetime:
         return clock.now() if clock is not None else datetime.fromtimestamp(time.time()).astimezone()
 
+    async def body_of(request: web.Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="a JSON object expected") from None
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="a JSON object expected")
+        return body
+
     def user_of(request: web.Request):
         try:
             uid = int(request.match_info["uid"])
@@ -174,7 +183,7 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
 
     async def send(request: web.Request) -> web.StreamResponse:
         user = user_of(request)
-        body = await request.json()
+        body = await body_of(request)
         text = str(body.get("text", ""))
         if not text.strip() or utf16_len(text) > TEXT_MAX:
             return web.json_response({"error": f"a message is 1-{TEXT_MAX} characters"}, status=400)
@@ -183,8 +192,9 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
 
     async def press(request: web.Request) -> web.StreamResponse:
         user = user_of(request)
-        body = await request.json()
-        msg = emu.find_message(user.id, int(body.get("message_id", 0)))
+        body = await body_of(request)
+        mid = body.get("message_id")
+        msg = emu.find_message(user.id, mid) if isinstance(mid, int) else None
         data = str(body.get("data", ""))
         if msg is None or msg.deleted or not any(b.get("callback_data") == data for b in msg.buttons):
             return web.json_response({"error": "no such button"}, status=400)
@@ -228,7 +238,7 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
     async def clock_travel(request: web.Request) -> web.StreamResponse:
         if travel is None:
             raise web.HTTPNotFound()
-        body = await request.json()
+        body = await body_of(request)
         minutes = TRAVEL_STEPS.get(str(body.get("step", "")))
         if minutes is None:
             return web.json_response({"error": f"step is one of {', '.join(TRAVEL_STEPS)}"}, status=400)
