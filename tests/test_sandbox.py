@@ -280,3 +280,17 @@ async def test_a_long_running_sandbox_keeps_the_last_requests_only() -> None:
         await emu.api_call("getMe")
         await emu.api_call("sendMessage", {"chat_id": 1, "text": "x"})  # chat not found: an error
     assert len(emu.requests) <= 20 and len(emu.errors) <= 20 and emu.errors
+
+
+async def test_language_of_the_telegram_app(chat) -> None:
+    """An English-speaking visitor switches the person's Telegram app to English: their updates say so."""
+    emu, client = chat
+    assert (await state(client))["language"] == "ru"
+    assert (await client.post(f"/api/chat/{UID}/language", json={"code": "de"})).status == 400
+    assert (await client.post(f"/api/chat/{UID}/language", json={"code": "en"})).status == 200
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/start"})
+    assert emu._updates[-1]["message"]["from"]["language_code"] == "en"
+    await emu.api_call("setMyCommands", {"commands": json.dumps([{"command": "report", "description": "report a unit"}]),
+                                         "scope": json.dumps({"type": "all_private_chats"}), "language_code": "en"})
+    data = await state(client)
+    assert data["language"] == "en" and data["commands"][0]["description"] == "report a unit"

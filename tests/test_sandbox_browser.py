@@ -237,6 +237,12 @@ async def scenario(browser, url: str) -> None:
     await page.locator("#clock-now", has_text=re.compile(r"\d\d:\d\d")).filter(has_not_text=shown).wait_for()
     status, _data = await overview(manager)
     assert status == 200
+
+    # an English-speaking visitor: the person's Telegram app in English, the bot answers in English
+    await page.select_option("#lang", "en")
+    await page.fill("#text", "/start")
+    await page.press("#text", "Enter")
+    await wait_bot_text(page, "Welcome back")
     assert errors == []
     await context.close()
 

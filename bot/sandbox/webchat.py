@@ -9,6 +9,7 @@
   bot set for them, callback answers (alerts) and the requests Telegram refused in this chat;
 * ``GET /api/chat/{uid}/events`` server-sent events: "changed" whenever the chat did;
 * ``POST /api/chat/{uid}/send`` (text or a command), ``/press`` (an inline button), ``/document`` (a file);
+* ``POST /api/chat/{uid}/language`` the language of the person's Telegram app (ru, en);
 * ``GET /api/chat/{uid}/initdata`` Mini App ``initData`` for the person, signed with the sandbox token, so
   the dashboard runs the same signature check as in Telegram;
 * ``GET /api/file/{file_id}`` a photo or document the bot sent (or the person uploaded);
@@ -41,6 +42,7 @@ TEXT_MAX = 4096
 People = Callable[[], Awaitable[list[dict[str, Any]]]]
 Travel = Callable[[timedelta], Awaitable[datetime]]
 #: time travel steps the page offers, in minutes
+LANGUAGES = ("ru", "en")
 TRAVEL_STEPS = {"hour": 60, "day": 24 * 60, "week": 7 * 24 * 60}
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
             "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; frame-src 'self'"}
@@ -158,6 +160,7 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
         messages = [message_json(m) for m in emu.chats.get(user.id, [])]
         button = emu.menu_buttons.get(user.id) or emu.menu_buttons.get(None) or {"type": "default"}
         return web.json_response({"messages": messages, "commands": _commands(emu, user.id, user.language_code or ""),
+                                  "language": user.language_code,
                                   "menu_button": button,
                                   "alerts": _alerts(emu, user.id), "refusals": _refusals(emu, user.id),
                                   "signature": _signature(emu, user.id)}, headers=_HEADERS)
@@ -215,6 +218,15 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
                                        upload.content_type or "application/octet-stream", caption)
         return web.json_response({"id": msg.message_id})
 
+    async def language(request: web.Request) -> web.StreamResponse:
+        """The Telegram app's language of this person (``language_code`` of their next updates)."""
+        user = user_of(request)
+        code = str((await body_of(request)).get("code", ""))
+        if code not in LANGUAGES:
+            return web.json_response({"error": f"code is one of {', '.join(LANGUAGES)}"}, status=400)
+        user.language_code = code
+        return web.json_response({"code": code})
+
     async def init_data(request: web.Request) -> web.StreamResponse:
         user = user_of(request)
         fields = {"auth_date": str(int(now().timestamp())), "query_id": f"SANDBOX{user.id}",
@@ -256,4 +268,5 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
     app.router.add_post("/api/chat/{uid}/press", press)
     app.router.add_post("/api/chat/{uid}/document", document)
     app.router.add_get("/api/chat/{uid}/initdata", init_data)
+    app.router.add_post("/api/chat/{uid}/language", language)
     app.router.add_get("/api/file/{file_id}", file)

@@ -155,6 +155,7 @@ function render(data) {
       `Telegram refused ${r.method}: ${r.description}`));
   }
   state.commands = data.commands;
+  $("lang").value = data.language || "ru";
   // the chat's menu button (setChatMenuButton): a Mini App for managers when WEB_BASE_URL is set
   const app = $("menu-app");
   const mb = data.menu_button || {};
@@ -270,6 +271,13 @@ async function start() {
     select.append(group);
   }
   select.addEventListener("change", () => choose(Number(select.value)));
+  $("lang").addEventListener("change", async () => {
+    try {
+      await api(`/api/chat/${state.uid}/language`, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                     body: JSON.stringify({ code: $("lang").value }) });
+      toast($("lang").value === "en" ? "The Telegram app is in English now: try /start" : "Telegram на русском: попробуйте /start");
+    } catch (e) { toast(String(e.message || e)); }
+  });
   const saved = Number(localStorage.getItem("teamdesk-sandbox-person"));
   const first = data.people.find((p) => p.id === saved) || data.people[0];
   if (first) choose(first.id);
