@@ -13,6 +13,7 @@ def create_routers() -> list[Router]:
     from handlers import (
         clients,
         common,
+        dashboard,
         digests,
         fallback,
         invites,
@@ -40,6 +41,7 @@ def create_routers() -> list[Router]:
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),
+        dashboard.create_router(),
         tasks.create_router(),
     ]
     routers.append(fallback.create_router())
