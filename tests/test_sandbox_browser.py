@@ -1,8 +1,9 @@
 """Issue 15 in a real browser: ``python -m bot`` with no BOT_TOKEN starts the sandbox; Chromium (Debian's
 package, driven by Playwright) opens the web chat, a writer reports a unit by typing and pressing buttons,
 the manager opens /team and the dashboard Mini App, and the dashboard's numbers equal /team's. The
-dashboard API refuses forged, expired and missing initData. Writes the phone-sized screenshots in
-docs/screenshots/ (light and dark; README links two of them).
+dashboard API refuses forged, expired and missing initData. Takes phone-sized screenshots (light and
+dark): into docs/screenshots/ (README links two of them) with ``UPDATE_SCREENSHOTS=1``, else into the
+test's temporary directory, so a CI run leaves the tree clean.
 
 Skipped, saying why, when Chromium or Playwright is missing (``.ci/run`` installs both).
 """
@@ -10,7 +11,6 @@ Skipped, saying why, when Chromium or Playwright is missing (``.ci/run`` install
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -27,7 +27,7 @@ from bot.dashboard.initdata import sign
 from bot.sandbox.run import SANDBOX_TOKEN
 
 REPO = Path(__file__).resolve().parents[1]
-SHOTS = REPO / "docs" / "screenshots"
+SHOTS = REPO / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else None
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 try:
     from playwright.async_api import async_playwright
@@ -93,7 +93,9 @@ async def test_sandbox_web_chat_and_dashboard(tmp_path: Path) -> None:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             try:
-                await scenario(browser, url)
+                shots = SHOTS or tmp_path / "screenshots"
+                shots.mkdir(parents=True, exist_ok=True)
+                await scenario(browser, url, shots)
             finally:
                 await browser.close()
     finally:
@@ -108,7 +110,7 @@ async def test_sandbox_web_chat_and_dashboard(tmp_path: Path) -> None:
     assert "127.0.0.1" in log and "BOT_TOKEN" in log  # the URL and how to connect a real bot
 
 
-async def scenario(browser, url: str) -> None:
+async def scenario(browser, url: str, shots: Path) -> None:
     context = await browser.new_context(viewport=PHONE, device_scale_factor=2)
     page = await context.new_page()
     errors: list[str] = []
@@ -170,9 +172,9 @@ async def scenario(browser, url: str) -> None:
     team_rows = [(name, int(done), int(plan), number(lag)) for name, done, plan, _p, lag in TEAM_LINE.findall(team_text)]
     assert team_rows, team_text
     await page.locator("#toast").wait_for(state="hidden")  # the callback answer's toast (3 s)
-    await page.screenshot(path=str(SHOTS / "webchat-light.png"))
+    await page.screenshot(path=str(shots / "webchat-light.png"))
     await page.click("#theme")
-    await page.screenshot(path=str(SHOTS / "webchat-dark.png"))
+    await page.screenshot(path=str(shots / "webchat-dark.png"))
     await page.click("#theme")
 
     await page.fill("#text", "/dashboard")
@@ -211,7 +213,7 @@ async def scenario(browser, url: str) -> None:
         await mini.locator("body[data-loaded='1']").wait_for(timeout=20_000)
         bg = await mini.evaluate("getComputedStyle(document.body).backgroundColor")
         assert bg == {"light": "rgb(255, 255, 255)", "dark": "rgb(23, 33, 43)"}[theme]
-        await mini.screenshot(path=str(SHOTS / f"dashboard-{theme}.png"))
+        await mini.screenshot(path=str(shots / f"dashboard-{theme}.png"))
         await mini.close()
 
     # refused: forged (another user in signed data), expired (> 1 hour), missing, and a page without it
@@ -252,6 +254,3 @@ def _q(text: str) -> str:
 
     return quote(text, safe="")
 
-
-with contextlib.suppress(OSError):
-    SHOTS.mkdir(parents=True, exist_ok=True)
