@@ -152,8 +152,8 @@ async def on_client_projects(message: Message, svc: Services, member: Member, t:
     previous = svc.clients.report_default_month(member)
     kb = ui.builder()
     for r in rows[:ui.PER_PAGE]:
-        kb.row(InlineKeyboardButton(text=ui.truncate(t("client-report-btn", month=t(f"month-{previous.month}"),
-                                                       project=r.name), 60),
+        kb.row(InlineKeyboardButton(text=ui.truncate(text.plain(t("client-report-btn", month=t(f"month-{previous.month}"),
+                                                                  project=r.name)), 60),
                                     callback_data=ClientCb(a="rep", id=r.project_id).pack()))
     await message.answer("\n".join(lines), reply_markup=kb.as_markup())
 
@@ -232,17 +232,17 @@ async def _client_card(svc: Services, member: Member, t: Translator, client_id: 
     info = await svc.clients.client_info(member, client_id)
     c = info.client
     names = ", ".join(f"«{p.name}»" for p in info.projects) or "—"
-    text = t("client-admin-card", name=c.display_name, username=f"@{c.username}" if c.username else "—",
+    body = t("client-admin-card", name=c.display_name, username=f"@{c.username}" if c.username else "—",
              projects=names, status=t("member-active" if c.active else "member-inactive"))
     kb = ui.builder()
     for p in info.projects:
-        kb.row(InlineKeyboardButton(text=ui.truncate(t("client-admin-remove", name=p.name), 60),
+        kb.row(InlineKeyboardButton(text=ui.truncate(text.plain(t("client-admin-remove", name=p.name)), 60),
                                     callback_data=ClientAdminCb(a="rm", id=c.id, p=p.id).pack()))
     kb.row(InlineKeyboardButton(text=t("client-admin-add"), callback_data=ClientAdminCb(a="add", id=c.id).pack()))
     kb.row(InlineKeyboardButton(text=t("member-deactivate" if c.active else "member-activate"),
                                 callback_data=ClientAdminCb(a="off" if c.active else "on", id=c.id).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=ClientAdminCb(a="list").pack()))
-    return text, kb.as_markup()
+    return body, kb.as_markup()
 
 
 async def on_admin(query: CallbackQuery, callback_data: ClientAdminCb, svc: Services, member: Member,

@@ -1,0 +1,224 @@
+"""Issue 10 reviewed as a new user and a strict reviewer would: HTML in names on buttons, an existing client's
+second invite, long lists within Telegram's limits, the PDF's own text, an English-speaking client, a restart
+in the middle of a change request (state in Redis)."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from sqlalchemy import select
+
+from models.clients import ClientProject
+from models.org import AuditEntry, Invite, Member
+from models.reporting import Project, Revision
+from tests.recording import Harness, Person
+from tests.test_clients import (
+    ADMIN,
+    CLIENT,
+    MANAGER,
+    TEAM_NAMES,
+    WRITER,
+    client_token,
+    count,
+    report_and_send,
+    setup,
+    to,
+    unit,
+)
+
+EN_CLIENT = Person(52, "Eve", "English", "eve", language_code="en")
+REDIS = os.environ.get("TEST_REDIS_URL")
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a reader of the PDF sees (extracted by pypdf), lines joined by spaces."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+async def project(db, name: str) -> Project:
+    async with db.session() as s:
+        return await s.scalar(select(Project).where(Project.name == name))
+
+
+async def member(db, person: Person) -> Member:
+    async with db.session() as s:
+        return await s.scalar(select(Member).where(Member.telegram_id == person.id))
+
+
+async def test_html_in_a_project_name_shows_as_typed_on_buttons(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    name = "<b>A&B</b>"
+    await h.send(ADMIN, f"/projects add {name}")
+    await h.send(CLIENT, f"/start {await client_token(h, ADMIN, name)}")
+    sent = await report_and_send(h, f'"{name}"', "<i>x</i> & y")
+    [card] = to(CLIENT, sent)
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in card.text and "&lt;i&gt;x&lt;/i&gt; &amp; y" in card.text
+    projects = h.messages(await h.send(CLIENT, "/projects"))[0]
+    [label] = [b for b, _ in projects.buttons() if "Отчёт" in b]
+    assert label.endswith(": <b>A&B</b>"), label  # a button is plain text: no HTML escapes
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    section = h.messages(await h.press(ADMIN, members, members.button("Клиенты")))[0]
+    cardm = h.messages(await h.press(ADMIN, section, section.button("Carl")))[0]
+    assert "✕ Убрать «<b>A&B</b>»" in [b for b, _ in cardm.buttons()]
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in cardm.text
+
+
+async def test_an_existing_client_opening_a_new_invite_gets_its_projects(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    token = await client_token(h, MANAGER, "Beta")  # a manager cannot use the admin's clients section
+    text = h.messages(await h.send(CLIENT, f"/start {token}"))[0].text
+    assert "Beta" in text
+    client = await member(db, CLIENT)
+    assert await count(db, ClientProject, ClientProject.member_id == client.id) == 2  # Alpha kept, Beta added
+    async with db.session() as s:
+        invite = await s.scalar(select(Invite).where(Invite.token == token))
+    assert invite.uses_left == 0
+    assert await count(db, AuditEntry, AuditEntry.action == "client.project_added") == 1
+    assert "уже" in h.messages(await h.send(CLIENT, f"/start {token}"))[0].text  # used up
+    # a team member opening a client invite stays on the team and is told why
+    text = h.messages(await h.send(WRITER, f"/start {await client_token(h, MANAGER, 'Beta')}"))[0].text
+    assert "клиент" in text
+    writer = await member(db, WRITER)
+    assert writer.role == "writer" and writer.department_id is not None
+    assert await count(db, ClientProject, ClientProject.member_id == writer.id) == 0
+
+
+async def test_a_client_of_many_long_named_projects_stays_within_telegram_limits(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    names = [(f"P{i:02d} " + "Длинное название проекта " * 8)[:200].strip() for i in range(30)]
+    for n in names:
+        await h.send(ADMIN, f"/projects add {n}")
+    msg = h.messages(await h.send(ADMIN, "/invite"))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("клиент")))[0]
+    for page in range(4):
+        for b, data in list(msg.buttons()):
+            if b.startswith("P"):
+                msg = h.messages(await h.press(ADMIN, msg, data))[0]
+        if page < 3:
+            msg = h.messages(await h.press(ADMIN, msg, msg.button("»")))[0]
+    made = h.messages(await h.press(ADMIN, msg, msg.button("Создать ссылку (30)")))[0]
+    assert "start=" in made.text and "ещё" in made.text  # the link survives a long list of projects
+    token = made.text.split("start=")[1].split()[0]
+    start = h.messages(await h.send(CLIENT, f"/start {token}"))[0]
+    assert "/help" in start.text and "ещё" in start.text
+    client = await member(db, CLIENT)
+    assert await count(db, ClientProject, ClientProject.member_id == client.id) == 30
+    # /projects: every project has its report button, a page at a time
+    labels: list[str] = []
+    page = h.messages(await h.send(CLIENT, "/projects"))[0]
+    for _ in range(10):
+        labels += [b for b, _ in page.buttons() if "Отчёт" in b]
+        if not any(b == "»" for b, _ in page.buttons()):
+            break
+        page = h.messages(await h.press(CLIENT, page, page.button("»")))[0]
+    assert len(labels) == 30 and len({lb.split(": P")[1][:2] for lb in labels}) == 30
+    # the admin's card of that client
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    section = h.messages(await h.press(ADMIN, members, members.button("Клиенты")))[0]
+    cardm = h.messages(await h.press(ADMIN, section, section.button("Carl")))[0]
+    assert "ещё" in cardm.text
+    # (the harness fails the test on any request over 4096 characters)
+
+
+async def test_the_pdf_says_what_the_message_says(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    for title in ("R1", "R2", "R3", "R4"):
+        await report_and_send(h, "Alpha", title)
+    pending = h.messages(await h.send(CLIENT, "/pending"))[0]
+    await h.press(CLIENT, pending, f"cl:ok:{(await unit(db, 'R1')).id}:")
+    await h.press(CLIENT, pending, f"cl:ok:{(await unit(db, 'R2')).id}:")
+    msg = h.messages(await h.press(CLIENT, pending, f"cl:ch:{(await unit(db, 'R3')).id}:"))[0]
+    msg = h.messages(await h.press(CLIENT, msg, msg.button("Опечатки")))[0]
+    await h.send(CLIENT, "Опечатка во втором абзаце")
+    alpha = await project(db, "Alpha")
+    sent = await h.send(MANAGER, f"/client_report {alpha.id} 2026-11")
+    [message] = [m for m in sent if m.method == "SendMessage"]
+    [doc] = [m for m in sent if m.method == "SendDocument"]
+    text = pdf_text(doc.params["document"].data)
+    for line in ("Согласовано (сдано) единиц: 2", "· Контент для соцсетей: 2", "Ждут решения сейчас: 1",
+                 "Правок: 1", "· Опечатки: 1", "Среднее время решения клиента: 0.0 ч"):
+        assert line in message.text and line in text, line
+    assert "Отчёт по проекту «Alpha», ноябрь 2026" in text
+
+
+def test_a_long_report_keeps_every_line_in_the_pdf() -> None:
+    from scheduler.report_pdf import render_client_report
+
+    title = "Отчёт по проекту «" + "Очень длинное название проекта " * 6 + "», ноябрь 2026"
+    lines = ["Согласовано (сдано) единиц: 57",
+             *[f"· Поток {i} с очень длинным названием, которое занимает почти всю строку отчёта: {i}"
+               for i in range(14)],
+             "Ждут решения сейчас: 3", "Правок: 9", *[f"· Причина {i}: {i}" for i in range(6)],
+             "Среднее время решения клиента: 5.5 ч"]
+    pdf = render_client_report(title, lines, "Согласовано по неделям", [("26.10", 1), ("02.11", 2)])
+    text = pdf_text(pdf)
+    for line in lines:
+        assert line in text, line
+    assert "Согласовано по неделям" in text
+
+
+async def test_an_english_speaking_client(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    start = h.messages(await h.send(EN_CLIENT, f"/start {await client_token(h, ADMIN, 'Alpha')}"))[0].text
+    assert "client of: «Alpha»" in start
+    sent = await report_and_send(h, "Alpha", "Post EN")
+    [card] = to(EN_CLIENT, sent)
+    assert "For approval" in card.text and "Social media content" in card.text
+    msg = h.messages(await h.press(EN_CLIENT, card, card.button("Request changes")))[0]
+    msg = h.messages(await h.press(EN_CLIENT, msg, msg.button("Style or tone")))[0]
+    assert "at least 10 letters" in msg.text
+    assert "too short" in h.messages(await h.send(EN_CLIENT, "bad"))[0].text
+    sent = await h.send(EN_CLIENT, "Please change the title, it is dull")
+    assert "went to the team" in to(EN_CLIENT, sent)[0].text
+    assert "Стиль или тон" in to(WRITER, sent)[0].text  # the writer in their own language
+    assert "Nothing waits" in h.messages(await h.send(EN_CLIENT, "/pending"))[0].text
+    projects = h.messages(await h.send(EN_CLIENT, "/projects"))[0]
+    assert "sent for approval 1, approved 0, waiting 0, revisions 1" in projects.text
+    assert "for the agency's team only" in h.messages(await h.send(EN_CLIENT, "/team"))[0].text
+    sent = await h.press(EN_CLIENT, projects, projects.button("Report for"))
+    assert "Report for project “Alpha”" in h.messages(sent)[0].text
+    blob = "\n".join(m.text or "" for m in to(EN_CLIENT, sent))
+    assert not any(n in blob for n in TEAM_NAMES)
+
+
+@pytest.mark.skipif(not REDIS, reason="set TEST_REDIS_URL to run against Redis")
+async def test_a_restart_in_the_middle_of_a_change_request_keeps_the_form(settings, db, clock) -> None:
+    from aiogram.fsm.storage.base import StorageKey
+
+    from bot.app import create_dispatcher, create_storage
+    from tests.recording import BOT_ID, make_bot
+
+    def process():
+        storage = create_storage(settings.model_copy(update={"redis_url": REDIS}))
+        bot, session = make_bot()
+        return Harness(create_dispatcher(settings, db, clock=clock, storage=storage), bot, session), storage
+
+    h, storage = process()
+    key = StorageKey(bot_id=BOT_ID, chat_id=CLIENT.id, user_id=CLIENT.id)
+    try:
+        await setup(h, CLIENT)
+        [card] = to(CLIENT, await report_and_send(h, "Alpha", "Killed"))
+        msg = h.messages(await h.press(CLIENT, card, card.button("Нужны правки")))[0]
+        await h.press(CLIENT, msg, msg.button("Стиль"))
+        await storage.close()
+        h, storage = process()  # kill -9: a new process with a new dispatcher and storage
+        sent = await h.send(CLIENT, "Поменяйте заголовок, он скучный")
+        assert "переданы команде" in to(CLIENT, sent)[0].text and to(WRITER, sent)
+        u = await unit(db, "Killed")
+        assert u.state == "revision"
+        assert await count(db, Revision, Revision.unit_id == u.id, Revision.reason == "style") == 1
+        assert await storage.get_state(key) is None
+    finally:
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})
+        await storage.close()
