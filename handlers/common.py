@@ -30,7 +30,7 @@ async def on_start(
     if result.outcome == "known":
         await message.answer(t("start-known", name=result.member.display_name))
         return
-    if result.outcome == "registered" and access.is_client(result.member):
+    if result.outcome in ("registered", "client_added") and access.is_client(result.member):
         await _client_registered(message, result, svc, t, bot, catalog, sender)
         return
     if result.outcome == "registered":
@@ -55,8 +55,11 @@ async def _client_registered(message: Message, result, svc: Services, t: Transla
                              catalog: Catalog, sender: Sender) -> None:
     member = result.member
     names = ", ".join(f"«{p.name}»" for p in result.projects)
-    await message.answer(t("start-registered-client", name=member.display_name, projects=names))
-    await set_member_commands(bot, catalog, member, t.lang)
+    if result.outcome == "client_added":  # a client already: another invite adds its projects
+        await message.answer(t("start-client-added", name=member.display_name, projects=names))
+    else:
+        await message.answer(t("start-registered-client", name=member.display_name, projects=names))
+        await set_member_commands(bot, catalog, member, t.lang)
     if result.inviter is not None:
         inviter = result.inviter
         it = catalog.translator(member_language(inviter, svc.settings.default_language))
