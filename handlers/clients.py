@@ -139,23 +139,36 @@ def _hours(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
 
-async def on_client_projects(message: Message, svc: Services, member: Member, t: Translator) -> None:
-    rows = await svc.clients.my_projects(member)
-    if not rows:
-        await message.answer(t("client-projects-none"))
-        return
-    month = rows[0].month
+async def _client_projects(svc: Services, member: Member, t: Translator, page: int):
+    data = await svc.clients.my_projects(member, page)
+    if not data.total:
+        return t("client-projects-none"), None
+    month = data.month
     lines = [t("client-projects-title", month=t(f"month-{month.month}"), year=month.year)]
     lines += ui.fit([t("client-projects-line", name=r.name, sent=r.sent, approved=r.approved, waiting=r.waiting,
-                       revisions=r.revisions, hours=_hours(r.avg_hours)) for r in rows],
+                       revisions=r.revisions, hours=_hours(r.avg_hours)) for r in data.projects],
                     lambda n: t("list-more", n=n))
     previous = svc.clients.report_default_month(member)
     kb = ui.builder()
-    for r in rows[:ui.PER_PAGE]:
+    for r in data.projects:  # every project of the page has its report button
         kb.row(InlineKeyboardButton(text=ui.truncate(text.plain(t("client-report-btn", month=t(f"month-{previous.month}"),
                                                                   project=r.name)), 60),
                                     callback_data=ClientCb(a="rep", id=r.project_id).pack()))
-    await message.answer("\n".join(lines), reply_markup=kb.as_markup())
+    nav = ui.nav_row(data.page, data.pages, lambda p: ClientCb(a="pp", id=p).pack())
+    if nav:
+        kb.row(*nav)
+    return "\n".join(lines), kb.as_markup()
+
+
+async def on_client_projects(message: Message, svc: Services, member: Member, t: Translator) -> None:
+    body, markup = await _client_projects(svc, member, t, 0)
+    await message.answer(body, reply_markup=markup)
+
+
+async def on_client_projects_page(query: CallbackQuery, callback_data: ClientCb, svc: Services, member: Member,
+                                  t: Translator) -> None:
+    body, markup = await _client_projects(svc, member, t, callback_data.id)
+    await ui.edit(query, body, markup)
 
 
 async def send_report(target: Message, svc: Services, member: Member, t: Translator, project_id: int,
@@ -231,7 +244,7 @@ async def _clients_list(svc: Services, member: Member, t: Translator, page: int)
 async def _client_card(svc: Services, member: Member, t: Translator, client_id: int):
     info = await svc.clients.client_info(member, client_id)
     c = info.client
-    names = ", ".join(f"«{p.name}»" for p in info.projects) or "—"
+    names = text.fit_names([f"«{p.name}»" for p in info.projects], lambda n: t("list-more", n=n)) or "—"
     body = t("client-admin-card", name=c.display_name, username=f"@{c.username}" if c.username else "—",
              projects=names, status=t("member-active" if c.active else "member-inactive"))
     kb = ui.builder()
@@ -292,6 +305,7 @@ def create_router() -> Router:
     router.callback_query.register(on_reason, ClientCb.filter(F.a == "r"), flags=client)
     router.callback_query.register(on_pending_page, ClientCb.filter(F.a == "pg"), flags=client)
     router.callback_query.register(on_report_button, ClientCb.filter(F.a == "rep"), flags=client)
+    router.callback_query.register(on_client_projects_page, ClientCb.filter(F.a == "pp"), flags=client)
     router.message.register(on_client_report, Command("client_report"), flags={"role": "manager"})
     router.message.register(on_approval, Command("approval"), flags={"role": "manager"})
     router.callback_query.register(on_admin, ClientAdminCb.filter(), flags={"role": "admin"})
