@@ -222,3 +222,20 @@ async def test_a_restart_in_the_middle_of_a_change_request_keeps_the_form(settin
         await storage.set_state(key, None)
         await storage.set_data(key, {})
         await storage.close()
+
+
+def test_report_lines_are_wrapped_within_the_page() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from scheduler.report_pdf import A4, LEFT, _font, _wrap
+
+    fig = Figure(figsize=A4)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for text, font in (("Ш" * 120, _font(16, "bold")), ("ШИРОКИЕ БУКВЫ " * 12, _font(10.5)),
+                       ("Отчёт по проекту «" + "Длинное название " * 10 + "»", _font(16, "bold"))):
+        parts = _wrap(text, font)
+        assert "".join(parts).replace(" ", "") == text.replace(" ", "")  # nothing lost
+        for part in parts:
+            right = fig.text(LEFT, 0.5, part, fontproperties=font).get_window_extent(renderer).x1
+            assert right / fig.bbox.width < 0.96, part
