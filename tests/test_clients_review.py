@@ -239,3 +239,42 @@ def test_report_lines_are_wrapped_within_the_page() -> None:
         for part in parts:
             right = fig.text(LEFT, 0.5, part, fontproperties=font).get_window_extent(renderer).x1
             assert right / fig.bbox.width < 0.96, part
+
+
+async def test_another_departments_manager_changes_and_sees_nothing(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    await h.send(ADMIN, "/departments add Other")
+    msg = h.messages(await h.send(ADMIN, "/invite"))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("руководитель")))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("Other")))[0]
+    olaf = Person(70, "Olaf", None, "olaf")
+    await h.send(olaf, "/start " + msg.text.split("start=")[1].split()[0])
+    alpha = await project(db, "Alpha")
+    for cmd in (f"/approval {alpha.id} team", f"/approval {alpha.id} authors on", f"/client_report {alpha.id} 2026-11"):
+        sent = await h.send(olaf, cmd)
+        assert not [m for m in sent if m.method == "SendDocument"]
+        assert "недоступ" in h.messages(sent)[0].text, cmd
+    alpha = await project(db, "Alpha")
+    assert alpha.approval_mode is None and alpha.show_authors is False
+    assert "Alpha" not in h.messages(await h.send(olaf, "/approval"))[0].text
+
+
+async def test_a_switched_off_client_is_refused_politely_and_changes_nothing(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT)
+    [card] = to(CLIENT, await report_and_send(h, "Alpha", "Before"))
+    client = await member(db, CLIENT)
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    section = h.messages(await h.press(ADMIN, members, members.button("Клиенты")))[0]
+    cardm = h.messages(await h.press(ADMIN, section, section.button("Carl")))[0]
+    await h.press(ADMIN, cardm, cardm.button("Отключить"))
+    assert not (await member(db, CLIENT)).active
+    sent = await h.press(CLIENT, card, card.button("Согласовать"))
+    assert "отключён" in h.answers(sent)[0].params.get("text", "")
+    assert (await unit(db, "Before")).state == "sent"
+    for cmd in ("/pending", "/projects", "/start", "hello"):
+        assert "отключён" in h.messages(await h.send(CLIENT, cmd))[0].text, cmd
+    # the project has no active client any more: the team approves again, and no card goes to them
+    assert to(CLIENT, await report_and_send(h, "Alpha", "After")) == []
+    assert client.id
