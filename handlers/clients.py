@@ -25,6 +25,10 @@ from models.clients import APPROVE, CHANGES
 from models.org import Member
 from scheduler.render_pool import ChartRenderer
 
+#: a long link in /pending shows as a label of this many characters that opens it: five cards of the longest
+#: title and link stay within one message, so every card with buttons is shown whole
+PENDING_LINK_LABEL = 80
+
 
 class ClientInput(StatesGroup):
     comment = State()
@@ -113,7 +117,7 @@ async def _pending(svc: Services, member: Member, t: Translator, page: int):
         lines.append(t("pending-empty"))
     for card in data.cards:
         lines.append("")
-        lines.append(client_card_text(t, card))
+        lines.append(client_card_text(t, card, link_label=PENDING_LINK_LABEL))
         kb.row(InlineKeyboardButton(text=t("client-btn-approve-n", id=card.unit_id),
                                     callback_data=ClientCb(a="ok", id=card.unit_id).pack()),
                InlineKeyboardButton(text=t("client-btn-changes-n", id=card.unit_id),

@@ -278,3 +278,67 @@ async def test_a_switched_off_client_is_refused_politely_and_changes_nothing(har
     # the project has no active client any more: the team approves again, and no card goes to them
     assert to(CLIENT, await report_and_send(h, "Alpha", "After")) == []
     assert client.id
+
+
+async def test_an_english_client_far_away_is_reminded_in_english_in_their_daytime(db, settings, clock) -> None:
+    from datetime import UTC, datetime
+
+    from tests.scheduling_helpers import add_units, at_msk, make_jobs, make_team
+
+    team = await make_team(db, writers=1)
+    async with db.session() as s, db.writing(s):
+        client = Member(telegram_id=902, display_name="Eve", role="client", department_id=None, active=True,
+                        unreachable=False, language="en", timezone="America/New_York",
+                        created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        s.add(client)
+        await s.flush()
+        s.add(ClientProject(member_id=client.id, project_id=team.project_id,
+                            added_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    [uid] = await add_units(db, team.writers[0], team.project_id, 1, at_msk(16, 10))  # Monday 07:00 UTC
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.client_approvals(datetime(2026, 11, 17, 7, 1, tzinfo=UTC))  # 24 h on, but 02:01 in New York
+    assert sender.calls == []
+    await jobs.client_approvals(datetime(2026, 11, 17, 14, 1, tzinfo=UTC))  # 09:01 in New York
+    [call] = sender.calls
+    assert call.chat_id == 902 and "Reminder: waiting for your decision" in call.text and f"#{uid}" in call.text
+    assert "Пост 0" in call.text and "Sent: 16.11.2026 02:00" in call.text  # the client's own clock
+
+
+async def test_changes_and_approve_at_once_and_a_comment_sent_twice_record_one_decision(harness: Harness,
+                                                                                        db) -> None:
+    import asyncio
+
+    from models.clients import ClientDecision
+    from tests.test_clients import CLIENT2
+
+    h = harness
+    await setup(h, CLIENT, CLIENT2)
+    sent = await report_and_send(h, "Alpha", "Contested")
+    [c1], [c2] = to(CLIENT, sent), to(CLIENT2, sent)
+    msg = h.messages(await h.press(CLIENT, c1, c1.button("Нужны правки")))[0]
+    await h.press(CLIENT, msg, msg.button("Стиль"))
+    comment = "Поменяйте заголовок, он скучный"
+    await asyncio.gather(h.send(CLIENT, comment), h.send(CLIENT, comment),
+                         h.press(CLIENT2, c2, c2.button("Согласовать")))
+    u = await unit(db, "Contested")
+    assert await count(db, ClientDecision, ClientDecision.unit_id == u.id) == 1
+    assert await count(db, Revision, Revision.unit_id == u.id) == (1 if u.state == "revision" else 0)
+    assert u.state in ("revision", "approved")
+    assert await count(db, AuditEntry, AuditEntry.action.in_(["client.approve", "client.changes"])) == 1
+
+
+async def test_pending_shows_every_card_it_has_buttons_for_even_with_long_links(harness: Harness, db) -> None:
+    from bot.text import visible_len
+
+    h = harness
+    await setup(h, CLIENT)
+    for i in range(6):
+        await report_and_send(h, "Alpha", f"Заголовок {i} " + "x" * 200 + f" https://example.com/{i}/" + "a" * 900)
+    page = h.messages(await h.send(CLIENT, "/pending"))[0]
+    assert visible_len(page.text) <= 4096
+    ids = {b.split("#")[1] for b, _ in page.buttons() if b.startswith("✅")}
+    assert len(ids) == 5
+    for uid in ids:  # each card with buttons is on the page: its heading and its title
+        assert f"На согласование #{uid}</b>" in page.text
+        assert f"Заголовок {int(uid) - 1} x" in page.text
+        assert f'<a href="https://example.com/{int(uid) - 1}/{"a" * 900}">' in page.text  # the whole link opens
