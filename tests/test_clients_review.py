@@ -343,3 +343,51 @@ async def test_pending_shows_every_card_it_has_buttons_for_even_with_long_links(
     for i in range(5):  # oldest first
         assert f"Заголовок {i} x" in page.text
         assert f'<a href="https://example.com/{i}/{"a" * 900}">' in page.text  # the whole link opens
+
+
+async def test_pending_is_oldest_first_by_when_it_was_sent_even_after_an_edit(harness: Harness, db, clock) -> None:
+    from datetime import timedelta
+
+    h = harness
+    await setup(h, CLIENT)
+    await report_and_send(h, "Alpha", "Sent first")
+    clock.set(clock.now() + timedelta(minutes=5))
+    await report_and_send(h, "Alpha", "Sent second")
+    clock.set(clock.now() + timedelta(minutes=5))
+    first = await unit(db, "Sent first")
+    card = h.messages(await h.send(WRITER, "/mine"))[0]
+    msg = h.messages(await h.press(WRITER, card, f"u:edit:{first.id}:"))[0]
+    sent = await h.send(WRITER, "Sent first, typo fixed")
+    assert (await unit(db, "Sent first, typo fixed")).state == "sent", [m.text for m in h.messages(sent)]
+    page = h.messages(await h.send(CLIENT, "/pending"))[0].text
+    assert page.index("Sent first, typo fixed") < page.index("Sent second")
+    assert "Sent first, typo fixed\nОтправлено: 16.11.2026 12:00" in page  # the edit is not a new sending
+    assert msg
+
+
+async def test_an_edit_while_waiting_does_not_remind_the_client_again(db, settings, clock) -> None:
+    from datetime import UTC, datetime
+
+    from models.reporting import UnitEvent
+    from tests.scheduling_helpers import add_units, at_msk, make_jobs, make_team
+
+    team = await make_team(db, writers=1)
+    async with db.session() as s, db.writing(s):
+        client = Member(telegram_id=903, display_name="Client Co", role="client", department_id=None, active=True,
+                        unreachable=False, created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        s.add(client)
+        await s.flush()
+        s.add(ClientProject(member_id=client.id, project_id=team.project_id,
+                            added_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    [uid] = await add_units(db, team.writers[0], team.project_id, 1, at_msk(16, 10))
+    async with db.session() as s, db.writing(s):
+        s.add(UnitEvent(unit_id=uid, actor_id=team.writers[0].id, kind="sent", from_state="written",
+                        to_state="sent", at=at_msk(16, 10)))
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.client_approvals(at_msk(17, 10, 1))
+    assert [c.chat_id for c in sender.calls] == [903]
+    async with db.session() as s, db.writing(s):  # the writer fixes a typo in the waiting unit
+        s.add(UnitEvent(unit_id=uid, actor_id=team.writers[0].id, kind="edited", from_state="sent",
+                        to_state="sent", at=at_msk(17, 11)))
+    await jobs.client_approvals(at_msk(18, 11, 30))
+    assert [c.chat_id for c in sender.calls] == [903, team.manager.telegram_id]  # the manager, not the client
