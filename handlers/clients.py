@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import access, text, ui
@@ -16,7 +23,7 @@ from bot.callbacks import ClientAdminCb, ClientCb
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator, member_language
-from bot.parsing import parse_id, parse_month
+from bot.parsing import CbInt, parse_id, parse_month
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.clients import REVISION_REASONS, Decision
@@ -28,6 +35,16 @@ from scheduler.render_pool import ChartRenderer
 #: a long link in /pending shows as a label of this many characters that opens it: five cards of the longest
 #: title and link stay within one message, so every card with buttons is shown whole
 PENDING_LINK_LABEL = 80
+
+
+#: /approval: projects a page (each line names the project's number, mode and clients)
+APPROVAL_PER_PAGE = 10  # ten of the longest names fit into one message
+
+
+class ApprovalCb(CallbackData, prefix="apv"):
+    """A page of /approval (managers)."""
+
+    page: CbInt = 0
 
 
 class ClientInput(StatesGroup):
@@ -217,16 +234,30 @@ async def on_approval(message: Message, command: CommandObject, svc: Services, m
         await message.answer(t("approval-saved", name=p.name, mode=t(f"approval-mode-{mode}"),
                                authors="yes" if p.show_authors else "no"))
         return
+    body, markup = await _approval_list(svc, member, t, 0)
+    await message.answer(body, reply_markup=markup)
+
+
+async def _approval_list(svc: Services, member: Member, t: Translator, page: int):
     rows = await svc.clients.approval_projects(member)
+    page = ui.clamp_page(page, len(rows), APPROVAL_PER_PAGE)
     lines = [t("approval-title")]
     lines += ui.fit([t("approval-line", id=p.id, name=p.name, mode=t(f"approval-mode-{mode}"), clients=n,
-                       authors="yes" if p.show_authors else "no") for p, mode, n in rows],
+                       authors="yes" if p.show_authors else "no")
+                     for p, mode, n in ui.page_items(rows, page, APPROVAL_PER_PAGE)],
                     lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 400)
     if not rows:
         lines.append(t("approval-empty"))
     lines.append("")
     lines.append(t("approval-usage"))
-    await message.answer("\n".join(lines))
+    nav = ui.nav_row(page, ui.pages_of(len(rows), APPROVAL_PER_PAGE), lambda n: ApprovalCb(page=n).pack())
+    return "\n".join(lines), (InlineKeyboardMarkup(inline_keyboard=[nav]) if nav else None)
+
+
+async def on_approval_page(query: CallbackQuery, callback_data: ApprovalCb, svc: Services, member: Member,
+                           t: Translator) -> None:
+    body, markup = await _approval_list(svc, member, t, callback_data.page)
+    await ui.edit(query, body, markup)
 
 
 # -- the admin's clients section ----------------------------------------------------------------------------
@@ -312,5 +343,6 @@ def create_router() -> Router:
     router.callback_query.register(on_client_projects_page, ClientCb.filter(F.a == "pp"), flags=client)
     router.message.register(on_client_report, Command("client_report"), flags={"role": "manager"})
     router.message.register(on_approval, Command("approval"), flags={"role": "manager"})
+    router.callback_query.register(on_approval_page, ApprovalCb.filter(), flags={"role": "manager"})
     router.callback_query.register(on_admin, ClientAdminCb.filter(), flags={"role": "admin"})
     return router

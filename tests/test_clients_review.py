@@ -391,3 +391,20 @@ async def test_an_edit_while_waiting_does_not_remind_the_client_again(db, settin
                         to_state="sent", at=at_msk(17, 11)))
     await jobs.client_approvals(at_msk(18, 11, 30))
     assert [c.chat_id for c in sender.calls] == [903, team.manager.telegram_id]  # the manager, not the client
+
+
+async def test_approval_lists_every_project_a_page_at_a_time(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    names = [(f"Q{i:02d} " + "Длинное название проекта " * 8)[:200].strip() for i in range(40)]
+    for n in names:
+        await h.send(ADMIN, f"/projects add {n}")
+    page = h.messages(await h.send(MANAGER, "/approval"))[0]
+    seen = set()
+    for _ in range(10):
+        seen |= {n for n in names if n in page.text}
+        if not any(b == "»" for b, _ in page.buttons()):
+            break
+        page = h.messages(await h.press(MANAGER, page, page.button("»")))[0]
+    assert seen == set(names)  # every project's number and mode can be found
+    assert "/approval номер client" in page.text
