@@ -45,7 +45,6 @@ class Database:
             # the pool's rollback at every check-in is a round trip to the driver's thread; only a
             # connection still in a transaction needs it (see _sqlite_pragmas)
             kwargs["pool_reset_on_return"] = None
-            kwargs["module"] = _one_trip_sqlite_dbapi()  # one trip to aiosqlite's thread per statement
         else:
             kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -176,93 +175,6 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
 
 # --- dialect-specific: the only SQLite-only statements in the project -------------
-def _one_trip_sqlite_dbapi():
-    """SQLAlchemy's aiosqlite adapter with one trip to the driver's thread per statement.
-
-    The stock adapter makes three or four (create the cursor, execute, fetch the rows, close it), each
-    a hand-over of the GIL between the event loop and aiosqlite's thread; a one-line ``/report`` runs
-    five statements, so most of its time went on these hand-overs. Here a statement is executed,
-    fetched and its cursor closed in one function run in aiosqlite's thread; the adapter keeps the rows
-    and what SQLAlchemy reads of a cursor afterwards (description, rowcount, lastrowid). Same driver,
-    same SQL, same errors (raised in the thread, translated by the adapter as before); server-side
-    cursors (``stream_results``) keep the stock adapter.
-    """
-    import collections
-    import sqlite3
-
-    import aiosqlite
-    from sqlalchemy.dialects.sqlite.aiosqlite import (
-        AsyncAdapt_aiosqlite_connection,
-        AsyncAdapt_aiosqlite_cursor,
-        AsyncAdapt_aiosqlite_dbapi,
-    )
-
-    class _Spent:
-        """What SQLAlchemy reads of a cursor after its statement ran."""
-
-        __slots__ = ("arraysize", "description", "lastrowid", "rowcount")
-
-        def __init__(self, description=None, rowcount: int = -1, lastrowid: int | None = None) -> None:
-            self.description, self.rowcount, self.lastrowid, self.arraysize = description, rowcount, lastrowid, 1
-
-        def close(self) -> None:
-            pass
-
-    class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-        __slots__ = ()
-        _awaitable_cursor_close = False  # nothing left open in the driver's thread
-
-        def _make_new_cursor(self, connection):
-            return _Spent()
-
-        def _aenter_cursor(self, cursor):
-            return cursor
-
-        async def _execute_async(self, operation, parameters):
-            connection = self._connection
-
-            def run():  # in aiosqlite's thread
-                cursor = connection._conn.cursor()
-                try:
-                    cursor.execute(operation, () if parameters is None else parameters)
-                    description = cursor.description
-                    rows = cursor.fetchall() if description else None
-                    return _Spent(description, cursor.rowcount, cursor.lastrowid), rows
-                finally:
-                    cursor.close()
-
-            async with self._adapt_connection._execute_mutex:
-                self._cursor, rows = await connection._execute(run)
-            if rows is not None:
-                self._rows = collections.deque(rows)
-
-        async def _executemany_async(self, operation, seq_of_parameters):
-            connection = self._connection
-
-            def run():
-                cursor = connection._conn.cursor()
-                try:
-                    cursor.executemany(operation, seq_of_parameters)
-                    return _Spent(cursor.description, cursor.rowcount, cursor.lastrowid)
-                finally:
-                    cursor.close()
-
-            async with self._adapt_connection._execute_mutex:
-                self._cursor = await connection._execute(run)
-
-    class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-        __slots__ = ()
-        _cursor_cls = OneTripCursor
-
-    class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-        def connect(self, *args, **kwargs):
-            connection = super().connect(*args, **kwargs)
-            connection.__class__ = OneTripConnection
-            return connection
-
-    return OneTripDBAPI(aiosqlite, sqlite3)
-
-
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
