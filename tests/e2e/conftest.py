@@ -62,6 +62,7 @@ async def start_bot(emu: BotAPIEmulator, database_url: str, workdir: Path, extra
         "CHART_MODE": "thread",
         # real time runs on: keep scheduled digests and reminders out of scripted flows
         "SCHEDULER_ENABLED": "false",
+        "WEB_PORT": "0",  # no web server unless a test asks for one (tests run side by side)
         **(extra_env or {}),
     }
     log_path = workdir / "bot.log"
