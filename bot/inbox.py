@@ -87,7 +87,7 @@ class Inbox:
         self._last_of: dict[int, asyncio.Task] = {}  # sender -> their latest task in this process
         self._accepting = True
         self._maintain_task: asyncio.Task | None = None
-        self._last_prune = 0.0
+        self._last_prune: float | None = None
 
     # --- taking updates in ------------------------------------------------------------------------
     async def accept(self, updates: Iterable[dict[str, Any]]) -> int:
@@ -203,7 +203,7 @@ class Inbox:
         now = self.clock.now()
         async with self.db.session() as session, self.db.writing(session):
             await repo.renew_claims(session, self.me, now)
-            if time.monotonic() - self._last_prune > 3600:
+            if self._last_prune is None or time.monotonic() - self._last_prune > 3600:
                 self._last_prune = time.monotonic()
                 pruned = await repo.prune(session, now - KEEP_DONE)
                 if pruned:

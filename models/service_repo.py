@@ -103,7 +103,7 @@ async def acquire_lease(session: AsyncSession, name: str, me: str, now: datetime
     """Take or renew the lease ``name`` until ``until``: free, expired, or already ours."""
     result = await session.execute(
         update(ServiceLease)
-        .where(ServiceLease.name == name, or_(ServiceLease.holder == me, ServiceLease.expires_at < now))
+        .where(ServiceLease.name == name, or_(ServiceLease.holder == me, ServiceLease.expires_at <= now))
         .values(holder=me, expires_at=until))
     if result.rowcount == 1:  # type: ignore[attr-defined]
         return True
