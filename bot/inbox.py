@@ -81,6 +81,8 @@ class Inbox:
         self.bot = bot
         self.me = me
         self.lease = timedelta(seconds=lease_seconds)
+        # a claim not renewed for two leases belongs to a dead process (renewed every third of a lease)
+        self.claim_ttl = 2 * self.lease
         self.clock = clock
         self.single_process = single_process
         self.tasks: set[asyncio.Task] = set()
@@ -147,13 +149,17 @@ class Inbox:
         await self._mark_done(update_id)
 
     async def _wait_for_earlier(self, sender: int, update_id: int) -> None:
+        """Wait (bounded) while an earlier update of ``sender`` is unhandled on another replica (one in this
+        process is already ahead of this one in the sender's chain, or queued behind it: not waited for)."""
         deadline = time.monotonic() + ORDER_WAIT_SECONDS
         while time.monotonic() < deadline:
             try:
                 async with self.db.session() as session:
-                    if not await repo.earlier_unhandled(session, sender, update_id):
-                        return
+                    earlier = await repo.earlier_unhandled(session, sender, update_id)
             except Exception:  # the handler will meet (and report) the outage
+                return
+            mine = {t.get_name() for t in self.tasks}
+            if all(f"update-{uid}" in mine for uid in earlier):
                 return
             await asyncio.sleep(0.05)
         log.warning("update %s: an earlier update of the same user is still unhandled after %.0f s; going on",
@@ -173,13 +179,14 @@ class Inbox:
                 await asyncio.sleep(0.5 * (attempt + 1))
 
     # --- what others (or a previous run) left -------------------------------------------------------
-    async def sweep(self, *, everything: bool = False) -> int:
+    async def sweep(self, *, everything: bool = False, wait: bool = True) -> int:
         """Take over unhandled updates whose claim expired (``everything``: all unhandled ones, for the
-        single process at start) and handle them in order. Returns how many were taken."""
+        single process at start) and handle them in order (``wait``: until handled). Returns how many
+        were taken."""
         taken = 0
         while self._accepting:
             now = self.clock.now()
-            stale_before = now + timedelta(days=1) if everything else now - self.lease
+            stale_before = now + timedelta(days=1) if everything else now - self.claim_ttl
             mine = {t.get_name() for t in self.tasks}
             async with self.db.session() as session, self.db.writing(session):
                 rows = await repo.claimable(session, stale_before)
@@ -194,6 +201,8 @@ class Inbox:
             log.info("inbox: handling %d update(s) left unhandled", len(claimed))
             started = [self._start(uid, payload) for uid, payload in claimed]
             taken += len(claimed)
+            if not wait:
+                break
             await asyncio.gather(*started, return_exceptions=True)
             if len(claimed) < 100:
                 break
@@ -208,7 +217,8 @@ class Inbox:
                 pruned = await repo.prune(session, now - KEEP_DONE)
                 if pruned:
                     log.info("inbox: pruned %d handled update(s)", pruned)
-        await self.sweep()
+        # (never waits for handlers: the claims above must be renewed on time)
+        await self.sweep(wait=False)
         async with self.db.session() as session:
             metrics.INBOX_PENDING.set(await repo.unhandled_count(session))
 

@@ -74,13 +74,12 @@ async def mark_done(session: AsyncSession, update_ids: list[int], now: datetime)
                           .values(done_at=now))
 
 
-async def earlier_unhandled(session: AsyncSession, sender_id: int, update_id: int) -> bool:
-    """Does an earlier update of the same sender wait to be handled (keep one user's updates in order)?"""
-    found = await session.scalar(
+async def earlier_unhandled(session: AsyncSession, sender_id: int, update_id: int) -> list[int]:
+    """Earlier updates of the same sender still waiting to be handled (keep one user's updates in order)."""
+    return list(await session.scalars(
         select(InboundUpdate.update_id)
         .where(InboundUpdate.sender_id == sender_id, InboundUpdate.done_at.is_(None),
-               InboundUpdate.update_id < update_id).limit(1))
-    return found is not None
+               InboundUpdate.update_id < update_id).order_by(InboundUpdate.update_id).limit(50)))
 
 
 async def unhandled_count(session: AsyncSession) -> int:

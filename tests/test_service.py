@@ -104,9 +104,9 @@ async def test_a_live_replicas_claim_is_not_taken_over(service_settings, db, clo
     async with db.session() as s, db.writing(s):
         await repo.store(s, [(30, json.dumps(message_update(30, ADMIN_ID, "/start")), ADMIN_ID)],
                          "live-replica", clock.now() - timedelta(seconds=5))
-    inbox, _dp, bot, session = make_inbox(service_settings, db, clock, me="replica-b")
-    assert await inbox.sweep() == 0  # claimed 5 s ago, lease 30 s
-    clock.advance(seconds=40)
+    inbox, _dp, bot, _session = make_inbox(service_settings, db, clock, me="replica-b")
+    assert await inbox.sweep() == 0  # claimed 5 s ago, lease 30 s (a claim lives two leases)
+    clock.advance(seconds=61)
     assert await inbox.sweep() == 1
     await bot.session.close()
 
@@ -222,7 +222,7 @@ async def test_a_forged_webhook_request_is_refused_and_handles_nothing(service_s
 
 
 async def test_health_readiness_and_metrics(service_settings, db, clock) -> None:
-    client, inbox, dp, bot, _ = await web_client(service_settings, db, clock)
+    client, inbox, _dp, bot, _ = await web_client(service_settings, db, clock)
     try:
         assert (await client.get("/healthz")).status == 200
         response = await client.get("/readyz")
@@ -363,7 +363,7 @@ def test_migrate_upgrades_a_0001_database_with_data(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM inbound_updates").fetchone()[0] == 0
 
 
-class fresh_pg_database:  # noqa: N801 - used as a context manager
+class fresh_pg_database:
     """A new, empty PostgreSQL database next to TEST_DATABASE_URL's, dropped afterwards."""
 
     def __init__(self, tag: str) -> None:
