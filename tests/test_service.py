@@ -403,3 +403,23 @@ async def test_two_replicas_migrating_an_empty_database_together_both_succeed() 
             assert await s.scalar(text("SELECT version_num FROM alembic_version")) == "0013"
             assert await s.scalar(select(func.count()).select_from(InboundUpdate)) == 0
         await check.dispose()
+
+
+# --- deployment files --------------------------------------------------------------------------------
+def test_deploy_files_and_docs_match() -> None:
+    import re
+
+    repo_root = Path(__file__).resolve().parents[1]
+    doc = (repo_root / "docs" / "deploy.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in (repo_root / "deploy").iterdir())
+    assert files == ["Caddyfile", "Dockerfile", "docker-compose.yml", "teamdesk.service"]
+    assert all(f"deploy/{name}" in doc for name in files)
+    compose = (repo_root / "deploy" / "docker-compose.yml").read_text(encoding="utf-8")
+    for service in ("postgres:", "redis:", "bot1:", "bot2:", "proxy:"):
+        assert f"\n  {service}" in compose
+    caddy = (repo_root / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+    assert "bot1:8080 bot2:8080" in caddy and "/tg/webhook" in caddy and "/tg/webhook" in compose
+    assert "python -m bot run" in (repo_root / "deploy" / "teamdesk.service").read_text(encoding="utf-8")
+    settings = {n.upper() for n in Settings.model_fields}
+    named = set(re.findall(r"`([A-Z][A-Z_]{3,})(?:=|`)", doc)) - {"DOMAIN"}
+    assert named <= settings, named - settings
