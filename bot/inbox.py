@@ -8,8 +8,9 @@ marked done, and what a dead process left behind is handled by the next one — 
 
 The replica that stores an update claims it (``claimed_by``/``claimed_at``) and renews its claims every
 third of ``LEADER_LEASE_SECONDS`` while it runs; :meth:`Inbox.sweep` (at start and then periodically, on
-every replica) takes over updates whose claim has expired — their process died — oldest first. On SQLite
-there is one process, so at start everything left unhandled is its own to finish, at once.
+every replica) takes over updates whose claim was not renewed for two leases — their process died —
+oldest first. On SQLite there is one process, so at start everything left unhandled is its own to finish,
+at once.
 
 One user's updates are handled in order: in a process they are chained per sender; across replicas an
 update waits (bounded) while an earlier update of the same sender is still unhandled, and Redis event

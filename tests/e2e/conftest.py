@@ -111,4 +111,5 @@ async def e2e(database_url: str, db: Database, tmp_path: Path) -> AsyncIterator[
         assert emu.violations == [], f"Bot API violations: {emu.violations}"
         assert emu.unanswered_callbacks() == [], "unanswered callback queries"
         assert "Traceback" not in log, log[-4000:]
+        assert emu.token not in log, "the bot token in the log (bot/logs.py redacts it)"
         assert code in (0, -signal.SIGINT), f"bot exit code {code}\n{log[-4000:]}"
