@@ -20,6 +20,7 @@ from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
+from bot.services.tasks import TaskService
 
 
 class Services:
@@ -52,6 +53,10 @@ class Services:
     @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def tasks(self) -> TaskService:
+        return TaskService(self.session, self.db, self.settings, self.clock)
 
 
 def build_services(session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> Services:
