@@ -131,7 +131,7 @@ async def _start_scheduler(bot: Bot, dispatcher: Dispatcher, db: Database, setti
     dispatcher.workflow_data["scheduler"] = service
     # the jobs run on one replica only: the holder of the scheduler lease (bot/leader.py)
     leadership: Leadership = dispatcher.workflow_data["leadership"]
-    leadership.start(on_gain=service.start, on_loss=lambda: service.stop(grace=settings.shutdown_seconds))
+    await leadership.start(on_gain=service.start, on_loss=lambda: service.stop(grace=settings.shutdown_seconds))
 
 
 async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer, sender: Sender,

@@ -46,9 +46,18 @@ class Leadership:
     def role(self) -> str:
         return "leader" if self.is_leader else "follower"
 
-    def start(self, on_gain: Callable[[], Awaitable[None] | None],
-              on_loss: Callable[[], Awaitable[None] | None]) -> None:
+    async def start(self, on_gain: Callable[[], Awaitable[None] | None],
+                    on_loss: Callable[[], Awaitable[None] | None]) -> None:
+        """The first try now (a lone replica, or SQLite's one process, leads when start-up ends), then
+        renewals in the background."""
         self._on_gain, self._on_loss = on_gain, on_loss
+        if self.single_process:
+            await self._gain()
+            return
+        try:
+            await self.try_once()
+        except Exception:
+            log.exception("leadership check failed")
         self._task = asyncio.create_task(self._run(), name="leadership")
 
     async def _call(self, hook: Callable[[], Awaitable[None] | None] | None) -> None:
@@ -88,18 +97,15 @@ class Leadership:
         return self.is_leader
 
     async def _run(self) -> None:
-        if self.single_process:
-            await self._gain()
-            return
         interval = max(0.5, self.lease.total_seconds() / 3)
         while True:
+            await asyncio.sleep(interval)
             try:
                 await self.try_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("leadership check failed")
-            await asyncio.sleep(interval)
 
     async def stop(self) -> None:
         """Stop trying; a leader stops its jobs (through the loss hook) and releases the lease."""
