@@ -111,5 +111,9 @@ async def e2e(database_url: str, db: Database, tmp_path: Path) -> AsyncIterator[
         assert emu.violations == [], f"Bot API violations: {emu.violations}"
         assert emu.unanswered_callbacks() == [], "unanswered callback queries"
         assert "Traceback" not in log, log[-4000:]
-        assert emu.token not in log, "the bot token in the log (bot/logs.py redacts it)"
+        # no secret or contact ever reaches a log line (bot/logs.py redacts them)
+        from bot.logs import EMAIL, PHONE, TOKEN_SHAPE
+
+        assert emu.token not in log, "the bot token in the log"
+        assert not (TOKEN_SHAPE.search(log) or EMAIL.search(log) or PHONE.search(log)), "a secret or contact in the log"
         assert code in (0, -signal.SIGINT), f"bot exit code {code}\n{log[-4000:]}"
