@@ -1,9 +1,9 @@
 """Updates per second through real ``python -m bot`` processes against the Bot API emulator:
 
-1. one replica in **webhook** mode against the same update stream through **polling** (same SQLite
-   database kind, same process, same emulator; target ratio >= 0.9);
+1. one replica in **webhook** mode (the emulator posts to it directly) against the same update stream
+   through **polling** (same SQLite database kind, same emulator; target ratio >= 0.9);
 2. with ``--url`` (PostgreSQL) and ``--redis``: **two replicas** behind a round-robin proxy against
-   **one** replica (webhook mode, the same stream).
+   **one** replica posted to directly (webhook mode, the same stream).
 
 The stream: ``--users`` people (unregistered: each update is a ``/start`` answered with the polite
 refusal, one database read and one ``sendMessage``) sending ``--updates`` updates in all, queued at once;
@@ -63,6 +63,8 @@ async def one_run(url: str, workdir: Path, mode: str, replicas: int, updates: in
                 env |= {"WEBHOOK_SECRET": SECRET, "WEBHOOK_URL": f"http://127.0.0.1:{proxy.port}/hook"}
             for i in range(replicas):
                 procs.append(Replica(f"{mode}{replicas}-{i}", emu, url, workdir, env))
+            if mode == "webhook" and replicas == 1:  # one replica: Telegram posts to it directly, no proxy
+                procs[0].env["WEBHOOK_URL"] = f"{procs[0].url}/hook"
             for p in procs:
                 await p.start()
             try:
@@ -97,6 +99,7 @@ async def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--url", help="PostgreSQL URL for the replica comparison (a scratch database)")
     ap.add_argument("--redis", help="Redis URL for the replica comparison")
+    ap.add_argument("--skip-replicas", action="store_true", help="only the webhook / polling comparison")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -105,7 +108,7 @@ async def main() -> None:
         await compare("webhook", lambda: one_run(sqlite, work, "webhook", 1, args.updates, args.users, None),
                       "polling", lambda: one_run(sqlite, work, "polling", 1, args.updates, args.users, None),
                       args.rounds)
-        if args.url:
+        if args.url and not args.skip_replicas:
             print(f"2. webhook on PostgreSQL{' + Redis' if args.redis else ''}: two replicas vs one")
             await compare(
                 "two replicas", lambda: one_run(args.url, work, "webhook", 2, args.updates, args.users, args.redis),

@@ -212,7 +212,9 @@ class Inbox:
     async def maintain_once(self) -> None:
         now = self.clock.now()
         async with self.db.session() as session, self.db.writing(session):
-            await repo.renew_claims(session, self.me, now)
+            in_hand = [int(t.get_name().removeprefix("update-")) for t in self.tasks
+                       if not t.done() and t.get_name().startswith("update-")]
+            await repo.renew_claims(session, self.me, in_hand, now)
             if self._last_prune is None or time.monotonic() - self._last_prune > 3600:
                 self._last_prune = time.monotonic()
                 pruned = await repo.prune(session, now - KEEP_DONE)

@@ -62,9 +62,13 @@ async def claim(session: AsyncSession, update_id: int, me: str, now: datetime, s
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-async def renew_claims(session: AsyncSession, me: str, now: datetime) -> int:
+async def renew_claims(session: AsyncSession, me: str, update_ids: list[int], now: datetime) -> int:
+    """Keep the claims on the updates still being handled (one whose mark failed is left to expire)."""
+    if not update_ids:
+        return 0
     result = await session.execute(
-        update(InboundUpdate).where(InboundUpdate.claimed_by == me, InboundUpdate.done_at.is_(None))
+        update(InboundUpdate).where(InboundUpdate.claimed_by == me, InboundUpdate.done_at.is_(None),
+                                    InboundUpdate.update_id.in_(update_ids))
         .values(claimed_at=now))
     return result.rowcount  # type: ignore[attr-defined,no-any-return]
 

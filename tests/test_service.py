@@ -423,3 +423,27 @@ def test_deploy_files_and_docs_match() -> None:
     settings = {n.upper() for n in Settings.model_fields}
     named = set(re.findall(r"`([A-Z][A-Z_]{3,})(?:=|`)", doc)) - {"DOMAIN"}
     assert named <= settings, named - settings
+
+
+async def test_claims_are_renewed_only_while_the_update_is_in_hand(service_settings, db, clock) -> None:
+    inbox, dp, bot, _ = make_inbox(service_settings, db, clock)
+    release = asyncio.Event()
+
+    @dp.update.outer_middleware()
+    async def slow(handler, event, data):
+        if event.update_id == 80:
+            await release.wait()
+        return await handler(event, data)
+
+    await inbox.accept([message_update(80, ADMIN_ID, "/start"), message_update(81, 99, "/start")])
+    await asyncio.sleep(0.2)  # 81 is handled; 80 waits
+    async with db.session() as s, db.writing(s):  # as if 81's mark had failed (database blip)
+        await s.execute(InboundUpdate.__table__.update().where(InboundUpdate.update_id == 81).values(done_at=None))
+    clock.advance(seconds=50)
+    await inbox.maintain_once()
+    by_id = {r.update_id: r for r in await rows(db)}
+    assert by_id[80].claimed_at == clock.now()  # in hand: renewed
+    assert by_id[81].claimed_at < clock.now() - timedelta(seconds=40)  # not in hand: left to expire
+    release.set()
+    await asyncio.gather(*inbox.tasks)
+    await bot.session.close()
