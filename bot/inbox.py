@@ -31,7 +31,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -74,6 +74,42 @@ def update_type(payload: dict[str, Any]) -> str:
     return next((k for k in payload if k != "update_id"), "unknown")
 
 
+class GroupCommit:
+    """Calls that arrive while a flush runs are flushed together by the next one: one transaction for
+    many webhook requests (or many handled updates) instead of one each, without waiting on a timer."""
+
+    def __init__(self, flush: Callable[[list], Awaitable[Any]]) -> None:
+        self.flush = flush
+        self.pending: list[tuple[list, asyncio.Future]] = []
+        self.running = False
+        self._task: asyncio.Task | None = None
+
+    async def submit(self, items: list) -> Any:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((items, future))
+        if not self.running:
+            self.running = True
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                try:
+                    result = await self.flush([item for items, _ in batch for item in items])
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_result(result)
+        finally:
+            self.running = False
+
+
 class Inbox:
     def __init__(self, db: Database, dispatcher: Dispatcher, bot: Bot, *, me: str, lease_seconds: float,
                  clock: Any, single_process: bool) -> None:
@@ -91,26 +127,41 @@ class Inbox:
         self._accepting = True
         self._maintain_task: asyncio.Task | None = None
         self._last_prune: float | None = None
+        self._started: set[int] = set()  # updates being handled here
+        self._stores = GroupCommit(self._store)
+        self._marks = GroupCommit(self._mark)
 
     # --- taking updates in ------------------------------------------------------------------------
     async def accept(self, updates: Iterable[dict[str, Any]]) -> int:
         """Store ``updates`` (raw dicts) and start handling those stored now; returns how many were new.
-        Raises when the database refuses: the caller must not confirm them to Telegram."""
+        Raises when the database refuses: the caller must not confirm them to Telegram. Concurrent calls
+        (webhook requests) are stored together, in one transaction (group commit)."""
         by_id = {int(u["update_id"]): u for u in updates}
         if not by_id:
             return 0
         rows = [(uid, json.dumps(u, ensure_ascii=False, separators=(",", ":")), sender_of(u))
                 for uid, u in sorted(by_id.items())]
-        async with self.db.session() as session, self.db.writing(session):
-            new = await repo.store(session, rows, self.me, self.clock.now())
-        for uid in new:
+        stored = await self._stores.submit(rows)
+        new = [uid for uid in by_id if uid in stored and uid not in self._started]
+        for uid in sorted(new):
             self._start(uid, by_id[uid])
         return len(new)
+
+    async def _store(self, rows: list[tuple[int, str, int | None]]) -> set[int]:
+        unique = sorted({r[0]: r for r in rows}.values())
+        async with self.db.session() as session, self.db.writing(session):
+            return set(await repo.store(session, unique, self.me, self.clock.now()))
+
+    async def _mark(self, update_ids: list[int]) -> None:
+        async with self.db.session() as session, self.db.writing(session):
+            await repo.mark_done(session, sorted(set(update_ids)), self.clock.now())
 
     def _start(self, update_id: int, payload: dict[str, Any]) -> asyncio.Task:
         sender = sender_of(payload)
         before = self._last_of.get(sender) if sender is not None else None
         task = asyncio.create_task(self._handle(update_id, payload, sender, before), name=f"update-{update_id}")
+        self._started.add(update_id)
+        task.add_done_callback(lambda _t, u=update_id: self._started.discard(u))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         if sender is not None:
@@ -169,8 +220,7 @@ class Inbox:
     async def _mark_done(self, update_id: int) -> None:
         for attempt in range(3):
             try:
-                async with self.db.session() as session, self.db.writing(session):
-                    await repo.mark_done(session, [update_id], self.clock.now())
+                await self._marks.submit([update_id])
                 return
             except Exception as exc:
                 if attempt == 2:
