@@ -447,3 +447,11 @@ async def test_claims_are_renewed_only_while_the_update_is_in_hand(service_setti
     release.set()
     await asyncio.gather(*inbox.tasks)
     await bot.session.close()
+
+
+def test_backup_on_postgresql_without_pg_dump_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.backup as backup_module
+
+    monkeypatch.setattr(backup_module.shutil, "which", lambda _name: None)
+    with pytest.raises(backup_module.BackupError, match="pg_dump not found: install the PostgreSQL client tools"):
+        backup_module.backup("postgresql+asyncpg://teamdesk:pw@db.example/teamdesk", tmp_path / "x.dump")
