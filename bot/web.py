@@ -6,6 +6,7 @@
 * ``GET /healthz``: the process is up (200);
 * ``GET /readyz``: the database answers, Redis answers (when ``REDIS_URL`` is set), the migrations are
   current, this replica is taking updates; 200 or 503, with the replica's role (leader or follower);
+* the dashboard Mini App (``bot/webapp.py``; public through the proxy of ``WEB_BASE_URL``);
 * ``GET /metrics``: Prometheus text format; with ``METRICS_TOKEN`` set it needs
   ``Authorization: Bearer <METRICS_TOKEN>``, without it only loopback clients get it (403 otherwise).
 """
@@ -28,6 +29,7 @@ from bot.health import check_redis, one_line
 from bot.inbox import Inbox
 from bot.leader import Leadership
 from bot.migrate import head_revisions
+from bot.webapp import add_routes as add_webapp_routes
 from models import service_repo as repo
 
 log = logging.getLogger(__name__)
@@ -117,6 +119,8 @@ def create_web_app(settings: Settings, db: Database, dp: Dispatcher, bot: Bot, i
         metrics.LEADER.set(1 if leadership.is_leader else 0)
         return web.Response(body=metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4"})
 
+    # the routes the bot serves besides Telegram (the dashboard Mini App behind WEB_BASE_URL)
+    add_webapp_routes(app, settings=settings, db=db, clock=dp.workflow_data.get("clock"))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
