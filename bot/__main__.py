@@ -1,4 +1,5 @@
-"""Entry point: ``python -m bot [run|sandbox|migrate|seed-demo|rebuild-stats|digest --preview out.png|client-report ...]``."""
+"""Entry point: ``python -m bot [run|sandbox|migrate|backup FILE|restore FILE|seed-demo|rebuild-stats|digest
+--preview out.png|client-report ...]``."""
 
 from __future__ import annotations
 
@@ -14,10 +15,16 @@ from bot.domain.digests import DAILY, KINDS
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="teamdesk Telegram bot")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="apply migrations and run the bot with long polling (default)")
+    sub.add_parser("run", help="apply migrations and run the bot: long polling, or a webhook with WEBHOOK_URL "
+                              "(default)")
     sub.add_parser("sandbox", help="run without Telegram: a local Bot API, demo data in data/sandbox.db and a web "
                                    "chat on http://127.0.0.1:8080 (the default when BOT_TOKEN is not set)")
-    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("migrate", help="apply database migrations and exit (any earlier teamdesk database)")
+    backup = sub.add_parser("backup", help="a consistent copy of the database while the bot runs (SQLite: "
+                                           "online backup; PostgreSQL: pg_dump custom format)")
+    backup.add_argument("file", metavar="FILE")
+    restore = sub.add_parser("restore", help="restore a backup into an empty database, then migrate it")
+    restore.add_argument("file", metavar="FILE")
     sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people)")
     sub.add_parser("rebuild-stats", help="recompute every counter (per member, project and rating, per month) "
                                          "from the units, revisions and ratings")
@@ -43,24 +50,6 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
     settings.ensure_data_dir()
     return settings
-
-
-async def run_polling(settings: Settings) -> None:
-    from bot.app import create_bot, create_dispatcher
-    from bot.db import Database
-    from bot.services.stats import ensure_timezone
-
-    db = Database(settings.database_url)
-    await ensure_timezone(db, settings)  # counters computed in another TIMEZONE are recomputed
-    bot = create_bot(settings)
-    dp = create_dispatcher(settings, db)
-    try:
-        await check_telegram(bot, settings)
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
-    finally:
-        await dp.storage.close()
-        await bot.session.close()
-        await db.dispose()
 
 
 async def check_telegram(bot, settings: Settings) -> None:
@@ -130,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("teamdesk: BOT_TOKEN is not set: starting the sandbox (python -m bot sandbox)", file=sys.stderr)
                 return sandbox()
     settings = load_settings()
+    from bot.logs import secrets_of, setup_logging
+
+    # LOG_FORMAT, and no line with the token, a secret, a phone number or an e-mail
+    setup_logging(settings.log_format, secrets_of(settings))
     from bot.health import check_dependencies
 
     # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
@@ -140,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("teamdesk: database is up to date")
         return 0
+    if args.command in ("backup", "restore"):
+        return backup_or_restore(settings, args.command, args.file)
     from bot.migrate import upgrade_in_subprocess
 
     # in a child process: the bot must not keep Alembic loaded (docs/performance.md, "Memory")
@@ -154,7 +149,22 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(preview_digest(settings, args.preview, args.manager, args.kind))
     if args.command == "client-report":
         return client_report(settings, args.project, args.month, args.out, args.lang or settings.default_language)
-    asyncio.run(run_polling(settings))
+    from bot.runtime import serve
+
+    return asyncio.run(serve(settings, check_telegram))
+
+
+def backup_or_restore(settings: Settings, command: str, file: str) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup, restore
+
+    try:
+        summary = (backup if command == "backup" else restore)(settings.database_url, Path(file))
+    except BackupError as exc:
+        print(f"teamdesk: {command}: {exc}", file=sys.stderr)
+        return 2
+    print(f"teamdesk: {summary}")
     return 0
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,60}$")
 SUPPORTED_LANGUAGES = ("ru", "en")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 class Settings(BaseSettings):
@@ -86,12 +87,64 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
     sandbox_database_url: str = "sqlite+aiosqlite:///data/sandbox.db"
 
+    # --- running as a service (docs/deploy.md) ---
+    webhook_url: str = ""  # empty: long polling
+    webhook_secret: SecretStr | None = None  # required with WEBHOOK_URL: Telegram's X-Telegram-Bot-Api-Secret-Token
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)  # 0: no web server (polling only)
+    metrics_token: SecretStr | None = None  # /metrics needs "Authorization: Bearer <token>"; unset: loopback only
+    leader_lease_seconds: int = Field(default=30, ge=2, le=600)
+    shutdown_seconds: float = Field(default=10.0, ge=0, le=300)
+    log_format: str = "text"
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
         if not TOKEN_RE.match(value.get_secret_value().strip()):
             raise ValueError("does not look like a token from @BotFather (123456:ABC...)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("webhook_secret", "metrics_token")
+    @classmethod
+    def _service_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        secret = value.get_secret_value().strip()
+        if not SECRET_RE.fullmatch(secret):
+            raise ValueError("must be 16-256 characters A-Z, a-z, 0-9, _ or - (e.g. `openssl rand -hex 32`)")
+        return SecretStr(secret)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        if self.webhook_url and self.web_port == 0:
+            raise ValueError("WEB_PORT must not be 0 when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the web server takes webhook updates on: the path of WEBHOOK_URL (default /webhook)."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.webhook_url).path or "/webhook"
 
     @field_validator("rating_secret")
     @classmethod
