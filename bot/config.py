@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     remind_at: str = "18:00"
     notify_hours: str = "09:00-21:00"
     rating_reminder_days: int = Field(default=3, ge=1, le=28)
+    # courses: a learner without progress for this many working days gets one nudge
+    course_nudge_days: int = Field(default=3, ge=1, le=60)
     chart_workers: int = Field(default=2, ge=1, le=32)
     chart_mode: str = "process"
     send_rate: float = Field(default=30.0, gt=0, le=1000)

@@ -13,9 +13,11 @@ def create_routers() -> list[Router]:
     from handlers import (
         clients,
         common,
+        courses,
         digests,
         fallback,
         invites,
+        kb,
         members,
         plans,
         ratings,
@@ -36,6 +38,8 @@ def create_routers() -> list[Router]:
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),
+        kb.create_router(),
+        courses.create_router(),
     ]
     routers.append(fallback.create_router())
     return routers

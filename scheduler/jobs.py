@@ -29,6 +29,7 @@ from bot.config import Settings, parse_hhmm
 from bot.db import Database
 from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
+from bot.domain.learning import stalled
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
@@ -37,7 +38,7 @@ from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
 
 # the same forms /rating_campaign sends; the client's card and report
-from bot.views import client_card, client_report_parts, deliver_forms
+from bot.views import article_review, client_card, client_report_parts, course_nudge, deliver_forms
 from models import clients_repo, org_repo, reporting_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
@@ -54,6 +55,7 @@ REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
 CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
 CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
+KB_REVIEW, COURSE_NUDGE, COURSE_OVERDUE = "kb_review", "course_nudge", "course_overdue"
 STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
 
@@ -219,7 +221,7 @@ class Jobs:
         now = now or self.clock.now()
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
-                     self.client_reports, self.rating_campaign):
+                     self.client_reports, self.rating_campaign, self.learning):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -524,6 +526,56 @@ class Jobs:
         return await self.sender.deliver(c.member.telegram_id, SendDocument(
             chat_id=c.member.telegram_id, document=BufferedInputFile(pdf, filename=parts["filename"])), kind=c.kind)
 
+    # -- the knowledge base and courses ------------------------------------------------------------------
+    async def learning(self, now: datetime, report: Report | None = None) -> Report:
+        """On the recipient's working days, within the notify window, through the delivery log (once each):
+        an article past its review date reminds its owner (Still correct / Edit), once per review date; a
+        learner without progress for COURSE_NUDGE_DAYS working days gets one nudge per stall; past an
+        enrolment's deadline the learner's managers are told, once."""
+        report = report if report is not None else Report()
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            reviews = await services.kb.due_reviews(now)
+            enrolments = await services.courses.open_enrolments(now)
+            if not reviews and not enrolments:
+                return report
+            people = {m.id for _a, m in reviews} | {m.id for _e, _c, m, _st in enrolments}
+            days_off = set(await reporting_repo.days_off_between(
+                s, list(people), now.date() - timedelta(days=1), now.date() + timedelta(days=1)))
+
+            def now_fits(member: Member) -> date | None:
+                local = local_now(now, self._tz(member))
+                hol = _holidays([local.date()], country)
+                if (not is_working_day(local.date(), hol) or (member.id, local.date()) in days_off
+                        or not in_notify_window(local, self.settings)):
+                    return None
+                return local.date()
+
+            for article, owner in reviews:
+                if now_fits(owner) is not None:
+                    due.append(Claim(owner, KB_REVIEW, f"a{article.id}:{article.review_at.isoformat()}", now,
+                                     {"article": article.id, "title": article.title,
+                                      "checked": article.checked_at.date().isoformat()}))
+            managers_cache: dict[int, list[Member]] = {}
+            for e, course, learner, status in enrolments:
+                info = {"enrolment": e.id, "title": course.title, "lesson": status.lesson,
+                        "lessons": status.lessons, "name": learner.display_name,
+                        "date": e.deadline.strftime("%d.%m.%Y") if e.deadline else ""}
+                today = now_fits(learner)
+                last = local_now(e.last_activity_at, self._tz(learner)).date()
+                if (today is not None and not learner.unreachable
+                        and stalled(last, today, self.settings.course_nudge_days, country)):
+                    due.append(Claim(learner, COURSE_NUDGE, f"e{e.id}:{last.isoformat()}", now, info))
+                if e.deadline is not None and local_now(now, self._tz(learner)).date() > e.deadline:
+                    for manager in await self._managers_of(s, learner, managers_cache):
+                        if now_fits(manager) is not None:
+                            due.append(Claim(manager, COURSE_OVERDUE, f"e{e.id}", now, info))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
     # -- rating campaign -------------------------------------------------------------------------
     async def rating_campaign(self, now: datetime, report: Report | None = None) -> Report:
         """First working day of the month: start the campaign; RATING_REMINDER_DAYS later: remind raters."""
@@ -592,6 +644,15 @@ class Jobs:
             text = t("client-waiting-manager", **d)
         elif c.kind == CLIENT_REPORT:
             return await self._send_client_report(c, t)
+        elif c.kind == KB_REVIEW:
+            text, markup = article_review(t, d["article"], d["title"], date.fromisoformat(d["checked"]))
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == COURSE_NUDGE:
+            text, markup = course_nudge(t, d["title"], d["lesson"], d["lessons"], d["enrolment"])
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == COURSE_OVERDUE:
+            text = t("course-overdue-manager", name=d["name"], title=d["title"], date=d["date"], lesson=d["lesson"],
+                     lessons=d["lessons"])
         else:
             raise ValueError(f"unknown delivery kind {c.kind}")
         return await self.sender.send_text(chat, text, kind=c.kind)

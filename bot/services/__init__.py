@@ -15,7 +15,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.clients import ClientService
+from bot.services.courses import CourseService
 from bot.services.digests import DigestService
+from bot.services.kb import KbService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
@@ -52,6 +54,14 @@ class Services:
     @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def kb(self) -> KbService:
+        return KbService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def courses(self) -> CourseService:
+        return CourseService(self.session, self.db, self.settings, self.clock)
 
 
 def build_services(session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> Services:
