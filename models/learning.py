@@ -48,7 +48,7 @@ class Article(Base):
     audience_departments: Mapped[list] = mapped_column(JSON, default=list)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # counted by search (ranking)
     review_at: Mapped[date] = mapped_column(Date, index=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -82,7 +82,8 @@ class Attachment(Base):
 
 
 class Term(Base):
-    """The portable search index: one row per (stem, article) with its weight (bot.domain.search)."""
+    """The portable search index: one row per (stem, live article) with its weight (bot.domain.search); an
+    archived article has no rows (they are written again when it is restored)."""
 
     __tablename__ = "kb_terms"
 
@@ -90,7 +91,11 @@ class Term(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True)
     weight: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_kb_terms_article_id", "article_id"),)
+    __table_args__ = (Index("ix_kb_terms_article_id", "article_id"),
+                      # covering: a term's postings, its weight in given articles and its article count are read
+                      # from the index alone (a (term, weight) order lost to it: the planner then scanned every
+                      # posting of a common term to find a few articles)
+                      Index("ix_kb_terms_term_article_weight", "term", "article_id", "weight"))
 
 
 class Course(Base):

@@ -68,15 +68,27 @@ async def replace_terms(s: AsyncSession, article_id: int, terms: dict[str, int])
         await s.execute(insert(Term), [{"term": t, "article_id": article_id, "weight": w} for t, w in terms.items()])
 
 
-async def postings(s: AsyncSession, terms: Sequence[str]) -> dict[int, dict[str, int]]:
-    """article id → {term: weight} for the live (not archived) articles having any of ``terms``."""
-    rows = await s.execute(
-        select(Term.article_id, Term.term, Term.weight)
-        .join(Article, Article.id == Term.article_id)
-        .where(Term.term.in_(list(terms)), Article.archived.is_(False)))
-    out: dict[int, dict[str, int]] = {}
-    for article_id, term, weight in rows:
-        out.setdefault(article_id, {})[term] = weight
+async def doc_freq(s: AsyncSession, terms: Sequence[str]) -> dict[str, int]:
+    """term → how many live articles have it (an index-only count: only live articles have index rows)."""
+    rows = await s.execute(select(Term.term, func.count()).where(Term.term.in_(list(terms))).group_by(Term.term))
+    return {t: int(n) for t, n in rows}
+
+
+async def top_postings(s: AsyncSession, term: str, limit: int) -> list[tuple[int, int]]:
+    """The ``limit`` heaviest (article id, weight) of one term (read from the covering index)."""
+    rows = await s.execute(select(Term.article_id, Term.weight).where(Term.term == term)
+                           .order_by(Term.weight.desc(), Term.article_id.desc()).limit(limit))
+    return [(int(a), int(w)) for a, w in rows]
+
+
+async def postings_of(s: AsyncSession, terms: Sequence[str], article_ids: Sequence[int]) -> list[tuple[int, str, int]]:
+    """(article id, term, weight) of these terms in these articles (primary key lookups)."""
+    out: list[tuple[int, str, int]] = []
+    ids = list(article_ids)
+    for start in range(0, len(ids), 500):
+        rows = await s.execute(select(Term.article_id, Term.term, Term.weight).where(
+            Term.term.in_(list(terms)), Term.article_id.in_(ids[start:start + 500])))
+        out += [(int(a), t, int(w)) for a, t, w in rows]
     return out
 
 

@@ -27,6 +27,7 @@ BODY_MAX = 30000  # visible characters of an article's body (sent in several mes
 CATEGORY_MAX = 100
 SEARCH_LIMIT = 10
 INLINE_LIMIT = 20
+COMMON_TERM = 300  # a term in more live articles than this brings only its heaviest ones as candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,10 @@ class KbService(Service):
         async with self.db.writing(self.session) as s:
             a = await self._editable(actor, article_id)
             a.archived = archived
+            # only live articles are in the search index
+            terms = {} if archived else search.article_terms(
+                a.title, index_text(a.body_html, await repo.attachments(s, a.id)))
+            await repo.replace_terms(s, a.id, terms)
             org_repo.audit(s, actor_id=actor.id, action="kb.article_archived" if archived else "kb.article_restored",
                            object_type="kb_article", object_id=a.id, at=self.clock.now())
         return a
@@ -212,21 +217,35 @@ class KbService(Service):
         return [a for a in await repo.articles_in(self.session, category_id) if self._readable(actor, a)]
 
     async def search(self, actor: Member | None, query: str, limit: int = SEARCH_LIMIT) -> list[Article]:
-        """The best matches the actor may read, best first (nothing for someone outside the team)."""
+        """The best matches the actor may read, best first (nothing for someone outside the team).
+
+        Bounded work whatever the size of the base: a query term in at most ``COMMON_TERM`` articles brings all
+        of them; a commoner one only its ``COMMON_TERM`` heaviest articles (title matches, many mentions), and
+        its weights in the candidates the other terms brought. Ranking: :func:`bot.domain.search.rank`."""
         if access.role_of(actor) is None or access.is_client(actor):
             return []
         terms = search.query_terms(query)
         if not terms:
             return []
-        postings = await repo.postings(self.session, terms)
-        if not postings:
+        s = self.session
+        df = await repo.doc_freq(s, terms)
+        terms = [t for t in terms if df.get(t)]
+        if not terms:
             return []
-        total = await repo.live_article_count(self.session)
-        ranked = search.rank(terms, postings, total, limit=len(postings))
+        postings: dict[int, dict[str, int]] = {}
+        common = [t for t in terms if df[t] > COMMON_TERM]
+        for t in terms:  # a rare term: every article that has it; a common one: its heaviest
+            for article_id, weight in await repo.top_postings(s, t, COMMON_TERM):
+                postings.setdefault(article_id, {})[t] = weight
+        if common:  # the common terms' weights in every candidate
+            for article_id, t, weight in await repo.postings_of(s, common, list(postings)):
+                postings[article_id][t] = weight
+        total = await repo.live_article_count(s)
+        ranked = search.rank(terms, postings, total, df, limit=len(postings))
         out: list[int] = []
         for start in range(0, len(ranked), 100):
             chunk = [h.article_id for h in ranked[start:start + 100]]
-            audience = await repo.audiences(self.session, chunk)
+            audience = await repo.audiences(s, chunk)
             for article_id in chunk:
                 roles, departments = audience.get(article_id, ([], []))
                 if access.may_read_article(actor, roles, departments):
@@ -235,7 +254,7 @@ class KbService(Service):
                         break
             if len(out) >= limit:
                 break
-        found = await repo.articles_by_ids(self.session, out)
+        found = await repo.articles_by_ids(s, out)
         return [found[i] for i in out if i in found]
 
     async def stale(self, actor: Member) -> list[Article]:

@@ -58,6 +58,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_articles'))
     )
     with op.batch_alter_table('kb_articles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_articles_archived'), ['archived'], unique=False)
         batch_op.create_index(batch_op.f('ix_kb_articles_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_kb_articles_review_at'), ['review_at'], unique=False)
 
@@ -136,6 +137,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('kb_terms', schema=None) as batch_op:
         batch_op.create_index('ix_kb_terms_article_id', ['article_id'], unique=False)
+        batch_op.create_index('ix_kb_terms_term_article_weight', ['term', 'article_id', 'weight'], unique=False)
 
     op.create_table('quiz_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -199,6 +201,7 @@ def downgrade() -> None:
 
     op.drop_table('quiz_attempts')
     with op.batch_alter_table('kb_terms', schema=None) as batch_op:
+        batch_op.drop_index('ix_kb_terms_term_article_weight')
         batch_op.drop_index('ix_kb_terms_article_id')
 
     op.drop_table('kb_terms')
@@ -221,6 +224,7 @@ def downgrade() -> None:
 
     op.drop_table('course_lessons')
     with op.batch_alter_table('kb_articles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_articles_archived'))
         batch_op.drop_index(batch_op.f('ix_kb_articles_review_at'))
         batch_op.drop_index(batch_op.f('ix_kb_articles_category_id'))
 
