@@ -193,6 +193,14 @@ async def on_assign(message: Message, command: CommandObject, svc: Services, mem
     await tell_enrolled(sender, catalog, svc, items)
 
 
+async def on_offer(query: CallbackQuery, callback_data: CourseCb, svc: Services, member: Member, t: Translator,
+                   sender: Sender, catalog: Catalog) -> None:
+    """The /team offer: assign the course to the flagged writer (ids re-checked by the service)."""
+    items = await svc.courses.assign(member, callback_data.id, member_id=callback_data.p)
+    await query.message.answer(t("course-assigned", n=len(items)))
+    await tell_enrolled(sender, catalog, svc, items)
+
+
 async def on_auto(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator) -> None:
     args = (command.args or "").split(maxsplit=2)
     if len(args) < 2 or args[1].lower() not in ("writer", "manager", "off"):
@@ -329,6 +337,7 @@ def create_router() -> Router:
     router.message.register(on_import_file, StateFilter(CourseForm.file), F.document | (F.text & ~F.text.startswith("/")),
                             flags=MANAGER)
     router.callback_query.register(on_card, CourseCb.filter(F.a == "card"), flags=MANAGER)
+    router.callback_query.register(on_offer, CourseCb.filter(F.a == "offer"), flags=MANAGER)
     router.callback_query.register(on_pick_article, CourseCb.filter(F.a == "addl"), flags=MANAGER)
     router.callback_query.register(on_add_lesson, CourseCb.filter(F.a == "addla"), flags=MANAGER)
     router.callback_query.register(on_pick_lesson, CourseCb.filter(F.a == "addq"), flags=MANAGER)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from models.learning import (
     QuizQuestion,
     Term,
 )
+from models.reporting import Revision, Unit
 
 
 # --- categories and articles --------------------------------------------------------------------------
@@ -167,6 +168,14 @@ async def enrolments_of_member(s: AsyncSession, member_id: int) -> list[Enrolmen
                                 .order_by(Enrolment.id)))
 
 
+async def enrolments_of_members(s: AsyncSession, member_ids: Sequence[int]) -> list[Enrolment]:
+    ids = list(member_ids)
+    out: list[Enrolment] = []
+    for start in range(0, len(ids), 500):
+        out += await s.scalars(select(Enrolment).where(Enrolment.member_id.in_(ids[start:start + 500])))
+    return out
+
+
 async def enrolments(s: AsyncSession, course_ids: Sequence[int] | None = None, *,
                      open_only: bool = False) -> list[Enrolment]:
     q = select(Enrolment)
@@ -198,3 +207,17 @@ async def attempt(s: AsyncSession, attempt_id: int) -> QuizAttempt | None:
 
 async def poll(s: AsyncSession, poll_id: str) -> QuizPoll | None:
     return await s.get(QuizPoll, poll_id)
+
+
+async def revision_reasons(s: AsyncSession, member_ids: Sequence[int], since: datetime) -> dict[int, dict[str, int]]:
+    """author id → {revision reason: count} of revisions received since ``since``."""
+    if not member_ids:
+        return {}
+    rows = await s.execute(select(Unit.author_id, Revision.reason, func.count())
+                           .join(Unit, Unit.id == Revision.unit_id)
+                           .where(Unit.author_id.in_(list(member_ids)), Revision.received_at >= since)
+                           .group_by(Unit.author_id, Revision.reason))
+    out: dict[int, dict[str, int]] = {}
+    for author, reason, n in rows:
+        out.setdefault(int(author), {})[reason] = int(n)
+    return out

@@ -365,3 +365,44 @@ async def test_english_speaker_gets_english(harness: Harness, db) -> None:
     found = h.messages(await h.send(ENGLISH, "/kb monitored platform"))[0]
     assert "best matches" in found.text and "Monitoring platforms" in found.text
     assert "no courses" in h.messages(await h.send(ENGLISH, "/learn"))[0].text
+
+
+async def test_team_offers_the_course_for_a_flagged_writers_revision_reason(harness: Harness, db) -> None:
+    from tests.test_team import NOV_10, OCT_10, add_member, add_units
+
+    h = harness
+    await h.send(ADMIN, "/start")
+    await add_member(db, 300, "Vera", "Общий отдел")
+    await add_units(db, 300, 5, 5, OCT_10)
+    await add_units(db, 300, 5, 8, NOV_10)  # style revisions per unit 1.0 → 1.6: flagged
+    await h.send(ADMIN, "/course_import")
+    await h.send(ADMIN, COURSE.replace("pass: 80", "pass: 80\nreasons: style"))
+    team = h.messages(await h.send(ADMIN, "/team"))[0]
+    assert "Vera" in team.text and "Онбординг автора" in team.text
+    sent = await h.press(ADMIN, team, team.button("Назначить"))
+    assert "Назначено новым ученикам: 1" in h.messages(sent)[0].text
+    vera = Person(300, "Vera")
+    assert any("назначен курс" in (s.text or "") for s in to(vera, sent)), "the learner is told"
+    # assigned: no offer any more; a writer cannot forge the button
+    team = h.messages(await h.send(ADMIN, "/team"))[0]
+    assert "Онбординг автора" not in team.text
+    forged = await h.press(vera, team, CourseCb(a="offer", id=1, p=1).pack())
+    assert h.answers(forged)[0].params.get("show_alert")
+    assert await count(db, Enrolment) == 1
+
+
+async def test_weekly_digest_line_counts_course_states(harness: Harness, db) -> None:
+    from datetime import date
+
+    from bot.i18n import Catalog
+    from scheduler.digest import learning_line
+
+    h = harness
+    await setup(h)
+    _course_id, _sent = await _learner_course(h, db)
+    await h.send(ADMIN, "/course_assign 1 @anna 2026-11-17")
+    async with db.session() as s:
+        ids = list(await s.scalars(select(Enrolment.member_id)))
+        line = await learning_line(s, Catalog().translator("en"), ids, date(2026, 11, 23))
+        assert await learning_line(s, Catalog().translator("en"), [999], date(2026, 11, 23)) is None
+    assert line == "Courses: 0 passed, 0 in progress, 0 quiz failed, 1 overdue, 1 not started."

@@ -317,6 +317,28 @@ class CourseService(Service):
             raise UserError("error-department-not-found")
         return d.id
 
+    async def offers(self, actor: Member, member_ids: list[int]) -> list[tuple[Member, Course, str]]:
+        """The quality loop: for each writer /team flags, the course tagged with their most frequent revision
+        reason of the last two months (when they are not on it yet) — (writer, course, reason)."""
+        if not access.may_write_articles(actor) or not member_ids:
+            return []
+        tagged = [c for c in await repo.courses(self.session) if c.reasons]
+        if not tagged:
+            return []
+        managed = await self.managed_ids(actor)
+        since = self.clock.now() - timedelta(days=61)
+        out = []
+        for member_id, reasons in (await repo.revision_reasons(self.session, member_ids, since)).items():
+            m = await org_repo.member_by_id(self.session, member_id)
+            if m is None or not access.may_assign_course(actor, m, managed) or not reasons:
+                continue
+            top = max(sorted(reasons), key=lambda r: reasons[r])
+            for c in tagged:
+                if top in c.reasons and await repo.enrolment_of(self.session, c.id, m.id) is None:
+                    out.append((m, c, top))
+                    break
+        return out
+
     # -- learning ------------------------------------------------------------------------------------------
     async def my_courses(self, member: Member) -> list[MyCourse]:
         out = []

@@ -152,3 +152,7 @@ learning-none = Nobody in your departments is on a course.
 learning-title = 🎓 <b>Course progress</b>
 learning-course = <b>{ $title }</b>
 learning-line = • { $name } — { $status } (lesson { $lesson } of { $lessons })
+
+digest-learning = Courses: { $passed } passed, { $progress } in progress, { $failed } quiz failed, { $overdue } overdue, { $idle } not started.
+team-course-offer = 🎓 { $name }: revisions mostly «{ $reason }» — course «{ $course }» teaches it.
+team-course-offer-btn = Assign «{ $course }» to { $name }

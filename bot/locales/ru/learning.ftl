@@ -152,3 +152,7 @@ learning-none = В ваших отделах никто не проходит к
 learning-title = 🎓 <b>Прогресс по курсам</b>
 learning-course = <b>{ $title }</b>
 learning-line = • { $name } — { $status } (урок { $lesson } из { $lessons })
+
+digest-learning = Курсы: пройдено { $passed }, в процессе { $progress }, тест не сдан { $failed }, просрочено { $overdue }, не начато { $idle }.
+team-course-offer = 🎓 { $name }: чаще всего правки «{ $reason }» — этому учит курс «{ $course }».
+team-course-offer-btn = Назначить «{ $course }»: { $name }
