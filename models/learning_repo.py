@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.learning import (
@@ -221,3 +221,28 @@ async def revision_reasons(s: AsyncSession, member_ids: Sequence[int], since: da
     for author, reason, n in rows:
         out.setdefault(int(author), {})[reason] = int(n)
     return out
+
+
+# --- quiz answers: atomic, since the answers of one quiz arrive as concurrent updates -----------------------
+async def claim_poll_answer(s: AsyncSession, poll_id: str, chosen: int, at: datetime) -> bool:
+    """Record the first answer of a poll; False when it was answered already."""
+    result = await s.execute(update(QuizPoll).where(QuizPoll.poll_id == poll_id, QuizPoll.chosen.is_(None))
+                             .values(chosen=chosen, answered_at=at))
+    return result.rowcount == 1
+
+
+async def count_answer(s: AsyncSession, attempt_id: int, right: bool) -> None:
+    await s.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.finished_at.is_(None))
+                    .values(answered=QuizAttempt.answered + 1, correct=QuizAttempt.correct + int(right)))
+
+
+async def touch_enrolment(s: AsyncSession, enrolment_id: int, at: datetime) -> None:
+    await s.execute(update(Enrolment).where(Enrolment.id == enrolment_id).values(last_activity_at=at))
+
+
+async def finish_attempt(s: AsyncSession, attempt_id: int, at: datetime, passed: bool) -> bool:
+    """Close an attempt once: True for the one caller that closed it."""
+    result = await s.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id,
+                                                       QuizAttempt.finished_at.is_(None))
+                             .values(finished_at=at, passed=passed))
+    return result.rowcount == 1

@@ -469,16 +469,22 @@ class CourseService(Service):
         e = await repo.enrolment(self.session, at.enrolment_id)
         if e is None or e.member_id != member.id:
             return None
-        async with self.db.writing(self.session):
-            p.chosen, p.answered_at = option_ids[0], self.clock.now()
-            at.answered += 1
-            at.correct += int(option_ids[0] == question.correct)
-            e.last_activity_at = self.clock.now()
-            done = at.answered >= at.questions
-            if done:
-                c = await repo.course(self.session, e.course_id)
-                at.finished_at = self.clock.now()
-                at.passed = rules.quiz_passed(at.correct, at.questions, c.pass_mark if c else 80)
+        now = self.clock.now()
+        # answers of one quiz arrive as concurrent updates: every count is one atomic UPDATE, and only the
+        # update that records the last answer finishes the attempt (a lost update would never finish it)
+        async with self.db.writing(self.session) as s:
+            if not await repo.claim_poll_answer(s, p.poll_id, option_ids[0], now):
+                return None
+            await repo.count_answer(s, at.id, option_ids[0] == question.correct)
+            await repo.touch_enrolment(s, e.id, now)
+            await s.refresh(at)
+            done = False
+            if at.answered >= at.questions and at.finished_at is None:
+                c = await repo.course(s, e.course_id)
+                ok = rules.quiz_passed(at.correct, at.questions, c.pass_mark if c else rules.PASS_MARK_DEFAULT)
+                done = await repo.finish_attempt(s, at.id, now, ok)
+            await s.refresh(at)
+            await s.refresh(e)
         if not done:
             return None
         c = await repo.course(self.session, e.course_id)
