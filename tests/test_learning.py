@@ -386,7 +386,10 @@ async def test_team_offers_the_course_for_a_flagged_writers_revision_reason(harn
     # assigned: no offer any more; a writer cannot forge the button
     team = h.messages(await h.send(ADMIN, "/team"))[0]
     assert "Онбординг автора" not in team.text
-    forged = await h.press(vera, team, CourseCb(a="offer", id=1, p=1).pack())
+    async with db.session() as s:
+        course_id = await s.scalar(select(Course.id))
+        vera_id = await s.scalar(select(Enrolment.member_id))
+    forged = await h.press(vera, team, CourseCb(a="offer", id=course_id, p=vera_id).pack())
     assert h.answers(forged)[0].params.get("show_alert")
     assert await count(db, Enrolment) == 1
 
@@ -399,8 +402,8 @@ async def test_weekly_digest_line_counts_course_states(harness: Harness, db) -> 
 
     h = harness
     await setup(h)
-    _course_id, _sent = await _learner_course(h, db)
-    await h.send(ADMIN, "/course_assign 1 @anna 2026-11-17")
+    course_id, _sent = await _learner_course(h, db)
+    await h.send(ADMIN, f"/course_assign {course_id} @anna 2026-11-17")
     async with db.session() as s:
         ids = list(await s.scalars(select(Enrolment.member_id)))
         line = await learning_line(s, Catalog().translator("en"), ids, date(2026, 11, 23))

@@ -71,7 +71,8 @@ async def test_knowledge_base_and_course_scenario(e2e: E2E) -> None:
     await admin.send(COURSE)
     imported = await admin.wait_message()
     assert "Курс загружен" in imported.text
-    await admin.send("/course_auto 1 writer")
+    course_id = imported.text.split("(#")[1].split(")")[0]
+    await admin.send(f"/course_auto {course_id} writer")
     assert "автоматически" in (await admin.wait_message()).text
 
     await admin.send("/departments add SMM")
