@@ -65,9 +65,12 @@ async def test_knowledge_base_and_course_scenario(e2e: E2E) -> None:
                         [{"type": "italic", "offset": 0, "length": 6}])
     assert "<i>Каждое</i>" in shown
 
-    # a course with a quiz, given to every new writer
+    # a course with a quiz, given to every new writer; a malformed file first: refused with its lines
     await admin.send("/course_import")
     await admin.wait_message()
+    await admin.send_document(COURSE.replace("- [x] клиент", "- [ ] клиент").encode(), filename="course.md")
+    refused = await admin.wait_message()
+    assert "ничего не сохранено" in refused.text and "строка 11:" in refused.text
     await admin.send(COURSE)
     imported = await admin.wait_message()
     assert "Курс загружен" in imported.text
