@@ -409,3 +409,23 @@ async def test_weekly_digest_line_counts_course_states(harness: Harness, db) -> 
         line = await learning_line(s, Catalog().translator("en"), ids, date(2026, 11, 23))
         assert await learning_line(s, Catalog().translator("en"), [999], date(2026, 11, 23)) is None
     assert line == "Courses: 0 passed, 0 in progress, 0 quiz failed, 1 overdue, 1 not started."
+
+
+async def test_building_a_course_in_the_bot(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await write_article(h, ADMIN, "Тон бренда", "Пишем просто и дружелюбно")
+    card = h.messages(await h.send(MANAGER, "/course_new Тон и стиль"))[0]
+    assert "Тон и стиль" in card.text and "Уроков пока нет" in card.text
+    picker = h.messages(await h.press(MANAGER, card, card.button("Урок")))[0]
+    card = h.messages(await h.press(MANAGER, picker, picker.button("Тон бренда")))[0]
+    assert "1. Тон бренда — вопросов: 0" in card.text
+    lessons = h.messages(await h.press(MANAGER, card, card.button("Вопрос")))[0]
+    await h.press(MANAGER, lessons, lessons.button("Тон бренда"))
+    bad = h.messages(await h.send(MANAGER, "Как пишем?\n- [ ] сложно\n- [ ] официально"))[0]
+    assert "строка 1:" in bad.text and "верный ответ не отмечен" in bad.text
+    good = h.messages(await h.send(MANAGER, "Как пишем?\n- [ ] сложно\n- [x] просто\n> Просто и дружелюбно."))[0]
+    assert "Вопрос добавлен" in good.text and "вопросов: 1" in good.text
+    # a writer cannot build courses, not even through a forged button
+    refused = await h.press(WRITER, card, CourseCb(a="addla", id=1, p=1).pack())
+    assert h.answers(refused)[0].params.get("show_alert")
