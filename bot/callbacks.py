@@ -65,3 +65,11 @@ class CourseCb(CallbackData, prefix="crs"):
     #         | addqs (question for lesson) | pg (a page of a picker) | auto
     id: CbInt = 0  # an enrolment or a course
     p: CbInt = 0  # a lesson position, an article id, a lesson id or a page
+class TaskCb(CallbackData, prefix="tk"):
+    """Buttons under a task: the scheduler's reminder and /tasks (handlers/tasks.py)."""
+
+    a: str  # done | h1 (+1 hour) | tm (tomorrow) | mv (type a new time) | ra (reassign: pick) | to (reassign to m)
+    #        | as (the /task flow: assignee m) | rp (the /task flow: repeat v) | ls (/tasks, page m) | op (a card)
+    id: CbInt = 0
+    m: CbInt = 0
+    v: str = ""

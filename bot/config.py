@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     # the client cabinet: a unit waiting this many working hours for a client decision reminds the client once,
     # and at twice that tells the project's managers
     client_approval_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # leads: a hand-off to sales nobody took within this many working hours tells the sales department's
+    # managers, once; moving a lead to the stage with key LEAD_HANDOFF_STAGE hands it over; phones typed without
+    # a country code are read in LEAD_PHONE_REGION
+    handoff_sla_hours: int = Field(default=2, ge=1, le=24 * 30)
+    lead_handoff_stage: str = Field(default="application", min_length=1, max_length=32)
+    lead_phone_region: str = Field(default="RU", pattern=r"^[A-Z]{2}$")
     quality_rise_share: float = Field(default=0.5, ge=0, le=10)  # +50% revisions per unit → flagged
     quality_min_units: int = Field(default=5, ge=1, le=1000)  # ...on at least this many units
     edit_window_hours: int = Field(default=24, ge=0, le=24 * 30)  # authors edit/delete their units this long
@@ -65,11 +71,22 @@ class Settings(BaseSettings):
     rating_reminder_days: int = Field(default=3, ge=1, le=28)
     # courses: a learner without progress for this many working days gets one nudge
     course_nudge_days: int = Field(default=3, ge=1, le=60)
+    # --- tasks (docs/tasks.md) ---
+    task_overdue_hours: int = Field(default=4, ge=1, le=24 * 14)  # overdue reminder; twice that: the manager
+    task_agenda_time: str = "09:00"  # the morning agenda, member's zone, working days
     chart_workers: int = Field(default=2, ge=1, le=32)
     chart_mode: str = "process"
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     send_chat_interval: float = Field(default=1.0, ge=0, le=60)
     send_concurrency: int = Field(default=8, ge=1, le=100)
+
+    # --- the web server: the dashboard Mini App, the sandbox (docs/sandbox.md) ---
+    # the public HTTPS address of the bot's web server (a reverse proxy in front of it); /dashboard needs it
+    web_base_url: str = ""
+    # sandbox mode (python -m bot sandbox, or no BOT_TOKEN): the web chat's address and the sandbox database
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)
+    sandbox_database_url: str = "sqlite+aiosqlite:///data/sandbox.db"
 
     @field_validator("bot_token")
     @classmethod
@@ -123,7 +140,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)") from exc
         return value
 
-    @field_validator("daily_digest_time", "remind_at")
+    @field_validator("daily_digest_time", "remind_at", "task_agenda_time")
     @classmethod
     def _hhmm(cls, value: str) -> str:
         parse_hhmm(value)
@@ -164,6 +181,14 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// in the sandbox)")
         return value
 
     def ensure_data_dir(self) -> None:

@@ -8,7 +8,7 @@ import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ClientCb, CourseCb, KbCb, RateCb
+from bot.callbacks import ClientCb, CourseCb, KbCb, RateCb, TaskCb
 from bot.domain import ratings as dom
 from bot.i18n import Catalog, Translator, member_language, month_name
 
@@ -169,3 +169,58 @@ def article_review(t: Translator, article_id: int, title: str, checked):
     kb.row(InlineKeyboardButton(text=t("kb-btn-still-correct"), callback_data=KbCb(a="ok", id=article_id).pack()),
            InlineKeyboardButton(text=t("kb-btn-edit-it"), callback_data=KbCb(a="ed", id=article_id).pack()))
     return t("kb-stale-remind", title=title, checked=checked.strftime("%d.%m.%Y")), kb.as_markup()
+#: the funnel stages the migration seeds: their names are translated (``stage-<key>``); added stages carry a name
+DEFAULT_STAGE_KEYS = ("dialogue", "warm", "application", "handed", "won", "lost")
+
+
+def stage_name(t: Translator, stage) -> str:
+    """A funnel stage as people read it (/lead cards, /funnel, the weekly digest's funnel section)."""
+    if stage is None:
+        return "—"
+    if stage.name:
+        return stage.name
+    return t(f"stage-{stage.key}") if stage.key in DEFAULT_STAGE_KEYS else stage.key
+
+
+# -- tasks: the reminder card (the scheduler sends it, /tasks and the buttons show it) ---------------------------
+def task_due(view) -> str:
+    return view.due_local.strftime("%d.%m %H:%M")
+
+
+def task_line(t: Translator, view, viewer_id: int) -> str:
+    """One task in a list: number, due time (viewer's zone), title; whose it is when not the viewer's;
+    a mark for a recurring one (``view``: :class:`bot.services.tasks.TaskView`)."""
+    line = t("task-line", id=view.task.id, due=task_due(view), title=view.task.title)
+    if view.assignee is not None and view.assignee.id != viewer_id:
+        line += t("task-line-assignee", name=view.assignee.display_name)
+    if view.task.recurrence:
+        line += t("task-line-repeat")
+    return line
+
+
+def task_card_text(t: Translator, view, head: str = "task-card-head") -> str:
+    """A task with its number, title, due time, assignee and recurrence; ``head``: the first line's key
+    (``task-card-head``, ``task-remind-head``, ``task-overdue-head``)."""
+    lines = [t(head, id=view.task.id), t("task-card-title", title=view.task.title),
+             t("task-card-due", due=task_due(view))]
+    if view.assignee is not None:
+        lines.append(t("task-card-assignee", name=view.assignee.display_name))
+    if view.task.unit_id is not None:
+        lines.append(t("task-card-unit", id=view.task.unit_id))
+    if view.task.recurrence:
+        lines.append(t(f"task-repeat-{view.task.recurrence}"))
+    return "\n".join(lines)
+
+
+def task_buttons(t: Translator, task_id: int) -> InlineKeyboardMarkup:
+    """Done, +1 hour, Tomorrow."""
+    kb = InlineKeyboardBuilder()
+    kb.row(InlineKeyboardButton(text=t("task-btn-done"), callback_data=TaskCb(a="done", id=task_id).pack()),
+           InlineKeyboardButton(text=t("task-btn-hour"), callback_data=TaskCb(a="h1", id=task_id).pack()),
+           InlineKeyboardButton(text=t("task-btn-tomorrow"), callback_data=TaskCb(a="tm", id=task_id).pack()))
+    return kb.as_markup()
+
+
+def task_card(t: Translator, view, head: str = "task-card-head"):
+    """(text, markup): the task card with Done / +1 hour / Tomorrow."""
+    return task_card_text(t, view, head), task_buttons(t, view.task.id)

@@ -14,21 +14,26 @@ def create_routers() -> list[Router]:
         clients,
         common,
         courses,
+        dashboard,
         digests,
         fallback,
         invites,
         kb,
+        leads,
         members,
         plans,
         ratings,
         reporting,
         settings,
+        tasks,
     )
 
     # reporting first: it serves most updates (/report, unit buttons), and aiogram tries every earlier
     # router's filters on each update. Order matters only where filters overlap, and they do not: the
     # routers before it match commands and their own callback prefixes only, its text handlers refuse "/"
     routers = [
+        # leads first: it claims "/team leads" and "/export leads" from the routers that own /team and /export
+        leads.create_router(),
         reporting.create_router(),
         common.create_router(),
         clients.create_router(),  # before the team's /projects: a client's /projects is their own
@@ -40,6 +45,8 @@ def create_routers() -> list[Router]:
         digests.create_router(),
         kb.create_router(),
         courses.create_router(),
+        dashboard.create_router(),
+        tasks.create_router(),
     ]
     routers.append(fallback.create_router())
     return routers

@@ -40,7 +40,7 @@ async def on_start(
             t("start-registered", name=member.display_name, role=t(f"role-{member.role}"),
               department=result.department.name if result.department else "")
         )
-        await set_member_commands(bot, catalog, member, t.lang)
+        await set_member_commands(bot, catalog, member, t.lang, web_base_url=svc.settings.web_base_url)
         # the onboarding courses of the new member's role and department start right away
         for item in await svc.courses.auto_enrol(member):
             body, markup = course_enrolled(t, item.course.title, item.deadline, item.enrolment_id)

@@ -3,7 +3,18 @@
 Importing this package registers every table on ``Base.metadata``.
 """
 
-from models import clients, idempotency, learning, org, ratings, reporting, scheduling, stats  # noqa: F401
+from models import (  # noqa: F401
+    clients,
+    idempotency,
+    leads,
+    learning,
+    org,
+    ratings,
+    reporting,
+    scheduling,
+    stats,
+    tasks,
+)
 from models.base import Base
 
 __all__ = ["Base"]

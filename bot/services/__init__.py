@@ -16,12 +16,15 @@ from bot.config import Settings
 from bot.db import Database
 from bot.services.clients import ClientService
 from bot.services.courses import CourseService
+from bot.services.dashboard import DashboardService
 from bot.services.digests import DigestService
 from bot.services.kb import KbService
+from bot.services.leads import LeadService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
+from bot.services.tasks import TaskService
 
 
 class Services:
@@ -52,6 +55,10 @@ class Services:
         return ClientService(self.session, self.db, self.settings, self.clock)
 
     @cached_property
+    def leads(self) -> LeadService:
+        return LeadService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
 
@@ -62,6 +69,13 @@ class Services:
     @cached_property
     def courses(self) -> CourseService:
         return CourseService(self.session, self.db, self.settings, self.clock)
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
+                                ratings=self.ratings)
+
+    @cached_property
+    def tasks(self) -> TaskService:
+        return TaskService(self.session, self.db, self.settings, self.clock)
 
 
 def build_services(session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> Services:

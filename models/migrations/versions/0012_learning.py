@@ -2,7 +2,7 @@
 courses (lessons, quiz questions, enrolments, quiz attempts and the polls sent)
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0008'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
