@@ -429,3 +429,10 @@ async def test_building_a_course_in_the_bot(harness: Harness, db) -> None:
     # a writer cannot build courses, not even through a forged button
     refused = await h.press(WRITER, card, CourseCb(a="addla", id=1, p=1).pack())
     assert h.answers(refused)[0].params.get("show_alert")
+
+
+async def test_polling_asks_for_inline_queries_and_poll_answers(harness: Harness) -> None:
+    """``python -m bot`` polls with the dispatcher's used update types: inline search and quiz answers need
+    these two (Telegram does not send them otherwise)."""
+    used = set(harness.dp.resolve_used_update_types())
+    assert {"inline_query", "poll_answer", "message", "callback_query"} <= used
