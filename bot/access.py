@@ -271,15 +271,15 @@ def allowed_by_flag(member: Actor | None, needed: str | None, client_ok: bool = 
 def may_read_article(member: Actor | None, audience_roles: Collection[str], audience_departments: Collection[int],
                      *, archived: bool = False) -> bool:
     """An article's audience: team members only (never a client or a stranger); everyone in the team when the
-    article lists no roles and no departments, else a member whose role or department is listed; admins read
-    every article. An archived article is for managers and admins only."""
+    article lists no roles and no departments, else a member whose role or department is listed; managers and
+    admins, who write and edit articles, read every one (archived ones too)."""
     role = role_of(member)
     if role is None or role == Role.CLIENT:
         return False
-    if is_admin(member):
+    if is_manager(member):
         return True
     if archived:
-        return is_manager(member)
+        return False
     if not audience_roles and not audience_departments:
         return True
     return role.value in audience_roles or (member.department_id is not None

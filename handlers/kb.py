@@ -378,9 +378,10 @@ async def on_inline(query: InlineQuery, svc: Services, member: Member | None, t:
     """``@bot words`` in any chat: matching articles the member may read, to share (nothing for anyone else;
     ``is_personal``: Telegram caches the answer for this person only)."""
     found = await svc.kb.search(member, query.query[:200], limit=INLINE_LIMIT) if query.query.strip() else []
+    categories = {c.id: c.name for c in await svc.kb.categories()} if found else {}
     results = []
     for a in found:
-        body = article_head(t, a, None) + "\n\n" + a.body_html
+        body = article_head(t, a, categories.get(a.category_id)) + "\n\n" + a.body_html
         results.append(InlineQueryResultArticle(
             id=hashlib.sha1(f"kb{a.id}:{a.version}".encode()).hexdigest()[:32],
             title=text.truncate(a.title, 100),

@@ -193,3 +193,26 @@ def test_stalled_counts_working_days_only() -> None:
 def test_progress_bar() -> None:
     assert L.progress_bar(3, 10) == "▰▰▰▱▱▱▱▱▱▱ 30%"
     assert L.progress_bar(0, 0).endswith("0%")
+
+
+# --- who reads an article (bot.access) --------------------------------------------------------------------
+def test_article_audience_rules() -> None:
+    from types import SimpleNamespace
+
+    from bot.access import course_applies_at_registration, may_read_article
+
+    def m(role: str, dept: int | None = 1, active: bool = True):
+        return SimpleNamespace(id=1, role=role, department_id=dept, active=active)
+
+    assert may_read_article(m("writer"), [], [])  # everyone in the team
+    assert not may_read_article(m("client", None), [], [])  # never a client
+    assert not may_read_article(None, [], []) and not may_read_article(m("writer", active=False), [], [])
+    assert may_read_article(m("writer", 2), [], [2]) and not may_read_article(m("writer", 3), [], [2])
+    assert may_read_article(m("writer"), ["writer"], [9]) and not may_read_article(m("writer"), ["manager"], [])
+    assert may_read_article(m("manager", 5), ["writer"], [2])  # managers edit, so they read every article
+    assert not may_read_article(m("writer"), [], [], archived=True)
+    assert may_read_article(m("admin"), [], [], archived=True)
+    assert course_applies_at_registration("writer", 2, ["writer"], [])
+    assert course_applies_at_registration("writer", 2, ["writer"], [2])
+    assert not course_applies_at_registration("writer", 3, ["writer"], [2])
+    assert not course_applies_at_registration("manager", 2, ["writer"], [])
