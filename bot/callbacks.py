@@ -48,6 +48,24 @@ class ClientAdminCb(CallbackData, prefix="cla"):
     page: CbInt = 0
 
 
+class KbCb(CallbackData, prefix="kb"):
+    """The knowledge base (handlers/kb.py); the freshness reminder the scheduler sends carries its
+    **Still correct** and **Edit** buttons."""
+
+    a: str  # cat | open | page | done | nc (new: category) | aud (new: toggle) | save | ed | edone | mv | mvto
+    #         | arc | unarc | ok (still correct)
+    id: CbInt = 0
+    c: CbInt = 0  # a category (0: none) or a page
+    v: str = ""  # an audience toggle: all | r-<role> | d-<department id>
+
+
+class CourseCb(CallbackData, prefix="crs"):
+    """Courses (handlers/courses.py); the enrolment notices and nudges carry its **Open lesson** button."""
+
+    a: str  # les (open lesson) | read | quiz | card | addl (pick article) | addla (add it) | addq (pick lesson)
+    #         | addqs (question for lesson) | pg (a page of a picker) | auto
+    id: CbInt = 0  # an enrolment or a course
+    p: CbInt = 0  # a lesson position, an article id, a lesson id or a page
 class TaskCb(CallbackData, prefix="tk"):
     """Buttons under a task: the scheduler's reminder and /tasks (handlers/tasks.py)."""
 

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     remind_at: str = "18:00"
     notify_hours: str = "09:00-21:00"
     rating_reminder_days: int = Field(default=3, ge=1, le=28)
+    # courses: a learner without progress for this many working days gets one nudge
+    course_nudge_days: int = Field(default=3, ge=1, le=60)
     # --- tasks (docs/tasks.md) ---
     task_overdue_hours: int = Field(default=4, ge=1, le=24 * 14)  # overdue reminder; twice that: the manager
     task_agenda_time: str = "09:00"  # the morning agenda, member's zone, working days

@@ -8,7 +8,7 @@ import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ClientCb, RateCb, TaskCb
+from bot.callbacks import ClientCb, CourseCb, KbCb, RateCb, TaskCb
 from bot.domain import ratings as dom
 from bot.i18n import Catalog, Html, Translator, escape, member_language, month_name
 
@@ -147,6 +147,32 @@ def plain_title(text: str) -> str:
     return html.unescape(text)
 
 
+# --- courses and the knowledge base (handlers/courses.py, handlers/common.py at registration, the scheduler) --
+def _one_button(text: str, data: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(InlineKeyboardButton(text=text, callback_data=data))
+    return kb.as_markup()
+
+
+def course_enrolled(t: Translator, title: str, deadline, enrolment_id: int):
+    """A new learner's notice with the button to the course's first lesson (text, markup)."""
+    due = t("course-deadline", date=deadline.strftime("%d.%m.%Y")) if deadline else ""
+    return (t("course-enrolled", title=title, deadline=due),
+            _one_button(t("course-btn-open"), CourseCb(a="les", id=enrolment_id).pack()))
+
+
+def course_nudge(t: Translator, title: str, lesson: int, lessons: int, enrolment_id: int):
+    """A stalled learner's one nudge, with the button to the current lesson (text, markup)."""
+    return (t("course-nudge", title=title, lesson=lesson, lessons=lessons),
+            _one_button(t("course-btn-open"), CourseCb(a="les", id=enrolment_id).pack()))
+
+
+def article_review(t: Translator, article_id: int, title: str, checked):
+    """The freshness reminder to an article's owner: Still correct / Edit (text, markup)."""
+    kb = InlineKeyboardBuilder()
+    kb.row(InlineKeyboardButton(text=t("kb-btn-still-correct"), callback_data=KbCb(a="ok", id=article_id).pack()),
+           InlineKeyboardButton(text=t("kb-btn-edit-it"), callback_data=KbCb(a="ed", id=article_id).pack()))
+    return t("kb-stale-remind", title=title, checked=checked.strftime("%d.%m.%Y")), kb.as_markup()
 #: the funnel stages the migration seeds: their names are translated (``stage-<key>``); added stages carry a name
 DEFAULT_STAGE_KEYS = ("dialogue", "warm", "application", "handed", "won", "lost")
 

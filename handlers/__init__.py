@@ -13,10 +13,12 @@ def create_routers() -> list[Router]:
     from handlers import (
         clients,
         common,
+        courses,
         dashboard,
         digests,
         fallback,
         invites,
+        kb,
         leads,
         members,
         plans,
@@ -41,6 +43,8 @@ def create_routers() -> list[Router]:
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),
+        kb.create_router(),
+        courses.create_router(),
         dashboard.create_router(),
         tasks.create_router(),
     ]

@@ -13,6 +13,7 @@ from bot.i18n import Catalog, Translator, member_language
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.org import TgUser
+from bot.views import course_enrolled
 from models.org import Member
 
 
@@ -40,6 +41,10 @@ async def on_start(
               department=result.department.name if result.department else "")
         )
         await set_member_commands(bot, catalog, member, t.lang, web_base_url=svc.settings.web_base_url)
+        # the onboarding courses of the new member's role and department start right away
+        for item in await svc.courses.auto_enrol(member):
+            body, markup = course_enrolled(t, item.course.title, item.deadline, item.enrolment_id)
+            await message.answer(body, reply_markup=markup)
         if result.inviter is not None:
             inviter = result.inviter
             it = catalog.translator(member_language(inviter, svc.settings.default_language))

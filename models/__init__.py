@@ -3,7 +3,19 @@
 Importing this package registers every table on ``Base.metadata``.
 """
 
-from models import clients, idempotency, leads, org, ratings, reporting, scheduling, service, stats, tasks  # noqa: F401
+from models import (  # noqa: F401
+    clients,
+    idempotency,
+    leads,
+    learning,
+    org,
+    ratings,
+    reporting,
+    scheduling,
+    service,
+    stats,
+    tasks,
+)
 from models.base import Base
 
 __all__ = ["Base"]

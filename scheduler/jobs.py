@@ -29,6 +29,7 @@ from bot.config import Settings, parse_hhmm
 from bot.db import Database
 from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
+from bot.domain.learning import stalled
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.tasks import notice_key, notices
 from bot.domain.workdays import is_working_day, local_now, public_holidays
@@ -39,7 +40,16 @@ from bot.services.stats import MemberMonth, month_stats
 from bot.text import fit
 
 # the same forms /rating_campaign sends; the client's card and report
-from bot.views import client_card, client_report_parts, deliver_forms, task_card, task_due, task_line
+from bot.views import (
+    article_review,
+    client_card,
+    client_report_parts,
+    course_nudge,
+    deliver_forms,
+    task_card,
+    task_due,
+    task_line,
+)
 from models import clients_repo, idempotency_repo, org_repo, reporting_repo, tasks_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
@@ -56,6 +66,7 @@ REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
 CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
 CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
+KB_REVIEW, COURSE_NUDGE, COURSE_OVERDUE = "kb_review", "course_nudge", "course_overdue"
 HANDOFF_SLA = "handoff_sla"
 TASK_DUE, TASK_OVERDUE, TASK_ESCALATE = "task_due", "task_overdue", "task_escalate"
 TASK_AGENDA = "task_agenda"
@@ -228,7 +239,7 @@ class Jobs:
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
                      self.client_reports, self.rating_campaign, self.prune_keys, self.task_reminders,
-                     self.task_agenda, self.handoff_sla):
+                     self.task_agenda, self.handoff_sla, self.learning):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -546,6 +557,56 @@ class Jobs:
         return await self.sender.deliver(c.member.telegram_id, SendDocument(
             chat_id=c.member.telegram_id, document=BufferedInputFile(pdf, filename=parts["filename"])), kind=c.kind)
 
+    # -- the knowledge base and courses ------------------------------------------------------------------
+    async def learning(self, now: datetime, report: Report | None = None) -> Report:
+        """On the recipient's working days, within the notify window, through the delivery log (once each):
+        an article past its review date reminds its owner (Still correct / Edit), once per review date; a
+        learner without progress for COURSE_NUDGE_DAYS working days gets one nudge per stall; past an
+        enrolment's deadline the learner's managers are told, once."""
+        report = report if report is not None else Report()
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            reviews = await services.kb.due_reviews(now)
+            enrolments = await services.courses.open_enrolments(now)
+            if not reviews and not enrolments:
+                return report
+            people = {m.id for _a, m in reviews} | {m.id for _e, _c, m, _st in enrolments}
+            days_off = set(await reporting_repo.days_off_between(
+                s, list(people), now.date() - timedelta(days=1), now.date() + timedelta(days=1)))
+
+            def now_fits(member: Member) -> date | None:
+                local = local_now(now, self._tz(member))
+                hol = _holidays([local.date()], country)
+                if (not is_working_day(local.date(), hol) or (member.id, local.date()) in days_off
+                        or not in_notify_window(local, self.settings)):
+                    return None
+                return local.date()
+
+            for article, owner in reviews:
+                if now_fits(owner) is not None:
+                    due.append(Claim(owner, KB_REVIEW, f"a{article.id}:{article.review_at.isoformat()}", now,
+                                     {"article": article.id, "title": article.title,
+                                      "checked": article.checked_at.date().isoformat()}))
+            managers_cache: dict[int, list[Member]] = {}
+            for e, course, learner, status in enrolments:
+                info = {"enrolment": e.id, "title": course.title, "lesson": status.lesson,
+                        "lessons": status.lessons, "name": learner.display_name,
+                        "date": e.deadline.strftime("%d.%m.%Y") if e.deadline else ""}
+                today = now_fits(learner)
+                last = local_now(e.last_activity_at, self._tz(learner)).date()
+                if (today is not None and not learner.unreachable
+                        and stalled(last, today, self.settings.course_nudge_days, country)):
+                    due.append(Claim(learner, COURSE_NUDGE, f"e{e.id}:{last.isoformat()}", now, info))
+                if e.deadline is not None and local_now(now, self._tz(learner)).date() > e.deadline:
+                    for manager in await self._managers_of(s, learner, managers_cache):
+                        if now_fits(manager) is not None:
+                            due.append(Claim(manager, COURSE_OVERDUE, f"e{e.id}", now, info))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
     # -- leads: the hand-off to sales ---------------------------------------------------------------
     async def handoff_sla(self, now: datetime, report: Report | None = None) -> Report:
         """A lead handed to sales that nobody took within HANDOFF_SLA_HOURS working hours (the manager's zone)
@@ -773,6 +834,15 @@ class Jobs:
             text = t("client-waiting-manager", **d)
         elif c.kind == CLIENT_REPORT:
             return await self._send_client_report(c, t)
+        elif c.kind == KB_REVIEW:
+            text, markup = article_review(t, d["article"], d["title"], date.fromisoformat(d["checked"]))
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == COURSE_NUDGE:
+            text, markup = course_nudge(t, d["title"], d["lesson"], d["lessons"], d["enrolment"])
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == COURSE_OVERDUE:
+            text = t("course-overdue-manager", name=d["name"], title=d["title"], date=d["date"], lesson=d["lesson"],
+                     lessons=d["lessons"])
         elif c.kind == HANDOFF_SLA:
             text = t("handoff-sla", **d)
         elif c.kind in (TASK_DUE, TASK_OVERDUE, TASK_ESCALATE):

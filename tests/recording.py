@@ -98,6 +98,16 @@ class RecordingSession(BaseSession):
             chat_id = params.get("chat_id") or 0
             text = params.get("text")
             mid = params.get("message_id") or next(self._ids)
+            poll = None
+            if type(method).__name__ == "SendPoll":  # a poll gets an id, as Telegram gives it
+                from aiogram.types import Poll, PollOption
+
+                poll = Poll(id=f"poll{mid}", question=params["question"], total_voter_count=0, is_closed=False,
+                            is_anonymous=bool(params.get("is_anonymous", True)), type=params.get("type", "regular"),
+                            allows_multiple_answers=False, allows_revoting=False, members_only=False,
+                            correct_option_ids=params.get("correct_option_ids"),
+                            options=[PollOption(text=o.text, voter_count=0, persistent_id=str(i))
+                                     for i, o in enumerate(params["options"])])
             return Message(
                 message_id=mid,
                 date=datetime.now(UTC),
@@ -106,6 +116,7 @@ class RecordingSession(BaseSession):
                 text=text,
                 caption=params.get("caption"),
                 reply_markup=params.get("reply_markup"),
+                poll=poll,
             ).as_(bot)
         if returning is User:
             return User(id=BOT_ID, is_bot=True, first_name="teamdesk", username="teamdesk_bot")

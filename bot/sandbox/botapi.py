@@ -173,6 +173,10 @@ class BotAPIEmulator:
         self._chat_buckets: dict[int, TokenBucket] = {}
         self._changed = asyncio.Event()
         self._poll_generation = 0
+        self.polls: dict[str, tuple[int, int]] = {}  # poll id → (chat id, message id) of sendPoll
+        self.inline_answers: dict[str, dict[str, Any]] = {}  # inline query id → answerInlineQuery params
+        self._poll_ids = itertools.count(1)
+        self._inline_ids = itertools.count(1)
         self._inflight = 0
         self._last_activity = time.monotonic()
         self._stopping = False
@@ -891,6 +895,48 @@ class BotAPIEmulator:
             **self._media_fields(f),
         )
         return msg.to_api()
+
+    async def _api_sendpoll(self, params: dict, files: dict) -> dict:
+        """A poll (a quiz needs exactly the options the spec allows and valid correct ids); answered by
+        :meth:`FakeUser.answer_poll`."""
+        chat_id = self._resolve_chat(params["chat_id"])
+        self._flood_check("sendPoll", chat_id)
+        options = params["options"]
+        if not 2 <= len(options) <= 12:
+            raise ApiError("Bad Request: poll must have 2-12 options", violation=True)
+        if not 1 <= len(params["question"]) <= 300:
+            raise ApiError("Bad Request: poll question length must be 1-300", violation=True)
+        correct = params.get("correct_option_ids") or ([params["correct_option_id"]]
+                                                        if "correct_option_id" in params else None)
+        if params.get("type") == "quiz":
+            if not correct or any(not 0 <= int(i) < len(options) for i in correct):
+                raise ApiError("Bad Request: wrong correct option ids for a quiz", violation=True)
+            if len(params.get("explanation") or "") > 200:
+                raise ApiError("Bad Request: quiz explanation is too long", violation=True)
+        poll_id = f"5{next(self._poll_ids):018d}"
+        poll = {
+            "id": poll_id, "question": params["question"],
+            "options": [{"persistent_id": str(i), "text": o["text"] if isinstance(o, dict) else str(o),
+                         "voter_count": 0} for i, o in enumerate(options)],
+            "total_voter_count": 0, "is_closed": False, "is_anonymous": bool(params.get("is_anonymous", True)),
+            "type": params.get("type", "regular"), "allows_multiple_answers": False, "allows_revoting": False,
+            "members_only": False,
+        }
+        if correct is not None:
+            poll["correct_option_ids"] = [int(i) for i in correct]
+        if params.get("explanation"):
+            poll["explanation"] = params["explanation"]
+        msg = self._new_bot_message(chat_id, "sendPoll", params, reply_markup=params.get("reply_markup"))
+        msg.extra["poll"] = poll
+        self.polls[poll_id] = (chat_id, msg.message_id)
+        return msg.to_api()
+
+    async def _api_answerinlinequery(self, params: dict, files: dict) -> bool:
+        if params["inline_query_id"] in self.inline_answers:
+            raise ApiError("Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.inline_answers[params["inline_query_id"]] = params
+        self._notify()
+        return True
 
     async def _api_sendphoto(self, params: dict, files: dict) -> dict:
         return await self._send_media("sendPhoto", "photo", params, files)

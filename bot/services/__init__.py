@@ -15,8 +15,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.clients import ClientService
+from bot.services.courses import CourseService
 from bot.services.dashboard import DashboardService
 from bot.services.digests import DigestService
+from bot.services.kb import KbService
 from bot.services.leads import LeadService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
@@ -61,6 +63,12 @@ class Services:
         return DigestService(self.session, self.db, self.settings, self.clock)
 
     @cached_property
+    def kb(self) -> KbService:
+        return KbService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def courses(self) -> CourseService:
+        return CourseService(self.session, self.db, self.settings, self.clock)
     def dashboard(self) -> DashboardService:
         return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
                                 ratings=self.ratings)

@@ -1,7 +1,7 @@
 """service: the inbox of updates (stored before they are confirmed) and the scheduler leader's lease
 
 Revision ID: 0013
-Revises: 0011 (0008 in the branch; chained after main's 0011 at the merge)
+Revises: 0012
 Create Date: 2026-12-03 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
