@@ -265,3 +265,24 @@ def allowed_by_flag(member: Actor | None, needed: str | None, client_ok: bool = 
     if role == Role.CLIENT:
         return client_ok
     return grants(role, needed)
+
+
+def may_manage_account(actor: Actor | None, responsible_department_id: int | None,
+                       managed: Iterable[int] = ()) -> bool:
+    """Adding, renaming, reassigning and archiving an SMM account (and assigning a member to it): an admin any;
+    a manager one whose responsible member is in a department they manage."""
+    if not is_manager(actor) or responsible_department_id is None:
+        return False
+    return can_manage_department(actor, responsible_department_id, managed)
+
+
+def may_report_account(actor: Actor | None, responsible_id: int, responsible_department_id: int | None,
+                       managed: Iterable[int] = ()) -> bool:
+    """Filling or correcting an SMM account's weekly figures and seeing its statistics: its responsible member,
+    a manager of that member's department, an admin."""
+    role = role_of(actor)
+    if role is None or role == Role.CLIENT:
+        return False
+    if actor is not None and actor.id == responsible_id:
+        return True
+    return may_manage_account(actor, responsible_department_id, managed)

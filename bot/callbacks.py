@@ -45,3 +45,12 @@ class ClientAdminCb(CallbackData, prefix="cla"):
     id: CbInt = 0
     p: CbInt = 0
     page: CbInt = 0
+
+
+class SmmCb(CallbackData, prefix="smw"):
+    """The weekly SMM figures form (handlers/smm.py; the scheduler sends it too) and /stats, /accounts buttons."""
+
+    a: str  # f (a figure) | s (save) | y (save anyway) | o (show the form) | st (stats) | ar (archive) | pg (page)
+    id: CbInt = 0
+    w: CbInt = 0  # the week's last day as date.toordinal()
+    f: str = ""  # the figure of an "f" button

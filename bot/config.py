@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     send_chat_interval: float = Field(default=1.0, ge=0, le=60)
     send_concurrency: int = Field(default=8, ge=1, le=100)
+    # --- SMM accounts (docs/smm.md) ---
+    smm_drop_share: float = Field(default=0.3, gt=0, le=1)  # a fall of more than 30% week over week is flagged
+    smm_form_at: str = "10:00"  # the weekly figures form, reminders and the manager's note (member's zone)
 
     @field_validator("bot_token")
     @classmethod
@@ -121,7 +124,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)") from exc
         return value
 
-    @field_validator("daily_digest_time", "remind_at")
+    @field_validator("daily_digest_time", "remind_at", "smm_form_at")
     @classmethod
     def _hhmm(cls, value: str) -> str:
         parse_hhmm(value)

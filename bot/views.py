@@ -4,12 +4,14 @@ translator and the rows they show. Handlers and jobs import this module, never e
 from __future__ import annotations
 
 import html
+from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ClientCb, RateCb
+from bot.callbacks import ClientCb, RateCb, SmmCb
 from bot.domain import ratings as dom
+from bot.domain import smm as smm_rules
 from bot.i18n import Catalog, Translator, member_language, month_name
 
 
@@ -141,3 +143,55 @@ def client_report_parts(t: Translator, r) -> dict:
 def plain_title(text: str) -> str:
     """The translator escapes arguments for HTML; the PDF wants the plain text back."""
     return html.unescape(text)
+
+
+# --- the weekly SMM figures form (/smm, the scheduler's weekly form and reminder) ------------------------------
+def count_text(n: int | None) -> str:
+    """12 340 (digit groups by a narrow no-break space, as typed back it parses); "—" when unknown."""
+    return "—" if n is None else f"{n:,}".replace(",", "\u202f")
+
+
+def share_text(x: float | None, *, signed: bool = False) -> str:
+    """A share as a percentage with one decimal ("4.1%", "+12.0%"); "—" when not defined."""
+    if x is None:
+        return "—"
+    return f"{x * 100:+.1f}%" if signed else f"{x * 100:.1f}%"
+
+
+def smm_form(t: Translator, form, pending: dict | None = None, *, note: str = "", reminder: bool = False):
+    """The week's form (``form``: :class:`bot.services.smm.WeekForm`): each figure with its value (typed now,
+    saved before, or counted by the bot) and last week's as a hint; a button per figure, Save, and how to paste
+    a line. → (text, markup)."""
+    pending = pending or {}
+    a = form.view.account
+    start = form.week_end.toordinal() - 6
+    head = t("smm-form-reminder" if reminder else "smm-form-head", name=a.name, project=form.view.project.name,
+             first=date.fromordinal(start).strftime("%d.%m"), last=form.week_end.strftime("%d.%m.%Y"))
+    lines = [head, ""]
+    for f in smm_rules.FIELDS:
+        value = pending.get(f, form.saved.get(f))
+        mark = "✎ " if f in pending else ""
+        if value is None and f == "followers" and form.counted is not None:
+            value, mark = form.counted, "🤖 "
+        hint = form.hints.get(f)
+        if hint is None:
+            lines.append(t("smm-form-line", mark=mark, field=t(f"smm-field-{f}"), value=count_text(value)))
+        else:
+            lines.append(t("smm-form-line-hint", mark=mark, field=t(f"smm-field-{f}"), value=count_text(value),
+                           hint=count_text(hint)))
+    if form.saved:
+        lines.append("")
+        lines.append(t("smm-form-saved-before"))
+    lines.append("")
+    lines.append(t("smm-form-how"))
+    if note:
+        lines.append("")
+        lines.append(note)
+    kb = InlineKeyboardBuilder()
+    w = form.week_end.toordinal()
+    buttons = [InlineKeyboardButton(text=t(f"smm-field-{f}"), callback_data=SmmCb(a="f", id=a.id, w=w, f=f).pack())
+               for f in smm_rules.FIELDS]
+    for i in range(0, len(buttons), 3):
+        kb.row(*buttons[i:i + 3])
+    kb.row(InlineKeyboardButton(text=t("smm-btn-save"), callback_data=SmmCb(a="s", id=a.id, w=w).pack()))
+    return "\n".join(lines), kb.as_markup()

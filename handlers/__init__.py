@@ -21,6 +21,7 @@ def create_routers() -> list[Router]:
         ratings,
         reporting,
         settings,
+        smm,
     )
 
     # reporting first: it serves most updates (/report, unit buttons), and aiogram tries every earlier
@@ -36,6 +37,7 @@ def create_routers() -> list[Router]:
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),
+        smm.create_router(),
     ]
     routers.append(fallback.create_router())
     return routers

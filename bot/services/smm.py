@@ -1,0 +1,344 @@
+"""SMM accounts and their weekly figures: /accounts, the weekly form (/smm and the scheduled one), /stats.
+
+Who may do what is :func:`bot.access.may_manage_account` (managers over the responsible member's department,
+admins) and :func:`bot.access.may_report_account` (also the responsible member); every method re-checks with the
+ids it gets, so a forged button changes nothing. The rules and metrics are :mod:`bot.domain.smm`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from bot import access
+from bot.domain import smm as rules
+from bot.domain.workdays import local_today
+from bot.errors import NotAllowed, UserError
+from bot.parsing import parse_day, parse_id
+from bot.services.base import Service
+from models import org_repo, reporting_repo
+from models import smm_repo as repo
+from models.org import Member
+from models.reporting import Project
+from models.smm import FORM, SmmAccount, SmmWeek
+
+STATS_WEEKS = 8
+NAME_MAX = 100
+OLDEST = date(2000, 1, 1)
+
+Figures = dict[str, int | None]
+
+
+@dataclass(slots=True)
+class AccountView:
+    account: SmmAccount
+    project: Project
+    responsible: Member
+
+
+@dataclass(slots=True)
+class WeekForm:
+    view: AccountView
+    week_end: date
+    saved: Figures  # what the week holds now ({} when not reported)
+    hints: Figures  # last week's figures ({} when none)
+    counted: int | None = None  # followers counted by the bot in the channel (Telegram channels)
+
+    @property
+    def account(self) -> SmmAccount:
+        return self.view.account
+
+
+@dataclass(slots=True)
+class SaveResult:
+    saved: bool
+    warnings: list[str] = field(default_factory=list)
+    changed: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    created: bool = False
+
+
+@dataclass(slots=True)
+class StatsView:
+    view: AccountView
+    ends: list[date]
+    weeks: list[Figures | None]
+    er: list[float | None]
+    er_followers: list[float | None]
+    growth: list[int | None]
+    growth_pct: list[float | None]
+    er_average: list[float | None]  # the 4-week moving average of ER by reach
+
+
+@dataclass(slots=True)
+class StatsRow:
+    view: AccountView
+    week_end: date
+    er: float | None
+    growth: int | None
+    growth_pct: float | None
+    flags: rules.WeekFlags
+
+
+class SmmService(Service):
+    def tz(self, member: Member) -> str:
+        return member.timezone or self.settings.timezone
+
+    def today(self, member: Member) -> date:
+        return local_today(self.clock.now(), self.tz(member))
+
+    # -- loading and checks ----------------------------------------------------------------------------------
+    async def _view(self, account_id: int) -> AccountView:
+        account = await repo.account_by_id(self.session, account_id)
+        if account is None:
+            raise UserError("smm-account-not-found", id=account_id)
+        project = await reporting_repo.project_by_id(self.session, account.project_id)
+        responsible = await org_repo.member_by_id(self.session, account.responsible_id)
+        assert project is not None and responsible is not None
+        return AccountView(account, project, responsible)
+
+    async def _managed(self, actor: Member, account_id: int) -> AccountView:
+        view = await self._view(account_id)
+        if not access.may_manage_account(actor, view.responsible.department_id, await self.managed_ids(actor)):
+            raise NotAllowed()
+        return view
+
+    async def reportable(self, actor: Member, account_id: int) -> AccountView:
+        """The account, if ``actor`` may fill and see its figures (else ``NotAllowed``)."""
+        view = await self._view(account_id)
+        if not access.may_report_account(actor, view.responsible.id, view.responsible.department_id,
+                                         await self.managed_ids(actor)):
+            raise NotAllowed()
+        return view
+
+    async def _responsible(self, actor: Member, ref: str) -> Member:
+        """A team member named by ``@username`` or id, whom ``actor`` may put in charge of an account."""
+        ref = (ref or "").strip()
+        member = None
+        if ref.startswith("@") and len(ref) > 1:
+            member = await self.session.scalar(select(Member).where(
+                func.lower(Member.username) == ref[1:].lower(), Member.role != "client"))
+        else:
+            member = await org_repo.member_by_id(self.session, parse_id(ref))
+        if member is None or not member.active or access.is_client(member):
+            raise UserError("smm-member-not-found", ref=ref)
+        if not access.may_manage_account(actor, member.department_id, await self.managed_ids(actor)):
+            raise UserError("smm-member-out-of-scope", name=member.display_name)
+        return member
+
+    @staticmethod
+    def _handle(network: str, text: str) -> str:
+        try:
+            return rules.normalize_handle(network, text)
+        except rules.HandleError as exc:
+            raise UserError(f"smm-handle-{exc.code}", network=rules.NETWORK_NAMES[network],
+                            example=rules.EXAMPLES[network]) from exc
+
+    @staticmethod
+    def _name(text: str) -> str:
+        name = " ".join((text or "").split())
+        if not name:
+            raise UserError("smm-name-empty")
+        if len(name) > NAME_MAX:
+            raise UserError("error-too-long", limit=NAME_MAX)
+        return name
+
+    # -- accounts --------------------------------------------------------------------------------------------
+    async def accounts(self, actor: Member) -> list[AccountView]:
+        """Accounts ``actor`` manages (managers: their departments' members'; admins: all); a writer sees the
+        accounts they are responsible for."""
+        if access.is_manager(actor):
+            scope = await self.manageable_department_ids(actor)
+            rows = await repo.accounts(self.session, department_ids=scope)
+            mine = [] if scope is None else await repo.accounts(self.session, responsible_id=actor.id)
+            seen = {a.id for a, _, _ in rows}
+            rows += [r for r in mine if r[0].id not in seen]
+        else:
+            rows = await repo.accounts(self.session, responsible_id=actor.id)
+        return [AccountView(a, p, m) for a, p, m in rows]
+
+    async def add_account(self, actor: Member, key: str | None, project_ref: str, network_text: str,
+                          handle_text: str, responsible_ref: str, weekday_text: str | None = None,
+                          start_text: str | None = None) -> tuple[AccountView, bool]:
+        self.require_manager(actor)
+        project = await reporting_repo.project_by_id(self.session, parse_id(project_ref))
+        if project is None or project.archived:
+            raise UserError("smm-project-not-found", ref=project_ref)
+        try:
+            network = rules.parse_network(network_text)
+        except rules.HandleError as exc:
+            raise UserError("smm-network-unknown", text=network_text[:20],
+                            networks=", ".join(rules.NETWORKS)) from exc
+        handle = self._handle(network, handle_text)
+        responsible = await self._responsible(actor, responsible_ref)
+        weekday = rules.SUNDAY
+        if weekday_text:
+            found = rules.parse_weekday(weekday_text)
+            if found is None:
+                raise UserError("smm-weekday-invalid", text=weekday_text[:20])
+            weekday = found
+        start = self.today(actor)
+        if start_text:
+            start = parse_day(start_text)
+
+        async def create(s) -> int:
+            if await repo.find_account(s, project.id, network, handle) is not None:
+                raise UserError("smm-account-exists", handle=handle)
+            now = self.clock.now()
+            account = SmmAccount(project_id=project.id, network=network, handle=handle,
+                                 name=rules.default_name(network, handle)[:NAME_MAX],
+                                 responsible_id=responsible.id, week_end=weekday, start_date=start, archived=False,
+                                 created_by=actor.id, created_at=now)
+            s.add(account)
+            await s.flush()
+            org_repo.audit(s, actor_id=actor.id, action="smm_account_add", object_type="smm_account",
+                           object_id=account.id, at=now, project=project.id, network=network, handle=handle,
+                           responsible=responsible.id)
+            return account.id
+
+        account_id, created = await self.create_once(key, "smm_account", create)
+        assert account_id is not None
+        return await self._view(account_id), created
+
+    async def rename(self, actor: Member, account_id: int, name_text: str) -> AccountView:
+        name = self._name(name_text)
+        view = await self._managed(actor, account_id)
+        async with self.db.writing(self.session) as s:
+            old, view.account.name = view.account.name, name
+            org_repo.audit(s, actor_id=actor.id, action="smm_account_rename", object_type="smm_account",
+                           object_id=account_id, at=self.clock.now(), before=old, after=name)
+        return view
+
+    async def reassign(self, actor: Member, account_id: int, responsible_ref: str) -> AccountView:
+        view = await self._managed(actor, account_id)
+        member = await self._responsible(actor, responsible_ref)
+        async with self.db.writing(self.session) as s:
+            old, view.account.responsible_id = view.account.responsible_id, member.id
+            org_repo.audit(s, actor_id=actor.id, action="smm_account_reassign", object_type="smm_account",
+                           object_id=account_id, at=self.clock.now(), before=old, after=member.id)
+        view.responsible = member
+        return view
+
+    async def archive(self, actor: Member, account_id: int, archived: bool = True) -> AccountView:
+        view = await self._managed(actor, account_id)
+        if view.account.archived != archived:
+            async with self.db.writing(self.session) as s:
+                view.account.archived = archived
+                org_repo.audit(s, actor_id=actor.id, action="smm_account_archive" if archived else
+                               "smm_account_restore", object_type="smm_account", object_id=account_id,
+                               at=self.clock.now())
+        return view
+
+    # -- the weekly form -------------------------------------------------------------------------------------
+    def last_week(self, account: SmmAccount, member: Member) -> date:
+        """The latest week of the account that has ended (in ``member``'s time zone)."""
+        return rules.last_week_end(self.today(member), account.week_end)
+
+    def _check_week(self, account: SmmAccount, actor: Member, week_end: date) -> None:
+        if week_end.weekday() != account.week_end or not OLDEST <= week_end <= self.last_week(account, actor):
+            raise UserError("smm-week-invalid", day=week_end.strftime("%d.%m.%Y"),
+                            last=self.last_week(account, actor).strftime("%d.%m.%Y"))
+
+    async def form(self, actor: Member, account_id: int, week_end: date | None = None, *,
+                   exact: bool = False) -> WeekForm:
+        """The week's form (the latest ended week by default); a typed day means its week, a button's day
+        (``exact``) must be one of the account's week ends."""
+        view = await self.reportable(actor, account_id)
+        if view.account.archived:
+            raise UserError("smm-account-archived", name=view.account.name)
+        if week_end is None:
+            week_end = self.last_week(view.account, actor)
+        else:
+            if not exact:
+                week_end = rules.week_end_of(week_end, view.account.week_end)
+            self._check_week(view.account, actor, week_end)
+        return await self.week_form(view, week_end)
+
+    async def week_form(self, view: AccountView, week_end: date) -> WeekForm:
+        found = await repo.week_figures(self.session, [view.account.id], week_end - timedelta(weeks=1), week_end)
+        by_week = found.get(view.account.id, {})
+        counted = None
+        if view.account.channel_status == "admin" and view.account.channel_count is not None:
+            counted = view.account.channel_count
+        return WeekForm(view, week_end, by_week.get(week_end, {}), by_week.get(week_end - timedelta(weeks=1), {}),
+                        counted)
+
+    async def save_week(self, actor: Member, account_id: int, week_end: date, values: dict[str, int], *,
+                        source: str = FORM, confirmed: bool = False) -> SaveResult:
+        """Save (or correct) the given figures of one week; the others keep their values. Implausible figures
+        (:func:`bot.domain.smm.implausible`) are saved only ``confirmed``. A correction writes the previous
+        values to the audit log."""
+        view = await self.reportable(actor, account_id)
+        if view.account.archived:
+            raise UserError("smm-account-archived", name=view.account.name)
+        self._check_week(view.account, actor, week_end)
+        values = {k: v for k, v in values.items() if k in rules.FIELDS}
+        for k, v in values.items():
+            if not isinstance(v, int) or not 0 <= v <= rules.MAX_VALUE:
+                raise UserError("smm-value-range", field=k, value=str(v)[:20], hi=rules.MAX_VALUE)
+        if not values:
+            raise UserError("smm-nothing-to-save")
+        form = await self.week_form(view, week_end)
+        merged = {f: form.saved.get(f) for f in rules.FIELDS} | values
+        warnings = rules.implausible(form.hints or None, merged)
+        if warnings and not confirmed:
+            return SaveResult(False, warnings)
+        now = self.clock.now()
+        async with self.db.writing(self.session) as s:
+            row = await repo.week(s, account_id, week_end)
+            created = row is None
+            if row is None:
+                row = SmmWeek(account_id=account_id, week_end=week_end, source=source, reported_by=actor.id,
+                              reported_at=now, updated_at=now)
+                s.add(row)
+            changed = {k: (getattr(row, k), v) for k, v in values.items() if getattr(row, k) != v}
+            for k, v in values.items():
+                setattr(row, k, v)
+            if changed:
+                row.updated_at = now
+                if not created:
+                    row.source = source
+                org_repo.audit(s, actor_id=actor.id, action="smm_week_report" if created else "smm_week_correct",
+                               object_type="smm_account", object_id=account_id, at=now,
+                               week=week_end.isoformat(), source=source,
+                               changes={k: [a, b] for k, (a, b) in changed.items()})
+        return SaveResult(True, warnings, changed, created)
+
+    async def my_accounts(self, actor: Member) -> list[AccountView]:
+        return [AccountView(a, p, m) for a, p, m in await repo.accounts(self.session, responsible_id=actor.id)]
+
+    # -- statistics ------------------------------------------------------------------------------------------
+    async def stats(self, actor: Member, account_id: int, n: int = STATS_WEEKS) -> StatsView:
+        view = await self.reportable(actor, account_id)
+        last = self.last_week(view.account, actor)
+        ends = rules.week_ends(last, n + 3)  # three more for the moving average of the first shown week
+        found = (await repo.week_figures(self.session, [account_id], ends[0], last)).get(account_id, {})
+        weeks = rules.aligned(found, ends)
+        prev = [None, *weeks[:-1]]
+        er = [rules.er_reach(w) for w in weeks]
+        ma = rules.moving_average(er, 4)
+        cut = slice(3, None)
+        return StatsView(view, ends[cut], weeks[cut], er[cut], [rules.er_followers(w) for w in weeks][cut],
+                         [rules.growth(a, b) for a, b in zip(prev, weeks, strict=True)][cut],
+                         [rules.growth_pct(a, b) for a, b in zip(prev, weeks, strict=True)][cut], ma[cut])
+
+    async def stats_all(self, actor: Member) -> list[StatsRow]:
+        """Every account in the manager's scope with its last ended week: ER, growth and the flags (a fall of
+        more than SMM_DROP_SHARE, or no report)."""
+        self.require_manager(actor)
+        views = await self.accounts(actor)
+        if not views:
+            return []
+        lasts = {v.account.id: self.last_week(v.account, actor) for v in views}
+        first = min(lasts.values()) - timedelta(weeks=1)
+        found = await repo.week_figures(self.session, list(lasts), first, max(lasts.values()))
+        share = self.settings.smm_drop_share
+        out = []
+        for v in views:
+            last = lasts[v.account.id]
+            cur = found[v.account.id].get(last)
+            prev = found[v.account.id].get(last - timedelta(weeks=1))
+            out.append(StatsRow(v, last, rules.er_reach(cur), rules.growth(prev, cur), rules.growth_pct(prev, cur),
+                                rules.flags(prev, cur, share)))
+        return out

@@ -1,0 +1,341 @@
+"""SMM accounts and weekly figures: /accounts (managers), /smm (the weekly form: buttons per figure or one pasted
+line), /stats (8 weeks as a table and a chart; /stats all for managers)."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot import text, ui
+from bot.callbacks import SmmCb
+from bot.domain import smm as rules
+from bot.errors import UserError
+from bot.i18n import Html, Translator
+from bot.parsing import is_int, parse_count, parse_day, parse_figures, parse_id
+from bot.services import Services
+from bot.services.base import form_key
+from bot.services.smm import AccountView, StatsView
+from bot.views import count_text, share_text, smm_form
+from models.org import Member
+from scheduler.render_pool import ChartRenderer
+
+SMM_CHART = "smm_weeks"
+
+
+class SmmForm(StatesGroup):
+    filling = State()
+
+
+def _account_line(t: Translator, v: AccountView) -> str:
+    a = v.account
+    return t("smm-account-line", id=a.id, name=a.name, project=v.project.name, network=t(f"smm-network-{a.network}"),
+             handle=a.handle, who=v.responsible.display_name, weekday=t(f"smm-weekday-{a.week_end}"),
+             archived="yes" if a.archived else "no",
+             channel=a.channel_status or "none")
+
+
+# -- /accounts -------------------------------------------------------------------------------------------------
+async def on_accounts(message: Message, command: CommandObject, svc: Services, member: Member,
+                      t: Translator) -> None:
+    args = (command.args or "").split()
+    sub = args[0].lower() if args else ""
+    if sub == "add":
+        if not 5 <= len(args) <= 7:
+            raise UserError("smm-accounts-usage")
+        view, created = await svc.smm.add_account(member, form_key("smm_account", message), args[1], args[2],
+                                                  args[3], args[4], args[5] if len(args) > 5 else None,
+                                                  args[6] if len(args) > 6 else None)
+        await message.answer(t("smm-account-added" if created else "smm-account-exists-saved") + "\n"
+                             + _account_line(t, view))
+        return
+    if sub == "rename" and len(args) >= 3:
+        view = await svc.smm.rename(member, parse_id(args[1]), " ".join(args[2:]))
+    elif sub == "reassign" and len(args) == 3:
+        view = await svc.smm.reassign(member, parse_id(args[1]), args[2])
+    elif sub in ("archive", "restore") and len(args) == 2:
+        view = await svc.smm.archive(member, parse_id(args[1]), sub == "archive")
+    elif sub:
+        raise UserError("smm-accounts-usage")
+    else:
+        views = await svc.smm.accounts(member)
+        lines = [t("smm-accounts-title", n=len(views))]
+        lines += ui.fit([_account_line(t, v) for v in views], lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 900)
+        if not views:
+            lines.append(t("smm-accounts-empty"))
+        lines += ["", t("smm-accounts-usage")]
+        await message.answer("\n".join(lines))
+        return
+    await message.answer(t("saved") + "\n" + _account_line(t, view))
+
+
+# -- the weekly form -------------------------------------------------------------------------------------------
+async def _pending(state: FSMContext, account_id: int, week: int) -> dict:
+    """The figures typed into this form so far (the FSM holds one form at a time)."""
+    data = await state.get_data()
+    if data.get("acc") == account_id and data.get("w") == week:
+        return dict(data.get("vals") or {})
+    return {}
+
+
+async def _show_form(target: Message, svc: Services, member: Member, t: Translator, state: FSMContext,
+                     account_id: int, week_end: date | None, *, note: str = "", exact: bool = False) -> None:
+    form = await svc.smm.form(member, account_id, week_end, exact=exact)
+    w = form.week_end.toordinal()
+    pending = await _pending(state, form.account.id, w)
+    await state.set_state(SmmForm.filling)
+    await state.update_data(acc=form.account.id, w=w, vals=pending, field=None)
+    body, markup = smm_form(t, form, pending, note=note)
+    await target.answer(body, reply_markup=markup)
+
+
+async def on_smm(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator,
+                 state: FSMContext) -> None:
+    args = (command.args or "").split()
+    if len(args) > 2:
+        raise UserError("smm-usage")
+    if args:
+        week = parse_day(args[1]) if len(args) == 2 else None
+        await _show_form(message, svc, member, t, state, parse_id(args[0]), week)
+        return
+    views = await svc.smm.my_accounts(member)
+    if not views:
+        raise UserError("smm-no-accounts")
+    if len(views) == 1:
+        await _show_form(message, svc, member, t, state, views[0].account.id, None)
+        return
+    kb = ui.builder()
+    for v in views[:ui.PER_PAGE * 3]:
+        kb.row(InlineKeyboardButton(text=ui.truncate(f"{v.account.name} · {v.project.name}", 60),
+                                    callback_data=SmmCb(a="o", id=v.account.id).pack()))
+    await message.answer(t("smm-pick-account"), reply_markup=kb.as_markup())
+
+
+async def on_open(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member, t: Translator,
+                  state: FSMContext) -> None:
+    week = _week(callback_data) if callback_data.w else None
+    await _show_form(query.message, svc, member, t, state, callback_data.id, week, exact=True)
+
+
+def _week(callback_data: SmmCb) -> date:
+    if not 1 <= callback_data.w <= date.max.toordinal():
+        raise UserError("button-outdated")
+    return date.fromordinal(callback_data.w)
+
+
+async def on_field(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member, t: Translator,
+                   state: FSMContext) -> None:
+    if callback_data.f not in rules.FIELDS:
+        raise UserError("button-outdated")
+    form = await svc.smm.form(member, callback_data.id, _week(callback_data), exact=True)  # re-checks both
+    w = form.week_end.toordinal()
+    pending = await _pending(state, form.account.id, w)
+    await state.set_state(SmmForm.filling)
+    await state.update_data(acc=form.account.id, w=w, vals=pending, field=callback_data.f)
+    await query.message.answer(t("smm-enter-value", field=t(f"smm-field-{callback_data.f}"),
+                                 hi=count_text(rules.MAX_VALUE)))
+
+
+async def on_value(message: Message, svc: Services, member: Member, t: Translator, state: FSMContext) -> None:
+    """A number for the figure picked by its button, or a pasted line of figures."""
+    data = await state.get_data()
+    if "acc" not in data:
+        await state.clear()
+        raise UserError("smm-form-expired")
+    raw = message.text or ""
+    field = data.get("field")
+    compact = raw.strip()
+    for ch in " \u00a0\u2009\u202f\u2007":
+        compact = compact.replace(ch, "")
+    if field and (is_int(compact) or not any(c.isalpha() for c in raw)):
+        values = {field: parse_count(raw, t(f"smm-field-{field}"))}
+    else:
+        try:
+            values = parse_figures(raw)
+        except UserError as exc:
+            if "field" in exc.args_ and exc.args_["field"] in rules.FIELDS:
+                exc.args_["field"] = t(f"smm-field-{exc.args_['field']}")
+            raise
+    pending = dict(data.get("vals") or {}) | values
+    await state.update_data(vals=pending, field=None)
+    await _show_form(message, svc, member, t, state, data["acc"], date.fromordinal(data["w"]),
+                     note=t("smm-form-taken", n=len(values)), exact=True)
+
+
+async def _save(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member, t: Translator,
+                state: FSMContext, callback_answer: CallbackAnswer, confirmed: bool) -> None:
+    week = _week(callback_data)
+    pending = await _pending(state, callback_data.id, callback_data.w)
+    if not pending:
+        form = await svc.smm.form(member, callback_data.id, week, exact=True)
+        if form.saved:  # a second press of Save, or Save on a form saved before: show what is saved
+            callback_answer.text = t("smm-saved-short")
+            body, _ = smm_form(t, form, note=t("smm-saved"))
+            await ui.edit(query, body)
+            return
+        raise UserError("smm-nothing-to-save")
+    result = await svc.smm.save_week(member, callback_data.id, week, pending, confirmed=confirmed)
+    form = await svc.smm.form(member, callback_data.id, week, exact=True)
+    if not result.saved:
+        notes = "\n".join(t(f"smm-warn-{w}") for w in result.warnings)
+        body, _ = smm_form(t, form, pending, note=t("smm-are-you-sure", warnings=Html(notes)))
+        kb = ui.builder()
+        kb.row(InlineKeyboardButton(text=t("smm-btn-sure"),
+                                    callback_data=SmmCb(a="y", id=callback_data.id, w=callback_data.w).pack()),
+               InlineKeyboardButton(text=t("smm-btn-back"),
+                                    callback_data=SmmCb(a="o", id=callback_data.id, w=callback_data.w).pack()))
+        await ui.edit(query, body, kb.as_markup())
+        return
+    await state.clear()
+    callback_answer.text = t("smm-saved-short")
+    note = t("smm-saved") if result.created else t("smm-corrected", n=len(result.changed))
+    body, _ = smm_form(t, form, note=note)
+    await ui.edit(query, body)
+
+
+async def on_save(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member, t: Translator,
+                  state: FSMContext, callback_answer: CallbackAnswer) -> None:
+    await _save(query, callback_data, svc, member, t, state, callback_answer, False)
+
+
+async def on_sure(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member, t: Translator,
+                  state: FSMContext, callback_answer: CallbackAnswer) -> None:
+    await _save(query, callback_data, svc, member, t, state, callback_answer, True)
+
+
+# -- /stats ----------------------------------------------------------------------------------------------------
+def stats_table(t: Translator, s: StatsView) -> str:
+    rows = [f"{t('smm-col-week'):<5} {t('smm-col-followers'):>9} {t('smm-col-growth'):>7} {t('smm-col-er'):>6} "
+            f"{t('smm-col-reach'):>9}"]
+    for end, w, er, g in zip(s.ends, s.weeks, s.er, s.growth, strict=True):
+        if w is None:
+            rows.append(f"{end:%d.%m}  " + t("smm-stats-missing"))
+            continue
+        rows.append(f"{end:%d.%m} {count_text(w.get('followers')):>9} {_signed(g):>7} {share_text(er):>6} "
+                    f"{count_text(w.get('reach')):>9}")
+    return "\n".join(rows)
+
+
+def _signed(n: int | None) -> str:
+    return "—" if n is None else f"{n:+,}".replace(",", "\u202f")
+
+
+def chart_points(s: StatsView) -> list[tuple[str, int | None, float | None]]:
+    """(label, followers, ER by reach in %) per week; ``None`` marks a missing week (chart input)."""
+    return [(f"{e:%d.%m}", w.get("followers") if w else None, None if er is None else er * 100)
+            for e, w, er in zip(s.ends, s.weeks, s.er, strict=True)]
+
+
+async def _send_stats(target: Message, svc: Services, member: Member, t: Translator, renderer: ChartRenderer,
+                      account_id: int) -> None:
+    s = await svc.smm.stats(member, account_id)
+    a = s.view.account
+    last = next((i for i in range(len(s.weeks) - 1, -1, -1) if s.weeks[i] is not None), None)
+    summary = ""
+    if last is not None:
+        summary = t("smm-stats-summary", er=share_text(s.er[last]), erf=share_text(s.er_followers[last]),
+                    growth=_signed(s.growth[last]), pct=share_text(s.growth_pct[last], signed=True),
+                    avg=share_text(s.er_average[last]), week=s.ends[last].strftime("%d.%m"))
+    body = "\n".join([t("smm-stats-title", name=a.name, project=s.view.project.name,
+                        network=t(f"smm-network-{a.network}")),
+                      "<pre>" + html.escape(stats_table(t, s)) + "</pre>", summary])
+    await target.answer(body)
+    png = await renderer.render(SMM_CHART, chart_points(s), title=f"{a.name} · {s.view.project.name}",
+                                labels={"followers": t("smm-field-followers"), "er": t("smm-chart-er"),
+                                        "missing": t("smm-chart-missing"), "no_data": t("smm-chart-no-data")})
+    await target.answer_photo(BufferedInputFile(png, filename=f"smm-{a.id}.png"))
+
+
+async def on_stats(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator,
+                   renderer: ChartRenderer) -> None:
+    args = (command.args or "").split()
+    if args and args[0].lower() in ("all", "все"):
+        await _stats_all(message, svc, member, t)
+        return
+    if len(args) == 1:
+        await _send_stats(message, svc, member, t, renderer, parse_id(args[0]))
+        return
+    if args:
+        raise UserError("smm-stats-usage")
+    views = await svc.smm.accounts(member)
+    if not views:
+        raise UserError("smm-no-accounts")
+    if len(views) == 1:
+        await _send_stats(message, svc, member, t, renderer, views[0].account.id)
+        return
+    await message.answer(*_pick(t, views, 0))
+
+
+def _pick(t: Translator, views: list[AccountView], page: int):
+    page = ui.clamp_page(page, len(views))
+    kb = ui.builder()
+    for v in ui.page_items(views, page):
+        kb.row(InlineKeyboardButton(text=ui.truncate(f"{v.project.name} · {v.account.name}", 60),
+                                    callback_data=SmmCb(a="st", id=v.account.id).pack()))
+    nav = ui.nav_row(page, ui.pages_of(len(views)), lambda p: SmmCb(a="pg", id=p).pack())
+    if nav:
+        kb.row(*nav)
+    return t("smm-stats-pick"), kb.as_markup()
+
+
+async def on_stats_page(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member,
+                        t: Translator) -> None:
+    body, markup = _pick(t, await svc.smm.accounts(member), callback_data.id)
+    await ui.edit(query, body, markup)
+
+
+async def on_stats_button(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member,
+                          t: Translator, renderer: ChartRenderer) -> None:
+    await _send_stats(query.message, svc, member, t, renderer, callback_data.id)
+
+
+async def _stats_all(message: Message, svc: Services, member: Member, t: Translator) -> None:
+    rows = await svc.smm.stats_all(member)
+    lines = []
+    flagged = 0
+    for r in rows:
+        f = r.flags
+        marks = []
+        if f.missing:
+            marks.append(t("smm-flag-missing"))
+        if f.er_fell:
+            marks.append(t("smm-flag-er"))
+        if f.reach_fell:
+            marks.append(t("smm-flag-reach"))
+        if f.followers_fell:
+            marks.append(t("smm-flag-followers"))
+        flagged += bool(marks)
+        lines.append(t("smm-all-line-flagged" if marks else "smm-all-line", id=r.view.account.id, name=r.view.account.name,
+                       project=r.view.project.name, who=r.view.responsible.display_name,
+                       week=r.week_end.strftime("%d.%m"), er=share_text(r.er), growth=_signed(r.growth),
+                       pct=share_text(r.growth_pct, signed=True), marks=", ".join(marks)))
+    head = t("smm-all-title", n=len(rows), flagged=flagged,
+             share=f"{svc.settings.smm_drop_share * 100:.0f}")
+    if not rows:
+        await message.answer(head + "\n" + t("smm-accounts-empty"))
+        return
+    for part in text.split_lines([head, *lines]):
+        await message.answer(part)
+
+
+def create_router() -> Router:
+    router = Router(name="smm")
+    manager = {"role": "manager"}
+    router.message.register(on_accounts, Command("accounts"), flags=manager)
+    router.message.register(on_smm, Command("smm"))
+    router.message.register(on_stats, Command("stats"))
+    router.message.register(on_value, StateFilter(SmmForm.filling), F.text & ~F.text.startswith("/"))
+    router.message.register(ui.on_not_text, StateFilter(SmmForm.filling), ~F.text)
+    router.callback_query.register(on_open, SmmCb.filter(F.a == "o"))
+    router.callback_query.register(on_field, SmmCb.filter(F.a == "f"))
+    router.callback_query.register(on_save, SmmCb.filter(F.a == "s"))
+    router.callback_query.register(on_sure, SmmCb.filter(F.a == "y"))
+    router.callback_query.register(on_stats_button, SmmCb.filter(F.a == "st"))
+    router.callback_query.register(on_stats_page, SmmCb.filter(F.a == "pg"))
+    return router

@@ -1,0 +1,251 @@
+"""SMM accounts and weekly figures through the production dispatcher: /accounts, the weekly form by buttons and by
+a pasted line, "are you sure?", corrections in the audit log, forged buttons, an English user, /stats and /stats all
+(fast, in-process). The clock is Monday 2026-11-16: the latest ended week is 09.11–15.11."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.callbacks import SmmCb
+from models.org import AuditEntry
+from models.smm import SmmAccount, SmmWeek
+from tests.conftest import ADMIN_ID
+from tests.recording import Harness, Person
+from tests.test_onboarding import invite_link
+
+ADMIN = Person(ADMIN_ID, "Olga", "Admin", "olga")
+WRITER = Person(2, "Anna", "Petrova", "anna")
+MANAGER = Person(4, "Max", "Bossov", "maxboss")
+ENGLISH = Person(5, "John", None, "john", language_code="en")
+OUTSIDER = Person(6, "Otto", None, "otto")
+WEEK = date(2026, 11, 15)
+
+
+async def setup(h: Harness) -> None:
+    await h.send(ADMIN, "/start")
+    await h.send(ADMIN, "/projects add Alpha")
+    await h.send(WRITER, f"/start {await invite_link(h, ADMIN)}")
+    await h.send(MANAGER, f"/start {await invite_link(h, ADMIN, 'руководитель')}")
+
+
+async def account(db, handle: str) -> SmmAccount:
+    async with db.session() as s:
+        return await s.scalar(select(SmmAccount).where(SmmAccount.handle == handle))
+
+
+async def week_row(db, account_id: int, day: date = WEEK) -> SmmWeek | None:
+    async with db.session() as s:
+        return await s.scalar(select(SmmWeek).where(SmmWeek.account_id == account_id, SmmWeek.week_end == day))
+
+
+async def add_instagram(h: Harness, who: Person = ADMIN, responsible: str = "@anna") -> str:
+    sent = await h.send(who, f"/accounts add 1 instagram https://www.instagram.com/Brand.Shop/ {responsible}")
+    return h.messages(sent)[0].text
+
+
+async def test_accounts_add_validate_rename_reassign_archive(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    text = await add_instagram(h, MANAGER)
+    assert "Аккаунт добавлен" in text and "brand.shop" in text and "Anna" in text
+    # the handle is normalised: the same account typed differently is refused
+    dup = h.messages(await h.send(MANAGER, "/accounts add 1 ig @brand.shop @anna"))[0].text
+    assert "уже есть" in dup
+    # a link to another network, and an Instagram name with a forbidden character, are refused with an example
+    wrong = h.messages(await h.send(MANAGER, "/accounts add 1 instagram https://vk.com/brand @anna"))[0].text
+    assert "не в Instagram" in wrong and "instagram.com/brand.shop" in wrong
+    bad = h.messages(await h.send(MANAGER, "/accounts add 1 instagram brand-shop! @anna"))[0].text
+    assert "не похоже" in bad and "Пример" in bad
+    long = h.messages(await h.send(MANAGER, f"/accounts add 1 instagram {'a' * 31} @anna"))[0].text
+    assert "не похоже" in long
+    tg = h.messages(await h.send(MANAGER, "/accounts add 1 telegram https://t.me/AlphaNews @anna сб 2026-10-01"))[0]
+    assert "alphanews" in tg.text and "сб" in tg.text
+    async with db.session() as s:
+        rows = list(await s.scalars(select(SmmAccount).order_by(SmmAccount.id)))
+    assert [(a.network, a.handle, a.week_end) for a in rows] == [("instagram", "brand.shop", 6),
+                                                                 ("telegram", "alphanews", 5)]
+    assert rows[1].start_date == date(2026, 10, 1)
+    acc = rows[0]
+    renamed = h.messages(await h.send(MANAGER, f"/accounts rename {acc.id} Alpha <Insta>"))[0].text
+    assert "Alpha &lt;Insta&gt;" in renamed
+    moved = h.messages(await h.send(MANAGER, f"/accounts reassign {acc.id} @maxboss"))[0].text
+    assert "Max" in moved
+    h.messages(await h.send(MANAGER, f"/accounts archive {acc.id}"))
+    listing = h.messages(await h.send(MANAGER, "/accounts"))[0].text
+    assert "в архиве" not in listing and "alphanews" in listing  # the list shows open accounts
+    async with db.session() as s:
+        a = await s.get(SmmAccount, acc.id)
+        assert a.archived and a.name == "Alpha <Insta>"
+        actions = [e.action for e in await s.scalars(select(AuditEntry).where(AuditEntry.object_type == "smm_account"))]
+    assert {"smm_account_add", "smm_account_rename", "smm_account_reassign", "smm_account_archive"} <= set(actions)
+    # a writer cannot manage accounts
+    refused = h.messages(await h.send(WRITER, "/accounts"))[0].text
+    assert "Аккаунт" not in refused
+
+
+async def test_fill_by_buttons_and_by_a_pasted_line(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    acc = await account(db, "brand.shop")
+    form = h.messages(await h.send(WRITER, "/smm"))[0]
+    assert "09.11–15.11.2026" in form.text and "Подписчики" in form.text
+    # a button per figure: followers, then the number with a thin space between digit groups
+    prompt = h.messages(await h.press(WRITER, form, form.button("Подписчики")))[0]
+    assert "Подписчики" in prompt.text and "1\u202f000\u202f000\u202f000" in prompt.text
+    form = h.messages(await h.send(WRITER, "12\u2009340"))[0]
+    assert "12\u202f340" in form.text
+    # out of range: refused naming the field, nothing saved
+    await h.press(WRITER, form, form.button("Лайки"))
+    refused = h.messages(await h.send(WRITER, "2 000 000 000"))[0].text
+    assert "Лайки" in refused and "1\xa0000\xa0000\xa0000" in refused
+    # one pasted line with Russian names and spaces in numbers
+    form = h.messages(await h.send(WRITER, "лайки 1 200 комментарии 85 сохранения 140 охват 25 000"))[0]
+    assert "Принято значений: 4" in form.text
+    saved = await h.press(WRITER, form, form.button("Сохранить"))
+    assert "Сохранено" in h.messages(saved)[0].text
+    row = await week_row(db, acc.id)
+    assert (row.followers, row.likes, row.comments, row.saves, row.reach, row.interactions) == (
+        12340, 1200, 85, 140, 25000, None)
+    # a second press of the same Save changes nothing and says it is saved
+    again = await h.press(WRITER, form, form.button("Сохранить"))
+    assert h.answers(again)[0].params.get("text") == "Сохранено"
+    async with db.session() as s:
+        reports = list(await s.scalars(select(AuditEntry).where(AuditEntry.action == "smm_week_report")))
+    assert len(reports) == 1
+
+
+async def test_unknown_word_and_english_names(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    await h.send(WRITER, "/smm")
+    bad = h.messages(await h.send(WRITER, "followers 100 fans 5"))[0].text
+    assert "«fans»" in bad and "подписчики" in bad
+    form = h.messages(await h.send(WRITER, "followers: 12 340, likes 1 200; reach=25 000"))[0]
+    assert "Принято значений: 3" in form.text
+
+
+async def test_implausible_figures_ask_are_you_sure(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    acc = await account(db, "brand.shop")
+    # last week: 1 000 followers
+    await h.send(WRITER, f"/smm {acc.id} 2026-11-08")
+    form = h.messages(await h.send(WRITER, "followers 1000 likes 50 reach 2000"))[0]
+    await h.press(WRITER, form, form.button("Сохранить"))
+    form = h.messages(await h.send(WRITER, "/smm"))[0]
+    assert "прошлая неделя: 1\u202f000" in form.text  # last week's values as hints
+    form = h.messages(await h.send(WRITER, "followers 2000 likes 40 reach 0"))[0]
+    asked = h.messages(await h.press(WRITER, form, form.button("Сохранить")))[0]
+    assert "Точно?" in asked.text and "50%" in asked.text and "охват 0" in asked.text
+    assert await week_row(db, acc.id) is None
+    done = h.messages(await h.press(WRITER, asked, asked.button("Да, сохранить")))[0]
+    assert "Сохранено" in done.text
+    assert (await week_row(db, acc.id)).followers == 2000
+
+
+async def test_correction_is_audited_with_the_previous_value(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    acc = await account(db, "brand.shop")
+    await h.send(WRITER, "/smm")
+    form = h.messages(await h.send(WRITER, "followers 1000 likes 50 reach 2000"))[0]
+    await h.press(WRITER, form, form.button("Сохранить"))
+    # the manager corrects the week later
+    form = h.messages(await h.send(ADMIN, f"/smm {acc.id} 15.11.2026"))[0]
+    assert "уже заполнена" in form.text
+    form = h.messages(await h.send(ADMIN, "лайки 60"))[0]
+    done = h.messages(await h.press(ADMIN, form, form.button("Сохранить")))[0]
+    assert "Исправлено значений: 1" in done.text
+    row = await week_row(db, acc.id)
+    assert (row.followers, row.likes) == (1000, 60)
+    async with db.session() as s:
+        entry = await s.scalar(select(AuditEntry).where(AuditEntry.action == "smm_week_correct"))
+    assert entry.details["changes"] == {"likes": [50, 60]} and entry.details["week"] == "2026-11-15"
+    # a future week cannot be filled in
+    future = h.messages(await h.send(WRITER, f"/smm {acc.id} 2026-11-20"))[0].text
+    assert "нельзя" in future
+
+
+async def test_forged_buttons_change_nothing(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/departments add Other")
+    msg = h.messages(await h.send(ADMIN, "/invite"))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("автор")))[0]
+    msg = h.messages(await h.press(ADMIN, msg, msg.button("Other")))[0]
+    await h.send(OUTSIDER, "/start " + msg.text.split("start=")[1].split()[0])
+    await add_instagram(h)
+    acc = await account(db, "brand.shop")
+    # the outsider (another department) forges the account's buttons: refused, nothing saved
+    form = h.messages(await h.send(WRITER, "/smm"))[0]
+    w = WEEK.toordinal()
+    sent = await h.press(OUTSIDER, form, SmmCb(a="f", id=acc.id, w=w, f="likes").pack())
+    assert "недоступна" in h.answers(sent)[0].params.get("text") and h.messages(sent) == []
+    await h.send(OUTSIDER, "лайки 5")  # no form open: the fallback, nothing saved
+    sent = await h.press(OUTSIDER, form, SmmCb(a="s", id=acc.id, w=w).pack())
+    assert "недоступна" in h.answers(sent)[0].params.get("text")
+    sent = await h.press(OUTSIDER, form, SmmCb(a="y", id=acc.id, w=w).pack())
+    assert "недоступна" in h.answers(sent)[0].params.get("text")
+    assert await week_row(db, acc.id) is None
+    refused = h.messages(await h.send(OUTSIDER, f"/stats {acc.id}"))
+    assert refused and "Alpha" not in refused[0].text
+    # a forged week (not the account's weekday) and a forged figure name are refused too
+    sent = await h.press(WRITER, form, SmmCb(a="f", id=acc.id, w=w - 1, f="likes").pack())
+    assert "нельзя" in h.answers(sent)[0].params.get("text") and h.messages(sent) == []
+    sent = await h.press(WRITER, form, SmmCb(a="f", id=acc.id, w=w, f="zzz").pack())
+    assert "устарела" in (h.answers(sent)[0].params.get("text") or "")
+    # a manager of another department cannot reassign or archive it
+    refused = h.messages(await h.send(OUTSIDER, f"/accounts archive {acc.id}"))[0].text
+    assert not (await account(db, "brand.shop")).archived and refused
+
+
+async def test_english_user_gets_the_form_in_english(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ENGLISH, f"/start {await invite_link(h, ADMIN)}")
+    await add_instagram(h, ADMIN, "@john")
+    form = h.messages(await h.send(ENGLISH, "/smm"))[0]
+    assert "Figures for the week" in form.text and "Followers" in form.text
+    bad = h.messages(await h.send(ENGLISH, "followers 12 340 likes 1.5"))[0].text
+    assert bad.startswith("Likes:") and "not a number" in bad
+    form = h.messages(await h.send(ENGLISH, "followers 12 340 likes 1 200 reach 25 000"))[0]
+    done = h.messages(await h.press(ENGLISH, form, form.button("💾 Save")))[0]
+    assert "Saved" in done.text
+
+
+async def fill(h: Harness, who: Person, account_id: int, day: str, line: str) -> None:
+    form = h.messages(await h.send(who, f"/smm {account_id} {day}"))[0]
+    form = h.messages(await h.send(who, line))[0]
+    sent = await h.press(who, form, form.button("Сохранить"))
+    last = h.messages(sent)[0]
+    if "Точно?" in last.text:
+        await h.press(who, last, last.button("Да, сохранить"))
+
+
+async def test_stats_table_chart_and_stats_all(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    await h.send(ADMIN, "/accounts add 1 vk vk.com/alpha @anna")
+    acc = await account(db, "brand.shop")
+    vk = await account(db, "alpha")
+    await fill(h, WRITER, acc.id, "2026-11-01", "followers 1000 likes 80 comments 10 saves 5 shares 5 reach 2000")
+    await fill(h, WRITER, acc.id, "2026-11-08", "followers 1050 likes 100 comments 20 saves 10 shares 10 reach 2000")
+    await fill(h, WRITER, acc.id, "2026-11-15", "followers 1100 likes 30 comments 5 saves 3 shares 2 reach 1000")
+    await fill(h, WRITER, vk.id, "2026-11-08", "followers 500 likes 10 reach 100")
+    sent = await h.send(WRITER, f"/stats {acc.id}")
+    text = h.messages(sent)[0].text
+    assert "<pre>" in text and "1\u202f100" in text and "4.0%" in text  # (30+5+3+2)/1000
+    assert "нет отчёта" in text  # 25.10 and before are missing
+    assert "прирост +50 (+4.8%)" in text and "ER по охвату 4.0%" in text
+    photos = [s for s in sent if s.method == "SendPhoto"]
+    assert len(photos) == 1
+    # /stats all: the manager's scope, this week's ER and flags (ER fell by more than 30%, vk missing)
+    table = "\n".join(m.text for m in h.messages(await h.send(MANAGER, "/stats all")))
+    assert "с флагом: 2" in table and "нет отчёта" in table
