@@ -27,6 +27,7 @@ from bot import access
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
+from bot.domain import smm as smm_rules
 from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
 from bot.domain.pace import PaceStatus, round1
@@ -37,8 +38,8 @@ from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
 
 # the same forms /rating_campaign sends; the client's card and report
-from bot.views import client_card, client_report_parts, deliver_forms
-from models import clients_repo, org_repo, reporting_repo
+from bot.views import client_card, client_report_parts, deliver_forms, smm_form
+from models import clients_repo, org_repo, reporting_repo, smm_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
@@ -54,6 +55,10 @@ REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
 CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
 CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
+SMM_FORM, SMM_REMIND, SMM_MANAGER = "smm_form", "smm_remind", "smm_manager"
+#: the n-th working day after an SMM week's end (the responsible member's) brings: 1 the form, 2 the form again
+#: as a reminder, 3 a note to their managers
+SMM_STEPS = {1: SMM_FORM, 2: SMM_REMIND, 3: SMM_MANAGER}
 STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
 
@@ -219,7 +224,7 @@ class Jobs:
         now = now or self.clock.now()
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
-                     self.client_reports, self.rating_campaign):
+                     self.client_reports, self.rating_campaign, self.smm_weekly):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -524,6 +529,71 @@ class Jobs:
         return await self.sender.deliver(c.member.telegram_id, SendDocument(
             chat_id=c.member.telegram_id, document=BufferedInputFile(pdf, filename=parts["filename"])), kind=c.kind)
 
+    # -- SMM weekly figures ------------------------------------------------------------------------
+    async def smm_weekly(self, now: datetime, report: Report | None = None) -> Report:
+        """Each open SMM account whose latest ended week has no report: on the first working day after the week's
+        end (the responsible member's working days, time zone and days off) from SMM_FORM_AT within the grace
+        period, the responsible member gets the week's form; on the second working day the form again as a
+        reminder; on the third their managers (else the admins) are told. Once each (the delivery log)."""
+        report = report if report is not None else Report()
+        at = parse_hhmm(self.settings.smm_form_at)
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            rows = [(a, p, m) for a, p, m in await smm_repo.accounts(s) if m.active]
+            if not rows:
+                return report
+            plan: list[tuple[Any, Any, Member, date, datetime]] = []
+            for a, p, m in rows:
+                zone = ZoneInfo(self._tz(m))
+                today = local_now(now, self._tz(m)).date()
+                planned = datetime.combine(today, at, zone).astimezone(UTC)
+                if not planned <= now <= planned + self.grace:
+                    continue
+                week_end = smm_rules.last_week_end(today, a.week_end)
+                if week_end < a.start_date or (today - week_end).days > 14:
+                    continue
+                plan.append((a, p, m, week_end, planned))
+            if not plan:
+                return report
+            first = min(x[3] for x in plan)
+            last = max(local_now(now, self._tz(x[2])).date() for x in plan)
+            off: dict[int, set[date]] = defaultdict(set)
+            for mid, d in await reporting_repo.days_off_between(s, sorted({x[2].id for x in plan}), first, last):
+                off[mid].add(d)
+            reported = await smm_repo.reported_weeks(s, [x[0].id for x in plan], [x[3] for x in plan])
+            managers_cache: dict[int, list[Member]] = {}
+            for a, p, m, week_end, planned in plan:
+                if (a.id, week_end) in reported:
+                    continue
+                today = local_now(now, self._tz(m)).date()
+                hol = _holidays([week_end, today], country)
+                if not is_working_day(today, hol, off[m.id]):
+                    continue
+                n = sum(1 for i in range(1, (today - week_end).days + 1)
+                        if is_working_day(week_end + timedelta(days=i), hol, off[m.id]))
+                kind = SMM_STEPS.get(n)
+                key = f"{a.id}:{week_end.isoformat()}"
+                data = {"account": a.id, "week": week_end}
+                if kind in (SMM_FORM, SMM_REMIND) and not m.unreachable:
+                    due.append(Claim(m, kind, key, planned, data))
+                elif kind == SMM_MANAGER and m.department_id is not None:
+                    info = data | {"name": m.display_name, "title": a.name, "project": p.name}
+                    for manager in await self._managers_of(s, m, managers_cache):
+                        due.append(Claim(manager, SMM_MANAGER, key, planned, info))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def _send_smm_form(self, c: Claim, t) -> Outcome | None:
+        week = date.fromisoformat(c.data["week"]) if isinstance(c.data["week"], str) else c.data["week"]
+        async with self.db.session() as s:
+            form = await build_services(s, self.db, self.settings, self.clock).smm.due_form(c.data["account"], week)
+        if form is None:  # reported, archived or reassigned meanwhile: nothing to ask for
+            return None
+        text, markup = smm_form(t, form, reminder=c.kind == SMM_REMIND)
+        return await self.sender.send_text(c.member.telegram_id, text, reply_markup=markup, kind=c.kind)
+
     # -- rating campaign -------------------------------------------------------------------------
     async def rating_campaign(self, now: datetime, report: Report | None = None) -> Report:
         """First working day of the month: start the campaign; RATING_REMINDER_DAYS later: remind raters."""
@@ -592,6 +662,12 @@ class Jobs:
             text = t("client-waiting-manager", **d)
         elif c.kind == CLIENT_REPORT:
             return await self._send_client_report(c, t)
+        elif c.kind in (SMM_FORM, SMM_REMIND):
+            return await self._send_smm_form(c, t)
+        elif c.kind == SMM_MANAGER:
+            week = date.fromisoformat(d["week"]) if isinstance(d["week"], str) else d["week"]
+            text = t("smm-remind-manager", name=d["name"], account=d["title"], project=d["project"],
+                     week=week.strftime("%d.%m.%Y"))
         else:
             raise ValueError(f"unknown delivery kind {c.kind}")
         return await self.sender.send_text(chat, text, kind=c.kind)

@@ -264,6 +264,14 @@ class SmmService(Service):
         return WeekForm(view, week_end, by_week.get(week_end, {}), by_week.get(week_end - timedelta(weeks=1), {}),
                         counted)
 
+    async def due_form(self, account_id: int, week_end: date) -> WeekForm | None:
+        """The scheduler's form for a week with no report yet; ``None`` when it was reported, or the account was
+        archived, meanwhile."""
+        view = await self._view(account_id)
+        if view.account.archived or await repo.week(self.session, account_id, week_end) is not None:
+            return None
+        return await self.week_form(view, week_end)
+
     async def save_week(self, actor: Member, account_id: int, week_end: date, values: dict[str, int], *,
                         source: str = FORM, confirmed: bool = False) -> SaveResult:
         """Save (or correct) the given figures of one week; the others keep their values. Implausible figures
