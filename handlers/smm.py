@@ -6,23 +6,25 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, ChatMemberUpdated, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import text, ui
 from bot.callbacks import SmmCb
 from bot.domain import smm as rules
 from bot.errors import UserError
-from bot.i18n import Html, Translator
+from bot.i18n import Catalog, Html, Translator
 from bot.parsing import is_int, parse_count, parse_day, parse_figures, parse_id
+from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
 from bot.services.smm import AccountView, StatsView
-from bot.views import count_text, share_text, smm_form
+from bot.views import count_text, send_to, share_text, smm_form, translator_for
 from models.org import Member
 from scheduler.render_pool import ChartRenderer
 
@@ -324,6 +326,30 @@ async def _stats_all(message: Message, svc: Services, member: Member, t: Transla
         await message.answer(part)
 
 
+# -- Telegram channels: the bot made (or no longer) an administrator ----------------------------------------------
+async def on_my_chat_member(event: ChatMemberUpdated, svc: Services, bot: Bot, sender: Sender,
+                            catalog: Catalog) -> None:
+    if event.chat.type != "channel":
+        return
+    is_admin = event.new_chat_member.status == "administrator"
+    views = await svc.smm.channel_update(event.chat.id, event.chat.username, is_admin)
+    if not views:
+        return
+    if is_admin:
+        try:
+            count = await bot.get_chat_member_count(event.chat.id)
+        except TelegramAPIError:
+            count = None
+        if count is not None:
+            for v in views:
+                await svc.smm.record_count(v.account.id, count, svc.smm.today(v.responsible))
+    for v in views:
+        t = translator_for(catalog, svc.settings.default_language, v.responsible)
+        await send_to(sender, v.responsible, t("smm-channel-added" if is_admin else "smm-channel-removed",
+                                               title=event.chat.title or event.chat.username or "",
+                                               name=v.account.name), kind="smm_channel")
+
+
 def create_router() -> Router:
     router = Router(name="smm")
     manager = {"role": "manager"}
@@ -338,4 +364,5 @@ def create_router() -> Router:
     router.callback_query.register(on_sure, SmmCb.filter(F.a == "y"))
     router.callback_query.register(on_stats_button, SmmCb.filter(F.a == "st"))
     router.callback_query.register(on_stats_page, SmmCb.filter(F.a == "pg"))
+    router.my_chat_member.register(on_my_chat_member)
     return router

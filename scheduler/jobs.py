@@ -224,7 +224,7 @@ class Jobs:
         now = now or self.clock.now()
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
-                     self.client_reports, self.rating_campaign, self.smm_weekly):
+                     self.client_reports, self.rating_campaign, self.smm_channels, self.smm_weekly):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -583,6 +583,30 @@ class Jobs:
                         due.append(Claim(manager, SMM_MANAGER, key, planned, info))
         claims = await self._claim(due, now)
         await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def smm_channels(self, now: datetime, report: Report | None = None) -> Report:
+        """Once a day (team date) the subscriber count of each Telegram channel where the bot is an administrator
+        (``getChatMemberCount``): the weekly form shows it as the followers figure."""
+        report = report if report is not None else Report()
+        bot = getattr(self.sender, "bot", None)
+        if bot is None:
+            return report
+        today = dg.team_today(now, self.settings)
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            for account_id, chat_id in await services.smm.channels_to_count(today):
+                try:
+                    count = await bot.get_chat_member_count(chat_id)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # removed meanwhile, or Telegram down: tried again tomorrow
+                    log.warning("getChatMemberCount %s for SMM account %s: %s", chat_id, account_id, exc)
+                    report.skipped["smm_count_failed"] += 1
+                    await services.smm.record_count(account_id, None, today)
+                    continue
+                await services.smm.record_count(account_id, count, today)
+                report.sent.append(Sent(0, "smm_count", f"{account_id}:{today}", "sent"))
         return report
 
     async def _send_smm_form(self, c: Claim, t) -> Outcome | None:

@@ -58,6 +58,7 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[Sent] = []
         self.violations: list[str] = []
+        self.int_results: dict[str, int] = {}  # what a method returning an integer answers (getChatMemberCount)
         self._ids = itertools.count(1000)
 
     async def close(self) -> None:
@@ -93,6 +94,8 @@ class RecordingSession(BaseSession):
         returning = method.__returning__
         if returning is bool:
             return True
+        if returning is int:
+            return self.int_results.get(type(method).__name__, 0)
         options = typing.get_args(returning) if isinstance(returning, types.UnionType) else (returning,)
         if Message in options:
             chat_id = params.get("chat_id") or 0

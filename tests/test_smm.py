@@ -249,3 +249,61 @@ async def test_stats_table_chart_and_stats_all(harness: Harness, db) -> None:
     # /stats all: the manager's scope, this week's ER and flags (ER fell by more than 30%, vk missing)
     table = "\n".join(m.text for m in h.messages(await h.send(MANAGER, "/stats all")))
     assert "с флагом: 2" in table and "нет отчёта" in table
+
+
+def chat_member_update(update_id: int, chat_id: int, username: str, status: str, by: Person):
+    from datetime import UTC, datetime
+
+    from aiogram.types import (
+        Chat,
+        ChatMemberAdministrator,
+        ChatMemberLeft,
+        ChatMemberMember,
+        ChatMemberUpdated,
+        Update,
+        User,
+    )
+
+    from tests.recording import BOT_ID
+
+    bot_user = User(id=BOT_ID, is_bot=True, first_name="teamdesk")
+    if status == "administrator":  # its many rights (they grow with the Bot API) do not matter here
+        rights = {name: name == "can_manage_chat" for name, f in ChatMemberAdministrator.model_fields.items()
+                  if f.is_required() and name not in ("status", "user")}
+        new = ChatMemberAdministrator(user=bot_user, **rights)
+    else:
+        new = ChatMemberLeft(user=bot_user)
+    return Update(update_id=update_id, my_chat_member=ChatMemberUpdated(
+        chat=Chat(id=chat_id, type="channel", title="Alpha <News>", username=username), from_user=by.user,
+        date=datetime.now(UTC), old_chat_member=ChatMemberMember(user=bot_user), new_chat_member=new))
+
+
+async def test_channel_counts_its_followers(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/accounts add 1 telegram https://t.me/AlphaNews @anna")
+    acc = await account(db, "alphanews")
+    h.session.int_results["GetChatMemberCount"] = 4321
+    sent = await h._feed(chat_member_update(9001, -1001234, "AlphaNews", "administrator", ADMIN))
+    counts = [s for s in sent if s.method == "GetChatMemberCount"]
+    assert counts and counts[0].params["chat_id"] == -1001234
+    told = [s for s in sent if s.method == "SendMessage" and s.params["chat_id"] == WRITER.id]
+    assert told and "Alpha &lt;News&gt;" in told[0].text and "считает сам" in told[0].text
+    a = await account(db, "alphanews")
+    assert (a.chat_id, a.channel_status, a.channel_count) == (-1001234, "admin", 4321)
+    # the form shows the counted followers; saving without typing them keeps the bot's count
+    form = h.messages(await h.send(WRITER, "/smm"))[0]
+    assert "🤖 Подписчики: <b>4\u202f321</b>" in form.text
+    form = h.messages(await h.send(WRITER, "охват 1000 лайки 10"))[0]
+    await h.press(WRITER, form, form.button("Сохранить"))
+    assert (await week_row(db, acc.id)).followers == 4321
+    # the bot removed from the channel: noticed and shown
+    sent = await h._feed(chat_member_update(9002, -1001234, "AlphaNews", "left", ADMIN))
+    told = [s for s in sent if s.method == "SendMessage" and s.params["chat_id"] == WRITER.id]
+    assert told and "убрали" in told[0].text
+    assert (await account(db, "alphanews")).channel_status == "removed"
+    listing = h.messages(await h.send(ADMIN, "/accounts"))[0].text
+    assert "бота убрали из канала" in listing
+    # a channel that is no registered account changes nothing and tells nobody
+    sent = await h._feed(chat_member_update(9003, -100999, "OtherChannel", "administrator", ADMIN))
+    assert [s.method for s in sent] == []

@@ -81,3 +81,37 @@ async def test_weekends_and_holidays_are_skipped_and_language_is_the_recipients(
     assert sender.calls == []
     await jobs.smm_weekly(at_msk(16, 10, 1))
     assert "Figures for the week" in sender.calls[0].text
+
+
+class CountingBot:
+    def __init__(self, counts: dict[int, int]) -> None:
+        self.counts = counts
+        self.calls: list[int] = []
+
+    async def get_chat_member_count(self, chat_id: int) -> int:
+        self.calls.append(chat_id)
+        if chat_id not in self.counts:
+            raise RuntimeError("Bad Request: chat not found")
+        return self.counts[chat_id]
+
+
+async def test_channels_are_counted_once_a_day(db, settings, clock) -> None:
+    team = await make_team(db, writers=1)
+    acc = await add_account(db, team.project_id, team.writers[0].id, "alphanews")
+    gone = await add_account(db, team.project_id, team.writers[0].id, "gonechannel")
+    async with db.session() as s, db.writing(s):
+        for account_id, chat in ((acc, -100), (gone, -200)):
+            a = await s.get(SmmAccount, account_id)
+            a.network, a.chat_id, a.channel_status = "telegram", chat, "admin"
+    jobs, sender = make_jobs(db, settings, clock)
+    sender.bot = CountingBot({-100: 777})
+    await jobs.smm_channels(at_msk(16, 8, 0))
+    await jobs.smm_channels(at_msk(16, 20, 0))  # the same day: not again (nor the failed one)
+    assert sender.bot.calls == [-100, -200]
+    async with db.session() as s:
+        a = await s.get(SmmAccount, acc)
+        assert (a.channel_count, a.channel_counted_on) == (777, date(2026, 11, 16))
+    sender.bot.counts[-100] = 800
+    await jobs.smm_channels(at_msk(17, 8, 0))
+    async with db.session() as s:
+        assert (await s.get(SmmAccount, acc)).channel_count == 800

@@ -264,6 +264,39 @@ class SmmService(Service):
         return WeekForm(view, week_end, by_week.get(week_end, {}), by_week.get(week_end - timedelta(weeks=1), {}),
                         counted)
 
+    # -- Telegram channels count themselves ------------------------------------------------------------------
+    async def channel_update(self, chat_id: int, username: str | None, is_admin: bool) -> list[AccountView]:
+        """The bot became an administrator of a channel (``is_admin``) or lost that role: the Telegram-channel
+        accounts that are this channel (by id, or by its public username the first time) change their status.
+        → the accounts whose status changed."""
+        async with self.db.writing(self.session) as s:
+            found = await repo.account_by_chat(s, chat_id, username)
+            changed = []
+            status = "admin" if is_admin else "removed"
+            for a in found:
+                if a.chat_id != chat_id or a.channel_status != status:
+                    a.chat_id, a.channel_status = chat_id, status
+                    org_repo.audit(s, actor_id=None, action=f"smm_channel_{status}", object_type="smm_account",
+                                   object_id=a.id, at=self.clock.now(), chat=chat_id)
+                    changed.append(a.id)
+        return [await self._view(i) for i in changed]
+
+    async def record_count(self, account_id: int, count: int | None, day: date) -> None:
+        """The channel's subscriber count as read by the bot on ``day`` (``None``: the read failed; tried again
+        the next day, the last count stays)."""
+        async with self.db.writing(self.session):
+            account = await repo.account_by_id(self.session, account_id)
+            if account is None:
+                return
+            account.channel_counted_on = day
+            if count is not None and 0 <= count <= rules.MAX_VALUE:
+                account.channel_count = count
+
+    async def channels_to_count(self, day: date) -> list[tuple[int, int]]:
+        """(account id, chat id) of the channels where the bot is an administrator, not counted on ``day`` yet."""
+        return [(a.id, a.chat_id) for a in await repo.channel_accounts(self.session)
+                if a.chat_id is not None and (a.channel_counted_on is None or a.channel_counted_on < day)]
+
     async def due_form(self, account_id: int, week_end: date) -> WeekForm | None:
         """The scheduler's form for a week with no report yet; ``None`` when it was reported, or the account was
         archived, meanwhile."""
@@ -288,6 +321,8 @@ class SmmService(Service):
         if not values:
             raise UserError("smm-nothing-to-save")
         form = await self.week_form(view, week_end)
+        if form.counted is not None and "followers" not in values and form.saved.get("followers") is None:
+            values["followers"] = form.counted  # counted by the bot in the channel
         merged = {f: form.saved.get(f) for f in rules.FIELDS} | values
         warnings = rules.implausible(form.hints or None, merged)
         if warnings and not confirmed:
