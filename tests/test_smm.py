@@ -23,9 +23,17 @@ OUTSIDER = Person(6, "Otto", None, "otto")
 WEEK = date(2026, 11, 15)
 
 
+PROJECT = {"Alpha": 0}  # the project's number, set by setup() (ids are not reset between tests on PostgreSQL)
+
+
+def add_cmd(rest: str) -> str:
+    return f"/accounts add {PROJECT['Alpha']} {rest}"
+
+
 async def setup(h: Harness) -> None:
     await h.send(ADMIN, "/start")
-    await h.send(ADMIN, "/projects add Alpha")
+    sent = await h.send(ADMIN, "/projects add Alpha")
+    PROJECT["Alpha"] = int(h.messages(sent)[0].text.split("номер ")[1].split(")")[0])
     await h.send(WRITER, f"/start {await invite_link(h, ADMIN)}")
     await h.send(MANAGER, f"/start {await invite_link(h, ADMIN, 'руководитель')}")
 
@@ -41,7 +49,7 @@ async def week_row(db, account_id: int, day: date = WEEK) -> SmmWeek | None:
 
 
 async def add_instagram(h: Harness, who: Person = ADMIN, responsible: str = "@anna") -> str:
-    sent = await h.send(who, f"/accounts add 1 instagram https://www.instagram.com/Brand.Shop/ {responsible}")
+    sent = await h.send(who, add_cmd(f"instagram https://www.instagram.com/Brand.Shop/ {responsible}"))
     return h.messages(sent)[0].text
 
 
@@ -51,16 +59,16 @@ async def test_accounts_add_validate_rename_reassign_archive(harness: Harness, d
     text = await add_instagram(h, MANAGER)
     assert "Аккаунт добавлен" in text and "brand.shop" in text and "Anna" in text
     # the handle is normalised: the same account typed differently is refused
-    dup = h.messages(await h.send(MANAGER, "/accounts add 1 ig @brand.shop @anna"))[0].text
+    dup = h.messages(await h.send(MANAGER, add_cmd("ig @brand.shop @anna")))[0].text
     assert "уже есть" in dup
     # a link to another network, and an Instagram name with a forbidden character, are refused with an example
-    wrong = h.messages(await h.send(MANAGER, "/accounts add 1 instagram https://vk.com/brand @anna"))[0].text
+    wrong = h.messages(await h.send(MANAGER, add_cmd("instagram https://vk.com/brand @anna")))[0].text
     assert "не в Instagram" in wrong and "instagram.com/brand.shop" in wrong
-    bad = h.messages(await h.send(MANAGER, "/accounts add 1 instagram brand-shop! @anna"))[0].text
+    bad = h.messages(await h.send(MANAGER, add_cmd("instagram brand-shop! @anna")))[0].text
     assert "не похоже" in bad and "Пример" in bad
-    long = h.messages(await h.send(MANAGER, f"/accounts add 1 instagram {'a' * 31} @anna"))[0].text
+    long = h.messages(await h.send(MANAGER, add_cmd(f"instagram {'a' * 31} @anna")))[0].text
     assert "не похоже" in long
-    tg = h.messages(await h.send(MANAGER, "/accounts add 1 telegram https://t.me/AlphaNews @anna сб 2026-10-01"))[0]
+    tg = h.messages(await h.send(MANAGER, add_cmd("telegram https://t.me/AlphaNews @anna сб 2026-10-01")))[0]
     assert "alphanews" in tg.text and "сб" in tg.text
     async with db.session() as s:
         rows = list(await s.scalars(select(SmmAccount).order_by(SmmAccount.id)))
@@ -232,7 +240,7 @@ async def test_stats_table_chart_and_stats_all(harness: Harness, db) -> None:
     h = harness
     await setup(h)
     await add_instagram(h)
-    await h.send(ADMIN, "/accounts add 1 vk vk.com/alpha @anna")
+    await h.send(ADMIN, add_cmd("vk vk.com/alpha @anna"))
     acc = await account(db, "brand.shop")
     vk = await account(db, "alpha")
     await fill(h, WRITER, acc.id, "2026-11-01", "followers 1000 likes 80 comments 10 saves 5 shares 5 reach 2000")
@@ -281,7 +289,7 @@ def chat_member_update(update_id: int, chat_id: int, username: str, status: str,
 async def test_channel_counts_its_followers(harness: Harness, db) -> None:
     h = harness
     await setup(h)
-    await h.send(ADMIN, "/accounts add 1 telegram https://t.me/AlphaNews @anna")
+    await h.send(ADMIN, add_cmd("telegram https://t.me/AlphaNews @anna"))
     acc = await account(db, "alphanews")
     h.session.int_results["GetChatMemberCount"] = 4321
     sent = await h._feed(chat_member_update(9001, -1001234, "AlphaNews", "administrator", ADMIN))
