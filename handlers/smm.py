@@ -3,6 +3,7 @@ line), /stats (8 weeks as a table and a chart; /stats all for managers)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 from datetime import date
 
@@ -23,7 +24,7 @@ from bot.parsing import is_int, parse_count, parse_day, parse_figures, parse_id
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
-from bot.services.smm import AccountView, StatsView
+from bot.services.smm import IMPORT_MAX_BYTES, IMPORT_TYPES, AccountView, StatsView, read_sheet
 from bot.views import count_text, send_to, share_text, smm_form, translator_for
 from models.org import Member
 from scheduler.render_pool import ChartRenderer
@@ -211,6 +212,70 @@ async def on_sure(query: CallbackQuery, callback_data: SmmCb, svc: Services, mem
     await _save(query, callback_data, svc, member, t, state, callback_answer, True)
 
 
+# -- import: a CSV or XLSX file sent while an account's form is open (or with the account's number as caption) ------
+async def _import(status: Message, svc: Services, member: Member, t: Translator, bot: Bot, account_id: int,
+                  file_id: str, filename: str, replace: bool) -> None:
+    await ui.edit_message(status, t("smm-import-reading", name=filename))
+    buffer = await bot.download(file_id)
+    data = buffer.read() if buffer is not None else b""
+    rows = await asyncio.to_thread(read_sheet, data, filename)  # openpyxl off the event loop
+    await ui.edit_message(status, t("smm-import-checking", n=max(len(rows) - 1, 0)))
+    result = await svc.smm.import_sheet(member, account_id, rows, replace=replace)
+    if result.errors:
+        lines = [t("smm-import-refused", n=len(result.errors))]
+        lines += ui.fit([t(f"smm-import-error-{e.code}", row=e.row, column=e.column or "—", value=e.value)
+                         for e in result.errors], lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 300)
+        await ui.edit_message(status, "\n".join(lines))
+        return
+    if result.conflicts:
+        shown = ", ".join(d.strftime("%d.%m.%Y") for d in result.conflicts[:10])
+        more = len(result.conflicts) - 10
+        kb = ui.builder()
+        kb.row(InlineKeyboardButton(text=t("smm-import-btn-replace"),
+                                    callback_data=SmmCb(a="ir", id=account_id).pack()),
+               InlineKeyboardButton(text=t("smm-import-btn-cancel"),
+                                    callback_data=SmmCb(a="ic", id=account_id).pack()))
+        await ui.edit_message(status, t("smm-import-conflicts", n=len(result.conflicts), rows=result.rows,
+                                        weeks=shown + (f" … +{more}" if more > 0 else "")), kb.as_markup())
+        return
+    await ui.edit_message(status, t("smm-import-done", created=result.created, replaced=result.replaced))
+
+
+async def on_document(message: Message, svc: Services, member: Member, t: Translator, state: FSMContext,
+                      bot: Bot) -> None:
+    doc = message.document
+    data = await state.get_data()
+    caption = (message.caption or "").strip()
+    if caption:
+        account_id = parse_id(caption.split()[0])
+    elif "acc" in data:
+        account_id = data["acc"]
+    else:
+        raise UserError("smm-import-which")
+    name = doc.file_name or "file"
+    if not name.lower().endswith(IMPORT_TYPES):
+        raise UserError("smm-import-type", name=name[:60])
+    if (doc.file_size or 0) > IMPORT_MAX_BYTES:
+        raise UserError("smm-import-too-big", mb=IMPORT_MAX_BYTES // (1024 * 1024))
+    await svc.smm.reportable(member, account_id)
+    await state.update_data(imp={"acc": account_id, "file": doc.file_id, "name": name})
+    status = await message.answer(t("smm-import-reading", name=name))
+    await _import(status, svc, member, t, bot, account_id, doc.file_id, name, False)
+
+
+async def on_import_answer(query: CallbackQuery, callback_data: SmmCb, svc: Services, member: Member,
+                           t: Translator, state: FSMContext, bot: Bot, callback_answer: CallbackAnswer) -> None:
+    pending = (await state.get_data()).get("imp")
+    if not pending or pending.get("acc") != callback_data.id:
+        raise UserError("smm-import-expired")
+    if callback_data.a == "ic":
+        await state.update_data(imp=None)
+        await ui.edit(query, t("smm-import-cancelled"))
+        return
+    await state.update_data(imp=None)  # a second press finds nothing to replace
+    await _import(query.message, svc, member, t, bot, callback_data.id, pending["file"], pending["name"], True)
+
+
 # -- /stats ----------------------------------------------------------------------------------------------------
 def stats_table(t: Translator, s: StatsView) -> str:
     rows = [f"{t('smm-col-week'):<5} {t('smm-col-followers'):>9} {t('smm-col-growth'):>7} {t('smm-col-er'):>6} "
@@ -357,7 +422,7 @@ def create_router() -> Router:
     router.message.register(on_smm, Command("smm"))
     router.message.register(on_stats, Command("stats"))
     router.message.register(on_value, StateFilter(SmmForm.filling), F.text & ~F.text.startswith("/"))
-    router.message.register(ui.on_not_text, StateFilter(SmmForm.filling), ~F.text)
+    router.message.register(ui.on_not_text, StateFilter(SmmForm.filling), ~F.text & ~F.document)
     router.callback_query.register(on_open, SmmCb.filter(F.a == "o"))
     router.callback_query.register(on_field, SmmCb.filter(F.a == "f"))
     router.callback_query.register(on_save, SmmCb.filter(F.a == "s"))
@@ -365,4 +430,6 @@ def create_router() -> Router:
     router.callback_query.register(on_stats_button, SmmCb.filter(F.a == "st"))
     router.callback_query.register(on_stats_page, SmmCb.filter(F.a == "pg"))
     router.my_chat_member.register(on_my_chat_member)
+    router.message.register(on_document, F.document)
+    router.callback_query.register(on_import_answer, SmmCb.filter(F.a.in_({"ir", "ic"})))
     return router

@@ -20,6 +20,7 @@ WRITER = Person(2, "Anna", "Petrova", "anna")
 MANAGER = Person(4, "Max", "Bossov", "maxboss")
 ENGLISH = Person(5, "John", None, "john", language_code="en")
 OUTSIDER = Person(6, "Otto", None, "otto")
+OUTSIDER_MANAGER = Person(7, "Nobody", None, "nobody")
 WEEK = date(2026, 11, 15)
 
 
@@ -315,3 +316,92 @@ async def test_channel_counts_its_followers(harness: Harness, db) -> None:
     # a channel that is no registered account changes nothing and tells nobody
     sent = await h._feed(chat_member_update(9003, -100999, "OtherChannel", "administrator", ADMIN))
     assert [s.method for s in sent] == []
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def ten_weeks() -> list[list[object]]:
+    from datetime import datetime, timedelta
+
+    rows: list[list[object]] = [["Контент план + статистика"], ["Охват", "Дата", "Подписчики", "Лайки", "Тема"]]
+    for i in range(10):  # weeks ending 13.09 … 15.11 (Sundays), the date column holds each week's Monday
+        monday = datetime(2026, 9, 7) + timedelta(weeks=i)
+        rows.append([1000 + i, monday, f"{2000 + 10 * i:,}".replace(",", "\u2009"), 50 + i, "пост"])
+    return rows
+
+
+async def test_import_xlsx_all_or_nothing_then_replace(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    acc = await account(db, "brand.shop")
+    # a broken file is refused whole, every problem in one message with its row and column
+    broken = ten_weeks()
+    broken[3][3] = "много"
+    broken[5][2] = 2_000_000_000
+    broken[7][1] = "31.02.2026"
+    sent = await h.send_document(WRITER, xlsx(broken), "stats.xlsx", caption=str(acc.id))
+    result = h.messages(sent)[-1].text
+    assert "ничего не сохранено" in result and "Ошибок: 3" in result
+    assert "Строка 4, «Лайки»: «много»" in result and "Строка 6, «Подписчики»" in result
+    assert "Строка 8, «Дата»: «31.02.2026»" in result
+    async with db.session() as s:
+        assert list(await s.scalars(select(SmmWeek))) == []
+    # the good file, with the form open instead of a caption
+    await h.send(WRITER, "/smm")
+    sent = await h.send_document(WRITER, xlsx(ten_weeks()), "stats.xlsx")
+    assert [s.method for s in sent if s.method == "EditMessageText"]  # one status message, edited as it goes
+    assert "новых недель 10" in h.messages(sent)[-1].text
+    async with db.session() as s:
+        weeks = list(await s.scalars(select(SmmWeek).where(SmmWeek.account_id == acc.id).order_by(SmmWeek.week_end)))
+    assert len(weeks) == 10 and weeks[0].week_end == date(2026, 9, 13) and weeks[-1].week_end == WEEK
+    assert (weeks[-1].followers, weeks[-1].likes, weeks[-1].reach, weeks[-1].source) == (2090, 59, 1009, "import")
+    # a re-import of the same weeks asks first; Replace keeps the previous values in the audit log
+    changed = ten_weeks()
+    changed[-1][3] = 99
+    sent = await h.send_document(WRITER, xlsx(changed), "stats.xlsx", caption=str(acc.id))
+    ask = h.messages(sent)[-1]
+    assert "Заменить их?" in ask.text and "15.11.2026" in ask.text
+    done = h.messages(await h.press(WRITER, ask, ask.button("Заменить")))[-1]
+    assert "заменено 10" in done.text
+    assert (await week_row(db, acc.id)).likes == 99
+    async with db.session() as s:
+        entry = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "smm_import")
+                                 .order_by(AuditEntry.id.desc()))).first()
+    assert entry.details["replaced"] == {"2026-11-15": {"likes": 59}}
+    again = await h.press(WRITER, ask, ask.button("Заменить"))  # a second press: nothing more
+    assert "устарела" in h.answers(again)[0].params.get("text")
+
+
+async def test_import_csv_english_and_refusals(harness: Harness, db) -> None:
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    acc = await account(db, "brand.shop")
+    csv_text = "Week;Followers;Likes;Reach\n2026-11-08;1 000;10;100\n15.11.2026;1 100;12;120\n"
+    sent = await h.send_document(WRITER, csv_text.encode("utf-8"), "s.csv", caption=str(acc.id))
+    assert "новых недель 2" in h.messages(sent)[-1].text
+    assert (await week_row(db, acc.id)).followers == 1100
+    # no header, a future week, a wrong type, no account
+    sent = await h.send_document(WRITER, b"a,b\n1,2\n", "s.csv", caption=str(acc.id))
+    assert "Нет строки заголовков" in h.messages(sent)[-1].text
+    sent = await h.send_document(WRITER, b"week,likes\n2026-11-20,5\n", "s.csv", caption=str(acc.id))
+    assert "ещё не закончилась" in h.messages(sent)[-1].text
+    sent = await h.send_document(WRITER, b"x", "s.pdf", caption=str(acc.id))
+    assert "CSV или XLSX" in h.messages(sent)[-1].text
+    sent = await h.send_document(WRITER, b"week,likes\n", "s.csv")
+    assert "номер аккаунта в подписи" in h.messages(sent)[-1].text
+    sent = await h.send_document(OUTSIDER_MANAGER, b"week,likes\n2026-11-08,5\n", "s.csv", caption=str(acc.id))
+    assert (await week_row(db, acc.id, date(2026, 11, 8))).likes == 10  # a stranger changes nothing

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from datetime import datetime as datetime_type
 from statistics import median
 
 # --- the figures --------------------------------------------------------------------------------------------
@@ -337,3 +338,156 @@ def flags(prev: Figures | None, cur: Figures | None, share: float) -> WeekFlags:
     return WeekFlags(False, fell(er_reach(prev), er_reach(cur), share),
                      fell(prev.get("reach") if prev else None, cur.get("reach"), share),
                      fell(prev.get("followers") if prev else None, cur.get("followers"), share))
+
+
+# --- importing a sheet --------------------------------------------------------------------------------------
+#: names of the column that says which week a row is (a day of the week, or a period whose last day is used)
+WEEK_COLUMNS = frozenset({"week", "date", "period", "week end", "week ending", "неделя", "дата", "период",
+                          "конец недели", "нед", "нед."})
+IMPORT_MAX_ROWS = 10_000
+_DAY_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})|([0-9]{1,2})[./]([0-9]{1,2})(?:[./]([0-9]{2,4}))?",
+                     re.ASCII)
+_SPACES = " \u00a0\u2009\u202f\u2007"
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """One problem of an imported sheet: the row number (as the spreadsheet shows it), the column and what."""
+
+    row: int
+    column: str
+    code: str  # header | date | number | range | twice | future | empty
+    value: str = ""
+
+
+@dataclass(slots=True)
+class Table:
+    weeks: dict[date, dict[str, int]]  # week end → the figures given
+    rows: dict[date, int]  # week end → its row number (for messages)
+    errors: list[CellError]
+
+
+def column_of(title: object) -> str | None:
+    """``"week"`` for the week column, a figure for a figure column, ``None`` for a column to ignore."""
+    name = " ".join(str(title or "").strip().lower().replace("ё", "е").split())
+    if name in WEEK_COLUMNS:
+        return "week"
+    found = field_of(name)
+    if found is None and " " in name:  # "Охват (reach)", "likes, total": the first word
+        found = field_of(re.split(r"[\s,(/]+", name)[0])
+    return found
+
+
+def _echo(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else text[:19] + "…"
+
+
+def cell_day(value: object, year: int) -> date | None:
+    """A day from a cell: a date, a datetime, ``YYYY-MM-DD``, ``DD.MM.YYYY``, ``DD.MM`` (in ``year``) or a period
+    ``DD.MM–DD.MM.YYYY`` / ``… - …`` (its last day)."""
+    if isinstance(value, datetime_type):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    found = list(_DAY_RE.finditer(text))
+    if not found:
+        return None
+    m = found[-1]
+    try:
+        if m.group(1):
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        y = m.group(6)
+        yy = int(y) if y else year
+        if y and len(y) == 2:
+            yy += 2000
+        return date(yy, int(m.group(5)), int(m.group(4)))
+    except ValueError:
+        return None
+
+
+def cell_count(value: object) -> int | str | None:
+    """A figure from a cell: an int, a whole float, or digits with spaces or thin spaces between groups; ``None``
+    for an empty cell; an error code (``number`` / ``range``) otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip(_SPACES)):
+        return None
+    if isinstance(value, bool):
+        return "number"
+    if isinstance(value, float):
+        if value != value or not value.is_integer():
+            return "number"
+        value = int(value)
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_VALUE else "range"
+    text = str(value).strip()
+    for ch in _SPACES:
+        text = text.replace(ch, "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not text.isascii() or not text.isdigit():
+        return "range" if text.startswith("-") and text[1:].isascii() and text[1:].isdigit() else "number"
+    if len(text) > 12 or int(text) > MAX_VALUE:
+        return "range"
+    return int(text)
+
+
+def read_table(rows: Sequence[Sequence[object]], weekday: int, last: date) -> Table:
+    """The weeks of a sheet: a header row (within the first 10) with a week/date column and figure columns in
+    Russian or English, in any order (other columns are ignored); then one row per week. A row's day is any day
+    of its week (the account's week ends on ``weekday``); weeks after ``last`` are refused. Every problem is
+    collected (row, column, what), so that a sheet is taken whole or not at all."""
+    errors: list[CellError] = []
+    header_at, columns = None, {}
+    for i, row in enumerate(rows[:10]):
+        cols = {j: column_of(v) for j, v in enumerate(row)}
+        cols = {j: c for j, c in cols.items() if c is not None}
+        if "week" in cols.values() and len(cols) >= 2:
+            header_at, columns = i, cols
+            break
+    if header_at is None:
+        return Table({}, {}, [CellError(1, "", "header")])
+    seen: dict[str, int] = {}
+    for j, c in columns.items():
+        if c in seen:
+            errors.append(CellError(header_at + 1, str(rows[header_at][j]), "twice"))
+        seen[c] = j
+    titles = {j: str(rows[header_at][j]) for j in columns}
+    week_col = seen["week"]
+    weeks: dict[date, dict[str, int]] = {}
+    where: dict[date, int] = {}
+    for i in range(header_at + 1, len(rows)):
+        row = rows[i]
+        number = i + 1
+        if not any(v is not None and str(v).strip() for v in row):
+            continue
+        raw_day = row[week_col] if week_col < len(row) else None
+        day = cell_day(raw_day, last.year)
+        if day is None:
+            errors.append(CellError(number, titles[week_col], "date", _echo(raw_day or "")))
+            continue
+        end = week_end_of(day, weekday)
+        if end > last:
+            errors.append(CellError(number, titles[week_col], "future", end.strftime("%d.%m.%Y")))
+            continue
+        if end in weeks:
+            errors.append(CellError(number, titles[week_col], "twice", end.strftime("%d.%m.%Y")))
+            continue
+        figures: dict[str, int] = {}
+        for j, c in columns.items():
+            if c == "week" or j >= len(row):
+                continue
+            got = cell_count(row[j])
+            if isinstance(got, str):
+                errors.append(CellError(number, titles[j], got, _echo(row[j])))
+            elif got is not None:
+                figures[c] = got
+        if not figures:
+            errors.append(CellError(number, titles[week_col], "empty", end.strftime("%d.%m.%Y")))
+            continue
+        weeks[end], where[end] = figures, number
+    if not weeks and not errors:
+        errors.append(CellError(header_at + 2, "", "empty"))
+    return Table(weeks, where, errors)

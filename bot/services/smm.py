@@ -7,6 +7,8 @@ ids it gets, so a forged button changes nothing. The rules and metrics are :mod:
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -22,9 +24,12 @@ from models import org_repo, reporting_repo
 from models import smm_repo as repo
 from models.org import Member
 from models.reporting import Project
-from models.smm import FORM, SmmAccount, SmmWeek
+from models.smm import FORM, IMPORT, SmmAccount, SmmWeek
 
 STATS_WEEKS = 8
+#: the largest sheet taken (Telegram lets bots download up to 20 MB)
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+IMPORT_TYPES = (".csv", ".xlsx")
 NAME_MAX = 100
 OLDEST = date(2000, 1, 1)
 
@@ -57,6 +62,59 @@ class SaveResult:
     warnings: list[str] = field(default_factory=list)
     changed: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     created: bool = False
+
+
+@dataclass(slots=True)
+class ImportResult:
+    saved: bool
+    created: int = 0
+    replaced: int = 0
+    conflicts: list[date] = field(default_factory=list)  # weeks that have figures already (asked to replace)
+    errors: list[rules.CellError] = field(default_factory=list)
+    rows: int = 0
+
+
+def read_sheet(data: bytes, filename: str) -> list[list[object]]:
+    """The cells of a CSV (UTF-8 or Windows-1251; comma, semicolon or tab) or of an XLSX file's first sheet, row by
+    row. A file that cannot be read is ``UserError("smm-import-unreadable")``."""
+    name = (filename or "").lower()
+    if len(data) > IMPORT_MAX_BYTES:
+        raise UserError("smm-import-too-big", mb=IMPORT_MAX_BYTES // (1024 * 1024))
+    if name.endswith(".xlsx"):
+        import zipfile
+
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise UserError("smm-import-unreadable", name=filename[:60]) from exc
+        try:
+            sheet = book.worksheets[0]
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append(list(row))
+                if len(rows) > rules.IMPORT_MAX_ROWS + 10:
+                    raise UserError("smm-import-too-many", n=rules.IMPORT_MAX_ROWS)
+            return rows
+        finally:
+            book.close()
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "cp1251"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise UserError("smm-import-unreadable", name=filename[:60])
+        first = text.split("\n", 1)[0]
+        delimiter = max((";", ",", "\t"), key=first.count)
+        rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        if len(rows) > rules.IMPORT_MAX_ROWS + 10:
+            raise UserError("smm-import-too-many", n=rules.IMPORT_MAX_ROWS)
+        return [[c if c.strip() else None for c in r] for r in rows]
+    raise UserError("smm-import-type", name=filename[:60])
 
 
 @dataclass(slots=True)
@@ -263,6 +321,45 @@ class SmmService(Service):
             counted = view.account.channel_count
         return WeekForm(view, week_end, by_week.get(week_end, {}), by_week.get(week_end - timedelta(weeks=1), {}),
                         counted)
+
+    # -- import -----------------------------------------------------------------------------------------------
+    async def import_sheet(self, actor: Member, account_id: int, rows: list[list[object]], *,
+                           replace: bool = False) -> ImportResult:
+        """Many weeks at once from a sheet's cells (:func:`read_sheet`): all rows or none. Any problem → the list
+        of problems, nothing saved; weeks that have figures already → asked first (``replace``), and a replaced
+        week's previous figures go to the audit log."""
+        view = await self.reportable(actor, account_id)
+        if view.account.archived:
+            raise UserError("smm-account-archived", name=view.account.name)
+        table = rules.read_table(rows, view.account.week_end, self.last_week(view.account, actor))
+        if table.errors:
+            return ImportResult(False, errors=table.errors, rows=len(table.weeks))
+        ends = sorted(table.weeks)
+        existing = {w.week_end: w for w in await repo.weeks(self.session, [account_id], ends[0], ends[-1])}
+        conflicts = sorted(d for d in ends if d in existing)
+        if conflicts and not replace:
+            return ImportResult(False, conflicts=conflicts, rows=len(ends))
+        now = self.clock.now()
+        previous: dict[str, dict[str, int | None]] = {}
+        async with self.db.writing(self.session) as s:
+            for end in ends:
+                figures = table.weeks[end]
+                row = existing.get(end)
+                if row is None:
+                    s.add(SmmWeek(account_id=account_id, week_end=end, source=IMPORT, reported_by=actor.id,
+                                  reported_at=now, updated_at=now, **figures))
+                    continue
+                before = repo.figures_of(row)
+                changed = {k: before[k] for k, v in figures.items() if before[k] != v}
+                if changed:
+                    previous[end.isoformat()] = changed
+                    for k, v in figures.items():
+                        setattr(row, k, v)
+                    row.source, row.updated_at = IMPORT, now
+            org_repo.audit(s, actor_id=actor.id, action="smm_import", object_type="smm_account",
+                           object_id=account_id, at=now, weeks=len(ends), first=ends[0].isoformat(),
+                           last=ends[-1].isoformat(), replaced=previous)
+        return ImportResult(True, created=len(ends) - len(conflicts), replaced=len(conflicts), rows=len(ends))
 
     # -- Telegram channels count themselves ------------------------------------------------------------------
     async def channel_update(self, chat_id: int, username: str | None, is_admin: bool) -> list[AccountView]:
