@@ -20,11 +20,19 @@ from bot.callbacks import SmmCb
 from bot.domain import smm as rules
 from bot.errors import UserError
 from bot.i18n import Catalog, Html, Translator
-from bot.parsing import is_int, parse_count, parse_day, parse_figures, parse_id
+from bot.parsing import is_int, parse_count, parse_day, parse_figures, parse_id, parse_month
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
-from bot.services.smm import IMPORT_MAX_BYTES, IMPORT_TYPES, AccountView, StatsView, read_sheet
+from bot.services.smm import (
+    EXPORT_COLUMNS,
+    IMPORT_MAX_BYTES,
+    IMPORT_TYPES,
+    AccountView,
+    StatsView,
+    export_files,
+    read_sheet,
+)
 from bot.views import count_text, send_to, share_text, smm_form, translator_for
 from models.org import Member
 from scheduler.render_pool import ChartRenderer
@@ -415,10 +423,50 @@ async def on_my_chat_member(event: ChatMemberUpdated, svc: Services, bot: Bot, s
                                                name=v.account.name), kind="smm_channel")
 
 
+# -- /team smm and /export smm (managers) ----------------------------------------------------------------------
+def _smm_args(message: Message) -> bool:
+    """``/team smm …`` and ``/export smm …`` (the /team and /export handlers pass these on)."""
+    parts = (message.text or "").split()
+    return len(parts) > 1 and parts[1].lower() in ("smm", "смм")
+
+
+async def on_team_smm(message: Message, command: CommandObject, svc: Services, member: Member,
+                      t: Translator) -> None:
+    args = (command.args or "").split()
+    month = parse_month(args[1]) if len(args) > 1 else svc.smm.today(member).replace(day=1)
+    rows = await svc.smm.team(member, month)
+    lines = [t("smm-team-title", month=t(f"month-{month.month}"), year=month.year)]
+    if not rows:
+        lines.append(t("smm-accounts-empty"))
+    lines += ui.fit([t("smm-team-line", name=r.member.display_name, accounts=r.accounts, due=r.due,
+                       on_time=r.on_time, late=r.late, missing=r.missing,
+                       er=share_text(r.er_change, signed=True)) for r in rows], lambda n: t("list-more", n=n))
+    await message.answer("\n".join(lines))
+
+
+async def on_export_smm(message: Message, command: CommandObject, svc: Services, member: Member,
+                        t: Translator) -> None:
+    args = (command.args or "").split()
+    if len(args) != 2:
+        raise UserError("smm-export-usage")
+    month = parse_month(args[1])
+    rows = await svc.smm.export_rows(member, month)
+    if not rows:
+        await message.answer(t("smm-export-empty", month=t(f"month-{month.month}"), year=month.year))
+        return
+    titles = {c: t(f"smm-col-export-{c.replace('_', '-')}") for c in EXPORT_COLUMNS}
+    csv_data, xlsx_data = await asyncio.to_thread(export_files, rows, titles)
+    caption = t("smm-export-caption", month=t(f"month-{month.month}"), year=month.year, n=len(rows))
+    await message.answer_document(BufferedInputFile(csv_data, filename=f"smm-{month:%Y-%m}.csv"), caption=caption)
+    await message.answer_document(BufferedInputFile(xlsx_data, filename=f"smm-{month:%Y-%m}.xlsx"))
+
+
 def create_router() -> Router:
     router = Router(name="smm")
     manager = {"role": "manager"}
     router.message.register(on_accounts, Command("accounts"), flags=manager)
+    router.message.register(on_team_smm, Command("team"), _smm_args, flags=manager)
+    router.message.register(on_export_smm, Command("export"), _smm_args, flags=manager)
     router.message.register(on_smm, Command("smm"))
     router.message.register(on_stats, Command("stats"))
     router.message.register(on_value, StateFilter(SmmForm.filling), F.text & ~F.text.startswith("/"))

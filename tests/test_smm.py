@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from bot.callbacks import SmmCb
@@ -405,3 +406,45 @@ async def test_import_csv_english_and_refusals(harness: Harness, db) -> None:
     assert "номер аккаунта в подписи" in h.messages(sent)[-1].text
     sent = await h.send_document(OUTSIDER_MANAGER, b"week,likes\n2026-11-08,5\n", "s.csv", caption=str(acc.id))
     assert (await week_row(db, acc.id, date(2026, 11, 8))).likes == 10  # a stranger changes nothing
+
+
+async def test_team_smm_and_export_smm(harness: Harness, db, clock) -> None:
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    h = harness
+    await setup(h)
+    await add_instagram(h)
+    await h.send(ADMIN, add_cmd("vk vk.com/alpha @anna вс 2026-10-01"))
+    acc = await account(db, "brand.shop")
+    await fill(h, WRITER, acc.id, "2026-11-01", "followers 1000 likes 80 comments 10 saves 5 shares 5 reach 2000")
+    await fill(h, WRITER, acc.id, "2026-11-08", "followers 1050 likes 100 comments 20 saves 10 shares 10 reach 2000")
+    await fill(h, WRITER, acc.id, "2026-11-15", "followers 1100 likes 30 comments 5 saves 3 shares 2 reach 1000")
+    clock.set(datetime(2026, 11, 17, 9, 0, tzinfo=UTC))
+    # reported on Monday 16.11: 15.11 on time (the first working day after it), 01.11 and 08.11 late; the VK
+    # account (since 01.10) has none of its three weeks; ER by reach moved +40% then -42.9%: median -1.4%
+    team = h.messages(await h.send(MANAGER, "/team smm 2026-11"))[0].text
+    assert "Anna Petrova: аккаунтов 2, недель 6: вовремя 1, с опозданием 2, нет отчёта 3" in team
+    assert "(медиана) -1.4%" in team
+    writer_view = h.messages(await h.send(WRITER, "/team smm"))[0].text
+    assert "недоступна" in writer_view
+    # /team and /export without smm still work as before
+    assert "SMM" not in h.messages(await h.send(MANAGER, "/team"))[0].text
+    usage = h.messages(await h.send(MANAGER, "/export"))[0].text
+    assert "ratings" in usage or "оценки" in usage
+    sent = await h.send(MANAGER, "/export smm 2026-11")
+    docs = [s for s in sent if s.method == "SendDocument"]
+    assert [d.params["document"].filename for d in docs] == ["smm-2026-11.csv", "smm-2026-11.xlsx"]
+    rows = list(csv.reader(io.StringIO(docs[0].params["document"].data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Проект" and "ER по охвату" in rows[0]
+    er_col = rows[0].index("ER по охвату")
+    last = next(r for r in rows if r[5] == "2026-11-15")
+    assert last[er_col] == "0.0400"  # (30 + 5 + 3 + 2) / 1000
+    book = load_workbook(io.BytesIO(docs[1].params["document"].data))
+    values = list(book.active.iter_rows(values_only=True))
+    assert len(values) == len(rows) == 4 and values[3][er_col] == pytest.approx(0.04)
+    empty = h.messages(await h.send(MANAGER, "/export smm 2025-01"))[0].text
+    assert "нет" in empty

@@ -200,6 +200,14 @@ def week_ends(last: date, n: int) -> list[date]:
     return [last - timedelta(weeks=n - 1 - i) for i in range(n)]
 
 
+def next_working_day(day: date, holidays: frozenset[date] | set[date]) -> date:
+    """The first Monday–Friday after ``day`` that is not a public holiday."""
+    d = day + timedelta(days=1)
+    while d.weekday() >= 5 or d in holidays:
+        d += timedelta(days=1)
+    return d
+
+
 # --- the metrics --------------------------------------------------------------------------------------------
 Figures = Mapping[str, int | None]
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot import access
 from bot.domain import smm as rules
-from bot.domain.workdays import local_today
+from bot.domain.workdays import local_today, public_holidays
 from bot.errors import NotAllowed, UserError
 from bot.parsing import parse_day, parse_id
 from bot.services.base import Service
@@ -117,6 +117,38 @@ def read_sheet(data: bytes, filename: str) -> list[list[object]]:
     raise UserError("smm-import-type", name=filename[:60])
 
 
+EXPORT_COLUMNS = ("project", "account", "network", "handle", "responsible", "week_end", *rules.FIELDS,
+                  "interactions_total", "er_reach", "er_followers", "growth", "growth_pct")
+
+
+def export_files(rows: list[ExportRow], titles: dict[str, str]) -> tuple[bytes, bytes]:
+    """``/export smm``: the rows as CSV (UTF-8 with BOM, ``;``, for spreadsheets) and XLSX (shares as numbers with a
+    percent format). ``titles``: column → its translated title."""
+    from openpyxl import Workbook
+
+    header = [titles.get(c, c) for c in EXPORT_COLUMNS]
+
+    def values(r: ExportRow) -> list[object]:
+        a = r.view.account
+        return [r.view.project.name, a.name, a.network, a.handle, r.view.responsible.display_name, r.week_end,
+                *(r.figures.get(f) for f in rules.FIELDS), r.interactions, r.er, r.er_followers, r.growth,
+                r.growth_pct]
+
+    text = io.StringIO()
+    out = csv.writer(text, delimiter=";")
+    out.writerow(header)
+    for r in rows:
+        out.writerow(["" if v is None else (f"{v:.4f}" if isinstance(v, float) else v) for v in values(r)])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("SMM")
+    sheet.append(header)
+    for r in rows:
+        sheet.append(values(r))
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    return text.getvalue().encode("utf-8-sig"), xlsx.getvalue()
+
+
 @dataclass(slots=True)
 class StatsView:
     view: AccountView
@@ -127,6 +159,31 @@ class StatsView:
     growth: list[int | None]
     growth_pct: list[float | None]
     er_average: list[float | None]  # the 4-week moving average of ER by reach
+
+
+@dataclass(slots=True)
+class TeamRow:
+    """One responsible member's month (``/team smm``)."""
+
+    member: Member
+    accounts: int
+    due: int  # weeks ended in the month (after the accounts' start)
+    on_time: int  # reported by the end of the first working day after the week's end
+    late: int
+    missing: int
+    er_change: float | None  # median week-over-week change of their accounts' ER by reach
+
+
+@dataclass(slots=True)
+class ExportRow:
+    view: AccountView
+    week_end: date
+    figures: Figures
+    interactions: int | None
+    er: float | None
+    er_followers: float | None
+    growth: int | None
+    growth_pct: float | None
 
 
 @dataclass(slots=True)
@@ -360,6 +417,66 @@ class SmmService(Service):
                            object_id=account_id, at=now, weeks=len(ends), first=ends[0].isoformat(),
                            last=ends[-1].isoformat(), replaced=previous)
         return ImportResult(True, created=len(ends) - len(conflicts), replaced=len(conflicts), rows=len(ends))
+
+    # -- the administrators' quality and the export ---------------------------------------------------------
+    async def _month_weeks(self, actor: Member, month: date):
+        """The accounts in the manager's scope and their weeks ending in ``month`` (and the week before each)."""
+        self.require_manager(actor)
+        views = await self.accounts(actor)
+        first = month.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        found = await repo.week_figures(self.session, [v.account.id for v in views], first - timedelta(weeks=1),
+                                        nxt - timedelta(days=1)) if views else {}
+        return views, first, nxt - timedelta(days=1), found
+
+    async def team(self, actor: Member, month: date) -> list[TeamRow]:
+        """Per responsible member: weeks due in the month, reported on time / late / missing, accounts handled,
+        the median week-over-week change of their accounts' ER by reach (the article's "quality of the
+        administrator")."""
+        views, first, last, found = await self._month_weeks(actor, month)
+        if not views:
+            return []
+        rows = await repo.weeks(self.session, [v.account.id for v in views], first, last)
+        reported = {(w.account_id, w.week_end): w.reported_at for w in rows}
+        country = self.settings.holiday_country
+        hol = public_holidays(first.year, country) | public_holidays(first.year + 1, country)
+        by_member: dict[int, TeamRow] = {}
+        changes: dict[int, list[float | None]] = {}
+        for v in views:
+            m = v.responsible
+            row = by_member.setdefault(m.id, TeamRow(m, 0, 0, 0, 0, 0, None))
+            row.accounts += 1
+            end = rules.week_end_of(first, v.account.week_end)
+            limit = min(last, self.last_week(v.account, m))
+            while end <= limit:
+                if end >= v.account.start_date or (v.account.id, end) in reported:
+                    row.due += 1
+                    at = reported.get((v.account.id, end))
+                    if at is None:
+                        row.missing += 1
+                    else:
+                        deadline = rules.next_working_day(end, hol)
+                        row.on_time += local_today(at, self.tz(m)) <= deadline
+                        row.late += local_today(at, self.tz(m)) > deadline
+                    weeks = found.get(v.account.id, {})
+                    changes.setdefault(m.id, []).append(rules.change(
+                        rules.er_reach(weeks.get(end - timedelta(weeks=1))), rules.er_reach(weeks.get(end))))
+                end += timedelta(weeks=1)
+        for mid, row in by_member.items():
+            row.er_change = rules.median_or_none(changes.get(mid, []))
+        return sorted(by_member.values(), key=lambda r: (-(r.missing + r.late), r.member.display_name.lower()))
+
+    async def export_rows(self, actor: Member, month: date) -> list[ExportRow]:
+        """Every account's reported weeks ending in ``month``, with the computed metrics."""
+        views, first, last, found = await self._month_weeks(actor, month)
+        out = []
+        for v in views:
+            weeks = found.get(v.account.id, {})
+            for end in sorted(d for d in weeks if first <= d <= last):
+                cur, prev = weeks[end], weeks.get(end - timedelta(weeks=1))
+                out.append(ExportRow(v, end, cur, rules.interactions(cur), rules.er_reach(cur),
+                                     rules.er_followers(cur), rules.growth(prev, cur), rules.growth_pct(prev, cur)))
+        return out
 
     # -- Telegram channels count themselves ------------------------------------------------------------------
     async def channel_update(self, chat_id: int, username: str | None, is_admin: bool) -> list[AccountView]:
