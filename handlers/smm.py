@@ -386,8 +386,8 @@ async def _stats_all(message: Message, svc: Services, member: Member, t: Transla
         if f.followers_fell:
             marks.append(t("smm-flag-followers"))
         flagged += bool(marks)
-        lines.append(t("smm-all-line-flagged" if marks else "smm-all-line", id=r.view.account.id, name=r.view.account.name,
-                       project=r.view.project.name, who=r.view.responsible.display_name,
+        lines.append(t("smm-all-line-flagged" if marks else "smm-all-line", id=r.account_id, name=r.name,
+                       project=r.project, who=r.responsible,
                        week=r.week_end.strftime("%d.%m"), er=share_text(r.er), growth=_signed(r.growth),
                        pct=share_text(r.growth_pct, signed=True), marks=", ".join(marks)))
     head = t("smm-all-title", n=len(rows), flagged=flagged,

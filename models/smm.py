@@ -60,5 +60,8 @@ class SmmWeek(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())  # first report (on time or late)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # /stats all, the reminders and the digest read one or two weeks of every account: this index covers what they
+    # read (a range scan, no row lookups; docs/performance.md)
     __table_args__ = (UniqueConstraint("account_id", "week_end", name="uq_smm_weeks_account_week"),
-                      Index("ix_smm_weeks_week_end", "week_end"))
+                      Index("ix_smm_weeks_week_end", "week_end", "account_id", "followers", "likes", "comments",
+                            "saves", "shares", "reach"))

@@ -45,6 +45,21 @@ async def accounts(session: AsyncSession, *, department_ids: Sequence[int] | Non
     return [(a, p, m) for a, p, m in (await session.execute(q)).all()]
 
 
+async def account_summaries(session: AsyncSession, *, department_ids: Sequence[int] | None = None,
+                            responsible_id: int | None = None):
+    """Open accounts as plain rows (``id, name, week_end, project, responsible, responsible_id``), for screens
+    over many accounts (``/stats all``): no ORM objects."""
+    q = (select(SmmAccount.id, SmmAccount.name, SmmAccount.week_end, Project.name.label("project"),
+                Member.display_name.label("responsible"), Member.id.label("responsible_id"))
+         .join(Project, Project.id == SmmAccount.project_id).join(Member, Member.id == SmmAccount.responsible_id)
+         .where(SmmAccount.archived.is_(False)).order_by(func.lower(Project.name), SmmAccount.id))
+    if department_ids is not None:
+        q = q.where(Member.department_id.in_(list(department_ids)))
+    if responsible_id is not None:
+        q = q.where(SmmAccount.responsible_id == responsible_id)
+    return list((await session.execute(q)).all())
+
+
 async def account_by_chat(session: AsyncSession, chat_id: int, username: str | None) -> list[SmmAccount]:
     """Telegram-channel accounts that are this chat (by id once known, else by the channel's username)."""
     q = select(SmmAccount).where(SmmAccount.network == "telegram", SmmAccount.archived.is_(False))
@@ -74,10 +89,15 @@ async def weeks(session: AsyncSession, account_ids: Sequence[int], first: date, 
     return [w for w in await session.scalars(q.order_by(SmmWeek.week_end)) if w.account_id in wanted]
 
 
-async def week_figures(session: AsyncSession, account_ids: Sequence[int], first: date, last: date
-                       ) -> dict[int, dict[date, dict[str, int | None]]]:
-    """account id → week end → figures, for the weeks ending in ``first..last`` (plain tuples: no ORM rows)."""
-    cols = [getattr(SmmWeek, f) for f in FIGURES]
+#: the figures the rates and growth need (covered by ``ix_smm_weeks_week_end``)
+RATE_FIGURES = ("followers", "likes", "comments", "saves", "shares", "reach")
+
+
+async def week_figures(session: AsyncSession, account_ids: Sequence[int], first: date, last: date,
+                       figures: Sequence[str] = FIGURES) -> dict[int, dict[date, dict[str, int | None]]]:
+    """account id → week end → figures, for the weeks ending in ``first..last`` (plain tuples: no ORM rows);
+    ``figures=RATE_FIGURES`` reads the index only."""
+    cols = [getattr(SmmWeek, f) for f in figures]
     q = select(SmmWeek.account_id, SmmWeek.week_end, *cols).where(SmmWeek.week_end >= first,
                                                                   SmmWeek.week_end <= last)
     ids = list(account_ids)
@@ -87,7 +107,7 @@ async def week_figures(session: AsyncSession, account_ids: Sequence[int], first:
     out: dict[int, dict[date, dict[str, int | None]]] = {i: {} for i in ids}
     for row in (await session.execute(q)).all():
         if row[0] in wanted:
-            out[row[0]][row[1]] = dict(zip(FIGURES, row[2:], strict=True))
+            out[row[0]][row[1]] = dict(zip(figures, row[2:], strict=True))
     return out
 
 

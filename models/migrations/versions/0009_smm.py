@@ -63,7 +63,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_smm_weeks")),
         sa.UniqueConstraint("account_id", "week_end", name="uq_smm_weeks_account_week"),
     )
-    op.create_index("ix_smm_weeks_week_end", "smm_weeks", ["week_end"])
+    op.create_index("ix_smm_weeks_week_end", "smm_weeks",
+                    ["week_end", "account_id", "followers", "likes", "comments", "saves", "shares", "reach"])
 
 
 def downgrade() -> None:
