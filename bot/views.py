@@ -195,3 +195,22 @@ def smm_form(t: Translator, form, pending: dict | None = None, *, note: str = ""
         kb.row(*buttons[i:i + 3])
     kb.row(InlineKeyboardButton(text=t("smm-btn-save"), callback_data=SmmCb(a="s", id=a.id, w=w).pack()))
     return "\n".join(lines), kb.as_markup()
+
+
+def smm_digest_text(t: Translator, d) -> str:
+    """The weekly SMM section (``d``: :class:`bot.services.smm.SmmDigest`): who reported, the best and worst movers
+    by ER change, the flagged falls."""
+    def line(r) -> str:
+        return t("smm-digest-line", name=r.name, project=r.project, who=r.responsible, er=share_text(r.er),
+                 change=share_text(r.er_change, signed=True))
+
+    week = max(r.week_end for r in d.rows)
+    out = [t("smm-digest-title", week=week.strftime("%d.%m.%Y"), reported=len(d.reported), total=len(d.rows))]
+    if d.missing:
+        out.append(t("smm-digest-missing", names=", ".join(sorted({r.responsible for r in d.missing}))))
+    for key, rows in (("smm-digest-best", d.best), ("smm-digest-worst", d.worst), ("smm-digest-falls", d.falls)):
+        if rows:
+            out.append("")
+            out.append(t(key))
+            out += [line(r) for r in rows]
+    return "\n".join(out)

@@ -38,7 +38,7 @@ from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
 
 # the same forms /rating_campaign sends; the client's card and report
-from bot.views import client_card, client_report_parts, deliver_forms, smm_form
+from bot.views import client_card, client_report_parts, deliver_forms, smm_digest_text, smm_form
 from models import clients_repo, org_repo, reporting_repo, smm_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
@@ -56,6 +56,7 @@ CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
 CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
 SMM_FORM, SMM_REMIND, SMM_MANAGER = "smm_form", "smm_remind", "smm_manager"
+SMM_DIGEST = "smm_digest"
 #: the n-th working day after an SMM week's end (the responsible member's) brings: 1 the form, 2 the form again
 #: as a reminder, 3 a note to their managers
 SMM_STEPS = {1: SMM_FORM, 2: SMM_REMIND, 3: SMM_MANAGER}
@@ -224,7 +225,8 @@ class Jobs:
         now = now or self.clock.now()
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
-                     self.client_reports, self.rating_campaign, self.smm_channels, self.smm_weekly):
+                     self.client_reports, self.rating_campaign, self.smm_channels, self.smm_weekly,
+                     self.smm_digests):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -609,6 +611,31 @@ class Jobs:
                 report.sent.append(Sent(0, "smm_count", f"{account_id}:{today}", "sent"))
         return report
 
+    async def smm_digests(self, now: datetime, report: Report | None = None) -> Report:
+        """On the first working day of the ISO week (team zone), from DAILY_DIGEST_TIME within the grace period:
+        every manager with SMM accounts in their scope gets the week's SMM section as its own message (who
+        reported, the best and worst movers, the flagged falls), once per manager and week."""
+        report = report if report is not None else Report()
+        zone = ZoneInfo(self.settings.timezone)
+        today = dg.team_today(now, self.settings)
+        at = datetime.combine(today, parse_hhmm(self.settings.daily_digest_time), zone).astimezone(UTC)
+        if not at <= now <= at + self.grace or not first_working_day_of_week(today, self.settings.holiday_country):
+            return report
+        async with self.db.session() as s:
+            managers = [m for m in await org_repo.list_members(s, active_only=True, roles=access.DIGEST_ROLES)
+                        if not m.unreachable]
+        key = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
+        claims = await self._claim([Claim(m, SMM_DIGEST, key, at) for m in managers], now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def _send_smm_digest(self, c: Claim, t) -> Outcome | None:
+        async with self.db.session() as s:
+            digest = await build_services(s, self.db, self.settings, self.clock).smm.digest(c.member)
+        if digest is None:  # no accounts in the manager's scope
+            return None
+        return await self.sender.send_text(c.member.telegram_id, smm_digest_text(t, digest), kind=c.kind)
+
     async def _send_smm_form(self, c: Claim, t) -> Outcome | None:
         week = date.fromisoformat(c.data["week"]) if isinstance(c.data["week"], str) else c.data["week"]
         async with self.db.session() as s:
@@ -688,6 +715,8 @@ class Jobs:
             return await self._send_client_report(c, t)
         elif c.kind in (SMM_FORM, SMM_REMIND):
             return await self._send_smm_form(c, t)
+        elif c.kind == SMM_DIGEST:
+            return await self._send_smm_digest(c, t)
         elif c.kind == SMM_MANAGER:
             week = date.fromisoformat(d["week"]) if isinstance(d["week"], str) else d["week"]
             text = t("smm-remind-manager", name=d["name"], account=d["title"], project=d["project"],

@@ -162,6 +162,16 @@ class StatsView:
 
 
 @dataclass(slots=True)
+class SmmDigest:
+    rows: list[StatsRow]
+    reported: list[StatsRow]
+    missing: list[StatsRow]
+    best: list[StatsRow]
+    worst: list[StatsRow]
+    falls: list[StatsRow]
+
+
+@dataclass(slots=True)
 class TeamRow:
     """One responsible member's month (``/team smm``)."""
 
@@ -197,6 +207,7 @@ class StatsRow:
     growth: int | None
     growth_pct: float | None
     flags: rules.WeekFlags
+    er_change: float | None = None  # week over week
 
 
 class SmmService(Service):
@@ -422,6 +433,19 @@ class SmmService(Service):
                            last=ends[-1].isoformat(), replaced=previous)
         return ImportResult(True, created=len(ends) - len(conflicts), replaced=len(conflicts), rows=len(ends))
 
+    async def digest(self, actor: Member) -> SmmDigest | None:
+        """The weekly SMM section of a manager's scope: who reported, the three best and worst movers by ER
+        change, the flagged falls. ``None`` without accounts."""
+        rows = await self.stats_all(actor)
+        if not rows:
+            return None
+        moved = sorted((r for r in rows if r.er_change is not None), key=lambda r: r.er_change or 0.0)
+        best = [r for r in reversed(moved[-3:]) if (r.er_change or 0) > 0]
+        worst = [r for r in moved[:3] if (r.er_change or 0) < 0]
+        falls = [r for r in rows if not r.flags.missing and r.flags.any]
+        return SmmDigest(rows, [r for r in rows if not r.flags.missing], [r for r in rows if r.flags.missing],
+                         best, worst, falls)
+
     # -- the administrators' quality and the export ---------------------------------------------------------
     async def _month_weeks(self, actor: Member, month: date):
         """The accounts in the manager's scope and their weeks ending in ``month`` (and the week before each)."""
@@ -607,5 +631,6 @@ class SmmService(Service):
             cur = found[r.id].get(last)
             prev = found[r.id].get(last - timedelta(weeks=1))
             out.append(StatsRow(r.id, r.name, r.project, r.responsible, last, rules.er_reach(cur),
-                                rules.growth(prev, cur), rules.growth_pct(prev, cur), rules.flags(prev, cur, share)))
+                                rules.growth(prev, cur), rules.growth_pct(prev, cur), rules.flags(prev, cur, share),
+                                rules.change(rules.er_reach(prev), rules.er_reach(cur))))
         return out
