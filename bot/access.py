@@ -286,3 +286,38 @@ def may_report_account(actor: Actor | None, responsible_id: int, responsible_dep
     if actor is not None and actor.id == responsible_id:
         return True
     return may_manage_account(actor, responsible_department_id, managed)
+
+
+# --- tasks ----------------------------------------------------------------------------------------------------
+def _team_member(member: Actor | None) -> bool:
+    role = role_of(member)
+    return role is not None and role != Role.CLIENT
+
+
+def _manages_member(actor: Actor | None, member: Actor, managed: Iterable[int]) -> bool:
+    return (is_manager(actor) and member.department_id is not None
+            and can_manage_department(actor, member.department_id, managed))
+
+
+def may_assign_task(actor: Actor | None, assignee: Actor | None, managed: Iterable[int] = ()) -> bool:
+    """Who may give a task to ``assignee``: anyone in the team to themselves; a manager to the active members
+    of the departments they manage; an admin to any active team member. Never a client, either way."""
+    if not _team_member(actor) or not _team_member(assignee):
+        return False
+    return actor.id == assignee.id or _manages_member(actor, assignee, list(managed))
+
+
+def may_act_on_task(actor: Actor | None, assignee: Actor, creator_id: int, managed: Iterable[int] = ()) -> bool:
+    """Who may complete or move a task: its assignee, its creator, a manager of the assignee's department, an
+    admin."""
+    if not _team_member(actor):
+        return False
+    return actor.id in (assignee.id, creator_id) or _manages_member(actor, assignee, list(managed))
+
+
+def may_reassign_task(actor: Actor | None, assignee: Actor, creator_id: int, new_assignee: Actor | None,
+                      managed: Iterable[int] = ()) -> bool:
+    """Reassigning is for managers (and admins): a task they may act on, to someone they may assign to."""
+    managed = list(managed)
+    return (is_manager(actor) and may_act_on_task(actor, assignee, creator_id, managed)
+            and may_assign_task(actor, new_assignee, managed))

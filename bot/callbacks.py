@@ -54,3 +54,13 @@ class SmmCb(CallbackData, prefix="smw"):
     id: CbInt = 0
     w: CbInt = 0  # the week's last day as date.toordinal()
     f: str = ""  # the figure of an "f" button
+
+
+class TaskCb(CallbackData, prefix="tk"):
+    """Buttons under a task: the scheduler's reminder and /tasks (handlers/tasks.py)."""
+
+    a: str  # done | h1 (+1 hour) | tm (tomorrow) | mv (type a new time) | ra (reassign: pick) | to (reassign to m)
+    #        | as (the /task flow: assignee m) | rp (the /task flow: repeat v) | ls (/tasks, page m) | op (a card)
+    id: CbInt = 0
+    m: CbInt = 0
+    v: str = ""

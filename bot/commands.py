@@ -34,6 +34,8 @@ COMMANDS: list[Command] = [
     Command("mine", Role.WRITER, "cmd-mine"),
     Command("me", Role.WRITER, "cmd-me"),
     Command("away", Role.WRITER, "cmd-away"),
+    Command("task", Role.WRITER, "cmd-task"),
+    Command("tasks", Role.WRITER, "cmd-tasks"),
     Command("rate", Role.WRITER, "cmd-rate"),
     Command("ratings", Role.WRITER, "cmd-ratings"),
     Command("smm", Role.WRITER, "cmd-smm"),

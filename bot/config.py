@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     remind_at: str = "18:00"
     notify_hours: str = "09:00-21:00"
     rating_reminder_days: int = Field(default=3, ge=1, le=28)
+    # --- tasks (docs/tasks.md) ---
+    task_overdue_hours: int = Field(default=4, ge=1, le=24 * 14)  # overdue reminder; twice that: the manager
+    task_agenda_time: str = "09:00"  # the morning agenda, member's zone, working days
     chart_workers: int = Field(default=2, ge=1, le=32)
     chart_mode: str = "process"
     send_rate: float = Field(default=30.0, gt=0, le=1000)
@@ -124,7 +127,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)") from exc
         return value
 
-    @field_validator("daily_digest_time", "remind_at", "smm_form_at")
+    @field_validator("daily_digest_time", "remind_at", "smm_form_at", "task_agenda_time")
     @classmethod
     def _hhmm(cls, value: str) -> str:
         parse_hhmm(value)

@@ -9,7 +9,7 @@ from datetime import date
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ClientCb, RateCb, SmmCb
+from bot.callbacks import ClientCb, RateCb, SmmCb, TaskCb
 from bot.domain import ratings as dom
 from bot.domain import smm as smm_rules
 from bot.i18n import Catalog, Translator, member_language, month_name
@@ -214,3 +214,47 @@ def smm_digest_text(t: Translator, d) -> str:
             out.append(t(key))
             out += [line(r) for r in rows]
     return "\n".join(out)
+
+
+# -- tasks: the reminder card (the scheduler sends it, /tasks and the buttons show it) ---------------------------
+def task_due(view) -> str:
+    return view.due_local.strftime("%d.%m %H:%M")
+
+
+def task_line(t: Translator, view, viewer_id: int) -> str:
+    """One task in a list: number, due time (viewer's zone), title; whose it is when not the viewer's;
+    a mark for a recurring one (``view``: :class:`bot.services.tasks.TaskView`)."""
+    line = t("task-line", id=view.task.id, due=task_due(view), title=view.task.title)
+    if view.assignee is not None and view.assignee.id != viewer_id:
+        line += t("task-line-assignee", name=view.assignee.display_name)
+    if view.task.recurrence:
+        line += t("task-line-repeat")
+    return line
+
+
+def task_card_text(t: Translator, view, head: str = "task-card-head") -> str:
+    """A task with its number, title, due time, assignee and recurrence; ``head``: the first line's key
+    (``task-card-head``, ``task-remind-head``, ``task-overdue-head``)."""
+    lines = [t(head, id=view.task.id), t("task-card-title", title=view.task.title),
+             t("task-card-due", due=task_due(view))]
+    if view.assignee is not None:
+        lines.append(t("task-card-assignee", name=view.assignee.display_name))
+    if view.task.unit_id is not None:
+        lines.append(t("task-card-unit", id=view.task.unit_id))
+    if view.task.recurrence:
+        lines.append(t(f"task-repeat-{view.task.recurrence}"))
+    return "\n".join(lines)
+
+
+def task_buttons(t: Translator, task_id: int) -> InlineKeyboardMarkup:
+    """Done, +1 hour, Tomorrow."""
+    kb = InlineKeyboardBuilder()
+    kb.row(InlineKeyboardButton(text=t("task-btn-done"), callback_data=TaskCb(a="done", id=task_id).pack()),
+           InlineKeyboardButton(text=t("task-btn-hour"), callback_data=TaskCb(a="h1", id=task_id).pack()),
+           InlineKeyboardButton(text=t("task-btn-tomorrow"), callback_data=TaskCb(a="tm", id=task_id).pack()))
+    return kb.as_markup()
+
+
+def task_card(t: Translator, view, head: str = "task-card-head"):
+    """(text, markup): the task card with Done / +1 hour / Tomorrow."""
+    return task_card_text(t, view, head), task_buttons(t, view.task.id)

@@ -22,6 +22,7 @@ def create_routers() -> list[Router]:
         reporting,
         settings,
         smm,
+        tasks,
     )
 
     # reporting first: it serves most updates (/report, unit buttons), and aiogram tries every earlier
@@ -38,6 +39,7 @@ def create_routers() -> list[Router]:
         ratings.create_router(),
         digests.create_router(),
         smm.create_router(),
+        tasks.create_router(),
     ]
     routers.append(fallback.create_router())
     return routers

@@ -31,15 +31,26 @@ from bot.domain import smm as smm_rules
 from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
 from bot.domain.pace import PaceStatus, round1
+from bot.domain.tasks import notice_key, notices
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
 from bot.sender import Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
+from bot.text import fit
 
 # the same forms /rating_campaign sends; the client's card and report
-from bot.views import client_card, client_report_parts, deliver_forms, smm_digest_text, smm_form
-from models import clients_repo, org_repo, reporting_repo, smm_repo
+from bot.views import (
+    client_card,
+    client_report_parts,
+    deliver_forms,
+    smm_digest_text,
+    smm_form,
+    task_card,
+    task_due,
+    task_line,
+)
+from models import clients_repo, idempotency_repo, org_repo, reporting_repo, smm_repo, tasks_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
@@ -60,6 +71,10 @@ SMM_DIGEST = "smm_digest"
 #: the n-th working day after an SMM week's end (the responsible member's) brings: 1 the form, 2 the form again
 #: as a reminder, 3 a note to their managers
 SMM_STEPS = {1: SMM_FORM, 2: SMM_REMIND, 3: SMM_MANAGER}
+TASK_DUE, TASK_OVERDUE, TASK_ESCALATE = "task_due", "task_overdue", "task_escalate"
+TASK_AGENDA = "task_agenda"
+#: how long overdue notices may wait for a working day within NOTIFY_HOURS (the New Year holidays and more)
+TASK_NOTICE_HORIZON = timedelta(days=16)
 STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
 
@@ -205,6 +220,7 @@ class Jobs:
         self.renderer = renderer
         self.clock = clock
         self.grace = timedelta(hours=settings.digest_grace_hours)
+        self._keys_pruned_at: datetime | None = None
         self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
         self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self.renders = 0  # digests rendered (for tests and the benchmark)
@@ -225,8 +241,8 @@ class Jobs:
         now = now or self.clock.now()
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
-                     self.client_reports, self.rating_campaign, self.smm_channels, self.smm_weekly,
-                     self.smm_digests):
+                     self.client_reports, self.rating_campaign, self.prune_keys, self.task_reminders,
+                     self.task_agenda, self.smm_channels, self.smm_weekly, self.smm_digests):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -234,6 +250,19 @@ class Jobs:
             except Exception:  # one broken job must not stop the others
                 log.exception("scheduler step %s failed", step.__name__)
         return report
+
+    async def prune_keys(self, now: datetime, report: Report | None = None) -> int:
+        """Forget idempotency keys older than twice the form lifetime (at least two days: Telegram keeps an
+        unconfirmed update for 24 hours), at most once an hour. → how many were removed."""
+        if self._keys_pruned_at is not None and now - self._keys_pruned_at < timedelta(hours=1):
+            return 0
+        self._keys_pruned_at = now
+        keep = timedelta(hours=max(2 * self.settings.form_ttl_hours, 48))
+        async with self.db.session() as s, self.db.writing(s):
+            removed = await idempotency_repo.prune(s, now - keep)
+        if removed:
+            log.info("forgot %d idempotency key(s) older than %s", removed, keep)
+        return removed
 
     # -- digests -------------------------------------------------------------------------------
     async def _managers(self) -> tuple[list[Member], dict[int, DigestPrefs], dict[int, dg.Scope]]:
@@ -678,6 +707,121 @@ class Jobs:
                 log.info("%s %s: %s", kind, today, outcome)
         return report
 
+    # -- tasks ------------------------------------------------------------------------------------------
+    async def task_reminders(self, now: datetime, report: Report | None = None) -> Report:
+        """An open task reminds its assignee at its due time (with Done, +1 hour, Tomorrow); TASK_OVERDUE_HOURS
+        later it reminds them once more; at twice that its creator's managers are told (when the creator
+        has none but themself: the creator). Each once per due time (moving a task starts afresh), through the
+        delivery log. The due-time reminder goes at the time the member chose; the overdue ones only on the
+        assignee's working days within NOTIFY_HOURS (their zone). See docs/tasks.md."""
+        report = report if report is not None else Report()
+        hours = self.settings.task_overdue_hours
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            # a task overdue longer than its notices can wait (twice the hours, then days off) is not re-read
+            since = now - timedelta(hours=2 * hours) - TASK_NOTICE_HORIZON
+            open_tasks = await tasks_repo.open_due_between(s, since, now + timedelta(microseconds=1))
+            if not open_tasks:
+                return report
+            members = {m.id: m for m in await org_repo.list_members(s, active_only=True)}
+            days_off = {(mid, d) for mid, d in await reporting_repo.days_off_between(
+                s, sorted({t.assignee_id for t in open_tasks}), now.date() - timedelta(days=1),
+                now.date() + timedelta(days=1))}
+            managers_cache: dict[int, list[Member]] = {}
+            for task in open_tasks:
+                assignee = members.get(task.assignee_id)
+                if assignee is None:
+                    continue
+                n = notices(task.due_at, now, hours)
+                key = notice_key(task.id, task.due_at)
+                data = {"task": task.id, "due": int(task.due_at.timestamp())}
+                if n.due and not assignee.unreachable:
+                    due.append(Claim(assignee, TASK_DUE, key, task.due_at, data))
+                if not n.overdue:
+                    continue
+                local = local_now(now, self._tz(assignee))
+                if (not is_working_day(local.date(), _holidays([local.date()], country))
+                        or (assignee.id, local.date()) in days_off or not in_notify_window(local, self.settings)):
+                    continue
+                if not assignee.unreachable:
+                    due.append(Claim(assignee, TASK_OVERDUE, key, task.due_at + timedelta(hours=hours), data))
+                creator = members.get(task.creator_id)
+                if not n.escalate or creator is None:
+                    continue
+                told = [m for m in (await self._managers_of(s, creator, managers_cache)
+                                    if creator.department_id is not None else []) if m.id != assignee.id]
+                if not told and creator.id != assignee.id and not creator.unreachable:
+                    told = [creator]
+                for manager in told:
+                    due.append(Claim(manager, TASK_ESCALATE, key, task.due_at + timedelta(hours=2 * hours), data))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def task_agenda(self, now: datetime, report: Report | None = None) -> Report:
+        """Each working morning at TASK_AGENDA_TIME (member's zone; after a restart still within DIGEST_GRACE_HOURS)
+        a member with open tasks due today or overdue, made before that time, gets one agenda message (nothing
+        when there is nothing), once per day (the delivery log)."""
+        report = report if report is not None else Report()
+        at = parse_hhmm(self.settings.task_agenda_time)
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            # today ends within two days of now in every zone: a superset, each member's day is checked below
+            ids = await tasks_repo.assignees_with_open_before(s, now + timedelta(days=2))
+            if not ids:
+                return report
+            members = [m for m in await org_repo.list_members(s, active_only=True)
+                       if m.id in ids and not m.unreachable]
+            days_off = {(mid, d) for mid, d in await reporting_repo.days_off_between(
+                s, [m.id for m in members], now.date() - timedelta(days=1), now.date() + timedelta(days=1))}
+            for m in members:
+                local = local_now(now, self._tz(m))
+                planned = datetime.combine(local.date(), at, ZoneInfo(self._tz(m))).astimezone(UTC)
+                # the morning's agenda: late (a restart) within the grace period, but not for a member whose
+                # tasks all came after the morning (they just made them; the reminders will come)
+                if not planned <= now <= planned + self.grace or ids[m.id] > planned:
+                    continue
+                if (not is_working_day(local.date(), _holidays([local.date()], country))
+                        or (m.id, local.date()) in days_off):
+                    continue
+                due.append(Claim(m, TASK_AGENDA, local.date().isoformat(), planned, {"day": local.date()}))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def _send_task_notice(self, c: Claim, t) -> Outcome | None:
+        """A task reminder, overdue reminder or a manager's notice; ``None`` when the task was done, moved or
+        reassigned since it was claimed."""
+        d = c.data
+        async with self.db.session() as s:
+            tasks = build_services(s, self.db, self.settings, self.clock).tasks
+            view = await tasks.notice_view(c.member, d["task"], d["due"], as_assignee=c.kind != TASK_ESCALATE)
+        if view is None:
+            return None
+        if c.kind == TASK_ESCALATE:
+            late = int((self.clock.now() - view.task.due_at).total_seconds() // 3600)
+            text = t("task-escalate", id=view.task.id, title=view.task.title, name=view.assignee.display_name,
+                     due=task_due(view), hours=late)
+            return await self.sender.send_text(c.member.telegram_id, text, kind=c.kind)
+        text, markup = task_card(t, view, "task-remind-head" if c.kind == TASK_DUE else "task-overdue-head")
+        return await self.sender.send_text(c.member.telegram_id, text, reply_markup=markup, kind=c.kind)
+
+    async def _send_task_agenda(self, c: Claim, t) -> Outcome | None:
+        async with self.db.session() as s:
+            tasks = build_services(s, self.db, self.settings, self.clock).tasks
+            overdue, today = await tasks.agenda(c.member, self.clock.now())
+        if not overdue and not today:
+            return None
+        lines = [t("task-agenda-head")]
+        for key, views in (("task-agenda-overdue", overdue), ("task-agenda-today", today)):
+            if views:
+                lines += ["", t(key, n=len(views)), *(task_line(t, v, c.member.id) for v in views)]
+        lines += ["", t("task-agenda-foot")]
+        text = "\n".join(fit(lines, lambda n: t("list-more", n=n)))
+        return await self.sender.send_text(c.member.telegram_id, text, kind=c.kind)
+
     # -- claim, send, record ------------------------------------------------------------------------
     async def _deliver(self, c: Claim) -> Outcome | None:
         """Build one claimed delivery's message (in the member's language) and send it; the only place
@@ -721,6 +865,10 @@ class Jobs:
             week = date.fromisoformat(d["week"]) if isinstance(d["week"], str) else d["week"]
             text = t("smm-remind-manager", name=d["name"], account=d["title"], project=d["project"],
                      week=week.strftime("%d.%m.%Y"))
+        elif c.kind in (TASK_DUE, TASK_OVERDUE, TASK_ESCALATE):
+            return await self._send_task_notice(c, t)
+        elif c.kind == TASK_AGENDA:
+            return await self._send_task_agenda(c, t)
         else:
             raise ValueError(f"unknown delivery kind {c.kind}")
         return await self.sender.send_text(chat, text, kind=c.kind)

@@ -150,3 +150,26 @@ async def test_a_failed_write_leaves_loaded_rows_readable(harness: Harness, db) 
                 raise UserError("error-bad-choice")
         assert member.display_name != "Changed"  # the row as stored, read without IO
         assert member.telegram_id == ADMIN.id
+
+
+async def test_old_keys_are_pruned_and_recent_ones_kept(db, settings) -> None:
+    from datetime import timedelta
+
+    from bot.clock import FrozenClock
+    from models import idempotency_repo
+    from tests.scheduling_helpers import make_jobs
+
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    async with db.session() as s, db.writing(s):
+        idempotency_repo.claim(s, "old", "unit", 1, now - timedelta(days=3))
+        idempotency_repo.claim(s, "recent", "unit", 2, now - timedelta(hours=47))
+    jobs, _sender = make_jobs(db, settings, FrozenClock(now))
+    assert await jobs.prune_keys(now) == 1
+    async with db.session() as s:
+        assert await idempotency_repo.find(s, "old") is None
+        assert (await idempotency_repo.find(s, "recent")).object_id == 2
+    # at most once an hour
+    async with db.session() as s, db.writing(s):
+        idempotency_repo.claim(s, "old2", "unit", 3, now - timedelta(days=3))
+    assert await jobs.prune_keys(now + timedelta(minutes=30)) == 0
+    assert await jobs.prune_keys(now + timedelta(hours=1)) == 1

@@ -258,3 +258,22 @@ async def test_switched_off_admin_from_settings_stays_off(settings, db, clock) -
         assert member.active is False
     assert "отключён" in h.messages(await h.send(second, "/help"))[0].text
     await bot.session.close()
+
+
+async def test_reinvited_former_manager_manages_nothing_old(harness: Harness, db) -> None:
+    """A switched-off manager who comes back by a writer's invite no longer manages the old department."""
+    from models import org_repo
+
+    await harness.send(ADMIN, "/start")
+    token = await invite_link(harness, ADMIN, "руководитель")
+    await harness.send(WRITER, f"/start {token}")
+    async with db.session() as s, db.writing(s):
+        member = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
+        assert await org_repo.managed_department_ids(s, member.id) == [member.department_id]
+        member.active = False
+    token = await invite_link(harness, ADMIN, "автор")
+    await harness.send(WRITER, f"/start {token}")
+    async with db.session() as s:
+        member = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
+        assert member.active and member.role == "writer"
+        assert await org_repo.managed_department_ids(s, member.id) == []

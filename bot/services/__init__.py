@@ -21,6 +21,7 @@ from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
 from bot.services.smm import SmmService
+from bot.services.tasks import TaskService
 
 
 class Services:
@@ -57,6 +58,10 @@ class Services:
     @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def tasks(self) -> TaskService:
+        return TaskService(self.session, self.db, self.settings, self.clock)
 
 
 def build_services(session: AsyncSession, db: Database, settings: Settings, clock: Clock) -> Services:

@@ -103,6 +103,8 @@ class OrgService(Service):
             else:
                 member.active, member.role, member.department_id = True, invite.role, invite.department_id
                 self._refresh_profile(member, user)
+                # a former manager comes back with the invite's role and department only
+                await repo.clear_managed_departments(s, member.id)
             await s.flush()
             if invite.role == Role.MANAGER.value:
                 await repo.add_managed_department(s, member.id, invite.department_id)
