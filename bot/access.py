@@ -288,6 +288,50 @@ def may_report_account(actor: Actor | None, responsible_id: int, responsible_dep
     return may_manage_account(actor, responsible_department_id, managed)
 
 
+# -- leads ---------------------------------------------------------------------------------------------
+def may_work_lead(actor: Actor | None, owner: Actor | None, managed: Iterable[int] = ()) -> bool:
+    """Moving a lead through the funnel, editing it: its owner, the owner's managers, admins (a lead whose
+    owner is gone: admins)."""
+    if is_client(actor) or actor is None or not actor.active:
+        return False
+    if owner is None:
+        return is_admin(actor)
+    return may_see_member(actor, owner, managed)
+
+
+def may_see_lead_contacts(actor: Actor | None, owner: Actor | None, managed: Iterable[int] = (),
+                          handed_to: Collection[int] = ()) -> bool:
+    """Phones and e-mails are personal data: the lead's owner, the owner's managers, admins, and the sales
+    departments the lead was handed to (``handed_to``: their ids; members and managers of those). Everyone else
+    sees the name and the stage only."""
+    if may_work_lead(actor, owner, managed):
+        return True
+    if actor is None or not actor.active or is_client(actor):
+        return False
+    if actor.department_id is not None and actor.department_id in handed_to:
+        return True
+    scope = department_scope(actor, managed)
+    return bool(handed_to) and scope is not None and bool(set(scope) & set(handed_to))
+
+
+def may_see_lead(actor: Actor | None) -> bool:
+    """A lead's name and stage: anyone in the team (clients: nothing)."""
+    return role_of(actor) is not None and not is_client(actor)
+
+
+def may_take_handoff(actor: Actor | None, sales_department_id: int) -> bool:
+    """*Take it* under a hand-off: a member of the sales department it was handed to."""
+    return may_see_lead(actor) and actor is not None and actor.department_id == sales_department_id
+
+
+def lead_scope(actor: Actor | None, managed: Iterable[int] = ()) -> tuple[list[int] | None, bool]:
+    """Whose leads /leads and /export list: (departments of owners — ``None`` all —, own only). A writer: their
+    own; a manager: their departments'; an admin: everyone's."""
+    if is_manager(actor):
+        return department_scope(actor, managed), False
+    return [], True
+
+
 # --- tasks ----------------------------------------------------------------------------------------------------
 def _team_member(member: Actor | None) -> bool:
     role = role_of(member)

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     # the client cabinet: a unit waiting this many working hours for a client decision reminds the client once,
     # and at twice that tells the project's managers
     client_approval_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # leads: a hand-off to sales nobody took within this many working hours tells the sales department's
+    # managers, once; moving a lead to the stage with key LEAD_HANDOFF_STAGE hands it over; phones typed without
+    # a country code are read in LEAD_PHONE_REGION
+    handoff_sla_hours: int = Field(default=2, ge=1, le=24 * 30)
+    lead_handoff_stage: str = Field(default="application", min_length=1, max_length=32)
+    lead_phone_region: str = Field(default="RU", pattern=r"^[A-Z]{2}$")
     quality_rise_share: float = Field(default=0.5, ge=0, le=10)  # +50% revisions per unit → flagged
     quality_min_units: int = Field(default=5, ge=1, le=1000)  # ...on at least this many units
     edit_window_hours: int = Field(default=24, ge=0, le=24 * 30)  # authors edit/delete their units this long

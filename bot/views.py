@@ -216,6 +216,19 @@ def smm_digest_text(t: Translator, d) -> str:
     return "\n".join(out)
 
 
+#: the funnel stages the migration seeds: their names are translated (``stage-<key>``); added stages carry a name
+DEFAULT_STAGE_KEYS = ("dialogue", "warm", "application", "handed", "won", "lost")
+
+
+def stage_name(t: Translator, stage) -> str:
+    """A funnel stage as people read it (/lead cards, /funnel, the weekly digest's funnel section)."""
+    if stage is None:
+        return "—"
+    if stage.name:
+        return stage.name
+    return t(f"stage-{stage.key}") if stage.key in DEFAULT_STAGE_KEYS else stage.key
+
+
 # -- tasks: the reminder card (the scheduler sends it, /tasks and the buttons show it) ---------------------------
 def task_due(view) -> str:
     return view.due_local.strftime("%d.%m %H:%M")

@@ -16,6 +16,7 @@ def create_routers() -> list[Router]:
         digests,
         fallback,
         invites,
+        leads,
         members,
         plans,
         ratings,
@@ -29,6 +30,8 @@ def create_routers() -> list[Router]:
     # router's filters on each update. Order matters only where filters overlap, and they do not: the
     # routers before it match commands and their own callback prefixes only, its text handlers refuse "/"
     routers = [
+        # leads first: it claims "/team leads" and "/export leads" from the routers that own /team and /export
+        leads.create_router(),
         reporting.create_router(),
         common.create_router(),
         clients.create_router(),  # before the team's /projects: a client's /projects is their own

@@ -3,7 +3,7 @@
 Importing this package registers every table on ``Base.metadata``.
 """
 
-from models import clients, idempotency, org, ratings, reporting, scheduling, smm, stats, tasks  # noqa: F401
+from models import clients, idempotency, leads, org, ratings, reporting, scheduling, smm, stats, tasks  # noqa: F401
 from models.base import Base
 
 __all__ = ["Base"]

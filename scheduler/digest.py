@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access
 from bot.config import Settings
+from bot.domain import funnel as fn
 from bot.domain.digests import DAILY, MONTHLY, WEEKLY
 from bot.domain.pace import PaceStatus, round1
-from bot.domain.workdays import local_today, month_bounds, working_days
+from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
 from bot.i18n import Html, Translator, month_name
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
 from bot.text import CAPTION_LIMIT, visible_len
-from models import clients_repo, org_repo, reporting_repo, stats_repo
+from bot.views import stage_name
+from models import clients_repo, leads_repo, org_repo, reporting_repo, stats_repo
 from models.org import Role
 from scheduler.chart_data import AHEAD, BEHIND, ON_TRACK, CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.render_pool import ChartRenderer, Job
@@ -173,10 +175,34 @@ async def build(
     if kind in (WEEKLY, MONTHLY):  # where communication with the client is hard (issue 10, point 6)
         client_lines = [t("digest-client-line", name=name, revisions=n, hours=_num(None if sec is None else sec / 3600))
                         for name, n, sec in await client_rows(session, settings, [m.id for m in members], month)]
+    funnel_lines = await funnel_section(session, settings, t, scope, today) if kind == WEEKLY else []
     plan.caption = caption(t, kind, period, stats, ordered, shown, week_done, averages,
                            final_of=month_name(t, month) if final and kind == DAILY else None,
-                           client_lines=client_lines)
+                           client_lines=client_lines, funnel_lines=funnel_lines)
     return plan
+
+
+async def funnel_section(session: AsyncSession, settings: Settings, t: Translator, scope: Scope,
+                         today: date) -> list[str]:
+    """The weekly digest's funnel: last week's new leads of the scope's departments, how far they got and the
+    conversion per stage (the figures of ``/funnel``: :mod:`bot.domain.funnel`); empty when there were none."""
+    monday = today - timedelta(days=today.weekday() + 7)
+    start, end = utc_range(monday, monday + timedelta(days=6), settings.timezone)
+    stages = await leads_repo.stages(session)
+    rows = await leads_repo.paths(session, start, end, department_ids=scope.department_ids)
+    steps: dict[int, list] = {}
+    for lead_id, stage_id, at in rows.events:
+        steps.setdefault(lead_id, []).append((stage_id, at))
+    paths = [fn.Path(lead_id, created, tuple(steps.get(lead_id, ()))) for lead_id, created, *_ in rows.leads]
+    figures = fn.compute([fn.Stage(s.id, s.kind, s.position) for s in stages], paths, start, end)
+    if not figures.cohort:
+        return []
+    by_id = {s.id: s for s in stages}
+    lines = [t("digest-funnel-line", stage=stage_name(t, by_id[f.stage_id]), reached=f.reached,
+               conversion=f"{f.conversion * 100:.0f}%" if f.conversion is not None else "—")
+             for f in figures.stages]
+    return [t("digest-funnel-head", cohort=figures.cohort,
+              won=f"{figures.won_rate * 100:.0f}%" if figures.won_rate is not None else "—"), *lines]
 
 
 def month_just_began(day: date, country: str) -> bool:
@@ -288,6 +314,7 @@ def caption(
     averages: dict[int, tuple[float | None, int]],
     final_of: str | None = None,
     client_lines: Sequence[str] = (),
+    funnel_lines: Sequence[str] = (),
 ) -> str:
     """The digest text, fitted into a photo caption (≤ 1024 characters): lists shrink to fit.
 
@@ -338,6 +365,8 @@ def caption(
             parts.append(_section(t, t("digest-ratings-title"), rating_lines, limit))
         if client_lines:
             parts.append(_section(t, t("digest-client-title"), list(client_lines), limit))
+        if funnel_lines:
+            parts.append(_section(t, t("digest-funnel-title"), list(funnel_lines), limit))
         return "\n\n".join(parts)
 
     for limit in range(MAX_LIST_LINES, -1, -1):

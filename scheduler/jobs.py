@@ -71,6 +71,7 @@ SMM_DIGEST = "smm_digest"
 #: the n-th working day after an SMM week's end (the responsible member's) brings: 1 the form, 2 the form again
 #: as a reminder, 3 a note to their managers
 SMM_STEPS = {1: SMM_FORM, 2: SMM_REMIND, 3: SMM_MANAGER}
+HANDOFF_SLA = "handoff_sla"
 TASK_DUE, TASK_OVERDUE, TASK_ESCALATE = "task_due", "task_overdue", "task_escalate"
 TASK_AGENDA = "task_agenda"
 #: how long overdue notices may wait for a working day within NOTIFY_HOURS (the New Year holidays and more)
@@ -242,7 +243,7 @@ class Jobs:
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
                      self.client_reports, self.rating_campaign, self.prune_keys, self.task_reminders,
-                     self.task_agenda, self.smm_channels, self.smm_weekly, self.smm_digests):
+                     self.task_agenda, self.handoff_sla, self.smm_channels, self.smm_weekly, self.smm_digests):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -674,6 +675,51 @@ class Jobs:
         text, markup = smm_form(t, form, reminder=c.kind == SMM_REMIND)
         return await self.sender.send_text(c.member.telegram_id, text, reply_markup=markup, kind=c.kind)
 
+
+    # -- leads: the hand-off to sales ---------------------------------------------------------------
+    async def handoff_sla(self, now: datetime, report: Report | None = None) -> Report:
+        """A lead handed to sales that nobody took within HANDOFF_SLA_HOURS working hours (the manager's zone)
+        tells the sales department's managers, once per hand-off (the delivery log), on working days within the
+        notify window."""
+        report = report if report is not None else Report()
+        hours = self.settings.handoff_sla_hours
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        notified: list[int] = []
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            # working hours are never fewer clock hours: created before now - hours is a superset
+            waiting = await services.leads.waiting_handoffs(now - timedelta(hours=hours))
+            if not waiting:
+                return report
+            departments = {d.id: d for d in await org_repo.list_departments(s)}
+            for handoff, lead, managers in waiting:
+                hander = await org_repo.member_by_id(s, handoff.handed_by) if handoff.handed_by else None
+                told = 0
+                for manager in managers:
+                    tz = self._tz(manager)
+                    local = local_now(now, tz)
+                    if (now < add_working_hours(handoff.created_at, hours, tz, country)
+                            or not is_working_day(local.date(), _holidays([local.date()], country))
+                            or not in_notify_window(local, self.settings)):
+                        continue
+                    waited = int((now - handoff.created_at).total_seconds() // 3600)
+                    dept = departments.get(handoff.department_id)
+                    due.append(Claim(manager, HANDOFF_SLA, f"h{handoff.id}", now, {
+                        "id": lead.id, "name": lead.name if lead.forgotten_at is None else "—",
+                        "department": dept.name if dept else "—", "hours": waited,
+                        "by": hander.display_name if hander else "—"}))
+                    told += 1
+                if managers and told == len(managers):  # every manager is told (now or before): done scanning it
+                    notified.append(handoff.id)
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        if notified:
+            async with self.db.session() as s:
+                await build_services(s, self.db, self.settings, self.clock).leads.mark_sla_notified(
+                    sorted(set(notified)))
+        return report
+
     # -- rating campaign -------------------------------------------------------------------------
     async def rating_campaign(self, now: datetime, report: Report | None = None) -> Report:
         """First working day of the month: start the campaign; RATING_REMINDER_DAYS later: remind raters."""
@@ -865,6 +911,9 @@ class Jobs:
             week = date.fromisoformat(d["week"]) if isinstance(d["week"], str) else d["week"]
             text = t("smm-remind-manager", name=d["name"], account=d["title"], project=d["project"],
                      week=week.strftime("%d.%m.%Y"))
+
+        elif c.kind == HANDOFF_SLA:
+            text = t("handoff-sla", **d)
         elif c.kind in (TASK_DUE, TASK_OVERDUE, TASK_ESCALATE):
             return await self._send_task_notice(c, t)
         elif c.kind == TASK_AGENDA:

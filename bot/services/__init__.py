@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.services.clients import ClientService
 from bot.services.digests import DigestService
+from bot.services.leads import LeadService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
@@ -54,6 +55,10 @@ class Services:
     @cached_property
     def smm(self) -> SmmService:
         return SmmService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def leads(self) -> LeadService:
+        return LeadService(self.session, self.db, self.settings, self.clock)
 
     @cached_property
     def digests(self) -> DigestService:

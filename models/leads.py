@@ -1,0 +1,112 @@
+"""Leads: the funnel's stages, the products catalogue, leads with their contacts, every stage change,
+the hand-offs to sales and which departments are sales departments.
+
+Dedupe is the database's: ``phone`` (E.164), ``instagram`` (the handle, lower case) and ``email`` (lower
+case) are each UNIQUE, so two administrators saving the same person at once create one lead (NULLs do not
+collide: a lead needs one contact, not all). A hand-off has one owner: *Take it* is a conditional UPDATE
+(``taken_by IS NULL``), and a lead has at most one open hand-off (``open_lead_id`` UNIQUE, cleared when the
+hand-off is taken or cancelled).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+#: stage kinds: open stages are worked on; won and lost close a lead
+OPEN, WON, LOST = "open", "won", "lost"
+#: the default stages' keys, in funnel order (seeded by migration 0010)
+DIALOGUE, WARM, APPLICATION, HANDED = "dialogue", "warm", "application", "handed"
+
+
+class FunnelStage(Base):
+    __tablename__ = "funnel_stages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # default stages: dialogue ...; added: c<n>
+    name: Mapped[str | None] = mapped_column(String(60), default=None)  # None: the translated default name
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8), default=OPEN)  # open | won | lost
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SalesDepartment(Base):
+    """A department marked as sales by an admin: hand-offs go to its members."""
+
+    __tablename__ = "sales_departments"
+
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True)
+    marked_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True, default=None)  # E.164
+    instagram: Mapped[str | None] = mapped_column(String(30), unique=True, default=None)  # handle, lower case
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, default=None)  # lower case
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), default=None)
+    source: Mapped[str | None] = mapped_column(String(100), default=None)
+    note: Mapped[str | None] = mapped_column(String(1000), default=None)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("funnel_stages.id", ondelete="RESTRICT"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    stage_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it entered its current stage
+    forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # /lead forget
+
+    __table_args__ = (Index("ix_leads_owner_stage", "owner_id", "stage_id"),
+                      Index("ix_leads_owner_created", "owner_id", "created_at"))
+
+
+class LeadEvent(Base):
+    """One stage change (the creation too: ``from_stage_id`` None), with its time and who made it."""
+
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("funnel_stages.id", ondelete="RESTRICT"),
+                                                      default=None)
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("funnel_stages.id", ondelete="RESTRICT"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)  # lost: a LOST_REASONS key
+
+    # covering indexes: /funnel reads (lead, stage, time) through them without touching the table
+    __table_args__ = (Index("ix_lead_events_lead_at", "lead_id", "at", "to_stage_id"),
+                      Index("ix_lead_events_at", "at", "lead_id", "to_stage_id"))
+
+
+class LeadHandoff(Base):
+    """A lead handed to a sales department: the first member to press *Take it* owns it."""
+
+    __tablename__ = "lead_handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    # the lead while this hand-off is open (taken or cancelled: None): one open hand-off per lead
+    open_lead_id: Mapped[int | None] = mapped_column(Integer, unique=True, default=None)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    handed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sla_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

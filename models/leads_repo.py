@@ -1,0 +1,225 @@
+"""Queries of leads, the funnel and the hand-offs. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.leads import OPEN, FunnelStage, Lead, LeadEvent, LeadHandoff, Product, SalesDepartment
+from models.org import Member
+from models.tasks import OPEN as TASK_OPEN
+from models.tasks import Task
+
+
+# -- stages ------------------------------------------------------------------------------------------------
+async def stages(session: AsyncSession, *, archived: bool = False) -> list[FunnelStage]:
+    q = select(FunnelStage).order_by(FunnelStage.position, FunnelStage.id)
+    if not archived:
+        q = q.where(FunnelStage.archived.is_(False))
+    return list(await session.scalars(q))
+
+
+async def stage_by_id(session: AsyncSession, stage_id: int) -> FunnelStage | None:
+    return await session.get(FunnelStage, stage_id)
+
+
+async def stage_by_key(session: AsyncSession, key: str) -> FunnelStage | None:
+    return await session.scalar(select(FunnelStage).where(FunnelStage.key == key))
+
+
+async def max_stage_position(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.max(FunnelStage.position))) or 0)
+
+
+# -- products ---------------------------------------------------------------------------------------------
+async def products(session: AsyncSession, *, archived: bool = False) -> list[Product]:
+    q = select(Product).order_by(func.lower(Product.name), Product.id)
+    if not archived:
+        q = q.where(Product.archived.is_(False))
+    return list(await session.scalars(q))
+
+
+async def product_by_id(session: AsyncSession, product_id: int) -> Product | None:
+    return await session.get(Product, product_id)
+
+
+async def product_by_name(session: AsyncSession, name: str) -> Product | None:
+    return await session.scalar(select(Product).where(func.lower(Product.name) == name.lower()))
+
+
+# -- sales departments --------------------------------------------------------------------------------------
+async def sales_department_ids(session: AsyncSession) -> list[int]:
+    return sorted(await session.scalars(select(SalesDepartment.department_id)))
+
+
+# -- leads ---------------------------------------------------------------------------------------------------
+async def lead_by_id(session: AsyncSession, lead_id: int) -> Lead | None:
+    """Read from the database every time: stage moves and takes are conditional UPDATEs past the session."""
+    return await session.get(Lead, lead_id, populate_existing=True)
+
+
+async def find_duplicate(session: AsyncSession, phone: str | None, instagram: str | None,
+                         email: str | None) -> Lead | None:
+    """The lead with any of these contacts (three unique indexes: one probe each)."""
+    for column, value in ((Lead.phone, phone), (Lead.instagram, instagram), (Lead.email, email)):
+        if value:
+            lead = await session.scalar(select(Lead).where(column == value))
+            if lead is not None:
+                return lead
+    return None
+
+
+def add_event(session: AsyncSession, lead_id: int, from_stage: int | None, to_stage: int, actor_id: int | None,
+              at: datetime, reason: str | None = None) -> None:
+    session.add(LeadEvent(lead_id=lead_id, from_stage_id=from_stage, to_stage_id=to_stage, actor_id=actor_id,
+                          at=at, reason=reason))
+
+
+async def move_lead(session: AsyncSession, lead_id: int, from_stage: int, to_stage: int, at: datetime,
+                    **values: object) -> bool:
+    """Compare-and-set of the lead's stage: False when it is no longer at ``from_stage`` (a concurrent move)."""
+    result = await session.execute(update(Lead).where(Lead.id == lead_id, Lead.stage_id == from_stage)
+                                   .values(stage_id=to_stage, stage_at=at, **values)
+                                   .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def history(session: AsyncSession, lead_id: int) -> list[LeadEvent]:
+    q = select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.at, LeadEvent.id)
+    return list(await session.scalars(q))
+
+
+def _scoped(q, department_ids: Sequence[int] | None, owner_id: int | None, also_owner: int | None = None):
+    """One owner's leads; or those of owners in these departments (``None``: everyone's), plus ``also_owner``'s."""
+    if owner_id is not None:
+        return q.where(Lead.owner_id == owner_id)
+    if department_ids is not None:
+        in_deps = Lead.owner_id.in_(select(Member.id).where(Member.department_id.in_(list(department_ids))))
+        return q.where(or_(in_deps, Lead.owner_id == also_owner) if also_owner is not None else in_deps)
+    return q
+
+
+def _matching(q, text: str | None, phone: str | None):
+    if not text and not phone:
+        return q
+    conds = []
+    if text:
+        like = f"%{text.lower()}%"
+        conds += [func.lower(Lead.name).like(like), Lead.instagram.like(like)]
+    if phone:
+        conds.append(Lead.phone.like(f"%{phone}%"))
+    return q.where(or_(*conds))
+
+
+async def list_leads(session: AsyncSession, *, department_ids: Sequence[int] | None, owner_id: int | None,
+                     stage_ids: Sequence[int], also_owner: int | None = None, text: str | None = None,
+                     phone: str | None = None, offset: int = 0, limit: int | None = None) -> tuple[list[Lead], int]:
+    """Leads in these stages, of one owner or of owners in these departments (``None``: all), matching the typed
+    filter (a name or handle fragment; digits of a phone); ordered by stage, then newest first. → (page, total)"""
+    base = select(Lead).join(FunnelStage, FunnelStage.id == Lead.stage_id).where(Lead.stage_id.in_(list(stage_ids)))
+    base = _matching(_scoped(base, department_ids, owner_id, also_owner), text, phone)
+    total = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    q = base.order_by(FunnelStage.position, Lead.created_at.desc(), Lead.id.desc()).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return list(await session.scalars(q)), total
+
+
+async def leads_created(session: AsyncSession, start: datetime, end: datetime, *,
+                        department_ids: Sequence[int] | None, owner_id: int | None,
+                        also_owner: int | None = None) -> list[Lead]:
+    q = _scoped(select(Lead).where(Lead.created_at >= start, Lead.created_at < end), department_ids, owner_id,
+                also_owner)
+    return list(await session.scalars(q.order_by(Lead.created_at, Lead.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class PathRows:
+    """The input of :mod:`bot.domain.funnel` as plain rows: leads (id, created_at, owner, source, product) and
+    their stage changes (lead id, stage id, at) in lead and time order."""
+
+    leads: list[tuple[int, datetime, int | None, str | None, int | None]]
+    events: list[tuple[int, int, datetime]]
+
+
+async def paths(session: AsyncSession, start: datetime, end: datetime, *, department_ids: Sequence[int] | None,
+                owner_id: int | None = None, also_owner: int | None = None) -> PathRows:
+    """Leads in scope with a stage change (their creation included) in [start, end), with every change of theirs.
+    Plain rows through the covering indexes of ``lead_events`` (no ORM objects: a month can hold 10,000 leads)."""
+    moved = select(LeadEvent.lead_id).where(LeadEvent.at >= start, LeadEvent.at < end)
+    if owner_id is not None:  # one owner: their leads first (few), then which of them moved
+        mine = select(Lead.id).where(Lead.owner_id == owner_id)
+        moved = moved.where(LeadEvent.lead_id.in_(mine))
+    ids = _scoped(select(Lead.id).where(Lead.id.in_(moved)), department_ids, owner_id, also_owner)
+    leads = (await session.execute(
+        _scoped(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id)
+                .where(Lead.id.in_(moved)), department_ids, owner_id, also_owner))).all()
+    if not leads:
+        return PathRows([], [])
+    events = (await session.execute(select(LeadEvent.lead_id, LeadEvent.to_stage_id, LeadEvent.at)
+                                    .where(LeadEvent.lead_id.in_(ids))
+                                    .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id))).all()
+    return PathRows([tuple(r) for r in leads], [tuple(r) for r in events])
+
+
+async def open_stage_ids(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(FunnelStage.id).where(FunnelStage.kind == OPEN)))
+
+
+# -- hand-offs -----------------------------------------------------------------------------------------------
+async def handoff_by_id(session: AsyncSession, handoff_id: int) -> LeadHandoff | None:
+    return await session.get(LeadHandoff, handoff_id, populate_existing=True)
+
+
+async def open_handoff(session: AsyncSession, lead_id: int) -> LeadHandoff | None:
+    return await session.scalar(select(LeadHandoff).where(LeadHandoff.open_lead_id == lead_id)
+                                .execution_options(populate_existing=True))
+
+
+async def handed_departments(session: AsyncSession, lead_id: int) -> list[int]:
+    """The sales departments this lead was ever handed to (they keep seeing its contacts)."""
+    return sorted(set(await session.scalars(select(LeadHandoff.department_id)
+                                            .where(LeadHandoff.lead_id == lead_id))))
+
+
+async def take_handoff(session: AsyncSession, handoff_id: int, member_id: int, at: datetime) -> bool:
+    """The first press wins: a conditional UPDATE (still open and untaken); False for every later one."""
+    result = await session.execute(
+        update(LeadHandoff).where(LeadHandoff.id == handoff_id, LeadHandoff.taken_by.is_(None),
+                                  LeadHandoff.open_lead_id.is_not(None))
+        .values(taken_by=member_id, taken_at=at, open_lead_id=None).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def cancel_open_handoff(session: AsyncSession, lead_id: int, at: datetime) -> bool:
+    result = await session.execute(
+        update(LeadHandoff).where(LeadHandoff.open_lead_id == lead_id)
+        .values(open_lead_id=None, cancelled_at=at).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def waiting_handoffs(session: AsyncSession, created_before: datetime) -> list[LeadHandoff]:
+    """Open hand-offs nobody took, created before ``created_before``, whose SLA notice is not recorded."""
+    q = select(LeadHandoff).where(and_(LeadHandoff.open_lead_id.is_not(None), LeadHandoff.taken_by.is_(None),
+                                       LeadHandoff.sla_notified_at.is_(None),
+                                       LeadHandoff.created_at < created_before)).order_by(LeadHandoff.id)
+    return list(await session.scalars(q))
+
+
+async def mark_sla_notified(session: AsyncSession, handoff_id: int, at: datetime) -> None:
+    await session.execute(update(LeadHandoff).where(LeadHandoff.id == handoff_id)
+                          .values(sla_notified_at=at).execution_options(synchronize_session=False))
+
+
+async def overdue_task_counts(session: AsyncSession, member_ids: Sequence[int], now: datetime) -> dict[int, int]:
+    """member id → open tasks assigned to them whose due time has passed (``/team leads``)."""
+    if not member_ids:
+        return {}
+    q = (select(Task.assignee_id, func.count(Task.id))
+         .where(Task.assignee_id.in_(list(member_ids)), Task.status == TASK_OPEN, Task.due_at < now)
+         .group_by(Task.assignee_id))
+    return {m: int(n) for m, n in (await session.execute(q)).all()}
