@@ -1,7 +1,7 @@
 """smm: social accounts of projects and their weekly figures
 
 Revision ID: 0009
-Revises: 0011 (main's tasks migration, merged into this branch; assigned 0009 on 0008 — the lead re-chains)
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0011"  # re-chain at merge (was "0008"; main had 0011 on 0008)
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
