@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bot [run|migrate|seed-demo|rebuild-stats|digest --preview out.png|client-report ...]``."""
+"""Entry point: ``python -m bot [run|sandbox|migrate|seed-demo|rebuild-stats|digest --preview out.png|client-report ...]``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="teamdesk Telegram bot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="apply migrations and run the bot with long polling (default)")
+    sub.add_parser("sandbox", help="run without Telegram: a local Bot API, demo data in data/sandbox.db and a web "
+                                   "chat on http://127.0.0.1:8080 (the default when BOT_TOKEN is not set)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people)")
     sub.add_parser("rebuild-stats", help="recompute every counter (per member, project and rating, per month) "
@@ -80,9 +82,53 @@ async def check_telegram(bot, settings: Settings) -> None:
     raise SystemExit(2)
 
 
+def token_missing(exc: Exception) -> bool:
+    """The settings failed only because BOT_TOKEN is not set or empty (``make run`` on a fresh machine, or
+    ``.env.example`` copied as it is); a malformed token is an error, not a reason for the sandbox."""
+    from pydantic import ValidationError
+
+    def unset(e) -> bool:
+        raw = e.get("input")
+        raw = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw
+        return e["type"] == "missing" or (isinstance(raw, str) and not raw.strip())
+
+    return isinstance(exc, ValidationError) and all(
+        tuple(e.get("loc", ())) == ("bot_token",) and unset(e) for e in exc.errors())
+
+
+def sandbox() -> int:
+    """``python -m bot sandbox``: the sandbox settings (a real BOT_TOKEN is ignored, never used), migrations, run."""
+    from bot.sandbox.run import SANDBOX_TOKEN, sandbox_settings
+    from bot.sandbox.run import main as run_sandbox
+
+    try:
+        settings = sandbox_settings(Settings(bot_token=SANDBOX_TOKEN))
+    except Exception as exc:
+        print(format_settings_error(exc), file=sys.stderr)
+        return 2
+    settings.ensure_data_dir()
+    from bot.health import check_dependencies
+    from bot.migrate import upgrade_in_subprocess
+
+    check_dependencies(settings, redis=False)
+    if upgrade_in_subprocess(settings.database_url) != 0:
+        print("teamdesk: database migration failed (see above)", file=sys.stderr)
+        return 2
+    return run_sandbox(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "sandbox":
+        return sandbox()
+    if args.command in (None, "run"):
+        try:
+            Settings()
+        except Exception as exc:
+            if token_missing(exc):  # no token: the sandbox instead of an error (a real token always wins)
+                print("teamdesk: BOT_TOKEN is not set: starting the sandbox (python -m bot sandbox)", file=sys.stderr)
+                return sandbox()
     settings = load_settings()
     from bot.health import check_dependencies
 

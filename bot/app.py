@@ -148,6 +148,7 @@ async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, 
     async with db.session() as session:
         holders = await build_services(session, db, settings, clock).org.command_holders()
     for member in holders:
-        await set_member_commands(bot, catalog, member, member_language(member, settings.default_language))
+        await set_member_commands(bot, catalog, member, member_language(member, settings.default_language),
+                                  web_base_url=settings.web_base_url)
     me = await bot.me()
     log.info("teamdesk started as @%s", me.username)

@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     smm_drop_share: float = Field(default=0.3, gt=0, le=1)  # a fall of more than 30% week over week is flagged
     smm_form_at: str = "10:00"  # the weekly figures form, reminders and the manager's note (member's zone)
 
+    # --- the web server: the dashboard Mini App, the sandbox (docs/sandbox.md) ---
+    # the public HTTPS address of the bot's web server (a reverse proxy in front of it); /dashboard needs it
+    web_base_url: str = ""
+    # sandbox mode (python -m bot sandbox, or no BOT_TOKEN): the web chat's address and the sandbox database
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)
+    sandbox_database_url: str = "sqlite+aiosqlite:///data/sandbox.db"
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
@@ -174,6 +182,14 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// in the sandbox)")
         return value
 
     def ensure_data_dir(self) -> None:

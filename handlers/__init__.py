@@ -13,6 +13,7 @@ def create_routers() -> list[Router]:
     from handlers import (
         clients,
         common,
+        dashboard,
         digests,
         fallback,
         invites,
@@ -42,6 +43,7 @@ def create_routers() -> list[Router]:
         ratings.create_router(),
         digests.create_router(),
         smm.create_router(),
+        dashboard.create_router(),
         tasks.create_router(),
     ]
     routers.append(fallback.create_router())

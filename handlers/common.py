@@ -39,7 +39,7 @@ async def on_start(
             t("start-registered", name=member.display_name, role=t(f"role-{member.role}"),
               department=result.department.name if result.department else "")
         )
-        await set_member_commands(bot, catalog, member, t.lang)
+        await set_member_commands(bot, catalog, member, t.lang, web_base_url=svc.settings.web_base_url)
         if result.inviter is not None:
             inviter = result.inviter
             it = catalog.translator(member_language(inviter, svc.settings.default_language))

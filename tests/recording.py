@@ -76,7 +76,7 @@ class RecordingSession(BaseSession):
 
     def _validate(self, bot: Bot, method: TelegramMethod[Any]) -> None:
         """Check the request as it would go over the wire against the official Bot API spec."""
-        from tests.emulator.spec import ApiError, UploadedFile, load_spec
+        from bot.sandbox.spec import ApiError, UploadedFile, load_spec
 
         raw: dict[str, Any] = {}
         files: dict[str, Any] = {}

@@ -7,7 +7,7 @@ import html
 import pytest
 
 from bot import text as tx
-from tests.emulator.html import parse_html
+from bot.sandbox.tghtml import parse_html
 
 
 def test_visible_len_counts_utf16_after_tags_and_entities() -> None:

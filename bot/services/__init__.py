@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.clients import ClientService
+from bot.services.dashboard import DashboardService
 from bot.services.digests import DigestService
 from bot.services.leads import LeadService
 from bot.services.org import OrgService
@@ -63,6 +64,11 @@ class Services:
     @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
+                                ratings=self.ratings)
 
     @cached_property
     def tasks(self) -> TaskService:

@@ -1,8 +1,12 @@
 """A strict Telegram Bot API emulator for end-to-end tests.
 
+The implementation lives in the product, ``bot/sandbox/`` (``botapi``, ``spec``, ``tghtml``, ``state``,
+``users``): the sandbox (``python -m bot sandbox``) runs the very same server, so it is as strict as the
+tests.  This package only re-exports it for the tests.
+
 The emulator is an aiohttp server speaking the Bot API for one bot.  Every request is
-validated against the official specification (``../shared/telegram-bot-api/api.json``,
-override with ``$TELEGRAM_API_SPEC``): unknown methods/parameters, wrong types, missing
+validated against the official specification (``bot/sandbox/api.json.gz``, vendored from
+``../shared/telegram-bot-api/api.json``; override with ``$TELEGRAM_API_SPEC``): unknown methods/parameters, wrong types, missing
 required fields, broken HTML markup and documented limits (text 1-4096, caption 0-1024
 characters after entities parsing, callback_data 1-64 bytes, ...) are answered with a
 Telegram-style 400 error AND recorded in ``emu.violations``.  End every test with
@@ -63,11 +67,11 @@ implementation return ``true`` if they return Boolean, otherwise a 400 "method n
 implemented in emulator" violation, so nothing silently passes.
 """
 
-from .html import HtmlParseError, parse_html, utf16_len
-from .server import BotAPIEmulator
-from .spec import ApiError, ApiSpec, load_spec
-from .state import CallbackRecord, EmuFile, EmuMessage
-from .users import FakeUser
+from bot.sandbox.botapi import BotAPIEmulator
+from bot.sandbox.spec import ApiError, ApiSpec, load_spec
+from bot.sandbox.state import CallbackRecord, EmuFile, EmuMessage
+from bot.sandbox.tghtml import HtmlParseError, parse_html, utf16_len
+from bot.sandbox.users import FakeUser
 
 __all__ = [
     "ApiError",

@@ -18,9 +18,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .spec import ApiError, ApiSpec, UploadedFile, formatted_text, load_spec
-from .state import CallbackRecord, EmuFile, EmuMessage
-from .users import FakeUser
+from bot.sandbox.spec import ApiError, ApiSpec, UploadedFile, formatted_text, load_spec
+from bot.sandbox.state import CallbackRecord, EmuFile, EmuMessage
+from bot.sandbox.users import FakeUser
 
 __all__ = ["BotAPIEmulator", "TokenBucket"]
 
@@ -118,6 +118,7 @@ class BotAPIEmulator:
         per_chat_rate: float | None = 1.0,
         per_chat_burst: float = 5,
         callback_timeout: float | None = None,
+        keep_requests: int | None = None,
     ) -> None:
         if token is not None and not TOKEN_RE.fullmatch(token):
             raise ValueError(f"token {token!r} does not look like a bot token")
@@ -134,6 +135,8 @@ class BotAPIEmulator:
         self.per_chat_rate = per_chat_rate
         self.per_chat_burst = per_chat_burst
         self.callback_timeout = callback_timeout
+        # a long-running sandbox keeps only the last ``keep_requests`` requests and errors (tests keep all)
+        self.keep_requests = keep_requests
 
         # --- observable state for tests
         self.violations: list[dict[str, Any]] = []  # spec/markup/limit violations
@@ -368,6 +371,13 @@ class BotAPIEmulator:
                 pass
 
     # ------------------------------------------------------------- internal helpers
+    async def wait_change(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded wait by design
+        """Return at the next request, update or answer, or after ``timeout`` s (the web chat's live view)."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            pass
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
@@ -496,6 +506,10 @@ class BotAPIEmulator:
         is_poll = method.lower() == "getupdates"
         record: dict[str, Any] = {"method": method, "params": raw, "ok": False, "time": time.time()}
         self.requests.append(record)
+        if self.keep_requests is not None:
+            for log in (self.requests, self.errors, self.violations):
+                if len(log) > 2 * self.keep_requests:
+                    del log[: len(log) - self.keep_requests]
         if not is_poll:
             self._inflight += 1
             self._last_activity = time.monotonic()

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .html import utf16_len
-from .spec import UploadedFile
-from .state import CallbackRecord, EmuMessage
+from bot.sandbox.spec import UploadedFile
+from bot.sandbox.state import CallbackRecord, EmuMessage
+from bot.sandbox.tghtml import utf16_len
 
 if TYPE_CHECKING:
-    from .server import BotAPIEmulator
+    from bot.sandbox.botapi import BotAPIEmulator
 
 __all__ = ["FakeUser"]
 
