@@ -34,6 +34,7 @@ class ClientCb(CallbackData, prefix="cl"):
     *sent for approval* press, /pending and the reminders)."""
 
     a: str  # ok (approve) | ch (request changes) | r (a reason picked) | pg (/pending page) | rep (the report)
+    # | pp (/projects page)
     id: CbInt = 0
     v: str = ""  # a revision reason ("-": none)
 

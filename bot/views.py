@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import ClientCb, RateCb, SmmCb, TaskCb
 from bot.domain import ratings as dom
 from bot.domain import smm as smm_rules
-from bot.i18n import Catalog, Translator, member_language, month_name
+from bot.i18n import Catalog, Html, Translator, escape, member_language, month_name
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -65,15 +65,19 @@ def _interleaved(items: list) -> list:
     return out
 
 
-def client_card_text(t: Translator, card, *, reminder: bool = False) -> str:
+def client_card_text(t: Translator, card, *, reminder: bool = False, link_label: int | None = None) -> str:
     """A unit as a client sees it: project, stream, title or link, when it was sent; the author only when the
-    project shows authors (``card`` is a :class:`bot.services.clients.ClientCard`)."""
+    project shows authors (``card`` is a :class:`bot.services.clients.ClientCard`). ``link_label``: a link
+    longer than that shows as a shortened label that opens the whole link (lists of cards within 4096)."""
     lines = [t("client-card-reminder" if reminder else "client-card-head", id=card.unit_id, project=card.project,
                stream=card.stream.name(t.lang))]
+    link = card.link
+    if link and link_label is not None and len(link) > link_label:
+        link = Html(f'<a href="{html.escape(link, quote=True)}">{escape(link[:link_label - 1])}…</a>')
     if card.link and card.title != card.link:
-        lines.append(t("client-card-title-link", title=card.title, link=card.link))
+        lines.append(t("client-card-title-link", title=card.title, link=link))
     elif card.link:
-        lines.append(t("client-card-link", link=card.link))
+        lines.append(t("client-card-link", link=link))
     else:
         lines.append(t("client-card-title", title=card.title))
     if card.sent_at is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.clients import ClientDecision, ClientProject, InviteProject
@@ -85,17 +85,28 @@ async def clear_projects(session: AsyncSession, member_id: int) -> None:
     await session.execute(delete(ClientProject).where(ClientProject.member_id == member_id))
 
 
+#: an event that moved a unit into *sent* from another state (not an edit of a sent unit, which is sent → sent)
+_ENTERED_SENT = (UnitEvent.to_state == SENT, or_(UnitEvent.from_state.is_(None), UnitEvent.from_state != SENT))
+
+
+def _round_starts():
+    """unit id → when it last went to *sent* (a subquery)."""
+    return (select(UnitEvent.unit_id, func.max(UnitEvent.at).label("at")).where(*_ENTERED_SENT)
+            .group_by(UnitEvent.unit_id).subquery())
+
+
 async def round_started(session: AsyncSession, unit_id: int) -> datetime | None:
-    """When the unit last went to *sent* (the current round of approval)."""
-    return await session.scalar(select(func.max(UnitEvent.at)).where(UnitEvent.unit_id == unit_id,
-                                                                     UnitEvent.to_state == SENT))
+    """When the unit last went to *sent* (the current round of approval; editing it does not start one)."""
+    return await session.scalar(select(func.max(UnitEvent.at)).where(UnitEvent.unit_id == unit_id, *_ENTERED_SENT))
 
 
 async def waiting_units(session: AsyncSession, project_ids: Sequence[int], *, offset: int = 0,
                         limit: int | None = None) -> list[Unit]:
-    """Units waiting for a decision (sent) in these projects, oldest first."""
-    q = (select(Unit).where(Unit.project_id.in_(list(project_ids)), Unit.state == SENT)
-         .order_by(Unit.updated_at, Unit.id).offset(offset))
+    """Units waiting for a decision (sent) in these projects, oldest first: by when the round started."""
+    started = _round_starts()
+    q = (select(Unit).outerjoin(started, started.c.unit_id == Unit.id)
+         .where(Unit.project_id.in_(list(project_ids)), Unit.state == SENT)
+         .order_by(func.coalesce(started.c.at, Unit.sent_at, Unit.updated_at), Unit.id).offset(offset))
     if limit is not None:
         q = q.limit(limit)
     return list(await session.scalars(q))
@@ -158,8 +169,7 @@ async def client_figures(session: AsyncSession, project_ids: Sequence[int], auth
 async def waiting_in_client_projects(session: AsyncSession, sent_before: datetime) -> list[tuple[Unit, datetime]]:
     """Units waiting for a decision (sent) whose current round started before ``sent_before``, in projects
     that have an active client, with the round's start."""
-    started = (select(UnitEvent.unit_id, func.max(UnitEvent.at).label("at")).where(UnitEvent.to_state == SENT)
-               .group_by(UnitEvent.unit_id).subquery())
+    started = _round_starts()
     with_clients = (select(ClientProject.project_id).join(Member, Member.id == ClientProject.member_id)
                     .where(Member.active.is_(True), Member.role == CLIENT))
     at = func.coalesce(started.c.at, Unit.sent_at)

@@ -408,6 +408,12 @@ async def test_monthly_client_report_message_and_pdf(harness: Harness, db, clock
     assert f"Ждут решения сейчас: {want['waiting']}" in msg.text
     keywords = pdf_keywords(doc.params["document"].data)
     assert f"approved={want['approved']}; waiting={want['waiting']}; revisions={want['revisions']}" in keywords
+    from tests.test_clients_review import pdf_text
+
+    text = pdf_text(doc.params["document"].data)  # the PDF's text says the same
+    for line in (f"Согласовано (сдано) единиц: {want['approved']}", f"Ждут решения сейчас: {want['waiting']}",
+                 f"Правок: {want['revisions']}"):
+        assert line in text, line
     assert doc.params["document"].filename == f"report-{alpha.id}-2026-11.pdf"
     # the client gets last month's report from /projects; never another project's
     clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
@@ -457,6 +463,9 @@ def test_client_report_cli_writes_the_pdf(tmp_path, database_url, monkeypatch) -
     out = tmp_path / "report.pdf"
     assert main(["client-report", "--project", str(pid), "--month", "2026-11", "--out", str(out)]) == 0
     assert "approved=1; waiting=0; revisions=0" in pdf_keywords(out.read_bytes())
+    from tests.test_clients_review import pdf_text
+
+    assert "Отчёт по проекту «Альфа», ноябрь 2026" in pdf_text(out.read_bytes())
     assert main(["client-report", "--project", "999", "--month", "2026-11", "--out", str(out)]) == 1
 
 
