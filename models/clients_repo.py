@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import few_ids
 from models.clients import ClientDecision, ClientProject, InviteProject
 from models.org import Member, Role
 from models.reporting import APPROVED, SENT, Project, Revision, Unit, UnitEvent
@@ -147,20 +148,47 @@ async def list_clients(session: AsyncSession, *, offset: int = 0, limit: int | N
 async def client_figures(session: AsyncSession, project_ids: Sequence[int], author_ids: Sequence[int],
                          start: datetime, end: datetime) -> dict[int, tuple[int, float | None]]:
     """project id → (revisions requested by clients in [start, end), average seconds to a client decision), for
-    the units of these authors."""
-    ids, authors = list(project_ids), list(author_ids)
-    revs = (select(Unit.project_id, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
+    the units of these authors.
+
+    More than ``MANY_IDS`` projects or authors (a digest of everyone lists all projects and all members) are
+    not bound as ``IN (...)``: the period's rows are read through the ``received_at`` / ``decided_at``
+    indexes and the ids kept in Python (per author, with sums and counts for the average)."""
+    projects, authors = few_ids(project_ids), few_ids(author_ids)
+    keep_projects, keep_authors = set(project_ids), set(author_ids)
+    per_author = authors is None
+    by = (Unit.project_id, Unit.author_id) if per_author else (Unit.project_id,)
+    revs = (select(*by, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
             .join(Member, Member.id == Revision.recorded_by)
-            .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), Member.role == CLIENT,
-                   Revision.received_at >= start,
-                   Revision.received_at < end, Unit.state != "deleted").group_by(Unit.project_id))
-    avg = (select(Unit.project_id, func.avg(ClientDecision.seconds)).join(Unit, Unit.id == ClientDecision.unit_id)
-           .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), ClientDecision.decided_at >= start,
-                  ClientDecision.decided_at < end)
-           .group_by(Unit.project_id))
+            .where(Member.role == CLIENT, Revision.received_at >= start,
+                   Revision.received_at < end, Unit.state != "deleted").group_by(*by))
+    seconds = ((func.sum(ClientDecision.seconds), func.count(ClientDecision.seconds)) if per_author
+               else (func.avg(ClientDecision.seconds),))
+    avg = (select(*by, *seconds).join(Unit, Unit.id == ClientDecision.unit_id)
+           .where(ClientDecision.decided_at >= start, ClientDecision.decided_at < end).group_by(*by))
+    if projects is not None:
+        revs, avg = revs.where(Unit.project_id.in_(projects)), avg.where(Unit.project_id.in_(projects))
+    if authors is not None:
+        revs, avg = revs.where(Unit.author_id.in_(authors)), avg.where(Unit.author_id.in_(authors))
+
+    def kept(row) -> bool:
+        return row[0] in keep_projects and (not per_author or row[1] in keep_authors)
+
+    r: dict[int, int] = {}
+    for row in (await session.execute(revs)).all():
+        if kept(row):
+            r[row[0]] = r.get(row[0], 0) + int(row[-1])
+    a: dict[int, float] = {}
+    if per_author:
+        totals: dict[int, list[int]] = {}
+        for pid, _author, total, n in (await session.execute(avg)).all():
+            if kept((pid, _author)) and n:
+                acc = totals.setdefault(pid, [0, 0])
+                acc[0] += int(total)
+                acc[1] += int(n)
+        a = {pid: total / n for pid, (total, n) in totals.items()}
+    else:
+        a = {pid: float(x) for pid, x in (await session.execute(avg)).all() if x is not None and pid in keep_projects}
     out: dict[int, tuple[int, float | None]] = {}
-    r = {p: int(n) for p, n in (await session.execute(revs)).all()}
-    a = {p: float(x) for p, x in (await session.execute(avg)).all() if x is not None}
     for pid in set(r) | set(a):
         out[pid] = (r.get(pid, 0), a.get(pid))
     return out
