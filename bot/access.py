@@ -305,6 +305,29 @@ def may_assign_course(actor: Actor | None, learner: Actor, managed: Iterable[int
     if not is_manager(actor) or learner.department_id is None or not learner.active:
         return False
     return can_manage_department(actor, learner.department_id, managed)
+
+
+def may_manage_account(actor: Actor | None, responsible_department_id: int | None,
+                       managed: Iterable[int] = ()) -> bool:
+    """Adding, renaming, reassigning and archiving an SMM account (and assigning a member to it): an admin any;
+    a manager one whose responsible member is in a department they manage."""
+    if not is_manager(actor) or responsible_department_id is None:
+        return False
+    return can_manage_department(actor, responsible_department_id, managed)
+
+
+def may_report_account(actor: Actor | None, responsible_id: int, responsible_department_id: int | None,
+                       managed: Iterable[int] = ()) -> bool:
+    """Filling or correcting an SMM account's weekly figures and seeing its statistics: its responsible member,
+    a manager of that member's department, an admin."""
+    role = role_of(actor)
+    if role is None or role == Role.CLIENT:
+        return False
+    if actor is not None and actor.id == responsible_id:
+        return True
+    return may_manage_account(actor, responsible_department_id, managed)
+
+
 # -- leads ---------------------------------------------------------------------------------------------
 def may_work_lead(actor: Actor | None, owner: Actor | None, managed: Iterable[int] = ()) -> bool:
     """Moving a lead through the funnel, editing it: its owner, the owner's managers, admins (a lead whose

@@ -66,6 +66,17 @@ class CourseCb(CallbackData, prefix="crs"):
     #         | addqs (question for lesson) | pg (a page of a picker) | auto
     id: CbInt = 0  # an enrolment or a course
     p: CbInt = 0  # a lesson position, an article id, a lesson id or a page
+
+
+class SmmCb(CallbackData, prefix="smw"):
+    """The weekly SMM figures form (handlers/smm.py; the scheduler sends it too) and /stats, /accounts buttons."""
+
+    a: str  # f (a figure) | s (save) | y (save anyway) | o (show the form) | st (stats) | ar (archive) | pg (page)
+    id: CbInt = 0
+    w: CbInt = 0  # the week's last day as date.toordinal()
+    f: str = ""  # the figure of an "f" button
+
+
 class TaskCb(CallbackData, prefix="tk"):
     """Buttons under a task: the scheduler's reminder and /tasks (handlers/tasks.py)."""
 

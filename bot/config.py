@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     send_chat_interval: float = Field(default=1.0, ge=0, le=60)
     send_concurrency: int = Field(default=8, ge=1, le=100)
+    # --- SMM accounts (docs/smm.md) ---
+    smm_drop_share: float = Field(default=0.3, gt=0, le=1)  # a fall of more than 30% week over week is flagged
+    smm_form_at: str = "10:00"  # the weekly figures form, reminders and the manager's note (member's zone)
 
     # --- the web server: the dashboard Mini App, the sandbox (docs/sandbox.md) ---
     # the public HTTPS address of the bot's web server (a reverse proxy in front of it); /dashboard needs it
@@ -193,7 +196,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)") from exc
         return value
 
-    @field_validator("daily_digest_time", "remind_at", "task_agenda_time")
+    @field_validator("daily_digest_time", "remind_at", "smm_form_at", "task_agenda_time")
     @classmethod
     def _hhmm(cls, value: str) -> str:
         parse_hhmm(value)

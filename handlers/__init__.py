@@ -25,6 +25,7 @@ def create_routers() -> list[Router]:
         ratings,
         reporting,
         settings,
+        smm,
         tasks,
     )
 
@@ -45,6 +46,7 @@ def create_routers() -> list[Router]:
         digests.create_router(),
         kb.create_router(),
         courses.create_router(),
+        smm.create_router(),
         dashboard.create_router(),
         tasks.create_router(),
     ]

@@ -6,6 +6,7 @@ from datetime import date
 from typing import NoReturn
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -493,6 +494,8 @@ async def _team(svc: Services, member: Member, t: Translator, page: int):
 
 async def on_team(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator) -> None:
     arg = (command.args or "").strip().lower()
+    if arg.split()[:1] in (["smm"], ["смм"]):
+        raise SkipHandler()  # /team smm: the SMM feature's (handlers/smm.py)
     if arg in ("projects", "проекты"):
         rows, overall, month = await svc.reporting.team_projects(member)
         lines = [t("team-projects-title", month=t(f"month-{month.month}"), year=month.year, rate=_num(overall))]

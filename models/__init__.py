@@ -13,6 +13,7 @@ from models import (  # noqa: F401
     reporting,
     scheduling,
     service,
+    smm,
     stats,
     tasks,
 )

@@ -861,6 +861,65 @@ def rating_averages(
         return _to_png(rating_averages_figure(rows, title=title, labels=labels))
 
 
+SMM_HEIGHT_IN = 5.0
+
+
+def smm_weeks_figure(
+    weeks: Sequence[tuple[str, int | None, float | None]], *, title: str, labels: Mapping[str, str] | None = None
+) -> Figure:
+    """Build the :func:`smm_weeks` figure (exposed for tests and previews)."""
+    if not weeks or all(f is None and e is None for _, f, e in weeks):
+        return _no_data_figure(title, labels)
+    lab = _labels({"followers": "Followers", "er": "ER by reach, %", "missing": "no report"} | dict(labels or {}))
+    fig = _new_figure(round(SMM_HEIGHT_IN * DPI))
+    _title(fig, title)
+    ax = fig.add_subplot()
+    _style_axes(ax, grid_axis="y")
+    xs = list(range(len(weeks)))
+    ers = [e for _, _, e in weeks]
+    ax.bar([x for x, e in zip(xs, ers, strict=True) if e is not None], [e for e in ers if e is not None],
+           width=0.6, color=SKY_BLUE, label=lab["er"])
+    top_er = max([e for e in ers if e is not None] or [1.0])
+    ax.set_ylim(0, top_er * 1.25 or 1.0)
+    ax.set_ylabel(lab["er"], fontproperties=_font(SMALL_PT))
+    missing = [x for x, (_, f, e) in zip(xs, weeks, strict=True) if f is None and e is None]
+    for x in missing:
+        ax.axvspan(x - 0.4, x + 0.4, color=GRID_COLOUR, alpha=0.6, linewidth=0)
+        ax.text(x, top_er * 0.05, lab["missing"], rotation=90, ha="center", va="bottom", color=GREY,
+                fontproperties=_font(SMALL_PT, style="italic"))
+    ax2 = ax.twinx()
+    ax2.spines["top"].set_visible(False)
+    ax2.tick_params(labelsize=BASE_PT, labelfontfamily=FONT_FAMILY)
+    fx = [x for x, (_, f, _) in zip(xs, weeks, strict=True) if f is not None]
+    fy = [f for _, f, _ in weeks if f is not None]
+    if fy:
+        ax2.plot(fx, fy, color=BLUE, linewidth=3, marker="o", markersize=5)
+        spread = max(fy) - min(fy)
+        pad = spread * 0.15 if spread else max(max(fy) * 0.05, 1)
+        ax2.set_ylim(max(min(fy) - pad, 0), max(fy) + pad)
+        ax2.annotate(f"{fy[-1]:,}".replace(",", " "), (fx[-1], fy[-1]), xytext=(-6, 8), textcoords="offset points",
+                     ha="right", color=BLUE, fontproperties=_font(SMALL_PT, weight="bold"))
+    ax.set_xticks(xs, labels=[w for w, _, _ in weeks])
+    ax.set_xlim(-0.6, len(weeks) - 0.4)
+    handles = [Line2D([], [], color=BLUE, linewidth=3, marker="o", label=lab["followers"]),
+               Patch(color=SKY_BLUE, label=lab["er"])]
+    _legend(ax, handles)
+    fig.subplots_adjust(left=0.1, right=0.86, bottom=0.1, top=0.8)
+    return fig
+
+
+def smm_weeks(
+    weeks: Sequence[tuple[str, int | None, float | None]], *, title: str, labels: Mapping[str, str] | None = None
+) -> bytes:
+    """An SMM account's weeks: followers as a line (right axis), engagement rate by reach (%) as bars (left
+    axis); a week with no report is shaded and labelled ``labels["missing"]``.
+
+    ``weeks``: (label, followers or None, ER % or None), oldest first. Label keys: followers, er, missing,
+    no_data.
+    """
+    return _to_png(smm_weeks_figure(weeks, title=title, labels=labels))
+
+
 def lead_funnel_figure(
     rows: Sequence[tuple[str, int, float | None]], *, title: str, labels: Mapping[str, str] | None = None
 ) -> Figure:
@@ -939,6 +998,9 @@ _RENDERERS: dict[str, Callable[..., bytes]] = {
     "cumulative": cumulative,
     "revisions_per_unit": revisions_per_unit,
     "rating_averages": rating_averages,
+    "smm_weeks": smm_weeks,
+
+
     "lead_funnel": lead_funnel,
     "_loaded_modules": _loaded_modules,
     "_niceness": _niceness,

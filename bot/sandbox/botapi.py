@@ -158,6 +158,7 @@ class BotAPIEmulator:
         # every webhook POST: update_id, HTTP status (or the connection error), time
         self.webhook_posts: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
+        self.channels: dict[int, dict[str, Any]] = {}  # chat id → title, username, member_count, bot_status
 
         self._runner: web.AppRunner | None = None
         self._updates: deque[dict] = deque()
@@ -239,6 +240,58 @@ class BotAPIEmulator:
         u.started = started
         self.users[id] = u
         return u
+
+    # ------------------------------------------------------------------ channels
+    def add_channel(self, chat_id: int, title: str, username: str | None = None, member_count: int = 0) -> None:
+        """A channel (``chat_id`` negative, as Telegram's) the bot is not a member of yet."""
+        if chat_id >= 0:
+            raise ValueError("channel ids are negative")
+        self.channels[chat_id] = {"title": title, "username": username, "member_count": member_count,
+                                  "bot_status": "left"}
+
+    def set_channel_members(self, chat_id: int, count: int) -> None:
+        self.channels[chat_id]["member_count"] = count
+
+    def set_bot_status_in_channel(self, chat_id: int, status: str, by_user_id: int) -> dict[str, Any]:
+        """The channel's owner ``by_user_id`` makes the bot an ``administrator``, or removes it (``left``,
+        ``kicked``): a ``my_chat_member`` update is queued, as Telegram sends it."""
+        ch = self.channels[chat_id]
+        old, ch["bot_status"] = ch["bot_status"], status
+        user = self.users.get(by_user_id)
+        sender = user.user_api() if user is not None else {"id": by_user_id, "is_bot": False, "first_name": "Owner"}
+        chat = {"id": chat_id, "type": "channel", "title": ch["title"]}
+        if ch["username"]:
+            chat["username"] = ch["username"]
+        return self._queue_update("my_chat_member", {
+            "chat": chat, "from": sender, "date": int(time.time()),
+            "old_chat_member": self._channel_member(old), "new_chat_member": self._channel_member(status)})
+
+    def _channel_member(self, status: str) -> dict[str, Any]:
+        member: dict[str, Any] = {"status": status, "user": self._bot_user()}
+        if status == "administrator":  # every right the spec requires, as a channel admin that may post
+            tdef = self.spec.types.get("ChatMemberAdministrator") or {}
+            for f in tdef.get("fields", []):
+                if f.get("required") and f["name"] not in member:
+                    member[f["name"]] = f["name"] in ("can_manage_chat", "can_post_messages", "can_invite_users")
+            member["can_post_messages"] = True
+            # sent by Bot API versions newer than the bundled spec (aiogram requires it)
+            member.setdefault("can_send_welcome_messages", False)
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
+
+    async def _api_getchatmembercount(self, params: dict, files: dict) -> int:
+        chat_id = params["chat_id"]
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            chat_id = next((cid for cid, ch in self.channels.items()
+                            if ch["username"] and ch["username"].lower() == chat_id[1:].lower()), chat_id)
+        ch = self.channels.get(chat_id) if isinstance(chat_id, int) else None
+        if ch is None:
+            self._resolve_chat(chat_id)
+            return 2  # a private chat: the user and the bot
+        if ch["bot_status"] in ("left", "kicked"):
+            raise ApiError("Forbidden: bot is not a member of the channel chat", 403)
+        return ch["member_count"]
 
     def block_user(self, user_id: int) -> None:
         """The user blocks the bot: further calls to that chat get 403."""

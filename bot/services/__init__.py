@@ -24,6 +24,7 @@ from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
+from bot.services.smm import SmmService
 from bot.services.tasks import TaskService
 
 
@@ -53,6 +54,10 @@ class Services:
     @cached_property
     def clients(self) -> ClientService:
         return ClientService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def smm(self) -> SmmService:
+        return SmmService(self.session, self.db, self.settings, self.clock)
 
     @cached_property
     def leads(self) -> LeadService:

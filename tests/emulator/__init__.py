@@ -46,6 +46,9 @@ Main objects:
   params)`` (in-process call without HTTP), and state: ``violations``, ``errors``,
   ``requests``, ``calls(method)``, ``chats``, ``files``, ``callbacks``, ``commands``,
   ``descriptions``, ``short_descriptions``, ``menu_buttons``, ``chat_actions``.
+  Channels: ``add_channel(chat_id, title, username, member_count)``, ``set_channel_members(chat_id, n)``,
+  ``set_bot_status_in_channel(chat_id, "administrator" | "left" | "kicked", by_user_id)`` (queues the
+  ``my_chat_member`` update); ``getChatMemberCount`` answers the channel's count (403 once the bot left).
 * ``FakeUser`` (``emu.user(...)``): ``send(text)``, ``send_document(bytes, filename,
   mime_type, caption)``, ``press(message, text_or_callback_data) -> query id``,
   ``wait_message(predicate=None, timeout=10)``, ``wait_edit(message, timeout=10)``,
