@@ -28,7 +28,7 @@ class Task(Base):
     assignee_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(8), default=OPEN)
-    recurrence: Mapped[str | None] = mapped_column(String(8), default=None)  # daily | weekly
+    recurrence: Mapped[str | None] = mapped_column(String(8), default=None)  # workdays | week
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), default=None)
     lead_id: Mapped[int | None] = mapped_column(Integer, default=None)  # FK to leads added with the leads feature
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

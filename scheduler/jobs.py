@@ -707,8 +707,16 @@ class Jobs:
         if not at <= now <= at + self.grace or not first_working_day_of_week(today, self.settings.holiday_country):
             return report
         async with self.db.session() as s:
-            managers = [m for m in await org_repo.list_members(s, active_only=True, roles=access.DIGEST_ROLES)
-                        if not m.unreachable]
+            # the departments of the accounts' responsible members: a manager without accounts in scope gets
+            # no SMM section (and no delivery row)
+            departments = {m.department_id for _a, _p, m in await smm_repo.accounts(s) if m.active}
+            if not departments:
+                return report
+            managers = []
+            for m in await org_repo.list_members(s, active_only=True, roles=access.DIGEST_ROLES):
+                scope = await dg.scope_of(s, m) if not m.unreachable else None
+                if scope is not None and (scope.department_ids is None or departments & set(scope.department_ids)):
+                    managers.append(m)
         key = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
         claims = await self._claim([Claim(m, SMM_DIGEST, key, at) for m in managers], now)
         await self._send_all(claims, self._deliver, report)

@@ -167,14 +167,14 @@ async def test_manager_flow_assigns_in_their_department_and_a_daily_task_recurs(
     again = await h.press(MANAGER, repeat, data)  # a second press of Save: the same task
     assert len(await tasks(db)) == 1 and not to(WRITER, again)
     [task] = await tasks(db)
-    assert task.recurrence == "daily" and task.due_at == utc(17, 7)
+    assert task.recurrence == "workdays" and task.due_at == utc(17, 7)
     assert task.assignee_id == (await member(db, WRITER)).id
     assert task.creator_id == (await member(db, MANAGER)).id
     # done on Friday evening: the next one is Monday 10:00 (working days only)
     clock.set(utc(20, 15))
     await h.press(WRITER, told, told.button("Готово"))
     first, nxt = await tasks(db)
-    assert first.status == "done" and nxt.status == "open" and nxt.recurrence == "daily"
+    assert first.status == "done" and nxt.status == "open" and nxt.recurrence == "workdays"
     assert nxt.due_at == utc(23, 7) and nxt.assignee_id == first.assignee_id and nxt.title == first.title
 
 
@@ -188,7 +188,7 @@ async def test_weekly_task_next_occurrence(harness: Harness, db) -> None:
     card = to(WRITER, await h.press(WRITER, repeat, repeat.button("Каждую неделю")))[0]
     await h.press(WRITER, card, card.button("Готово"))
     first, nxt = await tasks(db)
-    assert nxt.due_at - first.due_at == timedelta(days=7) and nxt.recurrence == "weekly"
+    assert nxt.due_at - first.due_at == timedelta(days=7) and nxt.recurrence == "week"
 
 
 async def test_forged_buttons_change_nothing(harness: Harness, db) -> None:

@@ -121,19 +121,19 @@ def _working(year: int = 2026):
 
 def test_daily_recurrence_skips_weekends_and_holidays() -> None:
     friday = at(2026, 12, 4, 9)
-    assert dom.next_due(friday, dom.DAILY, _working()) == at(2026, 12, 7, 9)  # Monday
+    assert dom.next_due(friday, dom.WORKDAYS, _working()) == at(2026, 12, 7, 9)  # Monday
     thursday = at(2026, 12, 31, 9)
-    nxt = dom.next_due(thursday, dom.DAILY, _working())
+    nxt = dom.next_due(thursday, dom.WORKDAYS, _working())
     assert nxt.date() > date(2027, 1, 8) and nxt.weekday() < 5  # the New Year holidays
     assert nxt.time() == thursday.time()
 
 
 def test_weekly_recurrence_and_catching_up() -> None:
     monday = at(2026, 11, 16, 10)
-    assert dom.next_due(monday, dom.WEEKLY, _working()) == at(2026, 11, 23, 10)
+    assert dom.next_due(monday, dom.WEEK, _working()) == at(2026, 11, 23, 10)
     late = at(2026, 12, 3, 12)  # completed weeks late: the first one after now, same weekday and time
-    assert dom.next_due(monday, dom.WEEKLY, _working(), after=late) == at(2026, 12, 7, 10)
-    assert dom.next_due(at(2026, 12, 2, 9), dom.DAILY, _working(), after=late) == at(2026, 12, 4, 9)
+    assert dom.next_due(monday, dom.WEEK, _working(), after=late) == at(2026, 12, 7, 10)
+    assert dom.next_due(at(2026, 12, 2, 9), dom.WORKDAYS, _working(), after=late) == at(2026, 12, 4, 9)
     with pytest.raises(ValueError):
         dom.next_due(monday, "monthly", _working())
 

@@ -21,8 +21,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-DAILY, WEEKLY = "daily", "weekly"
-RECURRENCES = (DAILY, WEEKLY)
+WORKDAYS, WEEK = "workdays", "week"  # every working day; every week (not the digest kinds)
+RECURRENCES = (WORKDAYS, WEEK)
 
 MAX_AHEAD_DAYS = 5 * 366  # a due time further ahead is a typo
 MAX_AMOUNT = {"minutes": 60 * 24 * 31, "hours": 24 * 366, "days": 5 * 366}
@@ -156,11 +156,11 @@ def next_due(due: datetime, rule: str, is_working: Callable[[date], bool], after
     if rule not in RECURRENCES:
         raise ValueError(f"unknown recurrence {rule!r}")
     zone, wall = due.tzinfo, due.replace(tzinfo=None)
-    step = timedelta(days=1 if rule == DAILY else 7)
+    step = timedelta(days=1 if rule == WORKDAYS else 7)
     day = wall.date()
     for _ in range(4000):
         day += step
-        if rule == DAILY and not is_working(day):
+        if rule == WORKDAYS and not is_working(day):
             continue
         nxt = datetime.combine(day, wall.time(), zone)
         if after is None or nxt > after:

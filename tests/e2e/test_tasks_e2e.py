@@ -61,7 +61,7 @@ async def test_tasks_scenario(e2e: E2E) -> None:
     assert "Задача создана" in (await manager.wait_edit(repeat)).text
     assert "Вам поставили задачу" in (await writer.wait_message(lambda m: "Собрать статистику" in (m.text or ""))).text
     mine, weekly = await task_rows(e2e)
-    assert mine.due_at == DUE and weekly.recurrence == "weekly" and weekly.assignee_id == mine.assignee_id
+    assert mine.due_at == DUE and weekly.recurrence == "week" and weekly.assignee_id == mine.assignee_id
 
     # the scheduler, on a controlled clock, through the Bot API (the emulator)
     settings = Settings(_env_file=None, bot_token=e2e.emu.token, telegram_api_url=e2e.emu.url,
