@@ -223,3 +223,37 @@ async def overdue_task_counts(session: AsyncSession, member_ids: Sequence[int], 
          .where(Task.assignee_id.in_(list(member_ids)), Task.status == TASK_OPEN, Task.due_at < now)
          .group_by(Task.assignee_id))
     return {m: int(n) for m, n in (await session.execute(q)).all()}
+
+
+# -- next steps (tasks linked to leads) ------------------------------------------------------------------------
+def _no_open_task():
+    return ~select(Task.id).where(Task.lead_id == Lead.id, Task.status == TASK_OPEN).exists()
+
+
+async def open_tasks_of_lead(session: AsyncSession, lead_id: int, *, limit: int = 5) -> list[Task]:
+    """The lead's open tasks (its next steps), soonest first."""
+    q = (select(Task).where(Task.lead_id == lead_id, Task.status == TASK_OPEN)
+         .order_by(Task.due_at, Task.id).limit(limit))
+    return list(await session.scalars(q))
+
+
+async def without_next_step(session: AsyncSession, owner_id: int, *, limit: int = 10) -> tuple[list[Lead], int]:
+    """The owner's leads in an open stage with no open task linked (oldest first) → (the first ``limit``, how
+    many in all)."""
+    base = (select(Lead).join(FunnelStage, FunnelStage.id == Lead.stage_id)
+            .where(Lead.owner_id == owner_id, FunnelStage.kind == OPEN, _no_open_task()))
+    total = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    if not total:
+        return [], 0
+    leads = list(await session.scalars(base.order_by(Lead.stage_at, Lead.id).limit(limit)))
+    return leads, total
+
+
+async def owners_without_next_step(session: AsyncSession, owner_ids: Sequence[int]) -> set[int]:
+    """Those of these members who own a lead in an open stage with no open task linked (the morning agenda;
+    through ``ix_leads_owner_stage``)."""
+    if not owner_ids:
+        return set()
+    q = (select(Lead.owner_id).join(FunnelStage, FunnelStage.id == Lead.stage_id)
+         .where(Lead.owner_id.in_(list(owner_ids)), FunnelStage.kind == OPEN, _no_open_task()).distinct())
+    return set(await session.scalars(q))

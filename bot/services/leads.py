@@ -29,6 +29,8 @@ from bot.domain.contacts import (
 )
 from bot.domain.contacts import parse_line as parse_line_form
 from bot.domain.contacts import parse_phone as parse_phone_number
+from bot.domain.deadlines import add_working_hours
+from bot.domain.tasks import TITLE_MAX as TASK_TITLE_MAX
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
@@ -37,6 +39,8 @@ from models import org_repo
 from models.leads import HANDED, LOST, OPEN, WON, FunnelStage, Lead, LeadHandoff, Product
 from models.leads import SalesDepartment as SalesMark
 from models.org import Department, Member
+from models.tasks import OPEN as TASK_OPEN
+from models.tasks import Task
 
 LOST_REASONS = ("price", "no_answer", "competitor", "not_target", "other")
 LEADS_PER_PAGE = 8
@@ -104,6 +108,10 @@ class LeadCard:
     stages: dict[int, FunnelStage]
     history: list[HistoryLine]
     handoff: LeadHandoff | None  # the open hand-off, if any
+    # open tasks linked to the lead (its next steps) with their due time in the viewer's zone; shown to those who
+    # see the whole lead (a task's title often names the client): bot.access.may_link_task_to_lead
+    next_steps: list[tuple[Task, datetime]] = field(default_factory=list)
+    next_steps_shown: bool = False  # the viewer may see them and link a new one (the *Next step* button)
 
     @property
     def forgotten(self) -> bool:
@@ -133,6 +141,7 @@ class Taken:
     lead: Lead
     taker: Member
     hander: Member | None
+    task_id: int | None = None  # the taker's hand-off task (their next step with the lead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,10 +327,15 @@ class LeadService(Service):
                                actors[e.actor_id].display_name if e.actor_id in actors else None, e.reason)
                    for e in events[-HISTORY_SHOWN:]]
         product = await repo.product_by_id(s, lead.product_id) if lead.product_id else None
+        handed_to = await repo.handed_departments(s, lead.id)
+        steps_shown = access.may_link_task_to_lead(actor, owner, managed, handed_to) and lead.forgotten_at is None
+        steps = [(task, task.due_at.astimezone(zone)) for task in await repo.open_tasks_of_lead(s, lead.id)] \
+            if steps_shown else []
         return LeadCard(lead, stage, owner, product, contacts,
                         format_phone(lead.phone) if contacts and lead.phone else None,
                         lead.email if contacts else None, may_work, back, forward,
-                        may_work and stage.kind == OPEN, all_stages, history, await repo.open_handoff(s, lead.id))
+                        may_work and stage.kind == OPEN, all_stages, history, await repo.open_handoff(s, lead.id),
+                        steps, steps_shown)
 
     # -- moving through the funnel ------------------------------------------------------------------------------
     async def move(self, actor: Member, lead_id: int, stage_id: int, *, reason: str | None = None) -> Moved:
@@ -381,11 +395,14 @@ class LeadService(Service):
             return None
         return handoff, await self._lead(handoff.lead_id)
 
-    async def take(self, actor: Member, handoff_id: int) -> Taken:
+    async def take(self, actor: Member, handoff_id: int, task_prefix: str = "") -> Taken:
         """*Take it*: the first member of the sales department to press becomes the owner (a conditional UPDATE:
-        exactly one, also under simultaneous presses); the lead moves on to *handed to sales*."""
+        exactly one, also under simultaneous presses); the lead moves on to *handed to sales*, and the taker gets
+        an open task linked to it, "<task_prefix> <lead name>", due HANDOFF_SLA_HOURS working hours later (their
+        zone; the hand-off task of point 6: the new owner's next step, on their morning agenda and reminded)."""
         s = self.session
         now = self.clock.now()
+        task_id: int | None = None
         async with self.db.writing(s):
             handoff = await repo.handoff_by_id(s, handoff_id)
             if handoff is None:
@@ -406,8 +423,16 @@ class LeadService(Service):
                         values = {}
                 if values:
                     lead.owner_id = actor.id
+                due = add_working_hours(now, self.settings.handoff_sla_hours, self.tz(actor),
+                                        self.settings.holiday_country)
+                title = " ".join(f"{task_prefix} {lead.name or f'#{lead.id}'}".split())[:TASK_TITLE_MAX]
+                task = Task(title=title, creator_id=actor.id, assignee_id=actor.id, due_at=due, status=TASK_OPEN,
+                            lead_id=lead.id, created_at=now, updated_at=now)
+                s.add(task)
+                await s.flush()
+                task_id = task.id
                 org_repo.audit(s, actor_id=actor.id, action="lead.take", object_type="lead", object_id=lead.id,
-                               at=now, handoff=handoff.id)
+                               at=now, handoff=handoff.id, task=task_id)
         handoff = await repo.handoff_by_id(s, handoff_id)
         if not won:
             if handoff.taken_by is None:  # cancelled: the lead went back meanwhile
@@ -416,7 +441,7 @@ class LeadService(Service):
             raise UserError("lead-handoff-taken", name=taker.display_name if taker else "—")
         lead = await self._lead(handoff.lead_id)
         hander = await org_repo.member_by_id(s, handoff.handed_by) if handoff.handed_by else None
-        return Taken(lead, actor, hander)
+        return Taken(lead, actor, hander, task_id)
 
     async def set_note(self, actor: Member, lead_id: int, note: str) -> LeadCard:
         now = self.clock.now()
