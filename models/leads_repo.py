@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.leads import OPEN, FunnelStage, Lead, LeadEvent, LeadHandoff, Product, SalesDepartment
+from models.leads import OPEN, FunnelStage, Lead, LeadCount, LeadEvent, LeadHandoff, Product, SalesDepartment
 from models.org import Member
 from models.tasks import OPEN as TASK_OPEN
 from models.tasks import Task
@@ -257,3 +258,64 @@ async def owners_without_next_step(session: AsyncSession, owner_ids: Sequence[in
     q = (select(Lead.owner_id).join(FunnelStage, FunnelStage.id == Lead.stage_id)
          .where(Lead.owner_id.in_(list(owner_ids)), FunnelStage.kind == OPEN, _no_open_task()).distinct())
     return set(await session.scalars(q))
+
+
+# -- the /funnel month counters ---------------------------------------------------------------------------------
+async def lead_path(session: AsyncSession, lead_id: int):
+    """The lead's (id, created_at, owner, source, product) and its stage changes (stage id, at) in time order, or
+    None."""
+    row = (await session.execute(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id)
+                                 .where(Lead.id == lead_id))).first()
+    if row is None:
+        return None
+    events = (await session.execute(select(LeadEvent.to_stage_id, LeadEvent.at).where(LeadEvent.lead_id == lead_id)
+                                    .order_by(LeadEvent.at, LeadEvent.id))).all()
+    return row, [tuple(e) for e in events]
+
+
+async def bump_counts(session: AsyncSession, changes: dict[tuple, int]) -> None:
+    """Add ``changes`` (full key → delta) to ``lead_counts``, creating missing rows; rows in key order (no
+    deadlock between two writers on PostgreSQL); a row a concurrent transaction created first: a savepoint, then
+    an add. SQLite serialises writers."""
+    cols = ("month", "metric", "owner_id", "source", "product_id", "stage_id", "sig", "bucket")
+    postgres = session.bind.dialect.name != "sqlite"
+    for key in sorted(changes):
+        delta = changes[key]
+        where = [getattr(LeadCount, c) == v for c, v in zip(cols, key, strict=True)]
+        add = update(LeadCount).where(*where).values(n=LeadCount.n + delta).execution_options(
+            synchronize_session=False)
+        if (await session.execute(add)).rowcount:
+            continue
+        row = {**dict(zip(cols, key, strict=True)), "n": delta}
+        if not postgres:
+            await session.execute(insert(LeadCount).values(row))
+            continue
+        try:
+            async with session.begin_nested():
+                await session.execute(insert(LeadCount).values(row))
+        except IntegrityError:
+            await session.execute(add)
+
+
+async def count_rows(session: AsyncSession, month: int, owner_ids: Sequence[int] | None,
+                     group: str | None = None) -> list[tuple]:
+    """The month's counters summed over owners (``None``: all, the no-owner rows included): rows of (metric,
+    stage id, signature, bucket, n), with the group's column first when ``group`` is owner, source or product
+    (stays and first changes only by owner)."""
+    dims = {"owner": LeadCount.owner_id, "source": LeadCount.source, "product": LeadCount.product_id}
+    cols = [LeadCount.metric, LeadCount.stage_id, LeadCount.sig, LeadCount.bucket]
+    if group is not None:
+        cols = [dims[group], *cols]
+    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.month == month)
+    if owner_ids is not None:
+        q = q.where(LeadCount.owner_id.in_(list(owner_ids)))
+    if group in ("source", "product"):
+        q = q.where(LeadCount.metric.in_(("cohort", "entered", "set")))
+    q = q.group_by(*cols)
+    return [tuple(r) for r in (await session.execute(q)).all()]
+
+
+async def all_counts(session: AsyncSession) -> list[tuple]:
+    return [tuple(r) for r in (await session.execute(select(
+        LeadCount.month, LeadCount.metric, LeadCount.owner_id, LeadCount.source, LeadCount.product_id,
+        LeadCount.stage_id, LeadCount.sig, LeadCount.bucket, LeadCount.n))).all()]

@@ -33,6 +33,7 @@ from bot.domain.deadlines import add_working_hours
 from bot.domain.tasks import TITLE_MAX as TASK_TITLE_MAX
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
+from bot.services import lead_counts
 from bot.services.base import Service
 from models import leads_repo as repo
 from models import org_repo
@@ -269,6 +270,7 @@ class LeadService(Service):
             s.add(lead)
             await s.flush()
             repo.add_event(s, lead.id, None, stage.id, actor.id, now)
+            await lead_counts.record(s, self.settings.timezone, lead.id, None)
             org_repo.audit(s, actor_id=actor.id, action="lead.create", object_type="lead", object_id=lead.id, at=now)
             return lead.id
 
@@ -362,9 +364,11 @@ class LeadService(Service):
             else:
                 reason = None
             current = lead.stage_id
+            before = await lead_counts.facts(s, self.settings.timezone, lead.id)
             if not await repo.move_lead(s, lead.id, current, target.id, now):
                 raise UserError("lead-moved-meanwhile")
             repo.add_event(s, lead.id, current, target.id, actor.id, now, reason)
+            await lead_counts.record(s, self.settings.timezone, lead.id, before)
             if target.key == self.settings.lead_handoff_stage:
                 sales = await repo.sales_department_ids(s)
                 if sales and await repo.open_handoff(s, lead.id) is None:
@@ -414,6 +418,7 @@ class LeadService(Service):
             else:
                 won = True
                 lead = await self._lead(handoff.lead_id)
+                before = await lead_counts.facts(s, self.settings.timezone, lead.id)
                 values: dict[str, object] = {"owner_id": actor.id}
                 handed = await repo.stage_by_key(s, HANDED)
                 stage = await repo.stage_by_id(s, lead.stage_id)
@@ -423,6 +428,7 @@ class LeadService(Service):
                         values = {}
                 if values:
                     lead.owner_id = actor.id
+                await lead_counts.record(s, self.settings.timezone, lead.id, before)
                 due = add_working_hours(now, self.settings.handoff_sla_hours, self.tz(actor),
                                         self.settings.holiday_country)
                 title = " ".join(f"{task_prefix} {lead.name or f'#{lead.id}'}".split())[:TASK_TITLE_MAX]
@@ -657,13 +663,19 @@ class LeadService(Service):
             raise UserError("error-bad-choice")
         all_stages = await repo.stages(self.session, archived=True)
         stage_defs = [fn.Stage(st.id, st.kind, st.position) for st in all_stages if not st.archived]
-        start, end, paths = await self._paths(actor, first, last)
-        total = fn.compute(stage_defs, paths, start, end)
+        counted = await self._counted(actor, first, last, group, stage_defs)
+        if counted is not None:
+            total, figures = counted
+        else:
+            start, end, paths = await self._paths(actor, first, last)
+            total = fn.compute(stage_defs, paths, start, end)
+            figures = {}
+            if group is not None:
+                keyer = {"owner": lambda p: p.owner_id, "source": lambda p: p.source,
+                         "product": lambda p: p.product_id}[group]
+                figures = fn.grouped(stage_defs, paths, start, end, keyer)
         groups: list[tuple[str, fn.Funnel]] = []
         if group is not None:
-            keyer = {"owner": lambda p: p.owner_id, "source": lambda p: p.source,
-                     "product": lambda p: p.product_id}[group]
-            figures = fn.grouped(stage_defs, paths, start, end, keyer)
             if group == "owner":
                 names = {m.id: m.display_name for m in await org_repo.list_members(self.session)}
             elif group == "product":
@@ -675,6 +687,34 @@ class LeadService(Service):
                             key=lambda x: (-x[1].cohort, x[0].casefold()))
         return FunnelReport(first, last, {st.id: st for st in all_stages}, total, groups)
 
+    async def _counted(self, actor: Member, first: date, last: date, group: str | None,
+                       stage_defs: list[fn.Stage]) -> tuple[fn.Funnel, dict] | None:
+        """The figures from the month counters: for a whole month in the team's time zone (the caller's zone is
+        it, and the counters were computed in it); ``None`` otherwise (then the paths are recounted)."""
+        tz = self.settings.timezone
+        if first.day != 1 or month_bounds(first) != (first, last) or self.tz(actor) != tz:
+            return None
+        if await lead_counts.counts_timezone(self.session) != tz:
+            return None
+        month = first.year * 100 + first.month
+        scope = await self._scope(actor)
+        owners: list[int] | None
+        if scope["owner_id"] is not None:
+            owners = [scope["owner_id"]]
+        elif scope["department_ids"] is None:
+            owners = None
+        else:
+            members = await org_repo.list_members(self.session, department_ids=list(scope["department_ids"]))
+            owners = sorted({m.id for m in members} | ({scope["also_owner"]} if scope.get("also_owner") else set()))
+        total = fn.from_counts(stage_defs, await repo.count_rows(self.session, month, owners))
+        figures: dict = {}
+        if group is not None:
+            by: dict = {}
+            for key, *row in await repo.count_rows(self.session, month, owners, group):
+                by.setdefault(key or None, []).append(tuple(row))  # owner 0, source "", product 0: none
+            figures = {k: fn.from_counts(stage_defs, rows) for k, rows in by.items()}
+        return total, figures
+
     # -- /team leads ------------------------------------------------------------------------------------------------
     async def team_quality(self, actor: Member, first: date, last: date) -> list[OwnerQuality]:
         """Per owner in the manager's scope: leads created in the period, their conversion to the hand-off stage
@@ -682,8 +722,12 @@ class LeadService(Service):
         self.require_manager(actor)
         stages = await repo.stages(self.session)
         stage_defs = [fn.Stage(st.id, st.kind, st.position) for st in stages]
-        start, end, paths = await self._paths(actor, first, last)
-        figures = fn.grouped(stage_defs, paths, start, end, lambda p: p.owner_id)
+        counted = await self._counted(actor, first, last, "owner", stage_defs)
+        if counted is not None:
+            figures = counted[1]
+        else:
+            start, end, paths = await self._paths(actor, first, last)
+            figures = fn.grouped(stage_defs, paths, start, end, lambda p: p.owner_id)
         handoff = await repo.stage_by_key(self.session, self.settings.lead_handoff_stage)
         owners = [k for k, f in figures.items() if k is not None and f.cohort]
         names = {m.id: m.display_name for m in await org_repo.list_members(self.session)}
