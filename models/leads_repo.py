@@ -298,10 +298,11 @@ async def bump_counts(session: AsyncSession, changes: dict[tuple, int]) -> None:
 
 
 async def count_rows(session: AsyncSession, month: int, owner_ids: Sequence[int] | None,
-                     group: str | None = None) -> list[tuple]:
-    """The month's counters summed over owners (``None``: all, the no-owner rows included): rows of (metric,
-    stage id, signature, bucket, n), with the group's column first when ``group`` is owner, source or product
-    (stays and first changes only by owner)."""
+                     group: str | None = None, *, first_change: bool = False) -> list[tuple]:
+    """The month's counters summed over these owners (``None``: the whole team's rows, owner -1): rows of
+    (metric, stage id, signature, bucket, n), with the group's column first when ``group`` is owner, source or
+    product. Grouped rows leave the histograms out (the groups show no medians) except the first changes by
+    owner when ``first_change`` (``/team leads``)."""
     dims = {"owner": LeadCount.owner_id, "source": LeadCount.source, "product": LeadCount.product_id}
     cols = [LeadCount.metric, LeadCount.stage_id, LeadCount.sig, LeadCount.bucket]
     if group is not None:
@@ -309,8 +310,13 @@ async def count_rows(session: AsyncSession, month: int, owner_ids: Sequence[int]
     q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.month == month)
     if owner_ids is not None:
         q = q.where(LeadCount.owner_id.in_(list(owner_ids)))
-    if group in ("source", "product"):
-        q = q.where(LeadCount.metric.in_(("cohort", "entered", "set")))
+    elif group is None:
+        q = q.where(LeadCount.owner_id == -1)
+    else:
+        q = q.where(LeadCount.owner_id >= 0)
+    if group is not None:
+        metrics = ["cohort", "entered", "set"] + (["first"] if first_change and group == "owner" else [])
+        q = q.where(LeadCount.metric.in_(metrics))
     q = q.group_by(*cols)
     return [tuple(r) for r in (await session.execute(q)).all()]
 

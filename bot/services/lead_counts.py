@@ -28,6 +28,9 @@ PAGE = 2000
 #: (month, metric, owner id, source, product id, stage id, signature, bucket)
 Key = tuple[int, str, int, str, int, int, str, int]
 _PER_OWNER = (fn.STAY, fn.FIRST)
+#: the owner id of the rows summed over the whole team: an admin's /funnel reads a few hundred rows, not every
+#: owner's histograms
+EVERYONE = -1
 
 
 def month_of(tz: str) -> Callable[[datetime], int]:
@@ -47,6 +50,7 @@ def lead_rows(path: fn.Path, tz: str) -> Counter[Key]:
     for (month, metric, stage_id, sig, b), n in fn.contributions(path, month_of(tz)).items():
         dims = (owner, "", 0) if metric in _PER_OWNER else (owner, source, product)
         out[(month, metric, *dims, stage_id, sig, b)] += n
+        out[(month, metric, EVERYONE, "", 0, stage_id, sig, b)] += n  # the whole team's (an admin's /funnel)
     return out
 
 

@@ -688,7 +688,7 @@ class LeadService(Service):
         return FunnelReport(first, last, {st.id: st for st in all_stages}, total, groups)
 
     async def _counted(self, actor: Member, first: date, last: date, group: str | None,
-                       stage_defs: list[fn.Stage]) -> tuple[fn.Funnel, dict] | None:
+                       stage_defs: list[fn.Stage], *, total: bool = True) -> tuple[fn.Funnel | None, dict] | None:
         """The figures from the month counters: for a whole month in the team's time zone (the caller's zone is
         it, and the counters were computed in it); ``None`` otherwise (then the paths are recounted)."""
         tz = self.settings.timezone
@@ -706,14 +706,14 @@ class LeadService(Service):
         else:
             members = await org_repo.list_members(self.session, department_ids=list(scope["department_ids"]))
             owners = sorted({m.id for m in members} | ({scope["also_owner"]} if scope.get("also_owner") else set()))
-        total = fn.from_counts(stage_defs, await repo.count_rows(self.session, month, owners))
+        whole = fn.from_counts(stage_defs, await repo.count_rows(self.session, month, owners)) if total else None
         figures: dict = {}
         if group is not None:
             by: dict = {}
-            for key, *row in await repo.count_rows(self.session, month, owners, group):
+            for key, *row in await repo.count_rows(self.session, month, owners, group, first_change=not total):
                 by.setdefault(key or None, []).append(tuple(row))  # owner 0, source "", product 0: none
             figures = {k: fn.from_counts(stage_defs, rows) for k, rows in by.items()}
-        return total, figures
+        return whole, figures
 
     # -- /team leads ------------------------------------------------------------------------------------------------
     async def team_quality(self, actor: Member, first: date, last: date) -> list[OwnerQuality]:
@@ -722,7 +722,7 @@ class LeadService(Service):
         self.require_manager(actor)
         stages = await repo.stages(self.session)
         stage_defs = [fn.Stage(st.id, st.kind, st.position) for st in stages]
-        counted = await self._counted(actor, first, last, "owner", stage_defs)
+        counted = await self._counted(actor, first, last, "owner", stage_defs, total=False)
         if counted is not None:
             figures = counted[1]
         else:
