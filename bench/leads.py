@@ -172,6 +172,10 @@ async def measure(url: str, runs: int) -> None:
         async def one_owner_counters() -> None:
             await repo.count_rows(s, 202611, [7])
 
+        async def department_counters() -> None:  # a manager of the one department: every owner, by id
+            await repo.count_rows(s, 202611, list(range(1, OWNERS + 1)))
+            await repo.count_rows(s, 202611, list(range(1, OWNERS + 1)), "owner")
+
         async def funnel() -> None:
             await svc.funnel(admin, first, last, "owner")
 
@@ -184,6 +188,7 @@ async def measure(url: str, runs: int) -> None:
         c = await timed(counters, runs)
         f = await timed(funnel, runs)
         oc = await timed(one_owner_counters, runs)
+        dc = await timed(department_counters, few)
         p = await timed(paths, few)
         o = await timed(one_owner, few)
         rows = await repo.paths(s, start, end, department_ids=None)
@@ -194,6 +199,7 @@ async def measure(url: str, runs: int) -> None:
               f"({n_rows:,} summed rows by owner)")
         print(f"  whole use case (LeadService.funnel)  {f:8.2f} ms   ratio {f / base_f:6.2f}x")
         print(f"  one owner's month, counters          {oc:8.2f} ms   ratio {oc / base_f:6.2f}x")
+        print(f"  a manager of all {OWNERS} owners, counters  {dc:8.2f} ms   ratio {dc / base_f:6.2f}x")
         print("the recount the counters replace:")
         print(f"  all paths of the month (paths)       {p:8.2f} ms   ratio {p / base_f:6.2f}x")
         print(f"  one owner's paths                    {o:8.2f} ms   ratio {o / base_f:6.2f}x")
