@@ -141,8 +141,17 @@ async def test_counters_kept_by_the_services_equal_a_rebuild(harness: Harness, d
         assert await lead_counts.counts_timezone(s) == settings.timezone  # so /funnel reads the counters
         today = svc.today(admin)
         first, last = date(today.year, today.month, 1), svc.this_month(admin)[1]
+        defs0 = [fn.Stage(x.id, x.kind, x.position) for x in stages if not x.archived]
+        assert await svc._counted(admin, first, last, "owner", defs0) is not None  # the counters, not the recount
+        assert await svc._counted(admin, first, last - timedelta(days=1), None, defs0) is None  # not a whole month
         report = await svc.funnel(admin, first, last, "owner")
         start, end, ps = await svc._paths(admin, first, last)
         defs = [fn.Stage(x.id, x.kind, x.position) for x in stages if not x.archived]
         same(report.total, fn.compute(defs, ps, start, end))
         assert report.total.cohort == 4 and report.total.lost == 1
+        exact = fn.grouped(defs, ps, start, end, lambda p: p.owner_id)
+        names = {m.id: m.display_name for m in await s.scalars(select(Member))}
+        assert sorted((label, f.cohort) for label, f in report.groups) == sorted(
+            (names[k], f.cohort) for k, f in exact.items())
+        quality = await svc.team_quality(admin, first, last)
+        assert sum(q.created for q in quality) == 4
