@@ -18,7 +18,7 @@ from bot.callbacks import TaskCb
 from bot.domain.tasks import RECURRENCES
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
-from bot.parsing import parse_id
+from bot.parsing import is_int, parse_id
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
@@ -62,7 +62,7 @@ async def on_task(message: Message, command: CommandObject, state: FSMContext, s
         if args.startswith("#"):  # /task #45 Проверить правки завтра 10:00 — linked to unit 45
             head, _, args = args.partition(" ")
             unit_id = parse_id(head[1:])
-        elif args[:1] in LEAD_MARKS and args[1:2].isascii() and args[1:2].isdigit():
+        elif args[:1] in LEAD_MARKS and is_int(args.partition(" ")[0][1:]):
             head, _, args = args.partition(" ")  # /task L45 Позвонить завтра 10:00 — linked to lead 45
             lead_id = parse_id(head[1:])
         title, due = svc.tasks.split_one_line(member, args)
