@@ -1,11 +1,13 @@
 """Chart rendering benchmark: the same 30-person chart before and after, in one run (prints, asserts nothing).
 
-    python bench/charts.py [--runs 15] [--rounds 3] [--before-rev REV] [--before-path DIR] [--pool]
+    python bench/charts.py [--runs 15] [--rounds 3] [--before-rev REV] [--before-path DIR] [--people both] [--pool]
 
 1. **Before vs after, worker CPU time per chart.** ``scheduler/charts.py`` as of ``--before-rev`` (git)
    and as it is now each run in a fresh worker-like process (warmed up as the chart workers are), the
    two alternating ``--rounds`` times; each round renders ``plan_vs_done`` for the same 30 people
-   ``--runs`` times and reports the median CPU time (``time.process_time``: not inflated by other
+   ``--runs`` times (``--people same``) or a different 30 people each time (``distinct``: names and
+   numbers, as the digests of 500 teams; ``both``, the default, measures the two in turn) and reports
+   the median CPU time (``time.process_time``: not inflated by other
    processes sharing the cores). ``--before-path`` is put first on the before process's ``sys.path``:
    point it at a ``pip install --target DIR matplotlib==3.11.2`` to measure "before" with the
    matplotlib that ``matplotlib~=3.9`` installed.
@@ -39,29 +41,34 @@ _WORKER = """
 import gc, json, statistics, sys, time
 import matplotlib
 charts = __import__(sys.argv[1], fromlist=["_warm_up"])
-people = [charts.PersonBar(f"Сотрудник Номер{i} Фамилия", 40 + i % 20, 20 + i % 25, 30.0 + i % 7)
-          for i in range(30)]
+distinct = sys.argv[5] == "distinct"
+def people(k):
+    # "same": one team's chart again and again; "distinct": another 30 people (names, numbers) each time
+    k = k if distinct else 0
+    return [charts.PersonBar(f"Сотрудник{k if k else ''} Номер{i} Фамилия", 40 + (i + k) % 20,
+                             20 + (i + 3 * k) % 25, 30.0 + (i + k) % 7) for i in range(30)]
 labels = json.loads(sys.argv[3])
 if hasattr(charts, "_process_init"):
     charts._process_init()  # what a chart worker process does first (warm-up; after: gc frozen too)
-charts.plan_vs_done(people, title=sys.argv[4], labels=labels)
+charts.plan_vs_done(people(10_000), title=sys.argv[4], labels=labels)
 times = []
-for _ in range(int(sys.argv[2])):
+for k in range(1, int(sys.argv[2]) + 1):
+    team = people(k)
     t0 = time.process_time()
-    png = charts.plan_vs_done(people, title=sys.argv[4], labels=labels)
+    png = charts.plan_vs_done(team, title=sys.argv[4], labels=labels)
     times.append(time.process_time() - t0)
 print(json.dumps({"ms": statistics.median(times) * 1000, "bytes": len(png), "mpl": matplotlib.__version__}))
 """
 
 
-def _measure(module: str, paths: list[str], runs: int) -> dict:
+def _measure(module: str, paths: list[str], runs: int, people: str) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(ROOT)])}
-    out = subprocess.run([sys.executable, "-c", _WORKER, module, str(runs), json.dumps(LABELS), TITLE],
+    out = subprocess.run([sys.executable, "-c", _WORKER, module, str(runs), json.dumps(LABELS), TITLE, people],
                          env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
-def bench_before_after(rev: str, before_path: str | None, runs: int, rounds: int) -> None:
+def bench_before_after(rev: str, before_path: str | None, runs: int, rounds: int, people: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="charts-before-"))
     source = subprocess.run(["git", "show", f"{rev}:scheduler/charts.py"], cwd=ROOT, capture_output=True,
                             text=True, check=True).stdout
@@ -69,11 +76,13 @@ def bench_before_after(rev: str, before_path: str | None, runs: int, rounds: int
     before_paths = [p for p in (before_path, str(tmp)) if p]
     before, after = [], []
     for _ in range(rounds):
-        before.append(_measure("charts_before", before_paths, runs))
-        after.append(_measure("scheduler.charts", [], runs))
+        before.append(_measure("charts_before", before_paths, runs, people))
+        after.append(_measure("scheduler.charts", [], runs, people))
     b = statistics.median(r["ms"] for r in before)
     a = statistics.median(r["ms"] for r in after)
-    print(f"30-person plan_vs_done, worker CPU ms per chart (median of {rounds} rounds x {runs} charts, "
+    what = ("the same 30 people each time" if people == "same"
+            else "another 30 people (names and numbers) each time, as for the digests of 500 teams")
+    print(f"30-person plan_vs_done, {what};\nworker CPU ms per chart (median of {rounds} rounds x {runs} charts, "
           f"alternating; cpu_count={os.cpu_count()}):")
     def each(rows: list[dict]) -> str:
         return ", ".join(str(round(r["ms"])) for r in rows)
@@ -115,10 +124,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before-rev", default=DEFAULT_BEFORE_REV)
     parser.add_argument("--before-path", help="extra sys.path entry for the before process (another matplotlib)")
+    parser.add_argument("--people", choices=("same", "distinct", "both"), default="both",
+                        help="chart the same team every time, a different one each time, or both in turn")
     parser.add_argument("--pool", action="store_true", help="also measure ChartRenderer throughput")
     parser.add_argument("--charts", type=int, default=40, help="charts per throughput measurement")
     args = parser.parse_args()
-    bench_before_after(args.before_rev, args.before_path, args.runs, args.rounds)
+    for people in (("same", "distinct") if args.people == "both" else (args.people,)):
+        bench_before_after(args.before_rev, args.before_path, args.runs, args.rounds, people)
     if args.pool:
         asyncio.run(bench_pool(args.charts))
 

@@ -1,4 +1,5 @@
-"""Entry point: ``python -m bot [run|migrate|seed-demo|rebuild-stats|digest --preview out.png|client-report ...]``."""
+"""Entry point: ``python -m bot [run|sandbox|migrate|backup FILE|restore FILE|seed-demo|rebuild-stats|digest
+--preview out.png|client-report ...]``."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ from bot.domain.digests import DAILY, KINDS
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="teamdesk Telegram bot")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="apply migrations and run the bot with long polling (default)")
-    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("run", help="apply migrations and run the bot: long polling, or a webhook with WEBHOOK_URL "
+                              "(default)")
+    sub.add_parser("sandbox", help="run without Telegram: a local Bot API, demo data in data/sandbox.db and a web "
+                                   "chat on http://127.0.0.1:8080 (the default when BOT_TOKEN is not set)")
+    sub.add_parser("migrate", help="apply database migrations and exit (any earlier teamdesk database)")
+    backup = sub.add_parser("backup", help="a consistent copy of the database while the bot runs (SQLite: "
+                                           "online backup; PostgreSQL: pg_dump custom format)")
+    backup.add_argument("file", metavar="FILE")
+    restore = sub.add_parser("restore", help="restore a backup into an empty database, then migrate it")
+    restore.add_argument("file", metavar="FILE")
     sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people)")
     sub.add_parser("rebuild-stats", help="recompute every counter (per member, project and rating, per month) "
                                          "from the units, revisions and ratings")
@@ -43,24 +52,6 @@ def load_settings() -> Settings:
     return settings
 
 
-async def run_polling(settings: Settings) -> None:
-    from bot.app import create_bot, create_dispatcher
-    from bot.db import Database
-    from bot.services.stats import ensure_timezone
-
-    db = Database(settings.database_url)
-    await ensure_timezone(db, settings)  # counters computed in another TIMEZONE are recomputed
-    bot = create_bot(settings)
-    dp = create_dispatcher(settings, db)
-    try:
-        await check_telegram(bot, settings)
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
-    finally:
-        await dp.storage.close()
-        await bot.session.close()
-        await db.dispose()
-
-
 async def check_telegram(bot, settings: Settings) -> None:
     """A refused BOT_TOKEN or an unreachable Bot API at start is one line and exit code 2, like the
     database and Redis (``bot.health``), not a traceback from the first request of the start-up hooks."""
@@ -80,10 +71,58 @@ async def check_telegram(bot, settings: Settings) -> None:
     raise SystemExit(2)
 
 
+def token_missing(exc: Exception) -> bool:
+    """The settings failed only because BOT_TOKEN is not set or empty (``make run`` on a fresh machine, or
+    ``.env.example`` copied as it is); a malformed token is an error, not a reason for the sandbox."""
+    from pydantic import ValidationError
+
+    def unset(e) -> bool:
+        raw = e.get("input")
+        raw = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw
+        return e["type"] == "missing" or (isinstance(raw, str) and not raw.strip())
+
+    return isinstance(exc, ValidationError) and all(
+        tuple(e.get("loc", ())) == ("bot_token",) and unset(e) for e in exc.errors())
+
+
+def sandbox() -> int:
+    """``python -m bot sandbox``: the sandbox settings (a real BOT_TOKEN is ignored, never used), migrations, run."""
+    from bot.sandbox.run import SANDBOX_TOKEN, sandbox_settings
+    from bot.sandbox.run import main as run_sandbox
+
+    try:
+        settings = sandbox_settings(Settings(bot_token=SANDBOX_TOKEN))
+    except Exception as exc:
+        print(format_settings_error(exc), file=sys.stderr)
+        return 2
+    settings.ensure_data_dir()
+    from bot.health import check_dependencies
+    from bot.migrate import upgrade_in_subprocess
+
+    check_dependencies(settings, redis=False)
+    if upgrade_in_subprocess(settings.database_url) != 0:
+        print("teamdesk: database migration failed (see above)", file=sys.stderr)
+        return 2
+    return run_sandbox(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "sandbox":
+        return sandbox()
+    if args.command in (None, "run"):
+        try:
+            Settings()
+        except Exception as exc:
+            if token_missing(exc):  # no token: the sandbox instead of an error (a real token always wins)
+                print("teamdesk: BOT_TOKEN is not set: starting the sandbox (python -m bot sandbox)", file=sys.stderr)
+                return sandbox()
     settings = load_settings()
+    from bot.logs import secrets_of, setup_logging
+
+    # LOG_FORMAT, and no line with the token, a secret, a phone number or an e-mail
+    setup_logging(settings.log_format, secrets_of(settings))
     from bot.health import check_dependencies
 
     # an unreachable database (or REDIS_URL, for the bot itself) is one line and exit code 2
@@ -94,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("teamdesk: database is up to date")
         return 0
+    if args.command in ("backup", "restore"):
+        return backup_or_restore(settings, args.command, args.file)
     from bot.migrate import upgrade_in_subprocess
 
     # in a child process: the bot must not keep Alembic loaded (docs/performance.md, "Memory")
@@ -108,7 +149,22 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(preview_digest(settings, args.preview, args.manager, args.kind))
     if args.command == "client-report":
         return client_report(settings, args.project, args.month, args.out, args.lang or settings.default_language)
-    asyncio.run(run_polling(settings))
+    from bot.runtime import serve
+
+    return asyncio.run(serve(settings, check_telegram))
+
+
+def backup_or_restore(settings: Settings, command: str, file: str) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup, restore
+
+    try:
+        summary = (backup if command == "backup" else restore)(settings.database_url, Path(file))
+    except BackupError as exc:
+        print(f"teamdesk: {command}: {exc}", file=sys.stderr)
+        return 2
+    print(f"teamdesk: {summary}")
     return 0
 
 

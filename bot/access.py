@@ -267,6 +267,67 @@ def allowed_by_flag(member: Actor | None, needed: str | None, client_ok: bool = 
     return grants(role, needed)
 
 
+# --- the knowledge base and courses (bot/services/learning.py) ---------------------------------------------
+def may_read_article(member: Actor | None, audience_roles: Collection[str], audience_departments: Collection[int],
+                     *, archived: bool = False) -> bool:
+    """An article's audience: team members only (never a client or a stranger); everyone in the team when the
+    article lists no roles and no departments, else a member whose role or department is listed; managers and
+    admins, who write and edit articles, read every one (archived ones too)."""
+    role = role_of(member)
+    if role is None or role == Role.CLIENT:
+        return False
+    if is_manager(member):
+        return True
+    if archived:
+        return False
+    if not audience_roles and not audience_departments:
+        return True
+    return role.value in audience_roles or (member.department_id is not None
+                                            and member.department_id in audience_departments)
+
+
+def may_write_articles(member: Actor | None) -> bool:
+    """Managers and admins write, edit, move and archive articles and build courses."""
+    return is_manager(member)
+
+
+def course_applies_at_registration(role: str, department_id: int | None, auto_roles: Collection[str],
+                                   auto_departments: Collection[int]) -> bool:
+    """A course is given to a new member automatically when their role is one of its roles and, if it
+    names departments, their department is one of them."""
+    if role not in auto_roles or department_id is None:
+        return False
+    return not auto_departments or department_id in auto_departments
+
+
+def may_assign_course(actor: Actor | None, learner: Actor, managed: Iterable[int] = ()) -> bool:
+    """A manager assigns courses to members of the departments they manage; an admin to anyone in the team."""
+    if not is_manager(actor) or learner.department_id is None or not learner.active:
+        return False
+    return can_manage_department(actor, learner.department_id, managed)
+
+
+def may_manage_account(actor: Actor | None, responsible_department_id: int | None,
+                       managed: Iterable[int] = ()) -> bool:
+    """Adding, renaming, reassigning and archiving an SMM account (and assigning a member to it): an admin any;
+    a manager one whose responsible member is in a department they manage."""
+    if not is_manager(actor) or responsible_department_id is None:
+        return False
+    return can_manage_department(actor, responsible_department_id, managed)
+
+
+def may_report_account(actor: Actor | None, responsible_id: int, responsible_department_id: int | None,
+                       managed: Iterable[int] = ()) -> bool:
+    """Filling or correcting an SMM account's weekly figures and seeing its statistics: its responsible member,
+    a manager of that member's department, an admin."""
+    role = role_of(actor)
+    if role is None or role == Role.CLIENT:
+        return False
+    if actor is not None and actor.id == responsible_id:
+        return True
+    return may_manage_account(actor, responsible_department_id, managed)
+
+
 # -- leads ---------------------------------------------------------------------------------------------
 def may_work_lead(actor: Actor | None, owner: Actor | None, managed: Iterable[int] = ()) -> bool:
     """Moving a lead through the funnel, editing it: its owner, the owner's managers, admins (a lead whose

@@ -21,6 +21,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.health import Outage
 from bot.i18n import Catalog, member_language
+from bot.inbox import replica_id
+from bot.leader import Leadership
 from bot.middlewares import (
     AccessMiddleware,
     ContextMiddleware,
@@ -61,6 +63,14 @@ def create_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
+def _redis_storage_class() -> type:
+    try:
+        from aiogram.fsm.storage.redis import RedisStorage
+    except ImportError:  # pragma: no cover - redis is optional
+        return type(None)
+    return RedisStorage
+
+
 def create_dispatcher(
     settings: Settings,
     db: Database,
@@ -71,7 +81,10 @@ def create_dispatcher(
 ) -> Dispatcher:
     clock = clock or Clock()
     catalog = catalog or Catalog()
-    dp = Dispatcher(storage=storage or create_storage(settings))
+    storage = storage or create_storage(settings)
+    # two updates of one user never run at once, across replicas too (Redis lock per user and chat)
+    isolation = storage.create_isolation() if isinstance(storage, _redis_storage_class()) else None
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
     # the chart renderer is owned by the app: created here (cheap, nothing started),
     # started on start-up, shut down on shutdown
     renderer = ChartRenderer(settings.chart_workers, mode=settings.chart_mode)  # type: ignore[arg-type]
@@ -79,7 +92,8 @@ def create_dispatcher(
     # bound to the bot on start-up (or by the first update)
     sender = Sender(None, db, rate=settings.send_rate, chat_interval=settings.send_chat_interval)
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog, renderer=renderer,
-                            scheduler=None, digest_busy=set(), outage=Outage(), sender=sender)
+                            scheduler=None, digest_busy=set(), outage=Outage(), sender=sender,
+                            leadership=Leadership(db, replica_id(), settings.leader_lease_seconds, clock))
 
     dp.update.outer_middleware(BindSender(sender))
     dp.message.outer_middleware(PrivateChatsOnly())
@@ -114,30 +128,28 @@ async def _start_scheduler(bot: Bot, dispatcher: Dispatcher, db: Database, setti
         return
     sender.bind(bot)
     service = SchedulerService(Jobs(db, settings, catalog, sender, renderer, clock), settings)
-    service.start()
     dispatcher.workflow_data["scheduler"] = service
+    # the jobs run on one replica only: the holder of the scheduler lease (bot/leader.py)
+    leadership: Leadership = dispatcher.workflow_data["leadership"]
+    await leadership.start(on_gain=service.start, on_loss=lambda: service.stop(grace=settings.shutdown_seconds))
 
 
-#: on shutdown (SIGTERM) updates being handled and sends in flight get this long to finish
-SHUTDOWN_GRACE_SECONDS = 10.0
-
-
-async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer, sender: Sender) -> None:
+async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer, sender: Sender,
+                          settings: Settings) -> None:
     # polling has stopped; let the updates still being handled finish their replies (bounded) before
     # the session closes, instead of failing them with tracebacks
+    grace = settings.shutdown_seconds
     handling = [t for t in getattr(dispatcher, "_handle_update_tasks", ()) if not t.done()]
     if handling:
         import asyncio
 
-        _done, pending = await asyncio.wait(handling, timeout=SHUTDOWN_GRACE_SECONDS)
+        _done, pending = await asyncio.wait(handling, timeout=grace)
         if pending:
-            log.warning("shutdown: %d update(s) still being handled after %.0f s", len(pending),
-                        SHUTDOWN_GRACE_SECONDS)
-    service = dispatcher.workflow_data.get("scheduler")
-    if service is not None:
-        await service.stop(grace=SHUTDOWN_GRACE_SECONDS)
-        dispatcher.workflow_data["scheduler"] = None
-    await sender.drain(SHUTDOWN_GRACE_SECONDS)
+            log.warning("shutdown: %d update(s) still being handled after %.0f s", len(pending), grace)
+    # the leader stops its jobs (the send in hand finishes) and hands the lease over
+    await dispatcher.workflow_data["leadership"].stop()
+    dispatcher.workflow_data["scheduler"] = None
+    await sender.drain(grace)
     await renderer.aclose()
 
 
@@ -148,6 +160,7 @@ async def _on_startup(bot: Bot, db: Database, settings: Settings, clock: Clock, 
     async with db.session() as session:
         holders = await build_services(session, db, settings, clock).org.command_holders()
     for member in holders:
-        await set_member_commands(bot, catalog, member, member_language(member, settings.default_language))
+        await set_member_commands(bot, catalog, member, member_language(member, settings.default_language),
+                                  web_base_url=settings.web_base_url)
     me = await bot.me()
     log.info("teamdesk started as @%s", me.username)

@@ -34,6 +34,7 @@ class ClientCb(CallbackData, prefix="cl"):
     *sent for approval* press, /pending and the reminders)."""
 
     a: str  # ok (approve) | ch (request changes) | r (a reason picked) | pg (/pending page) | rep (the report)
+    # | pp (/projects page)
     id: CbInt = 0
     v: str = ""  # a revision reason ("-": none)
 
@@ -45,6 +46,35 @@ class ClientAdminCb(CallbackData, prefix="cla"):
     id: CbInt = 0
     p: CbInt = 0
     page: CbInt = 0
+
+
+class KbCb(CallbackData, prefix="kb"):
+    """The knowledge base (handlers/kb.py); the freshness reminder the scheduler sends carries its
+    **Still correct** and **Edit** buttons."""
+
+    a: str  # cat | open | page | done | nc (new: category) | aud (new: toggle) | save | ed | edone | mv | mvto
+    #         | arc | unarc | ok (still correct)
+    id: CbInt = 0
+    c: CbInt = 0  # a category (0: none) or a page
+    v: str = ""  # an audience toggle: all | r-<role> | d-<department id>
+
+
+class CourseCb(CallbackData, prefix="crs"):
+    """Courses (handlers/courses.py); the enrolment notices and nudges carry its **Open lesson** button."""
+
+    a: str  # les (open lesson) | read | quiz | card | addl (pick article) | addla (add it) | addq (pick lesson)
+    #         | addqs (question for lesson) | pg (a page of a picker) | auto
+    id: CbInt = 0  # an enrolment or a course
+    p: CbInt = 0  # a lesson position, an article id, a lesson id or a page
+
+
+class SmmCb(CallbackData, prefix="smw"):
+    """The weekly SMM figures form (handlers/smm.py; the scheduler sends it too) and /stats, /accounts buttons."""
+
+    a: str  # f (a figure) | s (save) | y (save anyway) | o (show the form) | st (stats) | ar (archive) | pg (page)
+    id: CbInt = 0
+    w: CbInt = 0  # the week's last day as date.toordinal()
+    f: str = ""  # the figure of an "f" button
 
 
 class TaskCb(CallbackData, prefix="tk"):

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 
 from bot import access
 from bot.i18n import Catalog
@@ -40,18 +47,32 @@ COMMANDS: list[Command] = [
     Command("tasks", Role.WRITER, "cmd-tasks"),
     Command("rate", Role.WRITER, "cmd-rate"),
     Command("ratings", Role.WRITER, "cmd-ratings"),
+    Command("kb", Role.WRITER, "cmd-kb"),
+    Command("kb_categories", Role.WRITER, "cmd-kb-categories"),
+    Command("learn", Role.WRITER, "cmd-learn"),
+    Command("smm", Role.WRITER, "cmd-smm"),
+    Command("stats", Role.WRITER, "cmd-stats"),
     Command("settings", Role.WRITER, "cmd-settings", "cmd-settings"),
     Command("help", None, "cmd-help", "cmd-help"),
     Command("cancel", None, "cmd-cancel", "cmd-cancel"),
     Command("pending", None, "cmd-pending", "cmd-pending", client_only=True),
     Command("team", Role.MANAGER, "cmd-team"),
+    Command("dashboard", Role.MANAGER, "cmd-dashboard"),
     Command("plan", Role.MANAGER, "cmd-plan"),
     Command("projects", Role.MANAGER, "cmd-projects", "cmd-client-projects"),
     Command("approval", Role.MANAGER, "cmd-approval"),
     Command("client_report", Role.MANAGER, "cmd-client-report"),
+    Command("accounts", Role.MANAGER, "cmd-accounts"),
     Command("invite", Role.MANAGER, "cmd-invite"),
     Command("export", Role.MANAGER, "cmd-export"),
     Command("digest", Role.MANAGER, "cmd-digest"),
+    Command("kb_new", Role.MANAGER, "cmd-kb-new"),
+    Command("learning", Role.MANAGER, "cmd-learning"),
+    Command("courses", Role.MANAGER, "cmd-courses"),
+    Command("course_new", Role.MANAGER, "cmd-course-new"),
+    Command("course_import", Role.MANAGER, "cmd-course-import"),
+    Command("course_assign", Role.MANAGER, "cmd-course-assign"),
+    Command("course_auto", Role.MANAGER, "cmd-course-auto"),
     Command("funnel", Role.MANAGER, "cmd-funnel"),
     Command("products", Role.MANAGER, "cmd-products"),
     Command("members", Role.ADMIN, "cmd-members"),
@@ -87,14 +108,26 @@ async def setup_default_commands(bot: Bot, catalog: Catalog, default_lang: str) 
     await bot.set_my_commands(menu(Role.WRITER, catalog, default_lang), scope=scope)
 
 
-async def set_member_commands(bot: Bot, catalog: Catalog, member: Member, lang: str) -> None:
+def dashboard_url(web_base_url: str) -> str | None:
+    """The dashboard Mini App's address (``bot/dashboard``) on the bot's web server; None without WEB_BASE_URL."""
+    return f"{web_base_url.rstrip('/')}/dashboard/" if web_base_url else None
+
+
+async def set_member_commands(bot: Bot, catalog: Catalog, member: Member, lang: str, *,
+                              web_base_url: str = "") -> None:
     """Managers, admins and clients get a chat-scoped menu with their commands; others fall back to the
-    default."""
+    default. With ``web_base_url`` (WEB_BASE_URL), managers and admins also get the chat's menu button
+    opening the dashboard Mini App, and everyone else the default button back."""
     scope = BotCommandScopeChat(chat_id=member.telegram_id)
     try:
         if access.has_own_menu(member):
             await bot.set_my_commands(menu(access.menu_role(member), catalog, lang), scope=scope)
         else:
             await bot.delete_my_commands(scope=scope)
+        url = dashboard_url(web_base_url)
+        if url is not None:
+            button = (MenuButtonWebApp(text=catalog.translator(lang)("dashboard-menu"), web_app=WebAppInfo(url=url))
+                      if access.has_own_menu(member) and access.is_manager(member) else MenuButtonDefault())
+            await bot.set_chat_menu_button(chat_id=member.telegram_id, menu_button=button)
     except TelegramAPIError as exc:  # a chat the bot cannot reach must not break the caller
         log.warning("could not set commands for member %s: %s", member.id, exc)

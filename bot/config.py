@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,60}$")
 SUPPORTED_LANGUAGES = ("ru", "en")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 class Settings(BaseSettings):
@@ -69,6 +70,8 @@ class Settings(BaseSettings):
     remind_at: str = "18:00"
     notify_hours: str = "09:00-21:00"
     rating_reminder_days: int = Field(default=3, ge=1, le=28)
+    # courses: a learner without progress for this many working days gets one nudge
+    course_nudge_days: int = Field(default=3, ge=1, le=60)
     # --- tasks (docs/tasks.md) ---
     task_overdue_hours: int = Field(default=4, ge=1, le=24 * 14)  # overdue reminder; twice that: the manager
     task_agenda_time: str = "09:00"  # the morning agenda, member's zone, working days
@@ -77,6 +80,28 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     send_chat_interval: float = Field(default=1.0, ge=0, le=60)
     send_concurrency: int = Field(default=8, ge=1, le=100)
+    # --- SMM accounts (docs/smm.md) ---
+    smm_drop_share: float = Field(default=0.3, gt=0, le=1)  # a fall of more than 30% week over week is flagged
+    smm_form_at: str = "10:00"  # the weekly figures form, reminders and the manager's note (member's zone)
+
+    # --- the web server: the dashboard Mini App, the sandbox (docs/sandbox.md) ---
+    # the public HTTPS address of the bot's web server (a reverse proxy in front of it); /dashboard needs it
+    web_base_url: str = ""
+    # sandbox mode (python -m bot sandbox, or no BOT_TOKEN): the web chat's address and the sandbox database
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)
+    sandbox_database_url: str = "sqlite+aiosqlite:///data/sandbox.db"
+
+    # --- running as a service (docs/deploy.md) ---
+    webhook_url: str = ""  # empty: long polling
+    webhook_secret: SecretStr | None = None  # required with WEBHOOK_URL: Telegram's X-Telegram-Bot-Api-Secret-Token
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)  # 0: no web server (polling only)
+    metrics_token: SecretStr | None = None  # /metrics needs "Authorization: Bearer <token>"; unset: loopback only
+    leader_lease_seconds: int = Field(default=30, ge=2, le=600)
+    shutdown_seconds: float = Field(default=10.0, ge=0, le=300)
+    log_format: str = "text"
 
     @field_validator("bot_token")
     @classmethod
@@ -84,6 +109,47 @@ class Settings(BaseSettings):
         if not TOKEN_RE.match(value.get_secret_value().strip()):
             raise ValueError("does not look like a token from @BotFather (123456:ABC...)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("webhook_secret", "metrics_token")
+    @classmethod
+    def _service_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        secret = value.get_secret_value().strip()
+        if not SECRET_RE.fullmatch(secret):
+            raise ValueError("must be 16-256 characters A-Z, a-z, 0-9, _ or - (e.g. `openssl rand -hex 32`)")
+        return SecretStr(secret)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        if self.webhook_url and self.web_port == 0:
+            raise ValueError("WEB_PORT must not be 0 when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the web server takes webhook updates on: the path of WEBHOOK_URL (default /webhook)."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.webhook_url).path or "/webhook"
 
     @field_validator("rating_secret")
     @classmethod
@@ -130,7 +196,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow)") from exc
         return value
 
-    @field_validator("daily_digest_time", "remind_at", "task_agenda_time")
+    @field_validator("daily_digest_time", "remind_at", "smm_form_at", "task_agenda_time")
     @classmethod
     def _hhmm(cls, value: str) -> str:
         parse_hhmm(value)
@@ -171,6 +237,14 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// in the sandbox)")
         return value
 
     def ensure_data_dir(self) -> None:

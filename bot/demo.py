@@ -47,6 +47,7 @@ class Demo:
     manager_ids: list[int] = field(default_factory=list)
     writer_ids: list[int] = field(default_factory=list)
     admin_id: int | None = None
+    client_ids: list[int] = field(default_factory=list)
     units: int = 0
     revisions: int = 0
 
@@ -226,6 +227,29 @@ async def _seed_ratings(conn: AsyncConnection, demo: Demo, rng: random.Random, s
         await conn.execute(insert(Rating), rows)
 
 
+#: the demo's client (the client cabinet): approves the units of the first project in Telegram
+DEMO_CLIENTS = [("Ирина Заказчикова", PROJECTS[0])]
+
+
+async def add_clients(conn: AsyncConnection, demo: Demo, now: datetime) -> None:
+    """A client per :data:`DEMO_CLIENTS` entry, a member of role client of that project (no department, no plan,
+    never rated): the project's units sent for approval then go to them (the default once a project has one)."""
+    from models.clients import ClientProject
+
+    member_id = await _next_id(conn, Member.id)
+    for i, (name, project) in enumerate(DEMO_CLIENTS):
+        project_id = await conn.scalar(select(Project.id).where(Project.name == project))
+        if project_id is None:
+            continue
+        await conn.execute(insert(Member), [{"id": member_id + i, "telegram_id": FAKE_TID - 2 - i, "display_name": name,
+                                             "role": "client", "department_id": None, "active": True,
+                                             "unreachable": False, "created_at": now}])
+        await conn.execute(insert(ClientProject), [{"member_id": member_id + i, "project_id": project_id,
+                                                    "added_by": demo.admin_id, "added_at": now}])
+        demo.client_ids.append(member_id + i)
+    await sync_id_sequences(conn, [Member.__table__])
+
+
 async def seed_demo(settings: Settings, now: datetime) -> Demo | None:
     """Fill an *empty* database (no members) with the demo organisation; None if it is not empty."""
     from bot.db import Database
@@ -236,7 +260,9 @@ async def seed_demo(settings: Settings, now: datetime) -> Demo | None:
             if await conn.scalar(select(func.count(Member.id))):
                 return None
             admin = min(settings.admin_ids) if settings.admin_ids else FAKE_TID - 1
-            return await populate(conn, settings, now, admin_telegram_id=admin)
+            demo = await populate(conn, settings, now, admin_telegram_id=admin)
+            await add_clients(conn, demo, now)
+            return demo
     finally:
         await db.dispose()
 

@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.errors import NotAllowed, UserError
 from bot.health import failed_dependency
 from bot.i18n import Catalog, Html, member_language
+from bot.logs import MEMBER_ID
 from bot.services import build_services
 from bot.text import plain_fit
 from models import org_repo
@@ -41,6 +42,8 @@ class ContextMiddleware(BaseMiddleware):
             member = None
             if user is not None:
                 member = await org_repo.cached_member_by_telegram_id(session, user.id)
+            if member is not None:
+                MEMBER_ID.set(member.id)  # on the log lines of this update (LOG_FORMAT=json)
             lang = member_language(member, self.settings.default_language,
                                    user.language_code if user is not None else None)
             svc = build_services(session, self.db, self.settings, self.clock)

@@ -49,3 +49,32 @@ def upgrade_in_subprocess(url: str, revision: str = "head") -> int:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     code = "import sys; from bot.migrate import upgrade; upgrade(sys.stdin.readline().rstrip('\\n'), sys.argv[1])"
     return subprocess.run([sys.executable, "-c", code, revision], input=url + "\n", text=True, env=env).returncode
+
+
+def head_revisions() -> set[str]:
+    """The newest migration revision(s) of this code, read from the files (without loading Alembic)."""
+    import re
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        rev = re.search(r'^revision\s*=\s*["\']([^"\']+)["\']', text, re.M)
+        down = re.search(r'^down_revision\s*=\s*(.+)$', text, re.M)
+        if rev:
+            revisions.add(rev.group(1))
+        if down:
+            parents.update(re.findall(r'["\']([^"\']+)["\']', down.group(1)))
+    return revisions - parents
+
+
+def known_revisions() -> set[str]:
+    """Every migration revision this code knows (a database at another one is newer than the code)."""
+    import re
+
+    found = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        rev = re.search(r'^revision\s*=\s*["\']([^"\']+)["\']', path.read_text(encoding="utf-8"), re.M)
+        if rev:
+            found.add(rev.group(1))
+    return found

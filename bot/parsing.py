@@ -24,6 +24,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from bot.domain.smm import MAX_VALUE, field_of
 from bot.domain.workdays import DateRangeError, parse_date_range
 from bot.errors import UserError
 
@@ -96,3 +97,62 @@ def parse_month(text: str) -> date:
     if m is None or not 2000 <= int(m.group(1)) <= 2100 or not 1 <= int(m.group(2)) <= 12:
         raise UserError("month-invalid", text=_echo(text or ""))
     return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+# --- SMM figures (bot.domain.smm) ---------------------------------------------------------------------------
+#: spaces people and spreadsheets put between digit groups: space, no-break, thin, narrow no-break, figure space
+_GROUP_SPACES = " \u00a0\u2009\u202f\u2007"
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_EDGE = " \t\n,;:=\u00a0\u2009\u202f\u2007"
+
+
+def parse_count(text: str, field: str) -> int:
+    """One figure typed by a user: digits, optionally grouped by spaces or thin spaces (``12 340``), 0..10⁹.
+    Refused with the field named (``smm-value-invalid`` / ``smm-value-range``)."""
+    cleaned = (text or "").strip(_EDGE)
+    for ch in _GROUP_SPACES:
+        cleaned = cleaned.replace(ch, "")
+    try:
+        return parse_int(cleaned, lo=0, hi=MAX_VALUE)
+    except UserError as exc:
+        key = "smm-value-range" if exc.key == "number-out-of-range" else "smm-value-invalid"
+        raise UserError(key, field=field, value=_echo((text or "").strip(_EDGE)), hi=MAX_VALUE) from exc
+
+
+def parse_figures(text: str) -> dict[str, int]:
+    """A pasted line of figures: ``followers 12 340 likes 1 200 comments 85`` (Russian names too, any order,
+    ``:``/``=``/``,``/``;`` allowed around values). → {field: value}. A word that names no figure, a figure with
+    no value or given twice, a value out of 0..10⁹: ``UserError`` naming it."""
+    words = list(_WORD_RE.finditer(text or ""))
+    if not words:
+        raise UserError("smm-line-empty")
+    if (text[:words[0].start()]).strip(_EDGE):
+        raise UserError("smm-line-start", value=_echo(text[:words[0].start()].strip()))
+    out: dict[str, int] = {}
+    for i, m in enumerate(words):
+        field = field_of(m.group(0))
+        if field is None:
+            raise UserError("smm-line-unknown", word=_echo(m.group(0)))
+        if field in out:
+            raise UserError("smm-line-twice", field=field)
+        end = words[i + 1].start() if i + 1 < len(words) else len(text)
+        value = text[m.end():end]
+        if not value.strip(_EDGE):
+            raise UserError("smm-line-no-value", field=field)
+        out[field] = parse_count(value, field)
+    return out
+
+
+def parse_day(text: str) -> date:
+    """A date typed as ``YYYY-MM-DD`` or ``DD.MM.YYYY`` (2000..2100); anything else is ``date-invalid``."""
+    raw = (text or "").strip()
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})|([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})", raw, re.ASCII)
+    if m is not None:
+        y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(5), m.group(4))
+        try:
+            day = date(int(y), int(mo), int(d))
+        except ValueError:
+            day = None
+        if day is not None and 2000 <= day.year <= 2100:
+            return day
+    raise UserError("smm-date-invalid", text=_echo(raw))

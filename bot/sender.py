@@ -45,6 +45,7 @@ from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
 
 from bot.db import Database
+from bot.metrics import MESSAGES
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, visible_len
 from models import scheduling_repo as repo
 from models.scheduling import FAILED, SENT, UNREACHABLE
@@ -245,6 +246,7 @@ class Sender:
                 log.warning("send %s to %s: 429, chat held %s s (attempt %d)", kind, chat_id, exc.retry_after,
                             attempt)
                 self.stats["retry_after"] += 1
+                MESSAGES.labels(outcome="429").inc()
                 self.flood.hold(chat_id, exc.retry_after)  # (the middleware held it already; idempotent)
                 continue
             except TelegramForbiddenError as exc:
@@ -277,6 +279,8 @@ class Sender:
 
     def _done(self, chat_id: int, kind: str, outcome: Outcome) -> Outcome:
         self.stats[outcome.status] += 1
+        MESSAGES.labels(outcome="ok" if outcome.ok else "403" if (outcome.error or "").startswith("403")
+                        else "other").inc()
         level = logging.INFO if outcome.ok else logging.WARNING
         log.log(level, "send %s to %s: %s after %d attempt(s)%s", kind, chat_id, outcome.status,
                 outcome.attempts, f" ({outcome.error})" if outcome.error else "")

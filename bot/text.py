@@ -150,3 +150,17 @@ def fit(lines: list[str], more: Callable[[int], str], budget: int = TEXT_BUDGET)
         if size > budget:
             return [*lines[:i], more(len(lines) - i)]
     return lines
+
+
+NAMES_BUDGET = 1500  # a list of names inside one message (projects in an invite), leaving room for the rest
+
+
+def fit_names(names: list[str], more: Callable[[int], str], budget: int = NAMES_BUDGET, sep: str = ", ") -> str:
+    """Plain ``names`` joined by ``sep`` within ``budget`` UTF-16 units, then ``more(n)`` for the ``n`` left
+    out (the result is plain text: a translator argument)."""
+    size = 0
+    for i, name in enumerate(names):
+        size += utf16_len(name) + (utf16_len(sep) if i else 0)
+        if size > budget:
+            return sep.join([*names[:i], more(len(names) - i)])
+    return sep.join(names)

@@ -137,3 +137,12 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     except BaseException:
         edits.pop(key, None)
         raise
+
+
+async def edit_message(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit a status message the bot sent itself (long work showing its progress); an unchanged text is no error."""
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise

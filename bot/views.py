@@ -4,13 +4,15 @@ translator and the rows they show. Handlers and jobs import this module, never e
 from __future__ import annotations
 
 import html
+from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ClientCb, RateCb, TaskCb
+from bot.callbacks import ClientCb, CourseCb, KbCb, RateCb, SmmCb, TaskCb
 from bot.domain import ratings as dom
-from bot.i18n import Catalog, Translator, member_language, month_name
+from bot.domain import smm as smm_rules
+from bot.i18n import Catalog, Html, Translator, escape, member_language, month_name
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -63,15 +65,19 @@ def _interleaved(items: list) -> list:
     return out
 
 
-def client_card_text(t: Translator, card, *, reminder: bool = False) -> str:
+def client_card_text(t: Translator, card, *, reminder: bool = False, link_label: int | None = None) -> str:
     """A unit as a client sees it: project, stream, title or link, when it was sent; the author only when the
-    project shows authors (``card`` is a :class:`bot.services.clients.ClientCard`)."""
+    project shows authors (``card`` is a :class:`bot.services.clients.ClientCard`). ``link_label``: a link
+    longer than that shows as a shortened label that opens the whole link (lists of cards within 4096)."""
     lines = [t("client-card-reminder" if reminder else "client-card-head", id=card.unit_id, project=card.project,
                stream=card.stream.name(t.lang))]
+    link = card.link
+    if link and link_label is not None and len(link) > link_label:
+        link = Html(f'<a href="{html.escape(link, quote=True)}">{escape(link[:link_label - 1])}…</a>')
     if card.link and card.title != card.link:
-        lines.append(t("client-card-title-link", title=card.title, link=card.link))
+        lines.append(t("client-card-title-link", title=card.title, link=link))
     elif card.link:
-        lines.append(t("client-card-link", link=card.link))
+        lines.append(t("client-card-link", link=link))
     else:
         lines.append(t("client-card-title", title=card.title))
     if card.sent_at is not None:
@@ -141,6 +147,105 @@ def client_report_parts(t: Translator, r) -> dict:
 def plain_title(text: str) -> str:
     """The translator escapes arguments for HTML; the PDF wants the plain text back."""
     return html.unescape(text)
+
+
+# --- courses and the knowledge base (handlers/courses.py, handlers/common.py at registration, the scheduler) --
+def _one_button(text: str, data: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(InlineKeyboardButton(text=text, callback_data=data))
+    return kb.as_markup()
+
+
+def course_enrolled(t: Translator, title: str, deadline, enrolment_id: int):
+    """A new learner's notice with the button to the course's first lesson (text, markup)."""
+    due = t("course-deadline", date=deadline.strftime("%d.%m.%Y")) if deadline else ""
+    return (t("course-enrolled", title=title, deadline=due),
+            _one_button(t("course-btn-open"), CourseCb(a="les", id=enrolment_id).pack()))
+
+
+def course_nudge(t: Translator, title: str, lesson: int, lessons: int, enrolment_id: int):
+    """A stalled learner's one nudge, with the button to the current lesson (text, markup)."""
+    return (t("course-nudge", title=title, lesson=lesson, lessons=lessons),
+            _one_button(t("course-btn-open"), CourseCb(a="les", id=enrolment_id).pack()))
+
+
+def article_review(t: Translator, article_id: int, title: str, checked):
+    """The freshness reminder to an article's owner: Still correct / Edit (text, markup)."""
+    kb = InlineKeyboardBuilder()
+    kb.row(InlineKeyboardButton(text=t("kb-btn-still-correct"), callback_data=KbCb(a="ok", id=article_id).pack()),
+           InlineKeyboardButton(text=t("kb-btn-edit-it"), callback_data=KbCb(a="ed", id=article_id).pack()))
+    return t("kb-stale-remind", title=title, checked=checked.strftime("%d.%m.%Y")), kb.as_markup()
+
+
+# --- the weekly SMM figures form (/smm, the scheduler's weekly form and reminder) ------------------------------
+def count_text(n: int | None) -> str:
+    """12 340 (digit groups by a narrow no-break space, as typed back it parses); "—" when unknown."""
+    return "—" if n is None else f"{n:,}".replace(",", "\u202f")
+
+
+def share_text(x: float | None, *, signed: bool = False) -> str:
+    """A share as a percentage with one decimal ("4.1%", "+12.0%"); "—" when not defined."""
+    if x is None:
+        return "—"
+    return f"{x * 100:+.1f}%" if signed else f"{x * 100:.1f}%"
+
+
+def smm_form(t: Translator, form, pending: dict | None = None, *, note: str = "", reminder: bool = False):
+    """The week's form (``form``: :class:`bot.services.smm.WeekForm`): each figure with its value (typed now,
+    saved before, or counted by the bot) and last week's as a hint; a button per figure, Save, and how to paste
+    a line. → (text, markup)."""
+    pending = pending or {}
+    a = form.view.account
+    start = form.week_end.toordinal() - 6
+    head = t("smm-form-reminder" if reminder else "smm-form-head", name=a.name, project=form.view.project.name,
+             first=date.fromordinal(start).strftime("%d.%m"), last=form.week_end.strftime("%d.%m.%Y"))
+    lines = [head, ""]
+    for f in smm_rules.FIELDS:
+        value = pending.get(f, form.saved.get(f))
+        mark = "✎ " if f in pending else ""
+        if value is None and f == "followers" and form.counted is not None:
+            value, mark = form.counted, "🤖 "
+        hint = form.hints.get(f)
+        if hint is None:
+            lines.append(t("smm-form-line", mark=mark, field=t(f"smm-field-{f}"), value=count_text(value)))
+        else:
+            lines.append(t("smm-form-line-hint", mark=mark, field=t(f"smm-field-{f}"), value=count_text(value),
+                           hint=count_text(hint)))
+    if form.saved:
+        lines.append("")
+        lines.append(t("smm-form-saved-before"))
+    lines.append("")
+    lines.append(t("smm-form-how"))
+    if note:
+        lines.append("")
+        lines.append(note)
+    kb = InlineKeyboardBuilder()
+    w = form.week_end.toordinal()
+    buttons = [InlineKeyboardButton(text=t(f"smm-field-{f}"), callback_data=SmmCb(a="f", id=a.id, w=w, f=f).pack())
+               for f in smm_rules.FIELDS]
+    for i in range(0, len(buttons), 3):
+        kb.row(*buttons[i:i + 3])
+    kb.row(InlineKeyboardButton(text=t("smm-btn-save"), callback_data=SmmCb(a="s", id=a.id, w=w).pack()))
+    return "\n".join(lines), kb.as_markup()
+
+
+def smm_digest_text(t: Translator, d) -> str:
+    """The weekly SMM section (``d``: :class:`bot.services.smm.SmmDigest`): who reported, the best and worst movers
+    by ER change, the flagged falls."""
+    def line(r) -> str:
+        return t("smm-digest-line", name=r.name, project=r.project, who=r.responsible, er=share_text(r.er),
+                 change=share_text(r.er_change, signed=True))
+
+    week = max(r.week_end for r in d.rows)
+    out = [t("smm-digest-title", week=week.strftime("%d.%m.%Y"), reported=len(d.reported), total=len(d.rows))]
+    if d.missing:
+        out.append(t("smm-digest-missing", names=", ".join(sorted({r.responsible for r in d.missing}))))
+    for key, rows in (("smm-digest-best", d.best), ("smm-digest-worst", d.worst), ("smm-digest-falls", d.falls)):
+        if rows:
+            out.append("")
+            out.append(t(key))
+            out += [line(r) for r in rows]
+    return "\n".join(out)
 
 
 #: the funnel stages the migration seeds: their names are translated (``stage-<key>``); added stages carry a name

@@ -13,15 +13,19 @@ def create_routers() -> list[Router]:
     from handlers import (
         clients,
         common,
+        courses,
+        dashboard,
         digests,
         fallback,
         invites,
+        kb,
         leads,
         members,
         plans,
         ratings,
         reporting,
         settings,
+        smm,
         tasks,
     )
 
@@ -40,6 +44,10 @@ def create_routers() -> list[Router]:
         plans.create_router(),
         ratings.create_router(),
         digests.create_router(),
+        kb.create_router(),
+        courses.create_router(),
+        smm.create_router(),
+        dashboard.create_router(),
         tasks.create_router(),
     ]
     routers.append(fallback.create_router())

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import access, text, ui
@@ -16,7 +23,7 @@ from bot.callbacks import ClientAdminCb, ClientCb
 from bot.commands import set_member_commands
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator, member_language
-from bot.parsing import parse_id, parse_month
+from bot.parsing import CbInt, parse_id, parse_month
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.clients import REVISION_REASONS, Decision
@@ -24,6 +31,20 @@ from bot.views import client_card_text, client_report_parts, send_to, translator
 from models.clients import APPROVE, CHANGES
 from models.org import Member
 from scheduler.render_pool import ChartRenderer
+
+#: a long link in /pending shows as a label of this many characters that opens it: five cards of the longest
+#: title and link stay within one message, so every card with buttons is shown whole
+PENDING_LINK_LABEL = 80
+
+
+#: /approval: projects a page (each line names the project's number, mode and clients)
+APPROVAL_PER_PAGE = 10  # ten of the longest names fit into one message
+
+
+class ApprovalCb(CallbackData, prefix="apv"):
+    """A page of /approval (managers)."""
+
+    page: CbInt = 0
 
 
 class ClientInput(StatesGroup):
@@ -113,7 +134,7 @@ async def _pending(svc: Services, member: Member, t: Translator, page: int):
         lines.append(t("pending-empty"))
     for card in data.cards:
         lines.append("")
-        lines.append(client_card_text(t, card))
+        lines.append(client_card_text(t, card, link_label=PENDING_LINK_LABEL))
         kb.row(InlineKeyboardButton(text=t("client-btn-approve-n", id=card.unit_id),
                                     callback_data=ClientCb(a="ok", id=card.unit_id).pack()),
                InlineKeyboardButton(text=t("client-btn-changes-n", id=card.unit_id),
@@ -139,23 +160,36 @@ def _hours(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
 
-async def on_client_projects(message: Message, svc: Services, member: Member, t: Translator) -> None:
-    rows = await svc.clients.my_projects(member)
-    if not rows:
-        await message.answer(t("client-projects-none"))
-        return
-    month = rows[0].month
+async def _client_projects(svc: Services, member: Member, t: Translator, page: int):
+    data = await svc.clients.my_projects(member, page)
+    if not data.total:
+        return t("client-projects-none"), None
+    month = data.month
     lines = [t("client-projects-title", month=t(f"month-{month.month}"), year=month.year)]
     lines += ui.fit([t("client-projects-line", name=r.name, sent=r.sent, approved=r.approved, waiting=r.waiting,
-                       revisions=r.revisions, hours=_hours(r.avg_hours)) for r in rows],
+                       revisions=r.revisions, hours=_hours(r.avg_hours)) for r in data.projects],
                     lambda n: t("list-more", n=n))
     previous = svc.clients.report_default_month(member)
     kb = ui.builder()
-    for r in rows[:ui.PER_PAGE]:
-        kb.row(InlineKeyboardButton(text=ui.truncate(t("client-report-btn", month=t(f"month-{previous.month}"),
-                                                       project=r.name), 60),
+    for r in data.projects:  # every project of the page has its report button
+        kb.row(InlineKeyboardButton(text=ui.truncate(text.plain(t("client-report-btn", month=t(f"month-{previous.month}"),
+                                                                  project=r.name)), 60),
                                     callback_data=ClientCb(a="rep", id=r.project_id).pack()))
-    await message.answer("\n".join(lines), reply_markup=kb.as_markup())
+    nav = ui.nav_row(data.page, data.pages, lambda p: ClientCb(a="pp", id=p).pack())
+    if nav:
+        kb.row(*nav)
+    return "\n".join(lines), kb.as_markup()
+
+
+async def on_client_projects(message: Message, svc: Services, member: Member, t: Translator) -> None:
+    body, markup = await _client_projects(svc, member, t, 0)
+    await message.answer(body, reply_markup=markup)
+
+
+async def on_client_projects_page(query: CallbackQuery, callback_data: ClientCb, svc: Services, member: Member,
+                                  t: Translator) -> None:
+    body, markup = await _client_projects(svc, member, t, callback_data.id)
+    await ui.edit(query, body, markup)
 
 
 async def send_report(target: Message, svc: Services, member: Member, t: Translator, project_id: int,
@@ -200,16 +234,30 @@ async def on_approval(message: Message, command: CommandObject, svc: Services, m
         await message.answer(t("approval-saved", name=p.name, mode=t(f"approval-mode-{mode}"),
                                authors="yes" if p.show_authors else "no"))
         return
+    body, markup = await _approval_list(svc, member, t, 0)
+    await message.answer(body, reply_markup=markup)
+
+
+async def _approval_list(svc: Services, member: Member, t: Translator, page: int):
     rows = await svc.clients.approval_projects(member)
+    page = ui.clamp_page(page, len(rows), APPROVAL_PER_PAGE)
     lines = [t("approval-title")]
     lines += ui.fit([t("approval-line", id=p.id, name=p.name, mode=t(f"approval-mode-{mode}"), clients=n,
-                       authors="yes" if p.show_authors else "no") for p, mode, n in rows],
+                       authors="yes" if p.show_authors else "no")
+                     for p, mode, n in ui.page_items(rows, page, APPROVAL_PER_PAGE)],
                     lambda n: t("list-more", n=n), ui.TEXT_BUDGET - 400)
     if not rows:
         lines.append(t("approval-empty"))
     lines.append("")
     lines.append(t("approval-usage"))
-    await message.answer("\n".join(lines))
+    nav = ui.nav_row(page, ui.pages_of(len(rows), APPROVAL_PER_PAGE), lambda n: ApprovalCb(page=n).pack())
+    return "\n".join(lines), (InlineKeyboardMarkup(inline_keyboard=[nav]) if nav else None)
+
+
+async def on_approval_page(query: CallbackQuery, callback_data: ApprovalCb, svc: Services, member: Member,
+                           t: Translator) -> None:
+    body, markup = await _approval_list(svc, member, t, callback_data.page)
+    await ui.edit(query, body, markup)
 
 
 # -- the admin's clients section ----------------------------------------------------------------------------
@@ -231,18 +279,18 @@ async def _clients_list(svc: Services, member: Member, t: Translator, page: int)
 async def _client_card(svc: Services, member: Member, t: Translator, client_id: int):
     info = await svc.clients.client_info(member, client_id)
     c = info.client
-    names = ", ".join(f"«{p.name}»" for p in info.projects) or "—"
-    text = t("client-admin-card", name=c.display_name, username=f"@{c.username}" if c.username else "—",
+    names = text.fit_names([f"«{p.name}»" for p in info.projects], lambda n: t("list-more", n=n)) or "—"
+    body = t("client-admin-card", name=c.display_name, username=f"@{c.username}" if c.username else "—",
              projects=names, status=t("member-active" if c.active else "member-inactive"))
     kb = ui.builder()
     for p in info.projects:
-        kb.row(InlineKeyboardButton(text=ui.truncate(t("client-admin-remove", name=p.name), 60),
+        kb.row(InlineKeyboardButton(text=ui.truncate(text.plain(t("client-admin-remove", name=p.name)), 60),
                                     callback_data=ClientAdminCb(a="rm", id=c.id, p=p.id).pack()))
     kb.row(InlineKeyboardButton(text=t("client-admin-add"), callback_data=ClientAdminCb(a="add", id=c.id).pack()))
     kb.row(InlineKeyboardButton(text=t("member-deactivate" if c.active else "member-activate"),
                                 callback_data=ClientAdminCb(a="off" if c.active else "on", id=c.id).pack()))
     kb.row(InlineKeyboardButton(text=t("back"), callback_data=ClientAdminCb(a="list").pack()))
-    return text, kb.as_markup()
+    return body, kb.as_markup()
 
 
 async def on_admin(query: CallbackQuery, callback_data: ClientAdminCb, svc: Services, member: Member,
@@ -292,7 +340,9 @@ def create_router() -> Router:
     router.callback_query.register(on_reason, ClientCb.filter(F.a == "r"), flags=client)
     router.callback_query.register(on_pending_page, ClientCb.filter(F.a == "pg"), flags=client)
     router.callback_query.register(on_report_button, ClientCb.filter(F.a == "rep"), flags=client)
+    router.callback_query.register(on_client_projects_page, ClientCb.filter(F.a == "pp"), flags=client)
     router.message.register(on_client_report, Command("client_report"), flags={"role": "manager"})
     router.message.register(on_approval, Command("approval"), flags={"role": "manager"})
+    router.callback_query.register(on_approval_page, ApprovalCb.filter(), flags={"role": "manager"})
     router.callback_query.register(on_admin, ClientAdminCb.filter(), flags={"role": "admin"})
     return router

@@ -7,12 +7,13 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot import access
+from bot import access, text
 from bot.commands import available, description_key, set_member_commands
 from bot.i18n import Catalog, Translator, member_language
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.org import TgUser
+from bot.views import course_enrolled
 from models.org import Member
 
 
@@ -30,7 +31,7 @@ async def on_start(
     if result.outcome == "known":
         await message.answer(t("start-known", name=result.member.display_name))
         return
-    if result.outcome == "registered" and access.is_client(result.member):
+    if result.outcome in ("registered", "client_added") and access.is_client(result.member):
         await _client_registered(message, result, svc, t, bot, catalog, sender)
         return
     if result.outcome == "registered":
@@ -39,7 +40,11 @@ async def on_start(
             t("start-registered", name=member.display_name, role=t(f"role-{member.role}"),
               department=result.department.name if result.department else "")
         )
-        await set_member_commands(bot, catalog, member, t.lang)
+        await set_member_commands(bot, catalog, member, t.lang, web_base_url=svc.settings.web_base_url)
+        # the onboarding courses of the new member's role and department start right away
+        for item in await svc.courses.auto_enrol(member):
+            body, markup = course_enrolled(t, item.course.title, item.deadline, item.enrolment_id)
+            await message.answer(body, reply_markup=markup)
         if result.inviter is not None:
             inviter = result.inviter
             it = catalog.translator(member_language(inviter, svc.settings.default_language))
@@ -54,14 +59,18 @@ async def on_start(
 async def _client_registered(message: Message, result, svc: Services, t: Translator, bot: Bot,
                              catalog: Catalog, sender: Sender) -> None:
     member = result.member
-    names = ", ".join(f"«{p.name}»" for p in result.projects)
-    await message.answer(t("start-registered-client", name=member.display_name, projects=names))
-    await set_member_commands(bot, catalog, member, t.lang)
+    names = text.fit_names([f"«{p.name}»" for p in result.projects], lambda n: t("list-more", n=n))
+    if result.outcome == "client_added":  # a client already: another invite adds its projects
+        await message.answer(t("start-client-added", name=member.display_name, projects=names))
+    else:
+        await message.answer(t("start-registered-client", name=member.display_name, projects=names))
+        await set_member_commands(bot, catalog, member, t.lang)
     if result.inviter is not None:
         inviter = result.inviter
         it = catalog.translator(member_language(inviter, svc.settings.default_language))
-        await sender.send_text(inviter.telegram_id, it("invite-used-client", name=member.display_name,
-                                                       projects=names), kind="invite_used")
+        await sender.send_text(inviter.telegram_id, it("invite-used-client", name=member.display_name, projects=(
+            text.fit_names([f"«{p.name}»" for p in result.projects], lambda n: it("list-more", n=n)))),
+            kind="invite_used")
 
 
 async def on_help(message: Message, t: Translator, member: Member | None, known_member: Member | None) -> None:

@@ -8,7 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
-from bot import access, ui
+from bot import access, text, ui
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.parsing import CbInt
@@ -122,7 +122,8 @@ async def on_client_make(query: CallbackQuery, svc: Services, member: Member, t:
     await state.update_data(invite_projects=[])
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
-    await ui.edit(query, t("invite-client-created", projects=", ".join(f"«{p.name}»" for p in projects),
+    names = text.fit_names([f"«{p.name}»" for p in projects], lambda n: t("list-more", n=n))
+    await ui.edit(query, t("invite-client-created", projects=names,
                            link=link, hours=svc.settings.invite_ttl_hours))
 
 

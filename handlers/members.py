@@ -101,7 +101,7 @@ async def on_open(query: CallbackQuery, callback_data: MemberCb, svc: Services, 
 
 async def _refresh_menu(bot: Bot, catalog: Catalog, svc: Services, target: Member) -> None:
     lang = member_language(target, svc.settings.default_language)
-    await set_member_commands(bot, catalog, target, lang)
+    await set_member_commands(bot, catalog, target, lang, web_base_url=svc.settings.web_base_url)
 
 
 async def on_role(query: CallbackQuery, callback_data: MemberCb, svc: Services, member: Member, t: Translator,

@@ -6,6 +6,7 @@ from datetime import date
 from typing import NoReturn
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -14,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import ui
+from bot.callbacks import CourseCb
 from bot.domain.pace import round1
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
@@ -477,13 +479,23 @@ async def _team(svc: Services, member: Member, t: Translator, page: int):
     lines.append(t("team-legend"))
     nav = ui.nav_row(page, ui.pages_of(len(stats), TEAM_PER_PAGE), lambda p: TeamCb(page=p).pack())
     kb = ui.builder()
+    # the quality loop: a flagged writer's course for their most frequent revision reason, one button
+    offers = await svc.courses.offers(member, [s.member_id for s in stats if s.quality.flagged])
+    for writer, course, reason in offers[:5]:
+        lines.append(t("team-course-offer", name=writer.display_name, reason=t(f"reason-{reason}"),
+                       course=course.title))
+        kb.row(InlineKeyboardButton(text=ui.truncate(t("team-course-offer-btn", name=writer.display_name,
+                                                       course=course.title), 60),
+                                    callback_data=CourseCb(a="offer", id=course.id, p=writer.id).pack()))
     if nav:
         kb.row(*nav)
-    return "\n".join(lines), (kb.as_markup() if nav else None)
+    return "\n".join(lines), (kb.as_markup() if nav or offers else None)
 
 
 async def on_team(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator) -> None:
     arg = (command.args or "").strip().lower()
+    if arg.split()[:1] in (["smm"], ["смм"]):
+        raise SkipHandler()  # /team smm: the SMM feature's (handlers/smm.py)
     if arg in ("projects", "проекты"):
         rows, overall, month = await svc.reporting.team_projects(member)
         lines = [t("team-projects-title", month=t(f"month-{month.month}"), year=month.year, rate=_num(overall))]

@@ -62,7 +62,7 @@ async def on_language(query: CallbackQuery, callback_data: SettingsCb, svc: Serv
                       catalog: Catalog, bot: Bot) -> None:
     await svc.org.set_language(member, callback_data.value)
     t = catalog.translator(callback_data.value)
-    await set_member_commands(bot, catalog, member, t.lang)
+    await set_member_commands(bot, catalog, member, t.lang, web_base_url=svc.settings.web_base_url)
     text, markup = _menu(t, member, svc.settings.timezone)
     await ui.edit(query, text, markup)
 

@@ -3,7 +3,20 @@
 Importing this package registers every table on ``Base.metadata``.
 """
 
-from models import clients, idempotency, leads, org, ratings, reporting, scheduling, stats, tasks  # noqa: F401
+from models import (  # noqa: F401
+    clients,
+    idempotency,
+    leads,
+    learning,
+    org,
+    ratings,
+    reporting,
+    scheduling,
+    service,
+    smm,
+    stats,
+    tasks,
+)
 from models.base import Base
 
 __all__ = ["Base"]

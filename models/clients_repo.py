@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import few_ids
 from models.clients import ClientDecision, ClientProject, InviteProject
 from models.org import Member, Role
 from models.reporting import APPROVED, SENT, Project, Revision, Unit, UnitEvent
@@ -85,17 +86,28 @@ async def clear_projects(session: AsyncSession, member_id: int) -> None:
     await session.execute(delete(ClientProject).where(ClientProject.member_id == member_id))
 
 
+#: an event that moved a unit into *sent* from another state (not an edit of a sent unit, which is sent → sent)
+_ENTERED_SENT = (UnitEvent.to_state == SENT, or_(UnitEvent.from_state.is_(None), UnitEvent.from_state != SENT))
+
+
+def _round_starts():
+    """unit id → when it last went to *sent* (a subquery)."""
+    return (select(UnitEvent.unit_id, func.max(UnitEvent.at).label("at")).where(*_ENTERED_SENT)
+            .group_by(UnitEvent.unit_id).subquery())
+
+
 async def round_started(session: AsyncSession, unit_id: int) -> datetime | None:
-    """When the unit last went to *sent* (the current round of approval)."""
-    return await session.scalar(select(func.max(UnitEvent.at)).where(UnitEvent.unit_id == unit_id,
-                                                                     UnitEvent.to_state == SENT))
+    """When the unit last went to *sent* (the current round of approval; editing it does not start one)."""
+    return await session.scalar(select(func.max(UnitEvent.at)).where(UnitEvent.unit_id == unit_id, *_ENTERED_SENT))
 
 
 async def waiting_units(session: AsyncSession, project_ids: Sequence[int], *, offset: int = 0,
                         limit: int | None = None) -> list[Unit]:
-    """Units waiting for a decision (sent) in these projects, oldest first."""
-    q = (select(Unit).where(Unit.project_id.in_(list(project_ids)), Unit.state == SENT)
-         .order_by(Unit.updated_at, Unit.id).offset(offset))
+    """Units waiting for a decision (sent) in these projects, oldest first: by when the round started."""
+    started = _round_starts()
+    q = (select(Unit).outerjoin(started, started.c.unit_id == Unit.id)
+         .where(Unit.project_id.in_(list(project_ids)), Unit.state == SENT)
+         .order_by(func.coalesce(started.c.at, Unit.sent_at, Unit.updated_at), Unit.id).offset(offset))
     if limit is not None:
         q = q.limit(limit)
     return list(await session.scalars(q))
@@ -136,20 +148,47 @@ async def list_clients(session: AsyncSession, *, offset: int = 0, limit: int | N
 async def client_figures(session: AsyncSession, project_ids: Sequence[int], author_ids: Sequence[int],
                          start: datetime, end: datetime) -> dict[int, tuple[int, float | None]]:
     """project id → (revisions requested by clients in [start, end), average seconds to a client decision), for
-    the units of these authors."""
-    ids, authors = list(project_ids), list(author_ids)
-    revs = (select(Unit.project_id, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
+    the units of these authors.
+
+    More than ``MANY_IDS`` projects or authors (a digest of everyone lists all projects and all members) are
+    not bound as ``IN (...)``: the period's rows are read through the ``received_at`` / ``decided_at``
+    indexes and the ids kept in Python (per author, with sums and counts for the average)."""
+    projects, authors = few_ids(project_ids), few_ids(author_ids)
+    keep_projects, keep_authors = set(project_ids), set(author_ids)
+    per_author = authors is None
+    by = (Unit.project_id, Unit.author_id) if per_author else (Unit.project_id,)
+    revs = (select(*by, func.count(Revision.id)).join(Unit, Unit.id == Revision.unit_id)
             .join(Member, Member.id == Revision.recorded_by)
-            .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), Member.role == CLIENT,
-                   Revision.received_at >= start,
-                   Revision.received_at < end, Unit.state != "deleted").group_by(Unit.project_id))
-    avg = (select(Unit.project_id, func.avg(ClientDecision.seconds)).join(Unit, Unit.id == ClientDecision.unit_id)
-           .where(Unit.project_id.in_(ids), Unit.author_id.in_(authors), ClientDecision.decided_at >= start,
-                  ClientDecision.decided_at < end)
-           .group_by(Unit.project_id))
+            .where(Member.role == CLIENT, Revision.received_at >= start,
+                   Revision.received_at < end, Unit.state != "deleted").group_by(*by))
+    seconds = ((func.sum(ClientDecision.seconds), func.count(ClientDecision.seconds)) if per_author
+               else (func.avg(ClientDecision.seconds),))
+    avg = (select(*by, *seconds).join(Unit, Unit.id == ClientDecision.unit_id)
+           .where(ClientDecision.decided_at >= start, ClientDecision.decided_at < end).group_by(*by))
+    if projects is not None:
+        revs, avg = revs.where(Unit.project_id.in_(projects)), avg.where(Unit.project_id.in_(projects))
+    if authors is not None:
+        revs, avg = revs.where(Unit.author_id.in_(authors)), avg.where(Unit.author_id.in_(authors))
+
+    def kept(row) -> bool:
+        return row[0] in keep_projects and (not per_author or row[1] in keep_authors)
+
+    r: dict[int, int] = {}
+    for row in (await session.execute(revs)).all():
+        if kept(row):
+            r[row[0]] = r.get(row[0], 0) + int(row[-1])
+    a: dict[int, float] = {}
+    if per_author:
+        totals: dict[int, list[int]] = {}
+        for pid, _author, total, n in (await session.execute(avg)).all():
+            if kept((pid, _author)) and n:
+                acc = totals.setdefault(pid, [0, 0])
+                acc[0] += int(total)
+                acc[1] += int(n)
+        a = {pid: total / n for pid, (total, n) in totals.items()}
+    else:
+        a = {pid: float(x) for pid, x in (await session.execute(avg)).all() if x is not None and pid in keep_projects}
     out: dict[int, tuple[int, float | None]] = {}
-    r = {p: int(n) for p, n in (await session.execute(revs)).all()}
-    a = {p: float(x) for p, x in (await session.execute(avg)).all() if x is not None}
     for pid in set(r) | set(a):
         out[pid] = (r.get(pid, 0), a.get(pid))
     return out
@@ -158,8 +197,7 @@ async def client_figures(session: AsyncSession, project_ids: Sequence[int], auth
 async def waiting_in_client_projects(session: AsyncSession, sent_before: datetime) -> list[tuple[Unit, datetime]]:
     """Units waiting for a decision (sent) whose current round started before ``sent_before``, in projects
     that have an active client, with the round's start."""
-    started = (select(UnitEvent.unit_id, func.max(UnitEvent.at).label("at")).where(UnitEvent.to_state == SENT)
-               .group_by(UnitEvent.unit_id).subquery())
+    started = _round_starts()
     with_clients = (select(ClientProject.project_id).join(Member, Member.id == ClientProject.member_id)
                     .where(Member.active.is_(True), Member.role == CLIENT))
     at = func.coalesce(started.c.at, Unit.sent_at)

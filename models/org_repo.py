@@ -160,3 +160,9 @@ def audit(
     )
     session.add(entry)
     return entry
+
+
+async def member_by_username(session: AsyncSession, username: str) -> Member | None:
+    """An active team member by Telegram username (case-insensitive)."""
+    return await session.scalar(select(Member).where(func.lower(Member.username) == username.lower(),
+                                                     Member.role != CLIENT, Member.active.is_(True)))

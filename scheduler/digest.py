@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import access
 from bot.config import Settings
 from bot.domain import funnel as fn
+from bot.domain import learning
 from bot.domain.digests import DAILY, MONTHLY, WEEKLY
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.workdays import local_today, month_bounds, utc_range, working_days
@@ -27,7 +28,7 @@ from bot.i18n import Html, Translator, month_name
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
 from bot.text import CAPTION_LIMIT, visible_len
 from bot.views import stage_name
-from models import clients_repo, leads_repo, org_repo, reporting_repo, stats_repo
+from models import clients_repo, leads_repo, learning_repo, org_repo, reporting_repo, stats_repo
 from models.org import Role
 from scheduler.chart_data import AHEAD, BEHIND, ON_TRACK, CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.render_pool import ChartRenderer, Job
@@ -178,8 +179,27 @@ async def build(
     funnel_lines = await funnel_section(session, settings, t, scope, today) if kind == WEEKLY else []
     plan.caption = caption(t, kind, period, stats, ordered, shown, week_done, averages,
                            final_of=month_name(t, month) if final and kind == DAILY else None,
-                           client_lines=client_lines, funnel_lines=funnel_lines)
+                           client_lines=client_lines, funnel_lines=funnel_lines,
+                           learning_line=await learning_line(session, t, [m.id for m in members], today)
+                           if kind == WEEKLY else None)
     return plan
+
+
+async def learning_line(session: AsyncSession, t: Translator, member_ids: Sequence[int], today: date) -> str | None:
+    """The weekly digest's line about courses: how many enrolments of the scope are passed, in progress, failed,
+    overdue, not started (``None`` when nobody in scope is on a course)."""
+    enrolments = await learning_repo.enrolments_of_members(session, member_ids)
+    if not enrolments:
+        return None
+    counts = await learning_repo.lesson_counts(session, sorted({e.course_id for e in enrolments}))
+    kinds: dict[str, int] = {}
+    for e in enrolments:
+        st = learning.course_status(counts.get(e.course_id, 0), {int(p) for p in e.passed or []},
+                                    e.started_at is not None, e.failed_position is not None, e.deadline, today)
+        kinds[st.kind] = kinds.get(st.kind, 0) + 1
+    return t("digest-learning", passed=kinds.get(learning.PASSED, 0), progress=kinds.get(learning.IN_PROGRESS, 0),
+             failed=kinds.get(learning.FAILED, 0), overdue=kinds.get(learning.OVERDUE, 0),
+             idle=kinds.get(learning.NOT_STARTED, 0))
 
 
 async def funnel_section(session: AsyncSession, settings: Settings, t: Translator, scope: Scope,
@@ -314,6 +334,7 @@ def caption(
     averages: dict[int, tuple[float | None, int]],
     final_of: str | None = None,
     client_lines: Sequence[str] = (),
+    learning_line: str | None = None,
     funnel_lines: Sequence[str] = (),
 ) -> str:
     """The digest text, fitted into a photo caption (≤ 1024 characters): lists shrink to fit.
@@ -332,6 +353,8 @@ def caption(
                       expected=_num(sum(s.pace.expected for s in stats))))
     if week_done is not None:
         head.append(t("digest-week-done", units=sum(week_done.values())))
+    if learning_line:
+        head.append(learning_line)
     if len(shown) < len(ordered):
         head.append(t("digest-chart-cut", shown=len(shown), total=len(ordered)))
 

@@ -27,8 +27,10 @@ from bot import access
 from bot.clock import Clock
 from bot.config import Settings, parse_hhmm
 from bot.db import Database
+from bot.domain import smm as smm_rules
 from bot.domain.deadlines import add_working_hours, revision_due
 from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
+from bot.domain.learning import stalled
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.tasks import notice_key, notices
 from bot.domain.workdays import is_working_day, local_now, public_holidays
@@ -40,15 +42,19 @@ from bot.text import fit
 
 # the same forms /rating_campaign sends; the client's card and report
 from bot.views import (
+    article_review,
     client_card,
     client_report_parts,
+    course_nudge,
     deliver_forms,
+    smm_digest_text,
+    smm_form,
     stage_name,
     task_card,
     task_due,
     task_line,
 )
-from models import clients_repo, idempotency_repo, leads_repo, org_repo, reporting_repo, tasks_repo
+from models import clients_repo, idempotency_repo, leads_repo, org_repo, reporting_repo, smm_repo, tasks_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
@@ -64,6 +70,12 @@ REVISION_WRITER, REVISION_MANAGER = "revision_writer", "revision_manager"
 CLIENT_REMIND, CLIENT_ESCALATE = "client_remind", "client_escalate"
 CLIENT_REPORT = "client_report"
 RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
+KB_REVIEW, COURSE_NUDGE, COURSE_OVERDUE = "kb_review", "course_nudge", "course_overdue"
+SMM_FORM, SMM_REMIND, SMM_MANAGER = "smm_form", "smm_remind", "smm_manager"
+SMM_DIGEST = "smm_digest"
+#: the n-th working day after an SMM week's end (the responsible member's) brings: 1 the form, 2 the form again
+#: as a reminder, 3 a note to their managers
+SMM_STEPS = {1: SMM_FORM, 2: SMM_REMIND, 3: SMM_MANAGER}
 HANDOFF_SLA = "handoff_sla"
 TASK_DUE, TASK_OVERDUE, TASK_ESCALATE = "task_due", "task_overdue", "task_escalate"
 TASK_AGENDA = "task_agenda"
@@ -236,7 +248,8 @@ class Jobs:
         report = Report()
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
                      self.client_reports, self.rating_campaign, self.prune_keys, self.task_reminders,
-                     self.task_agenda, self.handoff_sla):
+                     self.task_agenda, self.handoff_sla, self.learning, self.smm_channels, self.smm_weekly,
+                     self.smm_digests):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -554,6 +567,171 @@ class Jobs:
         return await self.sender.deliver(c.member.telegram_id, SendDocument(
             chat_id=c.member.telegram_id, document=BufferedInputFile(pdf, filename=parts["filename"])), kind=c.kind)
 
+    # -- the knowledge base and courses ------------------------------------------------------------------
+    async def learning(self, now: datetime, report: Report | None = None) -> Report:
+        """On the recipient's working days, within the notify window, through the delivery log (once each):
+        an article past its review date reminds its owner (Still correct / Edit), once per review date; a
+        learner without progress for COURSE_NUDGE_DAYS working days gets one nudge per stall; past an
+        enrolment's deadline the learner's managers are told, once."""
+        report = report if report is not None else Report()
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            reviews = await services.kb.due_reviews(now)
+            enrolments = await services.courses.open_enrolments(now)
+            if not reviews and not enrolments:
+                return report
+            people = {m.id for _a, m in reviews} | {m.id for _e, _c, m, _st in enrolments}
+            days_off = set(await reporting_repo.days_off_between(
+                s, list(people), now.date() - timedelta(days=1), now.date() + timedelta(days=1)))
+
+            def now_fits(member: Member) -> date | None:
+                local = local_now(now, self._tz(member))
+                hol = _holidays([local.date()], country)
+                if (not is_working_day(local.date(), hol) or (member.id, local.date()) in days_off
+                        or not in_notify_window(local, self.settings)):
+                    return None
+                return local.date()
+
+            for article, owner in reviews:
+                if now_fits(owner) is not None:
+                    due.append(Claim(owner, KB_REVIEW, f"a{article.id}:{article.review_at.isoformat()}", now,
+                                     {"article": article.id, "title": article.title,
+                                      "checked": article.checked_at.date().isoformat()}))
+            managers_cache: dict[int, list[Member]] = {}
+            for e, course, learner, status in enrolments:
+                info = {"enrolment": e.id, "title": course.title, "lesson": status.lesson,
+                        "lessons": status.lessons, "name": learner.display_name,
+                        "date": e.deadline.strftime("%d.%m.%Y") if e.deadline else ""}
+                today = now_fits(learner)
+                last = local_now(e.last_activity_at, self._tz(learner)).date()
+                if (today is not None and not learner.unreachable
+                        and stalled(last, today, self.settings.course_nudge_days, country)):
+                    due.append(Claim(learner, COURSE_NUDGE, f"e{e.id}:{last.isoformat()}", now, info))
+                if e.deadline is not None and local_now(now, self._tz(learner)).date() > e.deadline:
+                    for manager in await self._managers_of(s, learner, managers_cache):
+                        if now_fits(manager) is not None:
+                            due.append(Claim(manager, COURSE_OVERDUE, f"e{e.id}", now, info))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    # -- SMM weekly figures ------------------------------------------------------------------------
+    async def smm_weekly(self, now: datetime, report: Report | None = None) -> Report:
+        """Each open SMM account whose latest ended week has no report: on the first working day after the week's
+        end (the responsible member's working days, time zone and days off) from SMM_FORM_AT within the grace
+        period, the responsible member gets the week's form; on the second working day the form again as a
+        reminder; on the third their managers (else the admins) are told. Once each (the delivery log)."""
+        report = report if report is not None else Report()
+        at = parse_hhmm(self.settings.smm_form_at)
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            rows = [(a, p, m) for a, p, m in await smm_repo.accounts(s) if m.active]
+            if not rows:
+                return report
+            plan: list[tuple[Any, Any, Member, date, datetime]] = []
+            for a, p, m in rows:
+                zone = ZoneInfo(self._tz(m))
+                today = local_now(now, self._tz(m)).date()
+                planned = datetime.combine(today, at, zone).astimezone(UTC)
+                if not planned <= now <= planned + self.grace:
+                    continue
+                week_end = smm_rules.last_week_end(today, a.week_end)
+                if week_end < a.start_date or (today - week_end).days > 14:
+                    continue
+                plan.append((a, p, m, week_end, planned))
+            if not plan:
+                return report
+            first = min(x[3] for x in plan)
+            last = max(local_now(now, self._tz(x[2])).date() for x in plan)
+            off: dict[int, set[date]] = defaultdict(set)
+            for mid, d in await reporting_repo.days_off_between(s, sorted({x[2].id for x in plan}), first, last):
+                off[mid].add(d)
+            reported = await smm_repo.reported_weeks(s, [x[0].id for x in plan], [x[3] for x in plan])
+            managers_cache: dict[int, list[Member]] = {}
+            for a, p, m, week_end, planned in plan:
+                if (a.id, week_end) in reported:
+                    continue
+                today = local_now(now, self._tz(m)).date()
+                hol = _holidays([week_end, today], country)
+                if not is_working_day(today, hol, off[m.id]):
+                    continue
+                n = sum(1 for i in range(1, (today - week_end).days + 1)
+                        if is_working_day(week_end + timedelta(days=i), hol, off[m.id]))
+                kind = SMM_STEPS.get(n)
+                key = f"{a.id}:{week_end.isoformat()}"
+                data = {"account": a.id, "week": week_end}
+                if kind in (SMM_FORM, SMM_REMIND) and not m.unreachable:
+                    due.append(Claim(m, kind, key, planned, data))
+                elif kind == SMM_MANAGER and m.department_id is not None:
+                    info = data | {"name": m.display_name, "title": a.name, "project": p.name}
+                    for manager in await self._managers_of(s, m, managers_cache):
+                        due.append(Claim(manager, SMM_MANAGER, key, planned, info))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def smm_channels(self, now: datetime, report: Report | None = None) -> Report:
+        """Once a day (team date) the subscriber count of each Telegram channel where the bot is an administrator
+        (``getChatMemberCount``): the weekly form shows it as the followers figure."""
+        report = report if report is not None else Report()
+        bot = getattr(self.sender, "bot", None)
+        if bot is None:
+            return report
+        today = dg.team_today(now, self.settings)
+        async with self.db.session() as s:
+            services = build_services(s, self.db, self.settings, self.clock)
+            for account_id, chat_id in await services.smm.channels_to_count(today):
+                try:
+                    count = await bot.get_chat_member_count(chat_id)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # removed meanwhile, or Telegram down: tried again tomorrow
+                    log.warning("getChatMemberCount %s for SMM account %s: %s", chat_id, account_id, exc)
+                    report.skipped["smm_count_failed"] += 1
+                    await services.smm.record_count(account_id, None, today)
+                    continue
+                await services.smm.record_count(account_id, count, today)
+                report.sent.append(Sent(0, "smm_count", f"{account_id}:{today}", "sent"))
+        return report
+
+    async def smm_digests(self, now: datetime, report: Report | None = None) -> Report:
+        """On the first working day of the ISO week (team zone), from DAILY_DIGEST_TIME within the grace period:
+        every manager with SMM accounts in their scope gets the week's SMM section as its own message (who
+        reported, the best and worst movers, the flagged falls), once per manager and week."""
+        report = report if report is not None else Report()
+        zone = ZoneInfo(self.settings.timezone)
+        today = dg.team_today(now, self.settings)
+        at = datetime.combine(today, parse_hhmm(self.settings.daily_digest_time), zone).astimezone(UTC)
+        if not at <= now <= at + self.grace or not first_working_day_of_week(today, self.settings.holiday_country):
+            return report
+        async with self.db.session() as s:
+            managers = [m for m in await org_repo.list_members(s, active_only=True, roles=access.DIGEST_ROLES)
+                        if not m.unreachable]
+        key = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
+        claims = await self._claim([Claim(m, SMM_DIGEST, key, at) for m in managers], now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def _send_smm_digest(self, c: Claim, t) -> Outcome | None:
+        async with self.db.session() as s:
+            digest = await build_services(s, self.db, self.settings, self.clock).smm.digest(c.member)
+        if digest is None:  # no accounts in the manager's scope
+            return None
+        return await self.sender.send_text(c.member.telegram_id, smm_digest_text(t, digest), kind=c.kind)
+
+    async def _send_smm_form(self, c: Claim, t) -> Outcome | None:
+        week = date.fromisoformat(c.data["week"]) if isinstance(c.data["week"], str) else c.data["week"]
+        async with self.db.session() as s:
+            form = await build_services(s, self.db, self.settings, self.clock).smm.due_form(c.data["account"], week)
+        if form is None:  # reported, archived or reassigned meanwhile: nothing to ask for
+            return None
+        text, markup = smm_form(t, form, reminder=c.kind == SMM_REMIND)
+        return await self.sender.send_text(c.member.telegram_id, text, reply_markup=markup, kind=c.kind)
+
+
     # -- leads: the hand-off to sales ---------------------------------------------------------------
     async def handoff_sla(self, now: datetime, report: Report | None = None) -> Report:
         """A lead handed to sales that nobody took within HANDOFF_SLA_HOURS working hours (the manager's zone)
@@ -798,6 +976,24 @@ class Jobs:
             text = t("client-waiting-manager", **d)
         elif c.kind == CLIENT_REPORT:
             return await self._send_client_report(c, t)
+        elif c.kind == KB_REVIEW:
+            text, markup = article_review(t, d["article"], d["title"], date.fromisoformat(d["checked"]))
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == COURSE_NUDGE:
+            text, markup = course_nudge(t, d["title"], d["lesson"], d["lessons"], d["enrolment"])
+            return await self.sender.send_text(chat, text, reply_markup=markup, kind=c.kind)
+        elif c.kind == COURSE_OVERDUE:
+            text = t("course-overdue-manager", name=d["name"], title=d["title"], date=d["date"], lesson=d["lesson"],
+                     lessons=d["lessons"])
+        elif c.kind in (SMM_FORM, SMM_REMIND):
+            return await self._send_smm_form(c, t)
+        elif c.kind == SMM_DIGEST:
+            return await self._send_smm_digest(c, t)
+        elif c.kind == SMM_MANAGER:
+            week = date.fromisoformat(d["week"]) if isinstance(d["week"], str) else d["week"]
+            text = t("smm-remind-manager", name=d["name"], account=d["title"], project=d["project"],
+                     week=week.strftime("%d.%m.%Y"))
+
         elif c.kind == HANDOFF_SLA:
             text = t("handoff-sla", **d)
         elif c.kind in (TASK_DUE, TASK_OVERDUE, TASK_ESCALATE):

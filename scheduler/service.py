@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
+from bot.metrics import JOBS
 from scheduler.jobs import Jobs
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class SchedulerService:
         """Create and start the scheduler on the running loop (call from the start-up hook)."""
         if self.scheduler is not None:
             return
+        # (again after a lost and regained leadership: recover what another leader left, take claims)
+        self._recovered = False
+        self.jobs.stopping = False
         zone = ZoneInfo(self.settings.timezone)
         now = datetime.now(zone)
         sched = AsyncIOScheduler(timezone=zone, job_defaults={"coalesce": True, "max_instances": 1,
@@ -104,7 +108,10 @@ class SchedulerService:
         except asyncio.CancelledError:
             raise
         except Exception:
+            JOBS.labels(job=name, outcome="failed").inc()
             log.exception("scheduler job %s failed", name)
+        else:
+            JOBS.labels(job=name, outcome="ok").inc()
         finally:
             if task is not None:
                 self._running.discard(task)

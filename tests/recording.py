@@ -19,7 +19,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
-from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
+from aiogram.types import CallbackQuery, Chat, Document, File, InlineKeyboardMarkup, Message, Update, User
 
 BOT_ID = 4242424
 BOT_TOKEN = f"{BOT_ID}:TEST_TOKEN_abcdefghijklmnopqrstuvwxyz"
@@ -58,6 +58,8 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[Sent] = []
         self.violations: list[str] = []
+        self.int_results: dict[str, int] = {}  # what a method returning an integer answers (getChatMemberCount)
+        self.files: dict[str, bytes] = {}  # file_id → bytes users sent (Harness.send_document); getFile + download
         self._ids = itertools.count(1000)
 
     async def close(self) -> None:
@@ -74,7 +76,7 @@ class RecordingSession(BaseSession):
 
     def _validate(self, bot: Bot, method: TelegramMethod[Any]) -> None:
         """Check the request as it would go over the wire against the official Bot API spec."""
-        from tests.emulator.spec import ApiError, UploadedFile, load_spec
+        from bot.sandbox.spec import ApiError, UploadedFile, load_spec
 
         raw: dict[str, Any] = {}
         files: dict[str, Any] = {}
@@ -93,11 +95,23 @@ class RecordingSession(BaseSession):
         returning = method.__returning__
         if returning is bool:
             return True
+        if returning is int:
+            return self.int_results.get(type(method).__name__, 0)
         options = typing.get_args(returning) if isinstance(returning, types.UnionType) else (returning,)
         if Message in options:
             chat_id = params.get("chat_id") or 0
             text = params.get("text")
             mid = params.get("message_id") or next(self._ids)
+            poll = None
+            if type(method).__name__ == "SendPoll":  # a poll gets an id, as Telegram gives it
+                from aiogram.types import Poll, PollOption
+
+                poll = Poll(id=f"poll{mid}", question=params["question"], total_voter_count=0, is_closed=False,
+                            is_anonymous=bool(params.get("is_anonymous", True)), type=params.get("type", "regular"),
+                            allows_multiple_answers=False, allows_revoting=False, members_only=False,
+                            correct_option_ids=params.get("correct_option_ids"),
+                            options=[PollOption(text=o.text, voter_count=0, persistent_id=str(i))
+                                     for i, o in enumerate(params["options"])])
             return Message(
                 message_id=mid,
                 date=datetime.now(UTC),
@@ -106,15 +120,19 @@ class RecordingSession(BaseSession):
                 text=text,
                 caption=params.get("caption"),
                 reply_markup=params.get("reply_markup"),
+                poll=poll,
             ).as_(bot)
+        if returning is File:
+            return File(file_id=params["file_id"], file_unique_id=f"u{params['file_id']}",
+                        file_size=len(self.files.get(params["file_id"], b"")), file_path=f"documents/{params['file_id']}")
         if returning is User:
             return User(id=BOT_ID, is_bot=True, first_name="teamdesk", username="teamdesk_bot")
         if returning is list or str(returning).startswith("list"):
             return []
         return True
 
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:  # pragma: no cover
-        yield b""
+    async def stream_content(self, url: str, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        yield self.files.get(url.rsplit("/", 1)[-1], b"")
 
 
 def make_bot() -> tuple[Bot, RecordingSession]:
@@ -156,6 +174,16 @@ class Harness:
         msg = Message(message_id=next(self._msg_ids), date=datetime.now(UTC),
                       chat=Chat(id=person.id, type="private", first_name=person.first_name),
                       from_user=person.user, text=text, entities=entities)
+        return await self._feed(Update(update_id=next(self._update_ids), message=msg))
+
+    async def send_document(self, person: Person, data: bytes, filename: str, caption: str | None = None) -> list[Sent]:
+        """The person sends a file (the bot can getFile and download it)."""
+        file_id = f"doc{next(self._msg_ids)}"
+        self.session.files[file_id] = data
+        msg = Message(message_id=next(self._msg_ids), date=datetime.now(UTC),
+                      chat=Chat(id=person.id, type="private", first_name=person.first_name), from_user=person.user,
+                      document=Document(file_id=file_id, file_unique_id=f"u{file_id}", file_name=filename,
+                                        file_size=len(data)), caption=caption)
         return await self._feed(Update(update_id=next(self._update_ids), message=msg))
 
     async def press(self, person: Person, sent: Sent, data: str) -> list[Sent]:

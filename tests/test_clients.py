@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from models.clients import ClientDecision, ClientProject
@@ -125,7 +127,15 @@ async def test_manager_invites_clients_only_to_projects_of_their_departments(har
     assert h.answers(sent)[0].params.get("show_alert") is True
 
 
-async def test_client_approves_and_requests_changes(harness: Harness, db) -> None:
+@pytest.fixture(params=["few ids", "many ids"])
+def id_filter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ids in ``IN (...)``, and as over an admin's hundreds of members and projects (the period's rows read
+    and the ids kept in Python, ``models.base.MANY_IDS``): the same figures."""
+    if request.param == "many ids":
+        monkeypatch.setattr("models.base.MANY_IDS", 0)
+
+
+async def test_client_approves_and_requests_changes(harness: Harness, db, id_filter) -> None:
     h = harness
     await setup(h, CLIENT)
     sent = await report_and_send(h, "Alpha", "First post")
@@ -190,6 +200,14 @@ async def test_client_approves_and_requests_changes(harness: Harness, db) -> Non
         plan = await dg.build(s, h.dp["settings"], Catalog().translator("ru"), await dg.scope_of(s, manager),
                               "weekly", h.dp["clock"].now())
     assert "Клиенты в боте" in plan.caption and "«Alpha»: правок 1" in plan.caption
+    # the figures themselves: one revision asked for, and the average time to the client's two decisions
+    async with db.session() as s:
+        everyone = list(await s.scalars(select(Member.id)))
+        decided = list(await s.scalars(select(ClientDecision.seconds)))
+        month = h.dp["clock"].now().astimezone(ZoneInfo(h.dp["settings"].timezone)).date().replace(day=1)
+        rows = await dg.client_rows(s, h.dp["settings"], everyone, month)
+    assert len(decided) == 2
+    assert rows == [("Alpha", 1, pytest.approx(sum(decided) / 2))]
     # the client's decisions keep the counters behind /me, /team and the digests equal to a recount
     from bot.services.stats import recount, stored
 
@@ -408,6 +426,12 @@ async def test_monthly_client_report_message_and_pdf(harness: Harness, db, clock
     assert f"Ждут решения сейчас: {want['waiting']}" in msg.text
     keywords = pdf_keywords(doc.params["document"].data)
     assert f"approved={want['approved']}; waiting={want['waiting']}; revisions={want['revisions']}" in keywords
+    from tests.test_clients_review import pdf_text
+
+    text = pdf_text(doc.params["document"].data)  # the PDF's text says the same
+    for line in (f"Согласовано (сдано) единиц: {want['approved']}", f"Ждут решения сейчас: {want['waiting']}",
+                 f"Правок: {want['revisions']}"):
+        assert line in text, line
     assert doc.params["document"].filename == f"report-{alpha.id}-2026-11.pdf"
     # the client gets last month's report from /projects; never another project's
     clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
@@ -457,6 +481,9 @@ def test_client_report_cli_writes_the_pdf(tmp_path, database_url, monkeypatch) -
     out = tmp_path / "report.pdf"
     assert main(["client-report", "--project", str(pid), "--month", "2026-11", "--out", str(out)]) == 0
     assert "approved=1; waiting=0; revisions=0" in pdf_keywords(out.read_bytes())
+    from tests.test_clients_review import pdf_text
+
+    assert "Отчёт по проекту «Альфа», ноябрь 2026" in pdf_text(out.read_bytes())
     assert main(["client-report", "--project", "999", "--month", "2026-11", "--out", str(out)]) == 1
 
 

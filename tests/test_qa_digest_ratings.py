@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.sandbox.tghtml import parse_html
 from models.org import Department, Member
 from models.ratings import Rating, RatingPolicy
-from tests.emulator.html import parse_html
 from tests.scheduling_helpers import MSK_0900_MON, add_units, at_msk, make_jobs, make_team
 
 

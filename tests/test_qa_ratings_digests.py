@@ -272,7 +272,7 @@ def test_translator_takes_arguments_longer_than_fluents_placeable_limit() -> Non
 
 
 async def test_scheduled_texts_valid_html_and_english(db, settings, clock) -> None:
-    from tests.emulator.html import parse_html
+    from bot.sandbox.tghtml import parse_html
     from tests.scheduling_helpers import MSK_0900_MON, add_revision, make_jobs
 
     team = await make_team(db, writers=3, plan=42, dept_name="Dept $x$ <&>")
@@ -316,9 +316,9 @@ async def test_garbage_callbacks_are_answered(harness: Harness, db) -> None:
 async def test_sender_never_cuts_html() -> None:
     from aiogram.methods import SendMessage
 
+    from bot.sandbox.tghtml import parse_html
     from bot.sender import Sender
     from bot.text import visible_len as _visible_len
-    from tests.emulator.html import parse_html
 
     sent = []
 
@@ -371,8 +371,8 @@ async def test_english_digest_screens(harness: Harness, db) -> None:
 
 
 def test_caption_that_cannot_fit_is_not_cut_inside_html() -> None:
+    from bot.sandbox.tghtml import parse_html
     from scheduler import digest as dg
-    from tests.emulator.html import parse_html
 
     def t(key: str, **args) -> str:
         return "<b>" + "&amp;" * 1100 + "</b>" if key == "daily-title" or key.endswith("-title") else key

@@ -15,17 +15,19 @@ REPO = Path(__file__).resolve().parents[1]
 GOOD = "123456:" + "A" * 35
 
 
-def run_bot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS")}
     base.update(PYTHONPATH=str(REPO), **env)
-    return subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=base, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=base, capture_output=True,
                           text=True, timeout=60)
 
 
 @pytest.mark.parametrize(
     ("env", "needle"),
     [
-        ({}, "BOT_TOKEN is missing"),
+        # with no token at all `python -m bot` starts the sandbox (tests/test_sandbox_browser.py); not when
+        # another setting is wrong too
+        ({"TIMEZONE": "Mars/Base"}, "BOT_TOKEN is missing; TIMEZONE unknown time zone"),
         ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN does not look like a token"),
         ({"BOT_TOKEN": GOOD, "TIMEZONE": "Mars/Base"}, "TIMEZONE unknown time zone"),
         ({"BOT_TOKEN": GOOD, "ADMIN_IDS": "12,abc"}, "ADMIN_IDS"),
@@ -38,6 +40,17 @@ def test_bad_settings_one_line_exit_2(tmp_path: Path, env: dict[str, str], needl
     assert len(lines) == 1, result.stderr
     assert needle in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_missing_token_for_other_commands(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, "migrate")
+    assert result.returncode == 2 and "BOT_TOKEN is missing" in result.stderr
+
+
+def test_sandbox_reports_bad_settings_in_one_line(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, "sandbox", TIMEZONE="Mars/Base")
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0
+    assert "TIMEZONE unknown time zone" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_env_file_is_read(tmp_path: Path) -> None:

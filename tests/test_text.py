@@ -7,7 +7,7 @@ import html
 import pytest
 
 from bot import text as tx
-from tests.emulator.html import parse_html
+from bot.sandbox.tghtml import parse_html
 
 
 def test_visible_len_counts_utf16_after_tags_and_entities() -> None:
@@ -74,3 +74,10 @@ def test_fit_counts_visible_length() -> None:
     lines = ["&amp;" * 10] * 10  # 50 characters of HTML, 10 visible each
     assert tx.fit(lines, lambda n: f"+{n}", budget=55) == [*lines[:5], "+5"]
     assert tx.fit(lines[:2], lambda n: f"+{n}", budget=55) == lines[:2]
+
+
+def test_fit_names_joins_what_fits_and_counts_the_rest() -> None:
+    names = [f"«{'x' * 8}»" for _ in range(10)]  # 10 units each
+    assert tx.fit_names(names, lambda n: f"+{n}", budget=34) == ", ".join([*names[:3], "+7"])
+    assert tx.fit_names(names[:2], lambda n: f"+{n}", budget=34) == ", ".join(names[:2])
+    assert tx.fit_names([], lambda n: f"+{n}") == ""

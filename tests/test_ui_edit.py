@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import Message, MessageEntity
 
-from tests.emulator.html import parse_html
+from bot.sandbox.tghtml import parse_html
 from tests.recording import Harness, Sent
 from tests.test_ratings import ADMIN, last_message, setup_org
 

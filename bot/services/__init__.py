@@ -15,12 +15,16 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.clients import ClientService
+from bot.services.courses import CourseService
+from bot.services.dashboard import DashboardService
 from bot.services.digests import DigestService
+from bot.services.kb import KbService
 from bot.services.leads import LeadService
 from bot.services.org import OrgService
 from bot.services.plans import PlanService
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
+from bot.services.smm import SmmService
 from bot.services.tasks import TaskService
 
 
@@ -52,12 +56,27 @@ class Services:
         return ClientService(self.session, self.db, self.settings, self.clock)
 
     @cached_property
+    def smm(self) -> SmmService:
+        return SmmService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
     def leads(self) -> LeadService:
         return LeadService(self.session, self.db, self.settings, self.clock)
 
     @cached_property
     def digests(self) -> DigestService:
         return DigestService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def kb(self) -> KbService:
+        return KbService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
+    def courses(self) -> CourseService:
+        return CourseService(self.session, self.db, self.settings, self.clock)
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
+                                ratings=self.ratings)
 
     @cached_property
     def tasks(self) -> TaskService:

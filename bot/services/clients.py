@@ -33,6 +33,7 @@ MIN_COMMENT_LETTERS = 10
 MAX_COMMENT = 500
 PENDING_PER_PAGE = 5
 CLIENTS_PER_PAGE = 8
+PROJECTS_PER_PAGE = 8  # a client's /projects: a line and a report button each
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,17 @@ class ProjectFigures:
     waiting: int
     revisions: int
     avg_hours: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectsPage:
+    """A page of a client's /projects: each project with its figures (and its report button)."""
+
+    projects: list[ProjectFigures]
+    month: date  # this month (the client's)
+    page: int
+    pages: int
+    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,18 +368,21 @@ class ClientService(Service):
         cards = [await self._card(client, u, projects[u.project_id]) for u in units]
         return PendingPage(cards, page, pages, total)
 
-    async def my_projects(self, client: Member) -> list[ProjectFigures]:
-        """The client's projects with this month's figures (the month in the client's time zone)."""
+    async def my_projects(self, client: Member, page: int = 0) -> ProjectsPage:
+        """A page of the client's projects with this month's figures (the month in the client's time zone)."""
         today = local_today(self.clock.now(), self.tz(client))
         first, last = month_bounds(today)
         start, end = utc_range(first, last, self.tz(client))
+        projects = await repo.projects_of(self.session, client.id)
+        pages = max(1, -(-len(projects) // PROJECTS_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
         out = []
-        for p in await repo.projects_of(self.session, client.id):
+        for p in projects[page * PROJECTS_PER_PAGE:(page + 1) * PROJECTS_PER_PAGE]:
             f = await repo.month_figures(self.session, p.id, start, end)
             avg = f["avg_seconds"]
             out.append(ProjectFigures(p.id, p.name, first, f["sent"], f["approved"], f["waiting"], f["revisions"],
                                       None if avg is None else avg / 3600))
-        return out
+        return ProjectsPage(out, first, page, pages, len(projects))
 
     # -- the monthly client report ------------------------------------------------------------------------
     @staticmethod

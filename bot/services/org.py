@@ -30,7 +30,8 @@ class TgUser:
 
 @dataclass(frozen=True, slots=True)
 class StartResult:
-    outcome: str  # known | registered | refused | inactive | invite_invalid | invite_expired | invite_used
+    outcome: str  # known | registered | client_added | client_invite_team | refused | inactive | invite_invalid |
+    # invite_expired | invite_used
     member: Member | None = None
     department: Department | None = None
     inviter: Member | None = None  # who made the invite, to be told that it was used
@@ -63,6 +64,16 @@ class OrgService(Service):
         member = await repo.member_by_telegram_id(s, user.id)
         token = (payload or "").strip() or None
         if member is not None and member.active:
+            invite = await repo.invite_by_token(s, token[:64]) if token is not None else None
+            if invite is not None and invite.role == Role.CLIENT.value:
+                # a client invite opened by someone already here: a client gets its projects added; a team
+                # member stays on the team (the link is for their client) and the invite is left unused
+                if not access.is_client_role(member.role):
+                    return StartResult("client_invite_team", member)
+                refused = self._invite_refusal(invite, now)
+                if refused is not None:
+                    return StartResult(refused, member)
+                return await self._add_client_projects(user, member, invite)
             async with self.db.writing(s):
                 self._refresh_profile(member, user)
             return StartResult("known", member)
@@ -87,10 +98,9 @@ class OrgService(Service):
         invite = await repo.invite_by_token(s, token[:64])
         if invite is None:
             return StartResult("invite_invalid")
-        if invite.expires_at <= now:
-            return StartResult("invite_expired")
-        if invite.uses_left <= 0:
-            return StartResult("invite_used")
+        refused = self._invite_refusal(invite, now)
+        if refused is not None:
+            return StartResult(refused)
         if invite.role == Role.CLIENT.value:
             return await self._start_client(user, member, invite)
         async with self.db.writing(s):
@@ -116,6 +126,35 @@ class OrgService(Service):
         if inviter is not None and (not inviter.active or inviter.id == member.id):
             inviter = None
         return StartResult("registered", member, department, inviter)
+
+    @staticmethod
+    def _invite_refusal(invite: Invite, now) -> str | None:
+        if invite.expires_at <= now:
+            return "invite_expired"
+        if invite.uses_left <= 0:
+            return "invite_used"
+        return None
+
+    async def _add_client_projects(self, user: TgUser, member: Member, invite: Invite) -> StartResult:
+        """An active client opened another client invite: its (still open) projects are added to theirs."""
+        s, now = self.session, self.clock.now()
+        async with self.db.writing(s):
+            if not await repo.consume_invite(s, invite.id, now):
+                return StartResult("invite_used", member)
+            self._refresh_profile(member, user)
+            projects = []
+            for pid in await clients_repo.invite_project_ids(s, invite.id):
+                project = await s.get(Project, pid)
+                if project is None or project.archived:
+                    continue
+                projects.append(project)
+                if await clients_repo.add_project(s, member.id, pid, invite.created_by, now):
+                    repo.audit(s, actor_id=member.id, action="client.project_added", object_type="member",
+                               object_id=member.id, at=now, project_id=pid, invite_id=invite.id)
+            inviter = await repo.member_by_id(s, invite.created_by) if invite.created_by else None
+        if inviter is not None and (not inviter.active or inviter.id == member.id):
+            inviter = None
+        return StartResult("client_added", member, None, inviter, tuple(projects))
 
     async def _start_client(self, user: TgUser, member: Member | None, invite: Invite) -> StartResult:
         """A client invite: the person becomes a client of exactly the invite's (still open) projects."""

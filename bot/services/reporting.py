@@ -686,6 +686,10 @@ class ReportingService(Service):
                                  quality_rise=self.settings.quality_rise_share,
                                  quality_min_units=self.settings.quality_min_units)
 
+    async def own_month(self, member: Member, month: date) -> MemberMonth:
+        """One member's month (a writer's own dashboard page; the same numbers as their line in /team)."""
+        return (await self._stats([member], month.replace(day=1)))[0]
+
     async def me(self, member: Member) -> tuple[MemberMonth, float | None]:
         month = self.today(member).replace(day=1)
         peers = await self.team_members([member.department_id], month)
@@ -695,16 +699,29 @@ class ReportingService(Service):
         mine = next(s for s in stats if s.member_id == member.id)
         return mine, team_median_rate(stats)
 
-    async def team(self, actor: Member) -> tuple[list[MemberMonth], float | None, date]:
+    async def _team_scope(self, actor: Member, department_id: int | None) -> list[int] | None:
+        """The actor's departments, or the one asked for if the actor manages it (the dashboard's filter)."""
         self.require_manager(actor)
-        month = self.today(actor).replace(day=1)
-        stats = await self._stats(await self.team_members(await self.manageable_department_ids(actor), month), month)
+        scope = await self.manageable_department_ids(actor)
+        if department_id is None:
+            return scope
+        if scope is not None and department_id not in scope:
+            raise NotAllowed()
+        return [department_id]
+
+    async def team(self, actor: Member, month: date | None = None, department_id: int | None = None
+                   ) -> tuple[list[MemberMonth], float | None, date]:
+        """``/team`` and the dashboard: this month (or ``month``) of the actor's departments (or one)."""
+        scope = await self._team_scope(actor, department_id)
+        month = (month or self.today(actor)).replace(day=1)
+        stats = await self._stats(await self.team_members(scope, month), month)
         return sort_by_lag(stats), team_median_rate(stats), month
 
-    async def team_projects(self, actor: Member) -> tuple[list[ProjectStat], float | None, date]:
-        self.require_manager(actor)
-        month = self.today(actor).replace(day=1)
-        members = await org_repo.list_members(self.session, department_ids=await self.manageable_department_ids(actor))
+    async def team_projects(self, actor: Member, month: date | None = None, department_id: int | None = None
+                            ) -> tuple[list[ProjectStat], float | None, date]:
+        scope = await self._team_scope(actor, department_id)
+        month = (month or self.today(actor)).replace(day=1)
+        members = await org_repo.list_members(self.session, department_ids=scope)
         rows = await stats_repo.project_month(self.session, [m.id for m in members], month)
         start, end = month_range_utc(month, self.settings.timezone)
         units, revs = sum(r[2] for r in rows), sum(r[3] for r in rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
@@ -17,6 +18,8 @@ from models.org import Member
 async def on_export(message: Message, command: CommandObject, svc: Services, member: Member,
                     t: Translator) -> None:
     args = (command.args or "").split()
+    if args and args[0].lower() in ("smm", "смм"):
+        raise SkipHandler()  # /export smm: the SMM feature's (handlers/smm.py)
     if not args or args[0].lower() not in ("ratings", "оценки"):
         raise UserError("rating-export-usage")
     period = svc.ratings.parse_period(args[1] if len(args) > 1 else None)

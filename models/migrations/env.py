@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -15,6 +15,8 @@ from models.base import Base, UTCDateTime
 _ = models  # every model module is imported by the package
 config = context.config
 target_metadata = Base.metadata
+#: the PostgreSQL advisory lock taken around the migrations ("teamdesk" as a 64-bit number)
+MIGRATION_LOCK_KEY = 0x7465616D6465736B
 
 
 def _render_item(type_: str, obj: object, autogen_context) -> str | bool:
@@ -33,6 +35,10 @@ def _do_run(connection: Connection) -> None:
         render_item=_render_item,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # replicas starting together on one database: the first migrates, the others wait here and
+            # then find the database current (the version is read after the lock; released at commit)
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.run_migrations()
 
 

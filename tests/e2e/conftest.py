@@ -62,6 +62,7 @@ async def start_bot(emu: BotAPIEmulator, database_url: str, workdir: Path, extra
         "CHART_MODE": "thread",
         # real time runs on: keep scheduled digests and reminders out of scripted flows
         "SCHEDULER_ENABLED": "false",
+        "WEB_PORT": "0",  # no web server unless a test asks for one (tests run side by side)
         **(extra_env or {}),
     }
     log_path = workdir / "bot.log"
@@ -110,4 +111,9 @@ async def e2e(database_url: str, db: Database, tmp_path: Path) -> AsyncIterator[
         assert emu.violations == [], f"Bot API violations: {emu.violations}"
         assert emu.unanswered_callbacks() == [], "unanswered callback queries"
         assert "Traceback" not in log, log[-4000:]
+        # no secret or contact ever reaches a log line (bot/logs.py redacts them)
+        from bot.logs import EMAIL, PHONE, TOKEN_SHAPE
+
+        assert emu.token not in log, "the bot token in the log"
+        assert not (TOKEN_SHAPE.search(log) or EMAIL.search(log) or PHONE.search(log)), "a secret or contact in the log"
         assert code in (0, -signal.SIGINT), f"bot exit code {code}\n{log[-4000:]}"

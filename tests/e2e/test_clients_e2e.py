@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 
 from bot.domain.workdays import local_today
 from bot.services.stats import month_range_utc
+from models.clients import ClientDecision
 from models.reporting import Project, Revision, Unit
 from tests.e2e.conftest import E2E, E2E_ADMIN_ID
 from tests.e2e.test_reporting_e2e import paced
+from tests.test_clients_review import pdf_text
 
 TZ = "Europe/Moscow"
 
@@ -120,6 +122,15 @@ async def test_client_cabinet_scenario(e2e: E2E) -> None:
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and b"/FontFile2" in pdf
     keywords = re.search(rb"/Keywords \((.*?)\)", pdf).group(1).decode()
     assert f"approved={approved}; waiting={waiting}; revisions={revisions}" in keywords
+    # ...and the PDF's own text (what the client's boss reads) says the same, with the decision time
+    async with e2e.db.session() as s:
+        avg = await s.scalar(select(func.avg(ClientDecision.seconds)).join(Unit, Unit.id == ClientDecision.unit_id)
+                             .where(Unit.project_id == alpha.id))
+    text = pdf_text(pdf)
+    for line in ("Отчёт по проекту «Alpha»", f"Согласовано (сдано) единиц: {approved}",
+                 f"· Контент для соцсетей: {approved}", f"Ждут решения сейчас: {waiting}", f"Правок: {revisions}",
+                 f"· Стиль или тон: {revisions}", f"Среднее время решения клиента: {avg / 3600:.1f} ч"):
+        assert line in text and line in summary.text, line
 
     # the leak scan: nothing the client received names a team member or another project
     await e2e.emu.wait_idle()

@@ -1,8 +1,12 @@
 """A strict Telegram Bot API emulator for end-to-end tests.
 
+The implementation lives in the product, ``bot/sandbox/`` (``botapi``, ``spec``, ``tghtml``, ``state``,
+``users``): the sandbox (``python -m bot sandbox``) runs the very same server, so it is as strict as the
+tests.  This package only re-exports it for the tests.
+
 The emulator is an aiohttp server speaking the Bot API for one bot.  Every request is
-validated against the official specification (``../shared/telegram-bot-api/api.json``,
-override with ``$TELEGRAM_API_SPEC``): unknown methods/parameters, wrong types, missing
+validated against the official specification (``bot/sandbox/api.json.gz``, vendored from
+``../shared/telegram-bot-api/api.json``; override with ``$TELEGRAM_API_SPEC``): unknown methods/parameters, wrong types, missing
 required fields, broken HTML markup and documented limits (text 1-4096, caption 0-1024
 characters after entities parsing, callback_data 1-64 bytes, ...) are answered with a
 Telegram-style 400 error AND recorded in ``emu.violations``.  End every test with
@@ -42,6 +46,9 @@ Main objects:
   params)`` (in-process call without HTTP), and state: ``violations``, ``errors``,
   ``requests``, ``calls(method)``, ``chats``, ``files``, ``callbacks``, ``commands``,
   ``descriptions``, ``short_descriptions``, ``menu_buttons``, ``chat_actions``.
+  Channels: ``add_channel(chat_id, title, username, member_count)``, ``set_channel_members(chat_id, n)``,
+  ``set_bot_status_in_channel(chat_id, "administrator" | "left" | "kicked", by_user_id)`` (queues the
+  ``my_chat_member`` update); ``getChatMemberCount`` answers the channel's count (403 once the bot left).
 * ``FakeUser`` (``emu.user(...)``): ``send(text)``, ``send_document(bytes, filename,
   mime_type, caption)``, ``press(message, text_or_callback_data) -> query id``,
   ``wait_message(predicate=None, timeout=10)``, ``wait_edit(message, timeout=10)``,
@@ -60,11 +67,11 @@ implementation return ``true`` if they return Boolean, otherwise a 400 "method n
 implemented in emulator" violation, so nothing silently passes.
 """
 
-from .html import HtmlParseError, parse_html, utf16_len
-from .server import BotAPIEmulator
-from .spec import ApiError, ApiSpec, load_spec
-from .state import CallbackRecord, EmuFile, EmuMessage
-from .users import FakeUser
+from bot.sandbox.botapi import BotAPIEmulator
+from bot.sandbox.spec import ApiError, ApiSpec, load_spec
+from bot.sandbox.state import CallbackRecord, EmuFile, EmuMessage
+from bot.sandbox.tghtml import HtmlParseError, parse_html, utf16_len
+from bot.sandbox.users import FakeUser
 
 __all__ = [
     "ApiError",

@@ -415,3 +415,35 @@ async def test_get_updates_long_poll_conflict_and_offset(emu: BotAPIEmulator) ->
     assert confirmed["result"] == []
     await emu.wait_idle(quiet=0.05, timeout=2)
     assert emu.violations == []
+
+
+async def test_channel_admin_update_and_member_count(emu: BotAPIEmulator, bot: Bot) -> None:
+    from aiogram.types import ChatMemberUpdated
+
+    seen: list[ChatMemberUpdated] = []
+    dp = Dispatcher()
+
+    @dp.my_chat_member()
+    async def on_member(event: ChatMemberUpdated, bot: Bot) -> None:
+        seen.append(event)
+        if event.new_chat_member.status == "administrator":
+            seen.append(await bot.get_chat_member_count(event.chat.id))
+
+    owner = emu.user(id=1010, first_name="Owner")
+    await owner.send("hi")
+    emu.add_channel(-100777, "News", "newschan", 321)
+    assert (await emu.api_call("getChatMemberCount", {"chat_id": -100777}))["error_code"] == 403  # not a member
+    async with polling(dp, bot):
+        emu.set_bot_status_in_channel(-100777, "administrator", 1010)
+        await emu.wait_for(lambda: len(seen) == 2 or None, 5, "the update")
+        emu.set_channel_members(-100777, 400)
+        assert await bot.get_chat_member_count("@newschan") == 400
+        emu.set_bot_status_in_channel(-100777, "left", 1010)
+        await emu.wait_for(lambda: len(seen) == 3 or None, 5, "the second update")
+    first, count, gone = seen
+    assert first.chat.type == "channel" and first.chat.username == "newschan" and first.from_user.id == 1010
+    assert first.new_chat_member.status == "administrator" and count == 321
+    assert gone.new_chat_member.status == "left"
+    with pytest.raises(TelegramForbiddenError):
+        await bot.get_chat_member_count(-100777)
+    assert emu.violations == []

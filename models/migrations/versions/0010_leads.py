@@ -2,7 +2,7 @@
 hand-offs to sales
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009 (re-chained when 0009_smm was merged; was 0008)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ plain ALTER TABLE on PostgreSQL). The backfill is the recount of ``python -m bot
 (default ``Europe/Moscow``) or the ``timezone`` attribute of the Alembic config, recorded in ``stats_meta``.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -18,9 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .spec import ApiError, ApiSpec, UploadedFile, formatted_text, load_spec
-from .state import CallbackRecord, EmuFile, EmuMessage
-from .users import FakeUser
+from bot.sandbox.spec import ApiError, ApiSpec, UploadedFile, formatted_text, load_spec
+from bot.sandbox.state import CallbackRecord, EmuFile, EmuMessage
+from bot.sandbox.users import FakeUser
 
 __all__ = ["BotAPIEmulator", "TokenBucket"]
 
@@ -118,6 +119,7 @@ class BotAPIEmulator:
         per_chat_rate: float | None = 1.0,
         per_chat_burst: float = 5,
         callback_timeout: float | None = None,
+        keep_requests: int | None = None,
     ) -> None:
         if token is not None and not TOKEN_RE.fullmatch(token):
             raise ValueError(f"token {token!r} does not look like a bot token")
@@ -134,6 +136,8 @@ class BotAPIEmulator:
         self.per_chat_rate = per_chat_rate
         self.per_chat_burst = per_chat_burst
         self.callback_timeout = callback_timeout
+        # a long-running sandbox keeps only the last ``keep_requests`` requests and errors (tests keep all)
+        self.keep_requests = keep_requests
 
         # --- observable state for tests
         self.violations: list[dict[str, Any]] = []  # spec/markup/limit violations
@@ -149,7 +153,12 @@ class BotAPIEmulator:
         self.menu_buttons: dict[int | None, dict] = {}
         self.chat_actions: list[dict[str, Any]] = []
         self.webhook_url: str = ""
+        self.webhook_secret: str | None = None
+        self.webhook_max_connections = 40
+        # every webhook POST: update_id, HTTP status (or the connection error), time
+        self.webhook_posts: list[dict[str, Any]] = []
         self.blocked: set[int] = set()
+        self.channels: dict[int, dict[str, Any]] = {}  # chat id → title, username, member_count, bot_status
 
         self._runner: web.AppRunner | None = None
         self._updates: deque[dict] = deque()
@@ -165,9 +174,16 @@ class BotAPIEmulator:
         self._chat_buckets: dict[int, TokenBucket] = {}
         self._changed = asyncio.Event()
         self._poll_generation = 0
+        self.polls: dict[str, tuple[int, int]] = {}  # poll id → (chat id, message id) of sendPoll
+        self.inline_answers: dict[str, dict[str, Any]] = {}  # inline query id → answerInlineQuery params
+        self._poll_ids = itertools.count(1)
+        self._inline_ids = itertools.count(1)
         self._inflight = 0
         self._last_activity = time.monotonic()
         self._stopping = False
+        self._webhook_task: asyncio.Task | None = None
+        self._webhook_inflight: dict[int, asyncio.Task] = {}  # update_id -> POST in flight
+        self._webhook_retry_at: dict[int, float] = {}  # update_id -> monotonic time of the next try
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -190,6 +206,7 @@ class BotAPIEmulator:
     async def stop(self) -> None:
         self._stopping = True
         self._notify()
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -223,6 +240,58 @@ class BotAPIEmulator:
         u.started = started
         self.users[id] = u
         return u
+
+    # ------------------------------------------------------------------ channels
+    def add_channel(self, chat_id: int, title: str, username: str | None = None, member_count: int = 0) -> None:
+        """A channel (``chat_id`` negative, as Telegram's) the bot is not a member of yet."""
+        if chat_id >= 0:
+            raise ValueError("channel ids are negative")
+        self.channels[chat_id] = {"title": title, "username": username, "member_count": member_count,
+                                  "bot_status": "left"}
+
+    def set_channel_members(self, chat_id: int, count: int) -> None:
+        self.channels[chat_id]["member_count"] = count
+
+    def set_bot_status_in_channel(self, chat_id: int, status: str, by_user_id: int) -> dict[str, Any]:
+        """The channel's owner ``by_user_id`` makes the bot an ``administrator``, or removes it (``left``,
+        ``kicked``): a ``my_chat_member`` update is queued, as Telegram sends it."""
+        ch = self.channels[chat_id]
+        old, ch["bot_status"] = ch["bot_status"], status
+        user = self.users.get(by_user_id)
+        sender = user.user_api() if user is not None else {"id": by_user_id, "is_bot": False, "first_name": "Owner"}
+        chat = {"id": chat_id, "type": "channel", "title": ch["title"]}
+        if ch["username"]:
+            chat["username"] = ch["username"]
+        return self._queue_update("my_chat_member", {
+            "chat": chat, "from": sender, "date": int(time.time()),
+            "old_chat_member": self._channel_member(old), "new_chat_member": self._channel_member(status)})
+
+    def _channel_member(self, status: str) -> dict[str, Any]:
+        member: dict[str, Any] = {"status": status, "user": self._bot_user()}
+        if status == "administrator":  # every right the spec requires, as a channel admin that may post
+            tdef = self.spec.types.get("ChatMemberAdministrator") or {}
+            for f in tdef.get("fields", []):
+                if f.get("required") and f["name"] not in member:
+                    member[f["name"]] = f["name"] in ("can_manage_chat", "can_post_messages", "can_invite_users")
+            member["can_post_messages"] = True
+            # sent by Bot API versions newer than the bundled spec (aiogram requires it)
+            member.setdefault("can_send_welcome_messages", False)
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
+
+    async def _api_getchatmembercount(self, params: dict, files: dict) -> int:
+        chat_id = params["chat_id"]
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            chat_id = next((cid for cid, ch in self.channels.items()
+                            if ch["username"] and ch["username"].lower() == chat_id[1:].lower()), chat_id)
+        ch = self.channels.get(chat_id) if isinstance(chat_id, int) else None
+        if ch is None:
+            self._resolve_chat(chat_id)
+            return 2  # a private chat: the user and the bot
+        if ch["bot_status"] in ("left", "kicked"):
+            raise ApiError("Forbidden: bot is not a member of the channel chat", 403)
+        return ch["member_count"]
 
     def block_user(self, user_id: int) -> None:
         """The user blocks the bot: further calls to that chat get 403."""
@@ -283,7 +352,10 @@ class BotAPIEmulator:
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
-            undelivered = any(u["update_id"] > self._delivered_upto for u in self._updates)
+            if self.webhook_url:
+                undelivered = bool(self._updates) or bool(self._webhook_inflight)
+            else:
+                undelivered = any(u["update_id"] > self._delivered_upto for u in self._updates)
             if not undelivered and self._inflight == 0 and now - self._last_activity >= quiet:
                 return
             if now > deadline:
@@ -315,6 +387,13 @@ class BotAPIEmulator:
                 pass
 
     # ------------------------------------------------------------- internal helpers
+    async def wait_change(self, timeout: float) -> None:  # noqa: ASYNC109 - a bounded wait by design
+        """Return at the next request, update or answer, or after ``timeout`` s (the web chat's live view)."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            pass
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
@@ -443,6 +522,10 @@ class BotAPIEmulator:
         is_poll = method.lower() == "getupdates"
         record: dict[str, Any] = {"method": method, "params": raw, "ok": False, "time": time.time()}
         self.requests.append(record)
+        if self.keep_requests is not None:
+            for log in (self.requests, self.errors, self.violations):
+                if len(log) > 2 * self.keep_requests:
+                    del log[: len(log) - self.keep_requests]
         if not is_poll:
             self._inflight += 1
             self._last_activity = time.monotonic()
@@ -686,15 +769,101 @@ class BotAPIEmulator:
 
     async def _api_setwebhook(self, params: dict, files: dict) -> bool:
         self.webhook_url = params.get("url", "")
+        self.webhook_secret = params.get("secret_token") or None
+        self.webhook_max_connections = int(params.get("max_connections") or 40)
+        if "allowed_updates" in params:
+            self._allowed_updates = params["allowed_updates"] or None
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        if self.webhook_url and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.create_task(self._webhook_loop())
+        self._notify()
         return True
 
     async def _api_deletewebhook(self, params: dict, files: dict) -> bool:
         self.webhook_url = ""
+        self.webhook_secret = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self._notify()
         return True
+
+    # ------------------------------------------------------------- webhook delivery
+    @staticmethod
+    def _update_sender(update: dict[str, Any]) -> Any:
+        for key, value in update.items():
+            if key != "update_id" and isinstance(value, dict):
+                user = value.get("from") or {}
+                return user.get("id", (value.get("chat") or {}).get("id"))
+        return None
+
+    def _update_allowed(self, update: dict[str, Any]) -> bool:
+        kinds = set(update) - {"update_id"}
+        if self._allowed_updates is not None:
+            return bool(kinds & set(self._allowed_updates))
+        return not kinds & _UPDATE_TYPES_DEFAULT_EXCLUDED
+
+    async def _webhook_loop(self) -> None:
+        """Like Telegram: POST each queued update to the webhook URL as JSON (with the secret header), up to
+        ``max_connections`` at a time, one update of a user at a time and in order; an update is dropped
+        from the queue once answered 2xx, else retried later."""
+        import aiohttp
+
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+            while self.webhook_url and not self._stopping:
+                changed = self._changed
+                self._updates = deque(u for u in self._updates if self._update_allowed(u))
+                busy = {self._update_sender(u) for u in self._updates if u["update_id"] in self._webhook_inflight}
+                now = time.monotonic()
+                for update in list(self._updates):
+                    if len(self._webhook_inflight) >= self.webhook_max_connections:
+                        break
+                    uid, sender = update["update_id"], self._update_sender(update)
+                    if uid in self._webhook_inflight or sender in busy:
+                        busy.add(sender)
+                        continue
+                    busy.add(sender)  # later updates of this user wait for this one
+                    if self._webhook_retry_at.get(uid, 0) > now:
+                        continue
+                    self._webhook_inflight[uid] = asyncio.create_task(self._webhook_post(http, update))
+                retry = [t for t in self._webhook_retry_at.values() if t > now]
+                wait = min(retry) - now if retry else 1.0
+                try:
+                    await asyncio.wait_for(changed.wait(), max(0.01, min(wait, 1.0)))
+                except TimeoutError:
+                    pass
+
+    async def _webhook_post(self, http: Any, update: dict[str, Any]) -> None:
+        uid = update["update_id"]
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
+        entry: dict[str, Any] = {"update_id": uid, "time": time.time()}
+        try:
+            async with http.post(self.webhook_url, json=update, headers=headers) as response:
+                await response.read()
+                entry["status"] = response.status
+        except Exception as exc:  # the replica is down: try again later
+            entry["status"] = None
+            entry["error"] = type(exc).__name__
+        self.webhook_posts.append(entry)
+        self._webhook_inflight.pop(uid, None)
+        if entry["status"] is not None and 200 <= entry["status"] < 300:
+            self._webhook_retry_at.pop(uid, None)
+            self._updates = deque(u for u in self._updates if u["update_id"] != uid)
+            self._delivered_upto = max(self._delivered_upto, uid)
+        else:
+            self._webhook_retry_at[uid] = time.monotonic() + 0.2
+        self._last_activity = time.monotonic()
+        self._notify()
+
+    async def _stop_webhook(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        pending = [t for t in (task, *self._webhook_inflight.values()) if t is not None]
+        for t in pending:
+            t.cancel()
+        for t in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._webhook_inflight.clear()
 
     async def _api_setmycommands(self, params: dict, files: dict) -> bool:
         key = (self._scope_key(params.get("scope")), params.get("language_code", ""))
@@ -779,6 +948,48 @@ class BotAPIEmulator:
             **self._media_fields(f),
         )
         return msg.to_api()
+
+    async def _api_sendpoll(self, params: dict, files: dict) -> dict:
+        """A poll (a quiz needs exactly the options the spec allows and valid correct ids); answered by
+        :meth:`FakeUser.answer_poll`."""
+        chat_id = self._resolve_chat(params["chat_id"])
+        self._flood_check("sendPoll", chat_id)
+        options = params["options"]
+        if not 2 <= len(options) <= 12:
+            raise ApiError("Bad Request: poll must have 2-12 options", violation=True)
+        if not 1 <= len(params["question"]) <= 300:
+            raise ApiError("Bad Request: poll question length must be 1-300", violation=True)
+        correct = params.get("correct_option_ids") or ([params["correct_option_id"]]
+                                                        if "correct_option_id" in params else None)
+        if params.get("type") == "quiz":
+            if not correct or any(not 0 <= int(i) < len(options) for i in correct):
+                raise ApiError("Bad Request: wrong correct option ids for a quiz", violation=True)
+            if len(params.get("explanation") or "") > 200:
+                raise ApiError("Bad Request: quiz explanation is too long", violation=True)
+        poll_id = f"5{next(self._poll_ids):018d}"
+        poll = {
+            "id": poll_id, "question": params["question"],
+            "options": [{"persistent_id": str(i), "text": o["text"] if isinstance(o, dict) else str(o),
+                         "voter_count": 0} for i, o in enumerate(options)],
+            "total_voter_count": 0, "is_closed": False, "is_anonymous": bool(params.get("is_anonymous", True)),
+            "type": params.get("type", "regular"), "allows_multiple_answers": False, "allows_revoting": False,
+            "members_only": False,
+        }
+        if correct is not None:
+            poll["correct_option_ids"] = [int(i) for i in correct]
+        if params.get("explanation"):
+            poll["explanation"] = params["explanation"]
+        msg = self._new_bot_message(chat_id, "sendPoll", params, reply_markup=params.get("reply_markup"))
+        msg.extra["poll"] = poll
+        self.polls[poll_id] = (chat_id, msg.message_id)
+        return msg.to_api()
+
+    async def _api_answerinlinequery(self, params: dict, files: dict) -> bool:
+        if params["inline_query_id"] in self.inline_answers:
+            raise ApiError("Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.inline_answers[params["inline_query_id"]] = params
+        self._notify()
+        return True
 
     async def _api_sendphoto(self, params: dict, files: dict) -> dict:
         return await self._send_media("sendPhoto", "photo", params, files)

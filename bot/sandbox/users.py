@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .html import utf16_len
-from .spec import UploadedFile
-from .state import CallbackRecord, EmuMessage
+from bot.sandbox.spec import UploadedFile
+from bot.sandbox.state import CallbackRecord, EmuMessage
+from bot.sandbox.tghtml import utf16_len
 
 if TYPE_CHECKING:
-    from .server import BotAPIEmulator
+    from bot.sandbox.botapi import BotAPIEmulator
 
 __all__ = ["FakeUser"]
 
@@ -114,9 +114,30 @@ class FakeUser:
         self.emu._queue_update("message", msg.to_api())
         return msg
 
-    async def send(self, text: str) -> EmuMessage:
-        """Send a text message; a leading ``/command`` gets a ``bot_command`` entity."""
-        entities: list[dict] = []
+    async def answer_poll(self, message: EmuMessage, option: int) -> None:
+        """Answer the poll in a bot message (a ``poll_answer`` update, as for a non-anonymous poll)."""
+        poll = message.extra.get("poll")
+        if poll is None:
+            raise AssertionError(f"message #{message.message_id} has no poll")
+        if not 0 <= option < len(poll["options"]):
+            raise AssertionError(f"the poll has no option {option}")
+        self._mark_action()
+        self.emu._queue_update("poll_answer", {"poll_id": poll["id"], "user": self.user_api(),
+                                               "option_ids": [option], "option_persistent_ids": [str(option)]})
+        await asyncio.sleep(0)
+
+    async def inline(self, query: str, timeout: float = 10) -> dict:  # noqa: ASYNC109
+        """Type ``@bot query`` in some chat: an ``inline_query`` update; returns the bot's answerInlineQuery
+        parameters (``results``, ``is_personal``...)."""
+        qid = str(6_000_000_000 + next(self.emu._inline_ids))
+        self.emu._queue_update("inline_query", {"id": qid, "from": self.user_api(), "query": query, "offset": "",
+                                                "chat_type": "sender"})
+        return await self.emu.wait_for(lambda: self.emu.inline_answers.get(qid), timeout, "an inline answer")
+
+    async def send(self, text: str, entities: list[dict] | None = None) -> EmuMessage:
+        """Send a text message; a leading ``/command`` gets a ``bot_command`` entity; ``entities``: the
+        formatting the user applied (bold, text_link...)."""
+        entities = list(entities or [])
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
             entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command)})

@@ -1,7 +1,7 @@
 """Validation of Bot API calls against the machine-readable official specification.
 
-The spec is ``api.json`` (PaulSonOfLars/telegram-bot-api-spec format) loaded from
-``<repo root>/../shared/telegram-bot-api/api.json`` or from ``$TELEGRAM_API_SPEC``.
+The spec is ``api.json`` (PaulSonOfLars/telegram-bot-api-spec format, Bot API 10.1) vendored as
+``bot/sandbox/api.json.gz``, or the file named by ``$TELEGRAM_API_SPEC``.
 
 :meth:`ApiSpec.validate_call` decodes a request the way the Bot API does (form fields are
 strings; objects and arrays are JSON-encoded; files are multipart parts referenced by
@@ -14,6 +14,7 @@ Any problem raises :class:`ApiError` with ``violation=True``.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .html import HtmlParseError, parse_html, utf16_len
+from bot.sandbox.tghtml import HtmlParseError, parse_html, utf16_len
 
 __all__ = ["ApiError", "ApiSpec", "UploadedFile", "ValidatedCall", "default_spec_path", "load_spec"]
 
@@ -84,19 +85,14 @@ class ValidatedCall:
     returns: list[str]
 
 
+#: the official Bot API as JSON (PaulSonOfLars/telegram-bot-api-spec, MIT), vendored with the product so the
+#: sandbox validates every call offline; ``$TELEGRAM_API_SPEC`` points to another version (plain or gzip JSON)
+VENDORED_SPEC = Path(__file__).with_name("api.json.gz")
+
+
 def default_spec_path() -> Path:
     env = os.environ.get("TELEGRAM_API_SPEC")
-    if env:
-        return Path(env)
-    repo_root = Path(__file__).resolve().parents[2]
-    primary = repo_root.parent / "shared" / "telegram-bot-api" / "api.json"
-    if not primary.exists():
-        # git worktrees live deeper (e.g. /work/wt/<name>): look further up
-        for parent in repo_root.parents:
-            candidate = parent / "shared" / "telegram-bot-api" / "api.json"
-            if candidate.exists():
-                return candidate
-    return primary
+    return Path(env) if env else VENDORED_SPEC
 
 
 _CACHE: dict[Path, ApiSpec] = {}
@@ -106,7 +102,10 @@ def load_spec(path: str | Path | None = None) -> ApiSpec:
     """Load (and cache) the spec."""
     p = Path(path) if path else default_spec_path()
     if p not in _CACHE:
-        _CACHE[p] = ApiSpec(json.loads(p.read_text(encoding="utf-8")))
+        raw = p.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        _CACHE[p] = ApiSpec(json.loads(raw.decode("utf-8")))
     return _CACHE[p]
 
 

@@ -1,0 +1,131 @@
+"""Queries for the inbox of updates and the service leases. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.scheduling import PENDING, RESENDING, Delivery
+from models.service import InboundUpdate, ServiceLease
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+async def store(session: AsyncSession, rows: list[tuple[int, str, int | None]], me: str,
+                now: datetime) -> list[int]:
+    """Insert ``(update_id, payload, sender_id)`` rows claimed by ``me``; an update already stored (a
+    redelivery) is skipped. Returns the ids inserted now."""
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    known = set(await session.scalars(select(InboundUpdate.update_id).where(InboundUpdate.update_id.in_(ids))))
+    new = [r for r in rows if r[0] not in known]
+    for update_id, payload, sender_id in new:
+        session.add(InboundUpdate(update_id=update_id, payload=payload, sender_id=sender_id, received_at=now,
+                                  claimed_by=me, claimed_at=now))
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:  # another replica stored one of them meanwhile: one by one
+        inserted = []
+        for update_id, payload, sender_id in new:
+            try:
+                async with session.begin_nested():
+                    session.add(InboundUpdate(update_id=update_id, payload=payload, sender_id=sender_id,
+                                              received_at=now, claimed_by=me, claimed_at=now))
+                    await session.flush()
+                inserted.append(update_id)
+            except IntegrityError:
+                pass
+        return inserted
+    return [r[0] for r in new]
+
+
+async def claimable(session: AsyncSession, stale_before: datetime, limit: int = 100) -> list[InboundUpdate]:
+    """Unhandled updates nobody holds (their claim is older than ``stale_before``), oldest first."""
+    return list(await session.scalars(
+        select(InboundUpdate)
+        .where(InboundUpdate.done_at.is_(None),
+               or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at < stale_before))
+        .order_by(InboundUpdate.update_id).limit(limit)))
+
+
+async def claim(session: AsyncSession, update_id: int, me: str, now: datetime, stale_before: datetime) -> bool:
+    """Take over one unhandled update whose claim expired (compare and set: one replica wins)."""
+    result = await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.update_id == update_id, InboundUpdate.done_at.is_(None),
+               or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at < stale_before))
+        .values(claimed_by=me, claimed_at=now))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def renew_claims(session: AsyncSession, me: str, update_ids: list[int], now: datetime) -> int:
+    """Keep the claims on the updates still being handled (one whose mark failed is left to expire)."""
+    if not update_ids:
+        return 0
+    result = await session.execute(
+        update(InboundUpdate).where(InboundUpdate.claimed_by == me, InboundUpdate.done_at.is_(None),
+                                    InboundUpdate.update_id.in_(update_ids))
+        .values(claimed_at=now))
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+async def mark_done(session: AsyncSession, update_ids: list[int], now: datetime) -> None:
+    await session.execute(update(InboundUpdate).where(InboundUpdate.update_id.in_(update_ids))
+                          .values(done_at=now))
+
+
+async def earlier_unhandled(session: AsyncSession, sender_id: int, update_id: int) -> list[int]:
+    """Earlier updates of the same sender still waiting to be handled (keep one user's updates in order)."""
+    return list(await session.scalars(
+        select(InboundUpdate.update_id)
+        .where(InboundUpdate.sender_id == sender_id, InboundUpdate.done_at.is_(None),
+               InboundUpdate.update_id < update_id).order_by(InboundUpdate.update_id).limit(50)))
+
+
+async def unhandled_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(InboundUpdate)
+                                    .where(InboundUpdate.done_at.is_(None))) or 0)
+
+
+async def prune(session: AsyncSession, done_before: datetime) -> int:
+    result = await session.execute(delete(InboundUpdate).where(InboundUpdate.done_at < done_before))
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+async def pending_deliveries(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Delivery)
+                                    .where(Delivery.status.in_((PENDING, RESENDING)))) or 0)
+
+
+# --- leases ---------------------------------------------------------------------------------------
+async def acquire_lease(session: AsyncSession, name: str, me: str, now: datetime, until: datetime) -> bool:
+    """Take or renew the lease ``name`` until ``until``: free, expired, or already ours."""
+    result = await session.execute(
+        update(ServiceLease)
+        .where(ServiceLease.name == name, or_(ServiceLease.holder == me, ServiceLease.expires_at <= now))
+        .values(holder=me, expires_at=until))
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    if await session.get(ServiceLease, name) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(ServiceLease(name=name, holder=me, expires_at=until))
+            await session.flush()
+    except IntegrityError:  # another replica created it first
+        return False
+    return True
+
+
+async def release_lease(session: AsyncSession, name: str, me: str, now: datetime) -> None:
+    await session.execute(update(ServiceLease).where(and_(ServiceLease.name == name, ServiceLease.holder == me))
+                          .values(expires_at=now))
+
+
+async def lease_holder(session: AsyncSession, name: str, now: datetime) -> str | None:
+    row = await session.get(ServiceLease, name, populate_existing=True)
+    return row.holder if row is not None and row.expires_at > now else None

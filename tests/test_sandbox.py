@@ -1,0 +1,296 @@
+"""The sandbox (issue 15, points 1-3): when it starts instead of the bot, its settings, and the web chat's API
+over the strict Bot API server (HTML shown as Telegram parses it, refusals, buttons, alerts, files, live
+events, the Mini App's initData)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from bot.__main__ import token_missing
+from bot.config import Settings
+from bot.dashboard.initdata import check
+from bot.sandbox.botapi import BotAPIEmulator
+from bot.sandbox.run import SANDBOX_ADMIN_ID, SANDBOX_TOKEN, bind, sandbox_settings
+from bot.sandbox.webchat import add_routes
+
+UID = 7_000_000_005
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x06\x00\x00\x00"
+       b"r\xb6\r$\x00\x00\x00\x0bIDATx\x9cc`\x00\x02\x00\x00\x05\x00\x01z^\xab?\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+# -- when the sandbox starts -----------------------------------------------------------------------------
+def settings_error(**env) -> Exception:
+    try:
+        Settings(_env_file=None, **env)
+    except Exception as exc:
+        return exc
+    raise AssertionError("settings were valid")
+
+
+def test_sandbox_only_when_the_token_is_not_set() -> None:
+    assert token_missing(settings_error())  # no BOT_TOKEN at all
+    assert token_missing(settings_error(bot_token=""))  # .env.example copied as it is
+    assert not token_missing(settings_error(bot_token="12:short"))  # a typo is an error, not a sandbox
+    assert not token_missing(settings_error(timezone="Mars/Base"))  # another setting wrong
+    assert not token_missing(settings_error(bot_token="", timezone="Mars/Base"))
+
+
+def test_sandbox_settings_never_use_the_real_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://prod/db")
+    monkeypatch.setenv("REDIS_URL", "redis://prod:6379/0")
+    monkeypatch.setenv("ADMIN_IDS", "555")
+    s = sandbox_settings(Settings(_env_file=None, bot_token=SANDBOX_TOKEN))
+    assert s.bot_token.get_secret_value() == SANDBOX_TOKEN
+    assert s.database_url == "sqlite+aiosqlite:///data/sandbox.db" and s.redis_url == ""
+    assert s.admin_ids == frozenset({SANDBOX_ADMIN_ID})
+    assert s.sandbox_host == "127.0.0.1" and s.sandbox_port == 8080
+
+
+def test_web_chat_listens_on_localhost_only_by_default() -> None:
+    sock = bind(Settings(_env_file=None, bot_token=SANDBOX_TOKEN).sandbox_host, 0)
+    try:
+        assert sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()
+
+
+# -- the web chat ------------------------------------------------------------------------------------------
+@pytest.fixture
+async def chat():
+    emu = BotAPIEmulator(SANDBOX_TOKEN, per_chat_rate=None, global_rate=None)
+    emu.user(UID, "Анна", "Петрова", language_code="ru", started=True)
+    app = web.Application()
+
+    async def people():
+        return [{"id": UID, "name": "Анна Петрова", "role": "writer", "department": "SMM", "rater": False}]
+
+    add_routes(app, emu, people, token=SANDBOX_TOKEN)
+    async with TestClient(TestServer(app)) as client:
+        yield emu, client
+
+
+async def state(client) -> dict:
+    r = await client.get(f"/api/chat/{UID}")
+    assert r.status == 200
+    return await r.json()
+
+
+async def test_page_is_marked_and_self_contained(chat) -> None:
+    _emu, client = chat
+    page = await (await client.get("/")).text()
+    assert "SANDBOX" in page
+    for name in ("chat.js", "chat.css"):
+        body = await (await client.get(f"/static/{name}")).text()
+        assert "http://" not in body and "https://" not in body  # no CDN, nothing from outside
+    assert "innerHTML" not in await (await client.get("/static/chat.js")).text()  # DOM nodes, never parsed HTML
+    people = await (await client.get("/api/people")).json()
+    assert people["people"][0]["role"] == "writer"
+
+
+async def test_send_and_the_bot_html_as_telegram_shows_it(chat) -> None:
+    emu, client = chat
+    r = await client.post(f"/api/chat/{UID}/send", json={"text": "/report"})
+    assert r.status == 200
+    update = emu._updates[-1]["message"]
+    assert update["text"] == "/report" and update["entities"][0]["type"] == "bot_command"
+    for bad in ("", "   ", "x" * 4097):
+        assert (await client.post(f"/api/chat/{UID}/send", json={"text": bad})).status == 400
+    await emu.api_call("sendMessage", {"chat_id": UID, "parse_mode": "HTML", "text": "<b>Готово</b> &lt;script&gt;"})
+    await emu.api_call("sendMessage", {"chat_id": UID, "parse_mode": "HTML", "text": "<div>нет</div>"})
+    data = await state(client)
+    shown = data["messages"][-1]
+    assert shown["text"] == "Готово <script>" and shown["entities"] == [{"type": "bold", "offset": 0, "length": 6}]
+    assert "html" not in shown  # the page never gets the raw HTML
+    assert any("can't parse entities" in r["description"] and r["method"] == "sendMessage" for r in data["refusals"])
+
+
+async def test_buttons_edits_and_alerts(chat) -> None:
+    emu, client = chat
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/start"})
+    kb = {"inline_keyboard": [[{"text": "Да", "callback_data": "ok:1"},
+                               {"text": "Дашборд", "web_app": {"url": "http://127.0.0.1:8080/dashboard/"}}]]}
+    sent = await emu.api_call("sendMessage", {"chat_id": UID, "text": "Выбор", "reply_markup": json.dumps(kb)})
+    mid = sent["result"]["message_id"]
+    shown = (await state(client))["messages"][-1]
+    assert shown["keyboard"] == [[{"text": "Да", "callback_data": "ok:1"},
+                                  {"text": "Дашборд", "web_app": "http://127.0.0.1:8080/dashboard/"}]]
+    # a forged press (data the message has no button for) never reaches the bot
+    assert (await client.post(f"/api/chat/{UID}/press", json={"message_id": mid, "data": "ok:2"})).status == 400
+    r = await client.post(f"/api/chat/{UID}/press", json={"message_id": mid, "data": "ok:1"})
+    qid = (await r.json())["query_id"]
+    assert emu._updates[-1]["callback_query"]["data"] == "ok:1"
+    await emu.api_call("answerCallbackQuery", {"callback_query_id": qid, "text": "Сохранено", "show_alert": True})
+    await emu.api_call("editMessageText", {"chat_id": UID, "message_id": mid, "text": "Выбрано: да"})
+    data = await state(client)
+    assert data["alerts"] == [{"id": qid, "text": "Сохранено", "show_alert": True}]
+    assert data["messages"][-1]["id"] == mid and data["messages"][-1]["edited"]  # edited in place
+    assert "keyboard" not in data["messages"][-1]
+
+
+async def test_photos_albums_and_documents(chat) -> None:
+    emu, client = chat
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/digest"})
+    from bot.sandbox.spec import UploadedFile
+
+    files = {"a": UploadedFile("a", "a.png", "image/png", PNG), "b": UploadedFile("b", "b.png", "image/png", PNG),
+             "d": UploadedFile("d", "report.csv", "text/csv", b"name;units\nAnna;3\n")}
+    media = [{"type": "photo", "media": "attach://a", "caption": "<b>Дайджест</b>", "parse_mode": "HTML"},
+             {"type": "photo", "media": "attach://b"}]
+    assert (await emu.api_call("sendMediaGroup", {"chat_id": UID, "media": json.dumps(media)}, files))["ok"]
+    assert (await emu.api_call("sendDocument", {"chat_id": UID, "document": "attach://d"}, files))["ok"]
+    data = await state(client)
+    album = [m for m in data["messages"] if m.get("photo")]
+    assert len(album) == 2 and album[0]["media_group_id"] == album[1]["media_group_id"]
+    assert album[0]["text"] == "Дайджест"
+    photo = await client.get(album[0]["photo"])
+    assert photo.status == 200 and await photo.read() == PNG
+    doc = data["messages"][-1]["document"]
+    assert doc["name"] == "report.csv"
+    r = await client.get(doc["url"])
+    assert await r.read() == b"name;units\nAnna;3\n" and "attachment" in r.headers["Content-Disposition"]
+    assert (await client.get("/api/file/nope")).status == 404
+
+
+async def test_commands_menu_of_the_person(chat) -> None:
+    emu, client = chat
+    writer = [{"command": "report", "description": "отчитаться"}]
+    manager = [{"command": "team", "description": "команда"}]
+    await emu.api_call("setMyCommands", {"commands": json.dumps(writer), "scope": json.dumps({"type": "all_private_chats"}),
+                                         "language_code": "ru"})
+    assert (await state(client))["commands"] == writer
+    await emu.api_call("setMyCommands", {"commands": json.dumps(manager),
+                                         "scope": json.dumps({"type": "chat", "chat_id": UID})})
+    assert (await state(client))["commands"] == manager
+
+
+async def test_live_events(chat) -> None:
+    emu, client = chat
+    r = await client.get(f"/api/chat/{UID}/events")
+    assert r.headers["Content-Type"].startswith("text/event-stream")
+    first = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 5)
+    assert first.startswith(b"event: changed")
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/start"})
+    await emu.api_call("sendMessage", {"chat_id": UID, "text": "Привет"})
+    second = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 5)
+    assert second.startswith(b"event: changed") and second != first
+    r.close()
+
+
+async def test_init_data_for_the_mini_app(chat) -> None:
+    _emu, client = chat
+    init = (await (await client.get(f"/api/chat/{UID}/initdata")).json())["init_data"]
+    user = check(init, SANDBOX_TOKEN, time.time())  # the dashboard's own check
+    assert user.id == UID and user.language_code == "ru"
+    assert (await client.get("/api/chat/123/initdata")).status == 404  # only the demo people
+
+
+# -- time travel (sandbox only) ------------------------------------------------------------------------------
+def test_sandbox_clock_goes_forward_only() -> None:
+    from datetime import timedelta
+
+    from bot.sandbox.run import SandboxClock
+
+    clock = SandboxClock()
+    before = clock.now()
+    moved = clock.travel(timedelta(days=1))
+    assert timedelta(days=1) <= moved - before < timedelta(days=1, seconds=5)
+    for bad in (timedelta(0), timedelta(hours=-1), timedelta(days=41)):
+        with pytest.raises(ValueError):
+            clock.travel(bad)
+    assert clock.offset == timedelta(days=1)
+
+
+async def test_time_travel_moves_the_clock_and_signs_in_sandbox_time() -> None:
+    from datetime import timedelta
+
+    from bot.sandbox.run import SandboxClock
+
+    emu = BotAPIEmulator(SANDBOX_TOKEN)
+    emu.user(UID, "Анна", started=True)
+    clock = SandboxClock()
+    moves: list[timedelta] = []
+
+    async def travel(delta: timedelta):
+        moves.append(delta)
+        return clock.travel(delta)
+
+    async def people():
+        return []
+
+    app = web.Application()
+    add_routes(app, emu, people, token=SANDBOX_TOKEN, clock=clock, travel=travel, timezone="Europe/Moscow")
+    async with TestClient(TestServer(app)) as client:
+        assert (await (await client.get("/api/people")).json())["time_travel"] is True
+        r = await client.post("/api/clock", json={"step": "day"})
+        assert r.status == 200 and (await r.json())["timezone"] == "Europe/Moscow"
+        assert (await client.post("/api/clock", json={"step": "year"})).status == 400
+        assert moves == [timedelta(days=1)]
+        init = (await (await client.get(f"/api/chat/{UID}/initdata")).json())["init_data"]
+        # signed in sandbox time: the dashboard (same clock) accepts it, the real clock would call it from the future
+        assert check(init, SANDBOX_TOKEN, clock.now().timestamp()).id == UID
+        with pytest.raises(Exception, match="future"):
+            check(init, SANDBOX_TOKEN, time.time())
+
+
+async def test_no_time_travel_without_a_clock(chat) -> None:
+    _emu, client = chat
+    assert (await client.post("/api/clock", json={"step": "day"})).status == 404
+
+
+async def test_demo_people_include_a_client(settings: Settings, db) -> None:
+    """seed-demo (the sandbox's first start) gives the web chat an admin, managers, writers, raters and a client."""
+    from bot.clock import FrozenClock
+    from bot.demo import seed_demo
+    from bot.sandbox.run import _people
+    from models.clients import ClientProject
+
+    demo = await seed_demo(settings, FrozenClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC)).now())
+    assert demo is not None and len(demo.client_ids) == 1
+    people = await _people(db)
+    roles = [p["role"] for p in people]
+    assert roles == sorted(roles, key=["admin", "manager", "writer", "client"].index)
+    assert roles.count("client") == 1 and roles.count("admin") == 1 and any(p["rater"] for p in people)
+    async with db.session() as s:
+        links = (await s.execute(select(ClientProject.member_id))).scalars().all()
+    assert links == demo.client_ids
+    assert await seed_demo(settings, datetime.now(UTC)) is None  # only an empty database is seeded
+
+
+async def test_bad_requests_are_400_not_500(chat) -> None:
+    _emu, client = chat
+    for path in ("send", "press"):
+        assert (await client.post(f"/api/chat/{UID}/{path}", data=b"not json")).status == 400
+        assert (await client.post(f"/api/chat/{UID}/{path}", json=[1, 2])).status == 400
+    assert (await client.post(f"/api/chat/{UID}/press", json={"message_id": "x", "data": "a"})).status == 400
+    assert (await client.get("/api/chat/abc")).status == 404
+    assert (await client.get("/static/../run.py")).status == 404
+
+
+async def test_a_long_running_sandbox_keeps_the_last_requests_only() -> None:
+    emu = BotAPIEmulator(SANDBOX_TOKEN, keep_requests=10)
+    for _ in range(50):
+        await emu.api_call("getMe")
+        await emu.api_call("sendMessage", {"chat_id": 1, "text": "x"})  # chat not found: an error
+    assert len(emu.requests) <= 20 and len(emu.errors) <= 20 and emu.errors
+
+
+async def test_language_of_the_telegram_app(chat) -> None:
+    """An English-speaking visitor switches the person's Telegram app to English: their updates say so."""
+    emu, client = chat
+    assert (await state(client))["language"] == "ru"
+    assert (await client.post(f"/api/chat/{UID}/language", json={"code": "de"})).status == 400
+    assert (await client.post(f"/api/chat/{UID}/language", json={"code": "en"})).status == 200
+    await client.post(f"/api/chat/{UID}/send", json={"text": "/start"})
+    assert emu._updates[-1]["message"]["from"]["language_code"] == "en"
+    await emu.api_call("setMyCommands", {"commands": json.dumps([{"command": "report", "description": "report a unit"}]),
+                                         "scope": json.dumps({"type": "all_private_chats"}), "language_code": "en"})
+    data = await state(client)
+    assert data["language"] == "en" and data["commands"][0]["description"] == "report a unit"

@@ -1,0 +1,145 @@
+"""The weekly SMM form, its reminder and the manager's note from the scheduler: the first, second and third working
+day after the week's end (the responsible member's days off and time zone), once each, none once reported."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from models.reporting import DayOff
+from models.scheduling import Delivery
+from models.smm import SmmAccount, SmmWeek
+from tests.scheduling_helpers import at_msk, make_jobs, make_team
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+async def add_account(db, project_id: int, member_id: int, handle: str = "brand.shop") -> int:
+    async with db.session() as s, db.writing(s):
+        a = SmmAccount(project_id=project_id, network="instagram", handle=handle, name=f"Instagram @{handle}",
+                       responsible_id=member_id, week_end=6, start_date=date(2026, 10, 1), archived=False,
+                       created_at=NOW)
+        s.add(a)
+        await s.flush()
+        return a.id
+
+
+async def test_form_reminder_then_manager_once_each(db, settings, clock) -> None:
+    team = await make_team(db, writers=1)
+    writer = team.writers[0]
+    acc = await add_account(db, team.project_id, writer.id)
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.smm_weekly(at_msk(16, 9, 59))  # Monday before SMM_FORM_AT (10:00)
+    assert sender.calls == []
+    await jobs.smm_weekly(at_msk(16, 10, 0))
+    await jobs.smm_weekly(at_msk(16, 12, 0))  # once
+    assert [(c.chat_id, c.kind) for c in sender.calls] == [(writer.telegram_id, "smm_form")]
+    assert "09.11–15.11.2026" in sender.calls[0].text and "Подписчики" in sender.calls[0].text
+    await jobs.smm_weekly(at_msk(17, 10, 5))  # Tuesday: the reminder
+    await jobs.smm_weekly(at_msk(18, 10, 5))  # Wednesday: the manager
+    await jobs.smm_weekly(at_msk(19, 10, 5))  # Thursday: nothing more
+    assert [(c.chat_id, c.kind) for c in sender.calls] == [
+        (writer.telegram_id, "smm_form"), (writer.telegram_id, "smm_remind"),
+        (team.manager.telegram_id, "smm_manager")]
+    assert "Напоминание" in sender.calls[1].text
+    assert "Instagram @brand.shop" in sender.calls[2].text and "15.11.2026" in sender.calls[2].text
+    async with db.session() as s:
+        rows = list(await s.scalars(select(Delivery).where(Delivery.kind.like("smm_%"))))
+    assert sorted((r.kind, r.period_key, r.status) for r in rows) == [
+        ("smm_form", f"{acc}:2026-11-15", "sent"), ("smm_manager", f"{acc}:2026-11-15", "sent"),
+        ("smm_remind", f"{acc}:2026-11-15", "sent")]
+
+
+async def test_no_reminder_once_reported_and_days_off_move_it(db, settings, clock) -> None:
+    team = await make_team(db, writers=2)
+    a, b = team.writers
+    acc_a = await add_account(db, team.project_id, a.id, "alpha")
+    await add_account(db, team.project_id, b.id, "beta")
+    async with db.session() as s, db.writing(s):
+        s.add(SmmWeek(account_id=acc_a, week_end=date(2026, 11, 15), followers=10, source="form",
+                      reported_at=NOW, updated_at=NOW))
+        s.add(DayOff(member_id=b.id, day=date(2026, 11, 17)))  # b is off on Tuesday
+    jobs, sender = make_jobs(db, settings, clock)
+    for day in (16, 17, 18, 19):
+        await jobs.smm_weekly(at_msk(day, 10, 1))
+    # a reported: nothing; b: the form Monday, nothing on the day off, the reminder Wednesday, manager Thursday
+    assert [(c.chat_id, c.kind) for c in sender.calls] == [
+        (b.telegram_id, "smm_form"), (b.telegram_id, "smm_remind"), (team.manager.telegram_id, "smm_manager")]
+
+
+async def test_weekends_and_holidays_are_skipped_and_language_is_the_recipients(db, settings, clock) -> None:
+    team = await make_team(db, writers=1)
+    writer = team.writers[0]
+    async with db.session() as s, db.writing(s):
+        m = await s.get(type(writer), writer.id)
+        m.language = "en"
+    await add_account(db, team.project_id, writer.id)
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.smm_weekly(at_msk(15, 10, 1))  # Sunday: the week has not ended
+    await jobs.smm_weekly(at_msk(21, 10, 1))  # Saturday: no working day
+    assert sender.calls == []
+    await jobs.smm_weekly(at_msk(16, 10, 1))
+    assert "Figures for the week" in sender.calls[0].text
+
+
+class CountingBot:
+    def __init__(self, counts: dict[int, int]) -> None:
+        self.counts = counts
+        self.calls: list[int] = []
+
+    async def get_chat_member_count(self, chat_id: int) -> int:
+        self.calls.append(chat_id)
+        if chat_id not in self.counts:
+            raise RuntimeError("Bad Request: chat not found")
+        return self.counts[chat_id]
+
+
+async def test_channels_are_counted_once_a_day(db, settings, clock) -> None:
+    team = await make_team(db, writers=1)
+    acc = await add_account(db, team.project_id, team.writers[0].id, "alphanews")
+    gone = await add_account(db, team.project_id, team.writers[0].id, "gonechannel")
+    async with db.session() as s, db.writing(s):
+        for account_id, chat in ((acc, -100), (gone, -200)):
+            a = await s.get(SmmAccount, account_id)
+            a.network, a.chat_id, a.channel_status = "telegram", chat, "admin"
+    jobs, sender = make_jobs(db, settings, clock)
+    sender.bot = CountingBot({-100: 777})
+    await jobs.smm_channels(at_msk(16, 8, 0))
+    await jobs.smm_channels(at_msk(16, 20, 0))  # the same day: not again (nor the failed one)
+    assert sender.bot.calls == [-100, -200]
+    async with db.session() as s:
+        a = await s.get(SmmAccount, acc)
+        assert (a.channel_count, a.channel_counted_on) == (777, date(2026, 11, 16))
+    sender.bot.counts[-100] = 800
+    await jobs.smm_channels(at_msk(17, 8, 0))
+    async with db.session() as s:
+        assert (await s.get(SmmAccount, acc)).channel_count == 800
+
+
+async def test_weekly_smm_digest_for_managers(db, settings, clock) -> None:
+    team = await make_team(db, writers=2)
+    a, b = team.writers
+    ids = [await add_account(db, team.project_id, a.id, f"acc{i}") for i in range(4)]
+    await add_account(db, team.project_id, b.id, "silent")
+    er = {ids[0]: (100, 200), ids[1]: (100, 50), ids[2]: (100, 110), ids[3]: (100, 100)}  # likes before, now
+    async with db.session() as s, db.writing(s):
+        for account_id, (before, now) in er.items():
+            for day, likes in ((date(2026, 11, 8), before), (date(2026, 11, 15), now)):
+                s.add(SmmWeek(account_id=account_id, week_end=day, followers=1000, likes=likes, reach=1000,
+                              source="form", reported_at=NOW, updated_at=NOW))
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.smm_digests(at_msk(16, 8, 59))  # before DAILY_DIGEST_TIME
+    assert sender.calls == []
+    await jobs.smm_digests(at_msk(16, 9, 1))
+    await jobs.smm_digests(at_msk(16, 10, 0))  # once
+    await jobs.smm_digests(at_msk(17, 9, 1))  # not on the week's second working day
+    calls = [c for c in sender.calls if c.kind == "smm_digest"]
+    assert [c.chat_id for c in calls] == [team.manager.telegram_id]
+    text = calls[0].text
+    assert "отчитались 4 из 5" in text and "Нет отчёта: " in text and html.escape(b.display_name) in text
+    best, worst = text.split("Хуже всех")
+    assert "@acc0" in best.split("Лучше всех")[1] and "+100.0%" in best and "@acc2" in best
+    assert "@acc1" in worst and "-50.0%" in worst and "@acc3" not in text.split("Лучше всех")[1]
+    assert "Падения" in text  # acc1's ER fell by 50% (> SMM_DROP_SHARE)
