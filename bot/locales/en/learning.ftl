@@ -27,16 +27,25 @@ kb-categories-title = <b>Categories</b>: { $n }
 kb-category-line = • { $name }
 kb-categories-usage = Add one: /kb_categories add Name
 kb-category-added = Category «{ $name }» added.
-kb-category-bad = A category needs a name of at most { $n } characters.
+kb-category-bad = A category needs a name of at most { $n } { $n ->
+    [one] character
+   *[other] characters
+  }.
 kb-category-exists = Category «{ $name }» already exists.
 kb-new-title = New article. Send its title (one line).
-kb-title-bad = The title must be 1 to { $n } characters. Nothing was saved; send another title.
+kb-title-bad = The title must be 1 to { $n } { $n ->
+    [one] character
+   *[other] characters
+  }. Nothing was saved; send another title.
 kb-new-body = «{ $title }». Now send the text: one or more messages. Formatting (bold, italic, links, lists, code, quotes) is kept; photos and documents are attached. Press Done when finished.
 kb-body-added = Added: { $parts } text message(s), { $files } attachment(s). Send more or press Done.
 kb-body-kind = Send text, a photo or a document.
 kb-body-many = An article takes at most { $n } messages.
 kb-body-empty = The article has no text yet: send at least one message.
-kb-body-long = The text is too long: at most { $n } characters. Nothing was saved.
+kb-body-long = The text is too long: at most { $n } { $n ->
+    [one] character
+   *[other] characters
+  }. Nothing was saved.
 kb-btn-done = Done
 kb-btn-save = Save
 kb-new-category = Pick the category.
@@ -89,22 +98,40 @@ course-file-refused = The course file was not imported, nothing was saved. Probl
 course-file-error = line { $line }: { $problem }
 course-md-no-title = the file must start with the course title: # Title
 course-md-second-title = a second course title (# …); lessons start with ##
-course-md-course-title = the course title must be 1 to { $n } characters
-course-md-lesson-title = a lesson title must be 1 to { $n } characters
+course-md-course-title = the course title must be 1 to { $n } { $n ->
+    [one] character
+   *[other] characters
+  }
+course-md-lesson-title = a lesson title must be 1 to { $n } { $n ->
+    [one] character
+   *[other] characters
+  }
 course-md-lesson-empty = the lesson has no text
-course-md-lesson-long = the lesson text is longer than { $n } characters
+course-md-lesson-long = the lesson text is longer than { $n } { $n ->
+    [one] character
+   *[other] characters
+  }
 course-md-lessons-many = more than { $n } lessons
 course-md-no-lessons = no lessons (## Lesson title)
 course-md-text-before-lesson = text before the first lesson (## Lesson title)
 course-md-question-outside-lesson = a question (###) before the first lesson
 course-md-question-empty = the question has no text
-course-md-question-long = the question is longer than { $n } characters
+course-md-question-long = the question is longer than { $n } { $n ->
+    [one] character
+   *[other] characters
+  }
 course-md-options-few = a quiz needs at least { $n } answers (- [ ] …)
 course-md-options-many = a quiz takes at most { $n } answers
 course-md-no-right = no right answer marked with - [x]
 course-md-many-right = more than one answer marked right
-course-md-option-bad = an answer must be 1 to { $n } characters
-course-md-explanation-long = the explanation is longer than { $n } characters
+course-md-option-bad = an answer must be 1 to { $n } { $n ->
+    [one] character
+   *[other] characters
+  }
+course-md-explanation-long = the explanation is longer than { $n } { $n ->
+    [one] character
+   *[other] characters
+  }
 course-md-stray-text = text inside a question: only answers (- [ ] / - [x]) and an explanation (&gt; …)
 course-md-pass-mark = the pass mark must be a number from 1 to 100
 course-md-reason = unknown revision reason «{ $reason }» (known: { $known })

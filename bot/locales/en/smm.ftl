@@ -113,7 +113,10 @@ smm-channel-removed = ⚠️ The bot was removed from the channel “{ $title }�
 smm-import-which = To import a sheet, open the account's form (/smm) or put the account's number in the file's caption.
 smm-import-type = “{ $name }”: a CSV or XLSX file is needed.
 smm-import-too-big = The file is over { $mb } MB: the bot cannot download that much. Split the sheet.
-smm-import-too-many = The file has more than { $n } rows: split the sheet.
+smm-import-too-many = The file has more than { $n } { $n ->
+    [one] row
+   *[other] rows
+  }: split the sheet.
 smm-import-unreadable = “{ $name }” cannot be read as a sheet.
 smm-import-reading = Reading “{ $name }”…
 smm-import-checking = Checking rows: { $n }…
@@ -135,7 +138,10 @@ smm-team-title = <b>SMM: the responsible members' reports, { $month } { NUMBER($
 smm-team-line = { $name }: accounts { $accounts }, weeks { $due }: on time { $on_time }, late { $late }, missing { $missing }; ER change (median) { $er }
 smm-export-usage = <code>/export smm YYYY-MM</code>: every account's weeks of the month with the metrics (CSV and XLSX).
 smm-export-empty = No account figures for { $month } { NUMBER($year, useGrouping: 0) }.
-smm-export-caption = SMM, { $month } { NUMBER($year, useGrouping: 0) }: { $n } weeks (CSV and XLSX).
+smm-export-caption = SMM, { $month } { NUMBER($year, useGrouping: 0) }: { $n } { $n ->
+    [one] week
+   *[other] weeks
+  } (CSV and XLSX).
 smm-col-export-project = Project
 smm-col-export-account = Account
 smm-col-export-network = Network
