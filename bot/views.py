@@ -134,7 +134,7 @@ def client_report_parts(t: Translator, r) -> dict:
     lines = [t("client-report-approved", n=r.approved), *streams,
              t("client-report-waiting", n=r.waiting),
              t("client-report-revisions", n=r.revisions_total), *reasons,
-             t("client-report-avg", hours=_hours(r.avg_hours))]
+             t("client-report-avg", hours=_hours(r.avg_hours)), *client_report_accounts(t, r.accounts)]
     weeks = [(d.strftime("%d.%m"), n) for d, n in r.weeks]
     keywords = (f"approved={r.approved}; waiting={r.waiting}; revisions={r.revisions_total}; "
                 f"avg_hours={'none' if r.avg_hours is None else f'{r.avg_hours:.1f}'}; weeks={','.join(str(n) for _, n in r.weeks)}")
@@ -142,6 +142,34 @@ def client_report_parts(t: Translator, r) -> dict:
     return {"message": message, "title": plain_title(title), "lines": [plain_title(x) for x in lines],
             "chart_title": t("client-report-chart"), "weeks": weeks, "keywords": keywords,
             "filename": f"report-{r.project.id}-{r.month:%Y-%m}.pdf"}
+
+
+def client_report_accounts(t: Translator, accounts) -> list[str]:
+    """The project's SMM accounts in the client report (``accounts``: :class:`bot.services.clients.AccountMonth`):
+    per account the followers at the month's end and their growth, a line per reported week (followers and
+    growth, reach, interactions, ER by reach) and the weeks with no figures. Nothing when there are none."""
+    if not accounts:
+        return []
+    out = [t("client-report-smm")]
+    for a in accounts:
+        out.append(t("client-report-smm-account", name=a.name, followers=count_text(a.followers),
+                     growth=signed_count(a.growth)))
+        for w in a.weeks:
+            out.append(t("client-report-smm-week", end=w.end.strftime("%d.%m"), followers=count_text(w.followers),
+                         growth=signed_count(w.growth), reach=count_text(w.reach),
+                         interactions=count_text(w.interactions), er=share_text(w.er)))
+        if a.missing:
+            out.append(t("client-report-smm-missing", weeks=", ".join(d.strftime("%d.%m") for d in a.missing)))
+        elif not a.weeks:
+            out.append(t("client-report-smm-none"))
+    return out
+
+
+def signed_count(n: int | None) -> str:
+    """+1 234 / −56 / 0 (digit groups as :func:`count_text`); "—" when unknown."""
+    if n is None:
+        return "—"
+    return ("+" if n > 0 else "−" if n < 0 else "") + count_text(abs(n))
 
 
 def plain_title(text: str) -> str:
