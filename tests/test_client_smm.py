@@ -123,7 +123,7 @@ async def test_the_report_carries_the_account_figures_in_the_message_and_the_pdf
 async def test_the_client_button_in_english_and_a_project_with_no_accounts(harness: Harness, db, clock) -> None:
     h = harness
     await setup(h, EN_CLIENT)
-    alpha_id, account_id = await seed_accounts(db)
+    _, account_id = await seed_accounts(db)
     clock.set(NOW)
     projects = h.messages(await h.send(EN_CLIENT, "/projects"))[0]
     sent = await h.press(EN_CLIENT, projects, projects.button("Report for"))

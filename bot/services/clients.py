@@ -23,9 +23,8 @@ from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
 from bot.services.stats import UnitFacts, record_unit_change
 from models import clients_repo as repo
-from models import org_repo
+from models import org_repo, smm_repo
 from models import reporting_repo as rrepo
-from models import smm_repo
 from models.clients import APPROVE, CHANGES, ClientDecision
 from models.org import Invite, Member, Role
 from models.reporting import APPROVED, DELETED, REVISION, SENT, Project, Revision, Stream, Unit
