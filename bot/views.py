@@ -165,6 +165,27 @@ def client_report_accounts(t: Translator, accounts) -> list[str]:
     return out
 
 
+def client_smm_week(t: Translator, w) -> str:
+    """A client's short weekly message about one account (``w``: :class:`bot.services.clients.ClientSmmWeek`):
+    followers (and growth), reach, interactions and ER by reach, each with its change from the week before;
+    the responsible member only when given (the project shows authors)."""
+    cur, prev = w.figures, w.previous
+    change = smm_rules.changes(prev, cur)
+    start = date.fromordinal(w.end.toordinal() - 6)
+    lines = [t("smm-client-head", name=w.account, project=w.project,
+               start=start.strftime("%d.%m"), end=w.end.strftime("%d.%m.%Y")),
+             t("smm-client-followers", n=count_text(cur.get("followers")),
+               growth=signed_count(smm_rules.growth(prev, cur))),
+             t("smm-client-reach", n=count_text(cur.get("reach")), change=share_text(change["reach"], signed=True)),
+             t("smm-client-interactions", n=count_text(smm_rules.interactions(cur)),
+               change=share_text(change["interactions"], signed=True)),
+             t("smm-client-er", er=share_text(smm_rules.er_reach(cur)),
+               change=share_text(smm_rules.change(smm_rules.er_reach(prev), smm_rules.er_reach(cur)), signed=True))]
+    if w.responsible:
+        lines.append(t("smm-client-by", name=w.responsible))
+    return "\n".join(lines)
+
+
 def signed_count(n: int | None) -> str:
     """+1 234 / −56 / 0 (digit groups as :func:`count_text`); "—" when unknown."""
     if n is None:

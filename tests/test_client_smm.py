@@ -206,3 +206,91 @@ async def _cli(main, argv: list[str]) -> None:
     import asyncio
 
     assert await asyncio.to_thread(main, argv) == 0
+
+
+# --- issue 11 point 7: the clients get their accounts' weekly figures ----------------------------------------
+async def test_clients_get_each_reported_week_once_in_their_language(harness: Harness, db, settings,
+                                                                      clock) -> None:
+    from models.scheduling import Delivery
+    from tests.scheduling_helpers import make_jobs
+    from tests.test_clients import ADMIN, client_token
+    from tests.test_smm import fill
+
+    h = harness
+    await setup(h, CLIENT)
+    await h.send(EN_CLIENT, f"/start {await client_token(h, ADMIN, 'Alpha')}")
+    await h.send(CLIENT_B, f"/start {await client_token(h, ADMIN, 'Beta')}")
+    _, account_id = await seed_accounts(db)  # reported up to 29.11 (22.11 missing); Beta's account too
+    async with db.session() as s, db.writing(s):  # Beta's account: another project's, its client only
+        for w in await s.scalars(select(SmmWeek).where(SmmWeek.week_end == date(2026, 11, 29),
+                                                       SmmWeek.account_id != account_id)):
+            await s.delete(w)
+    clock.set(datetime(2026, 12, 7, 9, tzinfo=UTC))  # Monday 12:00 Moscow: the week to 06.12 has ended
+    await fill(h, WRITER, account_id, "06.12.2026", "подписчики 1300 охват 6710 лайки 150 комментарии 20")
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.smm_clients(datetime(2026, 12, 7, 4, 0, tzinfo=UTC))  # 07:00 Moscow: before NOTIFY_HOURS
+    assert sender.calls == []
+    await jobs.smm_clients(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    await jobs.smm_clients(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))  # once
+    async with db.session() as s:
+        ids = {m.telegram_id: m.id for m in await s.scalars(select(Member))}
+        rows = {(r.member_id, r.period_key) for r in await s.scalars(select(Delivery).where(
+            Delivery.kind == "smm_client"))}
+    # the latest two ended weeks (29.11 and 06.12) of Alpha's account, to each of Alpha's clients; nothing else
+    assert rows == {(ids[c.id], f"{account_id}:{d}") for c in (CLIENT, EN_CLIENT)
+                    for d in ("2026-11-29", "2026-12-06")}
+    assert {c.chat_id for c in sender.calls} == {CLIENT.id, EN_CLIENT.id}
+    [ru] = [c.text for c in sender.calls if c.chat_id == CLIENT.id and "06.12.2026" in c.text]
+    [en] = [c.text for c in sender.calls if c.chat_id == EN_CLIENT.id and "06.12.2026" in c.text]
+    # recomputed from the two weeks: 1 234 → 1 300; reach 6 100 → 6 710 (+10.0%); interactions 170 → 170 (+0.0%)
+    # ER by reach 170/6100 = 2.79% → 170/6710 = 2.53% (−9.1%)
+    assert "Alpha &lt;Shop&gt;" in ru and "неделя 30.11–06.12.2026" in ru
+    assert "Подписчики: 1\u202f300 (+66 за неделю)" in ru
+    assert "Охват: 6\u202f710 (+10.0% к прошлой неделе)" in ru
+    assert "Взаимодействия: 170 (+0.0%)" in ru and "ER по охвату: 2.5% (-9.1%)" in ru
+    assert "Followers: 1\u202f300 (+66 over the week)" in en and "Reach: 6\u202f710 (+10.0% on the week before)" in en
+    for text in (ru, en):
+        assert not any(n in text for n in TEAM_NAMES)  # show-authors is off
+    # with show-authors on, a new week names the responsible member
+    async with db.session() as s, db.writing(s):
+        alpha = await s.scalar(select(Project).where(Project.name == "Alpha"))
+        alpha.show_authors = True
+    clock.set(datetime(2026, 12, 14, 9, tzinfo=UTC))
+    await fill(h, WRITER, account_id, "13.12.2026", "подписчики 1310 охват 6000")
+    sender.calls.clear()
+    await jobs.smm_clients(datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
+    assert [c.chat_id for c in sender.calls if "13.12.2026" in c.text] and len(sender.calls) == 2
+    [ru] = [c.text for c in sender.calls if c.chat_id == CLIENT.id]
+    assert "Данные внёс(ла) Anna" in ru and "Подписчики: 1\u202f310 (+10 за неделю)" in ru
+
+
+async def test_an_archived_account_a_day_off_and_a_removed_client_get_nothing(db, settings, clock) -> None:
+    from models.clients import ClientProject
+    from tests.scheduling_helpers import make_jobs, make_team
+
+    team = await make_team(db, writers=1)
+    async with db.session() as s, db.writing(s):
+        client = Member(telegram_id=901, display_name="Client Co", role="client", department_id=None, active=True,
+                        unreachable=False, created_at=NOW)
+        s.add(client)
+        await s.flush()
+        s.add(ClientProject(member_id=client.id, project_id=team.project_id, added_at=NOW))
+        a = SmmAccount(project_id=team.project_id, network="vk", handle="brand", name="VK brand",
+                       responsible_id=team.writers[0].id, week_end=6, start_date=date(2026, 10, 1), created_at=NOW)
+        s.add(a)
+        await s.flush()
+        s.add(SmmWeek(account_id=a.id, week_end=date(2026, 12, 27), followers=10, reach=5, reported_at=NOW,
+                      updated_at=NOW))
+        account_id = a.id
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.smm_clients(datetime(2027, 1, 4, 9, tzinfo=UTC))  # a public holiday in Russia
+    assert sender.calls == []
+    async with db.session() as s, db.writing(s):
+        (await s.get(SmmAccount, account_id)).archived = True
+    await jobs.smm_clients(datetime(2026, 12, 28, 9, tzinfo=UTC))
+    assert sender.calls == []
+    async with db.session() as s, db.writing(s):
+        (await s.get(SmmAccount, account_id)).archived = False
+        await s.delete(await s.scalar(select(ClientProject)))
+    await jobs.smm_clients(datetime(2026, 12, 28, 9, tzinfo=UTC))
+    assert sender.calls == []

@@ -120,6 +120,19 @@ class AccountMonth:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientSmmWeek:
+    """One week's figures of an account for its project's client, with the week before (for the change);
+    ``responsible`` only when the project shows authors."""
+
+    account: str
+    project: str
+    end: date
+    figures: dict[str, int | None]
+    previous: dict[str, int | None] | None
+    responsible: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ClientReport:
     """A project's month for its client: units delivered (approved) by stream, waiting now, revisions by
     reason, the average time to a client decision and the approved units by week (Monday of the week)."""
@@ -489,6 +502,26 @@ class ClientService(Service):
             out.append(AccountMonth(a.name, tuple(shown), at_end.get("followers") if at_end else None,
                                     smm_rules.growth(before, at_end), tuple(missing)))
         return tuple(out)
+
+    async def smm_week(self, client: Member, account_id: int, week_end: date) -> ClientSmmWeek | None:
+        """A week's figures of an open account of one of the client's projects (``None`` when the account is
+        archived or gone, the project is no longer the client's, or the week has no figures)."""
+        account = await smm_repo.account_by_id(self.session, account_id)
+        if account is None or account.archived or not access.is_client(client):
+            return None
+        if account.project_id not in {p.id for p in await repo.projects_of(self.session, client.id)}:
+            return None
+        found = (await smm_repo.week_figures(self.session, [account.id], week_end - timedelta(weeks=1),
+                                             week_end)).get(account.id, {})
+        if week_end not in found:
+            return None
+        project = await rrepo.project_by_id(self.session, account.project_id)
+        responsible = None
+        if project.show_authors:
+            member = await org_repo.member_by_id(self.session, account.responsible_id)
+            responsible = member.display_name if member is not None else None
+        return ClientSmmWeek(account.name, project.name, week_end, found[week_end],
+                             found.get(week_end - timedelta(weeks=1)), responsible)
 
     # -- the admin's management of clients ---------------------------------------------------------------
     async def clients_page(self, actor: Member, page: int) -> ClientsPage:
