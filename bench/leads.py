@@ -6,9 +6,12 @@ and its moves). Then measures, as the median of many runs:
 
 * the duplicate check a save runs (``leads_repo.find_duplicate``: three probes of the unique indexes), for a new
   person and for a known one, against a baseline measured in the same run: one primary-key read of a lead;
-* /funnel for the latest full month by owner, as an admin sees it: the database part (``leads_repo.paths``: the
-  leads with a change in the month and all their changes) and the whole use case (``LeadService.funnel``,
-  database plus the figures), against a baseline: counting the month's stage changes through the index.
+* /funnel for the latest full month by owner, as an admin sees it: the database part (``leads_repo.count_rows``:
+  the month counters, the total and by owner) and the whole use case (``LeadService.funnel``, database plus the
+  figures), against a baseline: counting the month's stage changes through the index; and, for comparison, the
+  recount the counters replace (``leads_repo.paths``: the leads with a change in the month and all their changes).
+
+The seed writes around the services, so the counters are rebuilt after it (``lead_counts.rebuild_sync``, timed).
 
 Prints milliseconds and ratios; no asserts on time. Figures go to docs/performance.md.
 
@@ -30,14 +33,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
 from bot.migrate import upgrade
 from bot.progress import Progress
-from bot.services import build_services
+from bot.services import build_services, lead_counts
 from bot.services.leads import Draft
 from models import leads_repo as repo
 from models.leads import Lead, LeadEvent
@@ -162,6 +165,17 @@ async def measure(url: str, runs: int) -> None:
         async def paths() -> None:
             await repo.paths(s, start, end, department_ids=None)
 
+        async def counters() -> None:
+            await repo.count_rows(s, 202611, None)
+            await repo.count_rows(s, 202611, None, "owner")
+
+        async def one_owner_counters() -> None:
+            await repo.count_rows(s, 202611, [7])
+
+        async def department_counters() -> None:  # a manager of the one department: every owner, by id
+            await repo.count_rows(s, 202611, list(range(1, OWNERS + 1)))
+            await repo.count_rows(s, 202611, list(range(1, OWNERS + 1)), "owner")
+
         async def funnel() -> None:
             await svc.funnel(admin, first, last, "owner")
 
@@ -169,18 +183,26 @@ async def measure(url: str, runs: int) -> None:
             await repo.paths(s, start, end, department_ids=None, owner_id=7)
 
         few = max(3, runs // 10)
-        base_f = await timed(count_month, few)
+        assert await lead_counts.counts_timezone(s) == settings.timezone
+        base_f = await timed(count_month, runs)
+        c = await timed(counters, runs)
+        f = await timed(funnel, runs)
+        oc = await timed(one_owner_counters, runs)
+        dc = await timed(department_counters, few)
         p = await timed(paths, few)
-        f = await timed(funnel, few)
         o = await timed(one_owner, few)
         rows = await repo.paths(s, start, end, department_ids=None)
-        mine = await repo.paths(s, start, end, department_ids=None, owner_id=7)
-        print(f"/funnel {first:%Y-%m} by owner ({len(rows.leads):,} leads, {len(rows.events):,} changes read), median:")
+        n_rows = len(await repo.count_rows(s, 202611, None, "owner"))
+        print(f"/funnel {first:%Y-%m} by owner ({len(rows.leads):,} leads with a change in it), median:")
         print(f"  baseline: count the month's changes  {base_f:8.2f} ms")
-        print(f"  database part (leads_repo.paths)     {p:8.2f} ms   ratio {p / base_f:6.2f}x")
+        print(f"  database part (month counters)       {c:8.2f} ms   ratio {c / base_f:6.2f}x   "
+              f"({n_rows:,} summed rows by owner)")
         print(f"  whole use case (LeadService.funnel)  {f:8.2f} ms   ratio {f / base_f:6.2f}x")
-        print(f"  one owner's month, database part     {o:8.2f} ms   ratio {o / base_f:6.2f}x   "
-              f"({len(mine.leads):,} leads, {len(mine.events):,} changes)")
+        print(f"  one owner's month, counters          {oc:8.2f} ms   ratio {oc / base_f:6.2f}x")
+        print(f"  a manager of all {OWNERS} owners, counters  {dc:8.2f} ms   ratio {dc / base_f:6.2f}x")
+        print("the recount the counters replace:")
+        print(f"  all paths of the month (paths)       {p:8.2f} ms   ratio {p / base_f:6.2f}x")
+        print(f"  one owner's paths                    {o:8.2f} ms   ratio {o / base_f:6.2f}x")
     await db.dispose()
 
 
@@ -191,6 +213,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--keep", type=Path, help="build the database at this path once and reuse it")
+    ap.add_argument("--reuse-counters", action="store_true", help="with --keep: do not rebuild the counters")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "leads.db"
@@ -200,6 +223,14 @@ def main() -> None:
             upgrade(url)
             seed(path, args.leads, args.events, random.Random(args.seed))
             print(f"built in {time.perf_counter() - t0:.0f} s")
+        if not args.keep or not args.reuse_counters:
+            t0 = time.perf_counter()
+            engine = create_engine(f"sqlite:///{path}")
+            with engine.begin() as conn:
+                rows = lead_counts.rebuild_sync(conn, Settings(_env_file=None, bot_token="987654:" + "B" * 35,
+                                                               database_url=url).timezone)
+            engine.dispose()
+            print(f"counters rebuilt: {rows:,} rows in {time.perf_counter() - t0:.1f} s")
         asyncio.run(measure(url, args.runs))
 
 

@@ -359,6 +359,14 @@ def may_see_lead(actor: Actor | None) -> bool:
     return role_of(actor) is not None and not is_client(actor)
 
 
+def may_link_task_to_lead(actor: Actor | None, owner: Actor | None, managed: Iterable[int] = (),
+                          handed_to: Collection[int] = ()) -> bool:
+    """A task linked to a lead (its next step), and the lead card's list of them: whoever sees the whole lead
+    (:func:`may_see_lead_contacts`: its owner, the owner's managers, admins, the sales department it was handed
+    to). A task's title often names the client, so the rest of the team sees neither."""
+    return may_see_lead_contacts(actor, owner, managed, handed_to)
+
+
 def may_take_handoff(actor: Actor | None, sales_department_id: int) -> bool:
     """*Take it* under a hand-off: a member of the sales department it was handed to."""
     return may_see_lead(actor) and actor is not None and actor.department_id == sales_department_id

@@ -82,6 +82,7 @@ class TaskCb(CallbackData, prefix="tk"):
 
     a: str  # done | h1 (+1 hour) | tm (tomorrow) | mv (type a new time) | ra (reassign: pick) | to (reassign to m)
     #        | as (the /task flow: assignee m) | rp (the /task flow: repeat v) | ls (/tasks, page m) | op (a card)
+    #        | nl (the /task flow for lead id: a lead card's *Next step*)
     id: CbInt = 0
     m: CbInt = 0
     v: str = ""

@@ -335,6 +335,8 @@ def task_card_text(t: Translator, view, head: str = "task-card-head") -> str:
         lines.append(t("task-card-assignee", name=view.assignee.display_name))
     if view.task.unit_id is not None:
         lines.append(t("task-card-unit", id=view.task.unit_id))
+    if view.task.lead_id is not None:
+        lines.append(t("task-card-lead", id=view.task.lead_id))
     if view.task.recurrence:
         lines.append(t(f"task-repeat-{view.task.recurrence}"))
     return "\n".join(lines)

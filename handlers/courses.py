@@ -294,7 +294,7 @@ async def on_quiz(query: CallbackQuery, callback_data: CourseCb, svc: Services, 
             await svc.courses.poll_sent(quiz.attempt_id, q.id, sent.poll.id, query.from_user.id)
 
 
-async def on_poll_answer(answer: PollAnswer, svc: Services, t: Translator, bot: Bot) -> None:
+async def on_poll_answer(answer: PollAnswer, svc: Services, t: Translator, sender: Sender) -> None:
     """Recorded only for a quiz poll sent to this person; the last answer of a quiz tells them the result."""
     if answer.user is None:
         return
@@ -303,7 +303,8 @@ async def on_poll_answer(answer: PollAnswer, svc: Services, t: Translator, bot: 
         return
 
     body, markup = result_message(t, r)
-    await bot.send_message(answer.user.id, body, reply_markup=markup)  # the learner's own chat: a reply
+    # a poll answer has no message to reply to: the result goes to the learner's chat through the sender
+    await sender.send_text(answer.user.id, body, reply_markup=markup, kind="quiz_result")
 
 
 async def on_learning(message: Message, svc: Services, member: Member, t: Translator) -> None:

@@ -23,6 +23,7 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot import text, ui
+from bot.callbacks import TaskCb
 from bot.domain import funnel as fn
 from bot.domain.contacts import format_phone
 from bot.domain.workdays import month_bounds
@@ -107,6 +108,12 @@ def card_text(t: Translator, card: LeadCard) -> str:
     lines.append(t("lead-card-owner", name=card.owner.display_name if card.owner else "—"))
     if card.handoff is not None:
         lines.append(t("lead-card-handoff"))
+    if card.next_steps:
+        lines.append(t("lead-card-next-steps"))
+        lines += [t("lead-card-next-step", id=task.id, due=due.strftime("%d.%m %H:%M"), title=task.title)
+                  for task, due in card.next_steps]
+    elif card.next_steps_shown and card.stage.kind == OPEN:
+        lines.append(t("lead-card-no-step"))
     if card.history:
         lines.append("")
         lines.append(t("lead-history"))
@@ -141,6 +148,8 @@ def card_markup(t: Translator, card: LeadCard) -> InlineKeyboardMarkup | None:
                                             callback_data=LeadCb(a="lost", id=lid, s=lost.id).pack()))
         if row:
             kb.row(*row)
+    if card.next_steps_shown:
+        kb.row(InlineKeyboardButton(text=t("lead-btn-next-step"), callback_data=TaskCb(a="nl", id=lid).pack()))
     markup = kb.as_markup()
     return markup if markup.inline_keyboard else None
 
@@ -368,7 +377,7 @@ async def on_lost(query: CallbackQuery, callback_data: LeadCb, svc: Services, me
 
 async def on_take(query: CallbackQuery, callback_data: HandoffCb, svc: Services, member: Member, t: Translator,
                   sender: Sender, catalog: Catalog, callback_answer: CallbackAnswer) -> None:
-    taken = await svc.leads.take(member, callback_data.id)
+    taken = await svc.leads.take(member, callback_data.id, text.plain(t("lead-handoff-task")))
     callback_answer.text = t("handoff-taken-you")
     card = await svc.leads.card(member, taken.lead.id)
     await ui.edit(query, card_text(t, card), card_markup(t, card))

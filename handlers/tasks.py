@@ -18,7 +18,7 @@ from bot.callbacks import TaskCb
 from bot.domain.tasks import RECURRENCES
 from bot.errors import UserError
 from bot.i18n import Catalog, Translator
-from bot.parsing import parse_id
+from bot.parsing import is_int, parse_id
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
@@ -27,6 +27,7 @@ from bot.views import task_buttons, task_card, task_card_text, task_due, task_li
 from models.org import Member
 
 SHOWN = 8  # task buttons per page of /tasks (overdue first, then today, upcoming)
+LEAD_MARKS = "LlЛл"  # /task L45 …: a task linked to lead 45 (Latin or Cyrillic L)
 
 
 class TaskForm(StatesGroup):
@@ -57,18 +58,33 @@ async def on_task(message: Message, command: CommandObject, state: FSMContext, s
                   t: Translator, sender: Sender, catalog: Catalog) -> None:
     await state.clear()
     if command.args:
-        args, unit_id = command.args.strip(), None
+        args, unit_id, lead_id = command.args.strip(), None, None
         if args.startswith("#"):  # /task #45 Проверить правки завтра 10:00 — linked to unit 45
             head, _, args = args.partition(" ")
             unit_id = parse_id(head[1:])
+        elif args[:1] in LEAD_MARKS and is_int(args.partition(" ")[0][1:]):
+            head, _, args = args.partition(" ")  # /task L45 Позвонить завтра 10:00 — linked to lead 45
+            lead_id = parse_id(head[1:])
         title, due = svc.tasks.split_one_line(member, args)
-        view, created = await svc.tasks.create(member, title, due, unit_id=unit_id, key=form_key("task", message))
+        view, created = await svc.tasks.create(member, title, due, unit_id=unit_id, lead_id=lead_id,
+                                               key=form_key("task", message))
         body, markup = task_card(t, view)
         await message.answer(body + "\n\n" + t("task-created" if created else "task-created-before"),
                              reply_markup=markup)
         return
     await state.set_state(TaskForm.title)
     await message.answer(t("task-ask-title"))
+
+
+async def on_lead_step(query: CallbackQuery, callback_data: TaskCb, state: FSMContext, svc: Services,
+                       member: Member, t: Translator) -> None:
+    """*Next step* on a lead card: the /task flow with the lead linked (checked now and again on save)."""
+    lead = await svc.tasks.lead_for_task(member, callback_data.id)
+    await state.clear()
+    await state.set_state(TaskForm.title)
+    await state.update_data(lead=lead.id)
+    if query.message is not None:
+        await query.message.answer(t("task-ask-title-lead", id=lead.id, name=lead.name or "—"))
 
 
 async def on_title(message: Message, state: FSMContext, svc: Services, t: Translator) -> None:
@@ -126,7 +142,7 @@ async def on_repeat(query: CallbackQuery, callback_data: TaskCb, state: FSMConte
         raise UserError("error-bad-choice")
     view, created = await svc.tasks.create(
         member, data["title"], datetime.fromisoformat(data["due"]), assignee_id=data.get("assignee"),
-        recurrence=None if callback_data.v == "-" else callback_data.v, key=key)
+        recurrence=None if callback_data.v == "-" else callback_data.v, lead_id=data.get("lead"), key=key)
     await state.clear()
     body, markup = task_card(t, view)
     await ui.edit(query, body + "\n\n" + t("task-created" if created else "task-created-before"), markup)
@@ -256,6 +272,7 @@ def create_router() -> Router:
     router.message.register(on_due, StateFilter(TaskForm.due), plain)
     router.message.register(on_move_text, StateFilter(TaskForm.move), plain)
     router.message.register(ui.on_not_text, StateFilter(TaskForm.title, TaskForm.due, TaskForm.move), ~F.text)
+    router.callback_query.register(on_lead_step, TaskCb.filter(F.a == "nl"))
     router.callback_query.register(on_assignee, TaskCb.filter(F.a == "as"))
     router.callback_query.register(on_repeat, TaskCb.filter(F.a == "rp"))
     router.callback_query.register(on_list, TaskCb.filter(F.a == "ls"))

@@ -110,3 +110,25 @@ class LeadHandoff(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     sla_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class LeadCount(Base):
+    """The month counters of /funnel (``bot.domain.funnel.contributions``), kept in the transaction of every
+    creation, stage change and take (``bot.services.lead_counts``); rebuilt by ``python -m bot rebuild-stats``.
+
+    ``month`` is yyyymm in the team's ``TIMEZONE`` (recorded in ``stats_meta`` as ``lead_counts_tz``); a lead
+    without owner counts under ``owner_id`` 0, without source under "" and without product under 0. Stays and
+    first changes are kept per owner only (source "" and product 0): the groups by source and by product show no
+    medians."""
+
+    __tablename__ = "lead_counts"
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(8), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sig: Mapped[str] = mapped_column(String(250), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

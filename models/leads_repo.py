@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.leads import OPEN, FunnelStage, Lead, LeadEvent, LeadHandoff, Product, SalesDepartment
+from models.leads import OPEN, FunnelStage, Lead, LeadCount, LeadEvent, LeadHandoff, Product, SalesDepartment
 from models.org import Member
 from models.tasks import OPEN as TASK_OPEN
 from models.tasks import Task
@@ -223,3 +224,104 @@ async def overdue_task_counts(session: AsyncSession, member_ids: Sequence[int], 
          .where(Task.assignee_id.in_(list(member_ids)), Task.status == TASK_OPEN, Task.due_at < now)
          .group_by(Task.assignee_id))
     return {m: int(n) for m, n in (await session.execute(q)).all()}
+
+
+# -- next steps (tasks linked to leads) ------------------------------------------------------------------------
+def _no_open_task():
+    return ~select(Task.id).where(Task.lead_id == Lead.id, Task.status == TASK_OPEN).exists()
+
+
+async def open_tasks_of_lead(session: AsyncSession, lead_id: int, *, limit: int = 5) -> list[Task]:
+    """The lead's open tasks (its next steps), soonest first."""
+    q = (select(Task).where(Task.lead_id == lead_id, Task.status == TASK_OPEN)
+         .order_by(Task.due_at, Task.id).limit(limit))
+    return list(await session.scalars(q))
+
+
+async def without_next_step(session: AsyncSession, owner_id: int, *, limit: int = 10) -> tuple[list[Lead], int]:
+    """The owner's leads in an open stage with no open task linked (oldest first) → (the first ``limit``, how
+    many in all)."""
+    base = (select(Lead).join(FunnelStage, FunnelStage.id == Lead.stage_id)
+            .where(Lead.owner_id == owner_id, FunnelStage.kind == OPEN, _no_open_task()))
+    total = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    if not total:
+        return [], 0
+    leads = list(await session.scalars(base.order_by(Lead.stage_at, Lead.id).limit(limit)))
+    return leads, total
+
+
+async def owners_without_next_step(session: AsyncSession, owner_ids: Sequence[int]) -> set[int]:
+    """Those of these members who own a lead in an open stage with no open task linked (the morning agenda;
+    through ``ix_leads_owner_stage``)."""
+    if not owner_ids:
+        return set()
+    q = (select(Lead.owner_id).join(FunnelStage, FunnelStage.id == Lead.stage_id)
+         .where(Lead.owner_id.in_(list(owner_ids)), FunnelStage.kind == OPEN, _no_open_task()).distinct())
+    return set(await session.scalars(q))
+
+
+# -- the /funnel month counters ---------------------------------------------------------------------------------
+async def lead_path(session: AsyncSession, lead_id: int):
+    """The lead's (id, created_at, owner, source, product) and its stage changes (stage id, at) in time order, or
+    None."""
+    row = (await session.execute(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id)
+                                 .where(Lead.id == lead_id))).first()
+    if row is None:
+        return None
+    events = (await session.execute(select(LeadEvent.to_stage_id, LeadEvent.at).where(LeadEvent.lead_id == lead_id)
+                                    .order_by(LeadEvent.at, LeadEvent.id))).all()
+    return row, [tuple(e) for e in events]
+
+
+async def bump_counts(session: AsyncSession, changes: dict[tuple, int]) -> None:
+    """Add ``changes`` (full key → delta) to ``lead_counts``, creating missing rows; rows in key order (no
+    deadlock between two writers on PostgreSQL); a row a concurrent transaction created first: a savepoint, then
+    an add. SQLite serialises writers."""
+    cols = ("month", "metric", "owner_id", "source", "product_id", "stage_id", "sig", "bucket")
+    postgres = session.bind.dialect.name != "sqlite"
+    for key in sorted(changes):
+        delta = changes[key]
+        where = [getattr(LeadCount, c) == v for c, v in zip(cols, key, strict=True)]
+        add = update(LeadCount).where(*where).values(n=LeadCount.n + delta).execution_options(
+            synchronize_session=False)
+        if (await session.execute(add)).rowcount:
+            continue
+        row = {**dict(zip(cols, key, strict=True)), "n": delta}
+        if not postgres:
+            await session.execute(insert(LeadCount).values(row))
+            continue
+        try:
+            async with session.begin_nested():
+                await session.execute(insert(LeadCount).values(row))
+        except IntegrityError:
+            await session.execute(add)
+
+
+async def count_rows(session: AsyncSession, month: int, owner_ids: Sequence[int] | None,
+                     group: str | None = None, *, first_change: bool = False) -> list[tuple]:
+    """The month's counters summed over these owners (``None``: the whole team's rows, owner -1): rows of
+    (metric, stage id, signature, bucket, n), with the group's column first when ``group`` is owner, source or
+    product. Grouped rows leave the histograms out (the groups show no medians) except the first changes by
+    owner when ``first_change`` (``/team leads``)."""
+    dims = {"owner": LeadCount.owner_id, "source": LeadCount.source, "product": LeadCount.product_id}
+    cols = [LeadCount.metric, LeadCount.stage_id, LeadCount.sig, LeadCount.bucket]
+    if group is not None:
+        cols = [dims[group], *cols]
+    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.month == month)
+    if owner_ids is not None:
+        q = q.where(LeadCount.owner_id.in_(list(owner_ids)))
+    elif group is None:
+        q = q.where(LeadCount.owner_id == -1)
+    else:
+        q = q.where(LeadCount.owner_id >= 0)
+    if group is not None:
+        metrics = ["cohort", "entered", "set"] + (["first"] if first_change and group == "owner" else [])
+        q = q.where(LeadCount.metric.in_(metrics))
+    q = q.group_by(*cols)
+    return [tuple(r) for r in (await session.execute(q)).all()]
+
+
+async def all_counts(session: AsyncSession) -> list[tuple]:
+    return [tuple(r) for r in (await session.execute(select(
+        LeadCount.month, LeadCount.metric, LeadCount.owner_id, LeadCount.source, LeadCount.product_id,
+        LeadCount.stage_id, LeadCount.sig, LeadCount.bucket, LeadCount.n))).all()]

@@ -17,8 +17,8 @@ class Task(Base):
     """One task; a recurring one is a chain of rows: completing one creates the next (``recurrence`` kept).
 
     ``status`` moves open → done once (a compare-and-set in ``tasks_repo.complete``), so a double press of
-    *Done* records one completion and one next occurrence. ``lead_id`` has no foreign key yet: the leads
-    table arrives with the leads feature, which adds the constraint."""
+    *Done* records one completion and one next occurrence. ``lead_id`` (migration 0016) and ``unit_id`` are set
+    null when the lead or the unit is deleted: the task stays, unlinked."""
 
     __tablename__ = "tasks"
 
@@ -30,7 +30,7 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(8), default=OPEN)
     recurrence: Mapped[str | None] = mapped_column(String(8), default=None)  # workdays | week
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), default=None)
-    lead_id: Mapped[int | None] = mapped_column(Integer, default=None)  # FK to leads added with the leads feature
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -50,11 +50,12 @@ from bot.views import (
     deliver_forms,
     smm_digest_text,
     smm_form,
+    stage_name,
     task_card,
     task_due,
     task_line,
 )
-from models import clients_repo, idempotency_repo, org_repo, reporting_repo, smm_repo, tasks_repo
+from models import clients_repo, idempotency_repo, leads_repo, org_repo, reporting_repo, smm_repo, tasks_repo
 from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
@@ -924,8 +925,9 @@ class Jobs:
 
     async def task_agenda(self, now: datetime, report: Report | None = None) -> Report:
         """Each working morning at TASK_AGENDA_TIME (member's zone; after a restart still within DIGEST_GRACE_HOURS)
-        a member with open tasks due today or overdue, made before that time, gets one agenda message (nothing
-        when there is nothing), once per day (the delivery log)."""
+        a member with open tasks due today or overdue, made before that time, or with leads in an open stage
+        without an open task linked (no next step), gets one agenda message (nothing when there is nothing), once
+        per day (the delivery log)."""
         report = report if report is not None else Report()
         at = parse_hhmm(self.settings.task_agenda_time)
         country = self.settings.holiday_country
@@ -933,15 +935,20 @@ class Jobs:
         async with self.db.session() as s:
             # today ends within two days of now in every zone: a superset, each member's day is checked below
             ids = await tasks_repo.assignees_with_open_before(s, now + timedelta(days=2))
+            # whose morning it is now: they may also have leads without a next step (point 8), asked only for them
+            active = [m for m in await org_repo.list_members(s, active_only=True) if not m.unreachable]
+            morning = [m.id for m in active
+                       if self._morning(m, at, now) <= now <= self._morning(m, at, now) + self.grace]
+            for owner in await leads_repo.owners_without_next_step(s, morning):
+                ids[owner] = datetime.min.replace(tzinfo=UTC)  # their leads wait since before the morning
             if not ids:
                 return report
-            members = [m for m in await org_repo.list_members(s, active_only=True)
-                       if m.id in ids and not m.unreachable]
+            members = [m for m in active if m.id in ids]
             days_off = {(mid, d) for mid, d in await reporting_repo.days_off_between(
                 s, [m.id for m in members], now.date() - timedelta(days=1), now.date() + timedelta(days=1))}
             for m in members:
                 local = local_now(now, self._tz(m))
-                planned = datetime.combine(local.date(), at, ZoneInfo(self._tz(m))).astimezone(UTC)
+                planned = self._morning(m, at, now)
                 # the morning's agenda: late (a restart) within the grace period, but not for a member whose
                 # tasks all came after the morning (they just made them; the reminders will come)
                 if not planned <= now <= planned + self.grace or ids[m.id] > planned:
@@ -953,6 +960,10 @@ class Jobs:
         claims = await self._claim(due, now)
         await self._send_all(claims, self._deliver, report)
         return report
+
+    def _morning(self, m: Member, at: time, now: datetime) -> datetime:
+        """The member's today's TASK_AGENDA_TIME (their zone), as UTC."""
+        return datetime.combine(local_now(now, self._tz(m)).date(), at, ZoneInfo(self._tz(m))).astimezone(UTC)
 
     async def _send_task_notice(self, c: Claim, t) -> Outcome | None:
         """A task reminder, overdue reminder or a manager's notice; ``None`` when the task was done, moved or
@@ -974,13 +985,20 @@ class Jobs:
     async def _send_task_agenda(self, c: Claim, t) -> Outcome | None:
         async with self.db.session() as s:
             tasks = build_services(s, self.db, self.settings, self.clock).tasks
-            overdue, today = await tasks.agenda(c.member, self.clock.now())
-        if not overdue and not today:
+            agenda = await tasks.agenda(c.member, self.clock.now())
+        if agenda.empty:
             return None
         lines = [t("task-agenda-head")]
-        for key, views in (("task-agenda-overdue", overdue), ("task-agenda-today", today)):
+        for key, views in (("task-agenda-overdue", agenda.overdue), ("task-agenda-today", agenda.today)):
             if views:
                 lines += ["", t(key, n=len(views)), *(task_line(t, v, c.member.id) for v in views)]
+        if agenda.no_step_total:
+            lines += ["", t("task-agenda-no-step", n=agenda.no_step_total),
+                      *(t("task-agenda-lead", id=lead.id, name=lead.name or "—",
+                          stage=stage_name(t, agenda.stages.get(lead.stage_id))) for lead in agenda.no_step)]
+            if agenda.no_step_total > len(agenda.no_step):
+                lines.append(t("list-more", n=agenda.no_step_total - len(agenda.no_step)))
+            lines.append(t("task-agenda-no-step-hint"))
         lines += ["", t("task-agenda-foot")]
         text = "\n".join(fit(lines, lambda n: t("list-more", n=n)))
         return await self.sender.send_text(c.member.telegram_id, text, kind=c.kind)

@@ -480,7 +480,7 @@ async def test_handoff_sla_tells_the_sales_manager_once(harness: Harness, db, se
     jobs = Jobs(db, settings, Catalog(), sender, ChartRenderer(1, mode="thread"), clock)
     created = handoff.created_at  # Monday 16 Nov 2026 12:00 Moscow
     await jobs.tick(created + timedelta(hours=1))
-    assert not sender.kinds()
+    assert HANDOFF_SLA not in sender.kinds()  # (the writer's morning agenda names the lead: no next step)
     await jobs.tick(created + timedelta(hours=2, minutes=1))
     async with db.session() as s:
         manager = await s.scalar(select(Member).where(Member.telegram_id == SALES_MGR.id))

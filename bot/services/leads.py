@@ -29,14 +29,19 @@ from bot.domain.contacts import (
 )
 from bot.domain.contacts import parse_line as parse_line_form
 from bot.domain.contacts import parse_phone as parse_phone_number
+from bot.domain.deadlines import add_working_hours
+from bot.domain.tasks import TITLE_MAX as TASK_TITLE_MAX
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
+from bot.services import lead_counts
 from bot.services.base import Service
 from models import leads_repo as repo
 from models import org_repo
 from models.leads import HANDED, LOST, OPEN, WON, FunnelStage, Lead, LeadHandoff, Product
 from models.leads import SalesDepartment as SalesMark
 from models.org import Department, Member
+from models.tasks import OPEN as TASK_OPEN
+from models.tasks import Task
 
 LOST_REASONS = ("price", "no_answer", "competitor", "not_target", "other")
 LEADS_PER_PAGE = 8
@@ -104,6 +109,10 @@ class LeadCard:
     stages: dict[int, FunnelStage]
     history: list[HistoryLine]
     handoff: LeadHandoff | None  # the open hand-off, if any
+    # open tasks linked to the lead (its next steps) with their due time in the viewer's zone; shown to those who
+    # see the whole lead (a task's title often names the client): bot.access.may_link_task_to_lead
+    next_steps: list[tuple[Task, datetime]] = field(default_factory=list)
+    next_steps_shown: bool = False  # the viewer may see them and link a new one (the *Next step* button)
 
     @property
     def forgotten(self) -> bool:
@@ -133,6 +142,7 @@ class Taken:
     lead: Lead
     taker: Member
     hander: Member | None
+    task_id: int | None = None  # the taker's hand-off task (their next step with the lead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +270,7 @@ class LeadService(Service):
             s.add(lead)
             await s.flush()
             repo.add_event(s, lead.id, None, stage.id, actor.id, now)
+            await lead_counts.record(s, self.settings.timezone, lead.id, None)
             org_repo.audit(s, actor_id=actor.id, action="lead.create", object_type="lead", object_id=lead.id, at=now)
             return lead.id
 
@@ -318,10 +329,15 @@ class LeadService(Service):
                                actors[e.actor_id].display_name if e.actor_id in actors else None, e.reason)
                    for e in events[-HISTORY_SHOWN:]]
         product = await repo.product_by_id(s, lead.product_id) if lead.product_id else None
+        handed_to = await repo.handed_departments(s, lead.id)
+        steps_shown = access.may_link_task_to_lead(actor, owner, managed, handed_to) and lead.forgotten_at is None
+        steps = [(task, task.due_at.astimezone(zone)) for task in await repo.open_tasks_of_lead(s, lead.id)] \
+            if steps_shown else []
         return LeadCard(lead, stage, owner, product, contacts,
                         format_phone(lead.phone) if contacts and lead.phone else None,
                         lead.email if contacts else None, may_work, back, forward,
-                        may_work and stage.kind == OPEN, all_stages, history, await repo.open_handoff(s, lead.id))
+                        may_work and stage.kind == OPEN, all_stages, history, await repo.open_handoff(s, lead.id),
+                        steps, steps_shown)
 
     # -- moving through the funnel ------------------------------------------------------------------------------
     async def move(self, actor: Member, lead_id: int, stage_id: int, *, reason: str | None = None) -> Moved:
@@ -348,9 +364,11 @@ class LeadService(Service):
             else:
                 reason = None
             current = lead.stage_id
+            before = await lead_counts.facts(s, self.settings.timezone, lead.id)
             if not await repo.move_lead(s, lead.id, current, target.id, now):
                 raise UserError("lead-moved-meanwhile")
             repo.add_event(s, lead.id, current, target.id, actor.id, now, reason)
+            await lead_counts.record(s, self.settings.timezone, lead.id, before)
             if target.key == self.settings.lead_handoff_stage:
                 sales = await repo.sales_department_ids(s)
                 if sales and await repo.open_handoff(s, lead.id) is None:
@@ -381,11 +399,14 @@ class LeadService(Service):
             return None
         return handoff, await self._lead(handoff.lead_id)
 
-    async def take(self, actor: Member, handoff_id: int) -> Taken:
+    async def take(self, actor: Member, handoff_id: int, task_prefix: str = "") -> Taken:
         """*Take it*: the first member of the sales department to press becomes the owner (a conditional UPDATE:
-        exactly one, also under simultaneous presses); the lead moves on to *handed to sales*."""
+        exactly one, also under simultaneous presses); the lead moves on to *handed to sales*, and the taker gets
+        an open task linked to it, "<task_prefix> <lead name>", due HANDOFF_SLA_HOURS working hours later (their
+        zone; the hand-off task of point 6: the new owner's next step, on their morning agenda and reminded)."""
         s = self.session
         now = self.clock.now()
+        task_id: int | None = None
         async with self.db.writing(s):
             handoff = await repo.handoff_by_id(s, handoff_id)
             if handoff is None:
@@ -397,6 +418,7 @@ class LeadService(Service):
             else:
                 won = True
                 lead = await self._lead(handoff.lead_id)
+                before = await lead_counts.facts(s, self.settings.timezone, lead.id)
                 values: dict[str, object] = {"owner_id": actor.id}
                 handed = await repo.stage_by_key(s, HANDED)
                 stage = await repo.stage_by_id(s, lead.stage_id)
@@ -406,8 +428,17 @@ class LeadService(Service):
                         values = {}
                 if values:
                     lead.owner_id = actor.id
+                await lead_counts.record(s, self.settings.timezone, lead.id, before)
+                due = add_working_hours(now, self.settings.handoff_sla_hours, self.tz(actor),
+                                        self.settings.holiday_country)
+                title = " ".join(f"{task_prefix} {lead.name or f'#{lead.id}'}".split())[:TASK_TITLE_MAX]
+                task = Task(title=title, creator_id=actor.id, assignee_id=actor.id, due_at=due, status=TASK_OPEN,
+                            lead_id=lead.id, created_at=now, updated_at=now)
+                s.add(task)
+                await s.flush()
+                task_id = task.id
                 org_repo.audit(s, actor_id=actor.id, action="lead.take", object_type="lead", object_id=lead.id,
-                               at=now, handoff=handoff.id)
+                               at=now, handoff=handoff.id, task=task_id)
         handoff = await repo.handoff_by_id(s, handoff_id)
         if not won:
             if handoff.taken_by is None:  # cancelled: the lead went back meanwhile
@@ -416,7 +447,7 @@ class LeadService(Service):
             raise UserError("lead-handoff-taken", name=taker.display_name if taker else "—")
         lead = await self._lead(handoff.lead_id)
         hander = await org_repo.member_by_id(s, handoff.handed_by) if handoff.handed_by else None
-        return Taken(lead, actor, hander)
+        return Taken(lead, actor, hander, task_id)
 
     async def set_note(self, actor: Member, lead_id: int, note: str) -> LeadCard:
         now = self.clock.now()
@@ -632,13 +663,19 @@ class LeadService(Service):
             raise UserError("error-bad-choice")
         all_stages = await repo.stages(self.session, archived=True)
         stage_defs = [fn.Stage(st.id, st.kind, st.position) for st in all_stages if not st.archived]
-        start, end, paths = await self._paths(actor, first, last)
-        total = fn.compute(stage_defs, paths, start, end)
+        counted = await self._counted(actor, first, last, group, stage_defs)
+        if counted is not None:
+            total, figures = counted
+        else:
+            start, end, paths = await self._paths(actor, first, last)
+            total = fn.compute(stage_defs, paths, start, end)
+            figures = {}
+            if group is not None:
+                keyer = {"owner": lambda p: p.owner_id, "source": lambda p: p.source,
+                         "product": lambda p: p.product_id}[group]
+                figures = fn.grouped(stage_defs, paths, start, end, keyer)
         groups: list[tuple[str, fn.Funnel]] = []
         if group is not None:
-            keyer = {"owner": lambda p: p.owner_id, "source": lambda p: p.source,
-                     "product": lambda p: p.product_id}[group]
-            figures = fn.grouped(stage_defs, paths, start, end, keyer)
             if group == "owner":
                 names = {m.id: m.display_name for m in await org_repo.list_members(self.session)}
             elif group == "product":
@@ -650,6 +687,34 @@ class LeadService(Service):
                             key=lambda x: (-x[1].cohort, x[0].casefold()))
         return FunnelReport(first, last, {st.id: st for st in all_stages}, total, groups)
 
+    async def _counted(self, actor: Member, first: date, last: date, group: str | None,
+                       stage_defs: list[fn.Stage], *, total: bool = True) -> tuple[fn.Funnel | None, dict] | None:
+        """The figures from the month counters: for a whole month in the team's time zone (the caller's zone is
+        it, and the counters were computed in it); ``None`` otherwise (then the paths are recounted)."""
+        tz = self.settings.timezone
+        if first.day != 1 or month_bounds(first) != (first, last) or self.tz(actor) != tz:
+            return None
+        if await lead_counts.counts_timezone(self.session) != tz:
+            return None
+        month = first.year * 100 + first.month
+        scope = await self._scope(actor)
+        owners: list[int] | None
+        if scope["owner_id"] is not None:
+            owners = [scope["owner_id"]]
+        elif scope["department_ids"] is None:
+            owners = None
+        else:
+            members = await org_repo.list_members(self.session, department_ids=list(scope["department_ids"]))
+            owners = sorted({m.id for m in members} | ({scope["also_owner"]} if scope.get("also_owner") else set()))
+        whole = fn.from_counts(stage_defs, await repo.count_rows(self.session, month, owners)) if total else None
+        figures: dict = {}
+        if group is not None:
+            by: dict = {}
+            for key, *row in await repo.count_rows(self.session, month, owners, group, first_change=not total):
+                by.setdefault(key or None, []).append(tuple(row))  # owner 0, source "", product 0: none
+            figures = {k: fn.from_counts(stage_defs, rows) for k, rows in by.items()}
+        return whole, figures
+
     # -- /team leads ------------------------------------------------------------------------------------------------
     async def team_quality(self, actor: Member, first: date, last: date) -> list[OwnerQuality]:
         """Per owner in the manager's scope: leads created in the period, their conversion to the hand-off stage
@@ -657,8 +722,12 @@ class LeadService(Service):
         self.require_manager(actor)
         stages = await repo.stages(self.session)
         stage_defs = [fn.Stage(st.id, st.kind, st.position) for st in stages]
-        start, end, paths = await self._paths(actor, first, last)
-        figures = fn.grouped(stage_defs, paths, start, end, lambda p: p.owner_id)
+        counted = await self._counted(actor, first, last, "owner", stage_defs, total=False)
+        if counted is not None:
+            figures = counted[1]
+        else:
+            start, end, paths = await self._paths(actor, first, last)
+            figures = fn.grouped(stage_defs, paths, start, end, lambda p: p.owner_id)
         handoff = await repo.stage_by_key(self.session, self.settings.lead_handoff_stage)
         owners = [k for k, f in figures.items() if k is not None and f.cohort]
         names = {m.id: m.display_name for m in await org_repo.list_members(self.session)}

@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.domain.pace import DONE_STATES, Pace, compute_pace
 from bot.domain.quality import QualityFlag, median, quality_flag, revisions_per_unit
 from bot.domain.workdays import local_today, month_bounds, utc_range
+from bot.services import lead_counts
 from models import reporting_repo as repo
 from models import stats_repo
 from models.org import Member
@@ -384,6 +385,7 @@ async def rebuild(db: Database, settings: Settings, progress: Callable[..., Any]
         written = await conn.run_sync(rebuild_sync, settings.timezone, bar.update if bar else None)
         if bar is not None:
             bar.close()
+        written += await conn.run_sync(lead_counts.rebuild_sync, settings.timezone)  # the /funnel counters
     return written
 
 
@@ -391,7 +393,7 @@ async def rebuild_in(session: AsyncSession, tz: str) -> int:
     """:func:`rebuild_sync` inside the session's transaction (after rows were written around the
     services: bulk imports, demo data, test fixtures)."""
     conn = await session.connection()
-    return await conn.run_sync(rebuild_sync, tz)
+    return await conn.run_sync(rebuild_sync, tz) + await conn.run_sync(lead_counts.rebuild_sync, tz)
 
 
 async def stats_timezone(session: AsyncSession) -> str | None:
@@ -403,7 +405,8 @@ async def ensure_timezone(db: Database, settings: Settings) -> bool:
     """At start-up: counters computed in another time zone than ``TIMEZONE`` are recomputed (True)."""
     async with db.session() as session:
         tz = await stats_timezone(session)
-    if tz == settings.timezone:
+        lead_tz = await lead_counts.counts_timezone(session)
+    if tz == settings.timezone and lead_tz == settings.timezone:
         return False
     log.warning("counters were computed for time zone %s, TIMEZONE is %s: recomputing them", tz, settings.timezone)
     await rebuild(db, settings)

@@ -18,9 +18,10 @@ from bot.domain import tasks as dom
 from bot.domain.workdays import local_now, public_holidays
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
-from models import org_repo
+from models import leads_repo, org_repo
 from models import reporting_repo as rrepo
 from models import tasks_repo as repo
+from models.leads import Lead
 from models.org import Member
 from models.tasks import OPEN, Task
 
@@ -48,6 +49,22 @@ class Overview:
     @property
     def open(self) -> list[TaskView]:
         return [*self.overdue, *self.today, *self.upcoming]
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    """The morning agenda: overdue and today's tasks, and the member's leads without a next step (the first
+    few of ``no_step_total``)."""
+
+    overdue: list[TaskView]
+    today: list[TaskView]
+    no_step: list[Lead]
+    no_step_total: int
+    stages: dict[int, object]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.today or self.no_step_total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +134,17 @@ class TaskService(Service):
         creator = await self._member(task.creator_id)
         return TaskView(task, assignee, creator, task.due_at.astimezone(ZoneInfo(self.tz(viewer))))
 
+    # -- a lead's next step ------------------------------------------------------------------------------------
+    async def lead_for_task(self, actor: Member, lead_id: int) -> Lead:
+        """The lead a task of the actor's may be linked to: one whose whole card the actor sees
+        (:func:`bot.access.may_link_task_to_lead`); otherwise "not found" (a forged button, another's lead)."""
+        lead = await leads_repo.lead_by_id(self.session, lead_id)
+        owner = await self._member(lead.owner_id) if lead is not None and lead.owner_id else None
+        if lead is None or not access.may_link_task_to_lead(
+                actor, owner, await self.managed_ids(actor), await leads_repo.handed_departments(self.session, lead.id)):
+            raise UserError("task-lead-not-found", id=lead_id)
+        return lead
+
     # -- create -------------------------------------------------------------------------------------------------
     async def create(self, actor: Member, title: str, due_at: datetime, *, assignee_id: int | None = None,
                      recurrence: str | None = None, unit_id: int | None = None, lead_id: int | None = None,
@@ -140,6 +168,8 @@ class TaskService(Service):
             author = await self._member(unit.author_id) if unit is not None else None
             if author is None or not access.may_see_member(actor, author, managed):
                 raise UserError("task-unit-not-found", id=unit_id)
+        if lead_id is not None:
+            await self.lead_for_task(actor, lead_id)
 
         async def make(s) -> int:
             task = Task(title=title, creator_id=actor.id, assignee_id=assignee.id, due_at=due_at, status=OPEN,
@@ -291,12 +321,15 @@ class TaskService(Service):
         b = dom.bucket(views, done_views, now, end, lambda v: v.task.due_at)
         return Overview(b.overdue, b.today, b.upcoming, b.done_today, access.is_manager(actor))
 
-    async def agenda(self, member: Member, now: datetime) -> tuple[list[TaskView], list[TaskView]]:
-        """The morning agenda: (overdue, due today) of the member's own open tasks."""
+    async def agenda(self, member: Member, now: datetime, *, shown: int = 10) -> Agenda:
+        """The morning agenda: overdue and due today of the member's own open tasks, and their leads in an open
+        stage without an open task linked (issue 12, point 8)."""
         _start, end = self._day(member, now)
         views = [await self._view(x, member) for x in await repo.open_of(self.session, [member.id], before=end)]
         b = dom.bucket(views, [], now, end, lambda v: v.task.due_at)
-        return b.overdue, b.today
+        leads, total = await leads_repo.without_next_step(self.session, member.id, limit=shown)
+        stages = {st.id: st for st in await leads_repo.stages(self.session, archived=True)} if leads else {}
+        return Agenda(b.overdue, b.today, leads, total, stages)
 
     async def notice_view(self, member: Member, task_id: int, due_ts: int, *, as_assignee: bool) -> TaskView | None:
         """What a reminder shows, or ``None`` when it has nothing to say any more: the task is done, moved (its

@@ -173,3 +173,8 @@ digest-funnel-head = Last week: { $cohort } new { $cohort ->
    *[other] leads
 }, won { $won }
 digest-funnel-line = { $stage }: { $reached } ({ $conversion })
+lead-card-next-steps = Next step:
+lead-card-next-step = { "  " }#{ NUMBER($id, useGrouping: 0) } · { $due } · { $title }
+lead-card-no-step = ⚠️ No next step: give the lead a task.
+lead-btn-next-step = 📌 Next step
+lead-handoff-task = Contact the client:

@@ -176,3 +176,8 @@ digest-funnel-head = За прошлую неделю { $cohort ->
    *[other] { $cohort } новых лидов
 }, успех { $won }
 digest-funnel-line = { $stage }: { $reached } ({ $conversion })
+lead-card-next-steps = Следующий шаг:
+lead-card-next-step = { "  " }#{ NUMBER($id, useGrouping: 0) } · { $due } · { $title }
+lead-card-no-step = ⚠️ Нет следующего шага: поставьте задачу.
+lead-btn-next-step = 📌 Следующий шаг
+lead-handoff-task = Связаться с клиентом:

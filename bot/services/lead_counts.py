@@ -1,0 +1,134 @@
+"""The /funnel month counters (``lead_counts``): kept in the transaction of every lead creation, stage change and
+take, read by :meth:`bot.services.leads.LeadService.funnel` for a whole month in the team's time zone, and
+rebuilt from ``leads`` and ``lead_events`` (the migration's backfill, ``python -m bot rebuild-stats``).
+
+A lead's rows are :func:`bot.domain.funnel.contributions` of its path, under its owner, source and product (stays
+and first changes under its owner only). A write computes the lead's rows before and after and adds the
+difference, like :func:`bot.services.stats.record_unit_change` for units.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import funnel as fn
+from models import leads_repo as repo
+from models.leads import Lead, LeadCount, LeadEvent
+from models.stats import StatsMeta
+
+META_KEY = "lead_counts_tz"
+PAGE = 2000
+#: (month, metric, owner id, source, product id, stage id, signature, bucket)
+Key = tuple[int, str, int, str, int, int, str, int]
+_PER_OWNER = (fn.STAY, fn.FIRST)
+#: the owner id of the rows summed over the whole team: an admin's /funnel reads a few hundred rows, not every
+#: owner's histograms
+EVERYONE = -1
+
+
+def month_of(tz: str) -> Callable[[datetime], int]:
+    zone = ZoneInfo(tz)
+
+    def month(at: datetime) -> int:
+        local = at.astimezone(zone)
+        return local.year * 100 + local.month
+
+    return month
+
+
+def lead_rows(path: fn.Path, tz: str) -> Counter[Key]:
+    """A lead's counter rows (its path, owner, source and product)."""
+    owner, source, product = path.owner_id or 0, path.source or "", path.product_id or 0
+    out: Counter[Key] = Counter()
+    for (month, metric, stage_id, sig, b), n in fn.contributions(path, month_of(tz)).items():
+        dims = (owner, "", 0) if metric in _PER_OWNER else (owner, source, product)
+        out[(month, metric, *dims, stage_id, sig, b)] += n
+        out[(month, metric, EVERYONE, "", 0, stage_id, sig, b)] += n  # the whole team's (an admin's /funnel)
+    return out
+
+
+async def facts(session: AsyncSession, tz: str, lead_id: int) -> Counter[Key]:
+    """What the lead contributes now (read in the caller's transaction; flushed changes included)."""
+    await session.flush()
+    found = await repo.lead_path(session, lead_id)
+    if found is None:
+        return Counter()
+    (lid, created, owner, source, product), steps = found
+    return lead_rows(fn.Path(lid, _aware(created), tuple((s, _aware(at)) for s, at in steps), owner, source,
+                             product), tz)
+
+
+async def record(session: AsyncSession, tz: str, lead_id: int, before: Counter[Key] | None) -> None:
+    """Move the counters from ``before`` (the lead's rows before the change; ``None``: a new lead) to what the
+    lead contributes now, in the caller's transaction."""
+    after = await facts(session, tz, lead_id)
+    diff: Counter[Key] = Counter(after)
+    diff.subtract(before or Counter())
+    await repo.bump_counts(session, {k: n for k, n in diff.items() if n})
+
+
+async def counts_timezone(session: AsyncSession) -> str | None:
+    return await session.scalar(select(StatsMeta.value).where(StatsMeta.key == META_KEY))
+
+
+# -- rebuild ---------------------------------------------------------------------------------------------------------
+def recount(conn: Connection, tz: str, progress: Callable[[int], None] | None = None) -> Counter[Key]:
+    """Every counter row computed from ``leads`` and ``lead_events`` (a sync connection: also in a migration)."""
+    out: Counter[Key] = Counter()
+    last = 0
+    while True:
+        leads = conn.execute(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id)
+                             .where(Lead.id > last).order_by(Lead.id).limit(PAGE)).all()
+        if not leads:
+            return out
+        last = leads[-1][0]
+        steps: dict[int, list] = {}
+        for lead_id, stage_id, at in conn.execute(
+                select(LeadEvent.lead_id, LeadEvent.to_stage_id, LeadEvent.at)
+                .where(LeadEvent.lead_id >= leads[0][0], LeadEvent.lead_id <= last)
+                .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)):
+            steps.setdefault(lead_id, []).append((stage_id, _aware(at)))
+        for lead_id, created, owner, source, product in leads:
+            out.update(lead_rows(fn.Path(lead_id, _aware(created), tuple(steps.get(lead_id, ())), owner, source,
+                                         product), tz))
+        if progress is not None:
+            progress(len(leads))
+
+
+def _aware(at: datetime) -> datetime:
+    from datetime import UTC
+
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def rebuild_sync(conn: Connection, tz: str, progress: Callable[[int], None] | None = None) -> int:
+    """Replace every lead counter by a recount (the caller's transaction); returns the rows written."""
+    rows = write_rows(recount(conn, tz, progress))
+    conn.execute(delete(LeadCount))
+    for i in range(0, len(rows), PAGE):
+        conn.execute(insert(LeadCount), rows[i:i + PAGE])
+    conn.execute(delete(StatsMeta).where(StatsMeta.key == META_KEY))
+    conn.execute(insert(StatsMeta), [{"key": META_KEY, "value": tz}])
+    return len(rows)
+
+
+def write_rows(counts: Counter[Key]) -> list[dict]:
+    cols = ("month", "metric", "owner_id", "source", "product_id", "stage_id", "sig", "bucket")
+    return [{**dict(zip(cols, k, strict=True)), "n": n} for k, n in sorted(counts.items()) if n]
+
+
+async def rebuild_in(session: AsyncSession, tz: str) -> int:
+    conn = await session.connection()
+    return await conn.run_sync(rebuild_sync, tz)
+
+
+def stored(rows: Iterable) -> Counter[Key]:
+    """Counter rows as read back (tests compare them with :func:`recount`)."""
+    return Counter({tuple(r[:8]): r[8] for r in rows if r[8]})
