@@ -13,6 +13,7 @@ from bot.callbacks import ClientCb, CourseCb, KbCb, RateCb, SmmCb, TaskCb
 from bot.domain import ratings as dom
 from bot.domain import smm as smm_rules
 from bot.i18n import Catalog, Html, Translator, escape, member_language, month_name
+from bot.text import fit
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -138,7 +139,9 @@ def client_report_parts(t: Translator, r) -> dict:
     weeks = [(d.strftime("%d.%m"), n) for d, n in r.weeks]
     keywords = (f"approved={r.approved}; waiting={r.waiting}; revisions={r.revisions_total}; "
                 f"avg_hours={'none' if r.avg_hours is None else f'{r.avg_hours:.1f}'}; weeks={','.join(str(n) for _, n in r.weeks)}")
-    message = "\n".join([f"<b>{title}</b>", *lines, "", t("client-report-pdf")])
+    # the message stays short (many accounts make many lines): whatever does not fit is in the PDF
+    shown = fit(lines, lambda n: t("client-report-more", n=n))
+    message = "\n".join([f"<b>{title}</b>", *shown, "", t("client-report-pdf")])
     return {"message": message, "title": plain_title(title), "lines": [plain_title(x) for x in lines],
             "chart_title": t("client-report-chart"), "weeks": weeks, "keywords": keywords,
             "filename": f"report-{r.project.id}-{r.month:%Y-%m}.pdf"}

@@ -294,3 +294,33 @@ async def test_an_archived_account_a_day_off_and_a_removed_client_get_nothing(db
         await s.delete(await s.scalar(select(ClientProject)))
     await jobs.smm_clients(datetime(2026, 12, 28, 9, tzinfo=UTC))
     assert sender.calls == []
+
+
+async def test_many_accounts_keep_the_message_within_telegram_limits_and_every_line_in_the_pdf(
+        harness: Harness, db, clock) -> None:
+    from bot.text import TEXT_LIMIT, visible_len
+
+    h = harness
+    await setup(h)
+    alpha_id, _ = await seed_accounts(db)
+    async with db.session() as s, db.writing(s):
+        writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
+        extra = [SmmAccount(project_id=alpha_id, network="vk", handle=f"brand{i:02d}", name=f"VK «Бренд {i:02d}»",
+                            responsible_id=writer.id, week_end=6, start_date=date(2026, 10, 1), created_at=NOW)
+                 for i in range(30)]
+        s.add_all(extra)
+        await s.flush()
+        for a in extra:
+            for end in FIGURES:
+                s.add(SmmWeek(account_id=a.id, week_end=end, followers=100_000 + a.id, reach=54_321, likes=999,
+                              reported_at=NOW, updated_at=NOW))
+    clock.set(NOW)
+    sent = await h.send(MANAGER, f"/client_report {alpha_id} 2026-11")
+    [message] = [m for m in sent if m.method == "SendMessage"]
+    [doc] = [m for m in sent if m.method == "SendDocument"]
+    assert visible_len(message.text) <= TEXT_LIMIT
+    assert "— они в PDF" in message.text
+    text = pdf_text(doc.params["document"].data)
+    for i in range(30):
+        assert f"VK «Бренд {i:02d}»" in text
+    assert text.count("· неделя до 29.11") == 31

@@ -104,6 +104,7 @@ client-report-smm-account = { $name }: followers at the month's end { $followers
 client-report-smm-week = · week to { $end }: followers { $followers } ({ $growth }), reach { $reach }, interactions { $interactions }, ER { $er }
 client-report-smm-missing = · no figures for the weeks to: { $weeks }
 client-report-smm-none = · no weeks of this month yet
+client-report-more = … and { $n } more lines: see the PDF
 client-report-pdf = The PDF report follows: it can be forwarded.
 client-report-btn = 📄 Report for { $month }: { $project }
 digest-client-title = <b>Clients in the bot</b> (revisions, average time to decision)

@@ -105,6 +105,7 @@ client-report-smm-account = { $name }: подписчиков на конец м
 client-report-smm-week = · неделя до { $end }: подписчики { $followers } ({ $growth }), охват { $reach }, взаимодействия { $interactions }, ER { $er }
 client-report-smm-missing = · нет данных за недели до: { $weeks }
 client-report-smm-none = · недель этого месяца пока нет
+client-report-more = … и ещё строк: { $n } — они в PDF
 client-report-pdf = PDF-отчёт — в следующем сообщении: его можно переслать.
 client-report-btn = 📄 Отчёт за { $month }: { $project }
 digest-client-title = <b>Клиенты в боте</b> (правки, среднее время решения)
