@@ -74,6 +74,8 @@ class Services:
     @cached_property
     def courses(self) -> CourseService:
         return CourseService(self.session, self.db, self.settings, self.clock)
+
+    @cached_property
     def dashboard(self) -> DashboardService:
         return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
                                 ratings=self.ratings)
