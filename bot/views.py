@@ -13,6 +13,7 @@ from bot.callbacks import ClientCb, CourseCb, KbCb, RateCb, SmmCb, TaskCb
 from bot.domain import ratings as dom
 from bot.domain import smm as smm_rules
 from bot.i18n import Catalog, Html, Translator, escape, member_language, month_name
+from bot.text import fit
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -134,14 +135,65 @@ def client_report_parts(t: Translator, r) -> dict:
     lines = [t("client-report-approved", n=r.approved), *streams,
              t("client-report-waiting", n=r.waiting),
              t("client-report-revisions", n=r.revisions_total), *reasons,
-             t("client-report-avg", hours=_hours(r.avg_hours))]
+             t("client-report-avg", hours=_hours(r.avg_hours)), *client_report_accounts(t, r.accounts)]
     weeks = [(d.strftime("%d.%m"), n) for d, n in r.weeks]
     keywords = (f"approved={r.approved}; waiting={r.waiting}; revisions={r.revisions_total}; "
                 f"avg_hours={'none' if r.avg_hours is None else f'{r.avg_hours:.1f}'}; weeks={','.join(str(n) for _, n in r.weeks)}")
-    message = "\n".join([f"<b>{title}</b>", *lines, "", t("client-report-pdf")])
+    # the message stays short (many accounts make many lines): whatever does not fit is in the PDF
+    shown = fit(lines, lambda n: t("client-report-more", n=n))
+    message = "\n".join([f"<b>{title}</b>", *shown, "", t("client-report-pdf")])
     return {"message": message, "title": plain_title(title), "lines": [plain_title(x) for x in lines],
             "chart_title": t("client-report-chart"), "weeks": weeks, "keywords": keywords,
             "filename": f"report-{r.project.id}-{r.month:%Y-%m}.pdf"}
+
+
+def client_report_accounts(t: Translator, accounts) -> list[str]:
+    """The project's SMM accounts in the client report (``accounts``: :class:`bot.services.clients.AccountMonth`):
+    per account the followers at the month's end and their growth, a line per reported week (followers and
+    growth, reach, interactions, ER by reach) and the weeks with no figures. Nothing when there are none."""
+    if not accounts:
+        return []
+    out = [t("client-report-smm")]
+    for a in accounts:
+        out.append(t("client-report-smm-account", name=a.name, followers=count_text(a.followers),
+                     growth=signed_count(a.growth)))
+        for w in a.weeks:
+            out.append(t("client-report-smm-week", end=w.end.strftime("%d.%m"), followers=count_text(w.followers),
+                         growth=signed_count(w.growth), reach=count_text(w.reach),
+                         interactions=count_text(w.interactions), er=share_text(w.er)))
+        if a.missing:
+            out.append(t("client-report-smm-missing", weeks=", ".join(d.strftime("%d.%m") for d in a.missing)))
+        elif not a.weeks:
+            out.append(t("client-report-smm-none"))
+    return out
+
+
+def client_smm_week(t: Translator, w) -> str:
+    """A client's short weekly message about one account (``w``: :class:`bot.services.clients.ClientSmmWeek`):
+    followers (and growth), reach, interactions and ER by reach, each with its change from the week before;
+    the responsible member only when given (the project shows authors)."""
+    cur, prev = w.figures, w.previous
+    change = smm_rules.changes(prev, cur)
+    start = date.fromordinal(w.end.toordinal() - 6)
+    lines = [t("smm-client-head", name=w.account, project=w.project,
+               start=start.strftime("%d.%m"), end=w.end.strftime("%d.%m.%Y")),
+             t("smm-client-followers", n=count_text(cur.get("followers")),
+               growth=signed_count(smm_rules.growth(prev, cur))),
+             t("smm-client-reach", n=count_text(cur.get("reach")), change=share_text(change["reach"], signed=True)),
+             t("smm-client-interactions", n=count_text(smm_rules.interactions(cur)),
+               change=share_text(change["interactions"], signed=True)),
+             t("smm-client-er", er=share_text(smm_rules.er_reach(cur)),
+               change=share_text(smm_rules.change(smm_rules.er_reach(prev), smm_rules.er_reach(cur)), signed=True))]
+    if w.responsible:
+        lines.append(t("smm-client-by", name=w.responsible))
+    return "\n".join(lines)
+
+
+def signed_count(n: int | None) -> str:
+    """+1 234 / −56 / 0 (digit groups as :func:`count_text`); "—" when unknown."""
+    if n is None:
+        return "—"
+    return ("+" if n > 0 else "−" if n < 0 else "") + count_text(abs(n))
 
 
 def plain_title(text: str) -> str:

@@ -29,10 +29,10 @@ async def find_account(session: AsyncSession, project_id: int, network: str, han
 
 
 async def accounts(session: AsyncSession, *, department_ids: Sequence[int] | None = None,
-                   responsible_id: int | None = None, include_archived: bool = False
-                   ) -> list[tuple[SmmAccount, Project, Member]]:
+                   responsible_id: int | None = None, include_archived: bool = False,
+                   project_id: int | None = None) -> list[tuple[SmmAccount, Project, Member]]:
     """Accounts with their project and responsible member: all (``department_ids`` None), those whose
-    responsible member is in one of ``department_ids``, or one member's."""
+    responsible member is in one of ``department_ids``, one member's, or one project's."""
     q = (select(SmmAccount, Project, Member).join(Project, Project.id == SmmAccount.project_id)
          .join(Member, Member.id == SmmAccount.responsible_id)
          .order_by(func.lower(Project.name), SmmAccount.id))
@@ -42,6 +42,8 @@ async def accounts(session: AsyncSession, *, department_ids: Sequence[int] | Non
         q = q.where(Member.department_id.in_(list(department_ids)))
     if responsible_id is not None:
         q = q.where(SmmAccount.responsible_id == responsible_id)
+    if project_id is not None:
+        q = q.where(SmmAccount.project_id == project_id)
     return [(a, p, m) for a, p, m in (await session.execute(q)).all()]
 
 

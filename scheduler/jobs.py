@@ -45,6 +45,7 @@ from bot.views import (
     article_review,
     client_card,
     client_report_parts,
+    client_smm_week,
     course_nudge,
     deliver_forms,
     smm_digest_text,
@@ -73,6 +74,9 @@ RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
 KB_REVIEW, COURSE_NUDGE, COURSE_OVERDUE = "kb_review", "course_nudge", "course_overdue"
 SMM_FORM, SMM_REMIND, SMM_MANAGER = "smm_form", "smm_remind", "smm_manager"
 SMM_DIGEST = "smm_digest"
+SMM_CLIENT = "smm_client"
+#: how far back a reported week still goes to the project's clients (a late report does; an imported history not)
+SMM_CLIENT_WEEKS = 2
 #: the n-th working day after an SMM week's end (the responsible member's) brings: 1 the form, 2 the form again
 #: as a reminder, 3 a note to their managers
 SMM_STEPS = {1: SMM_FORM, 2: SMM_REMIND, 3: SMM_MANAGER}
@@ -249,7 +253,7 @@ class Jobs:
         for step in (self.send_digests, self.remind_reports, self.overdue_revisions, self.client_approvals,
                      self.client_reports, self.rating_campaign, self.prune_keys, self.task_reminders,
                      self.task_agenda, self.handoff_sla, self.learning, self.smm_channels, self.smm_weekly,
-                     self.smm_digests):
+                     self.smm_digests, self.smm_clients):
             try:
                 await step(now, report)
             except asyncio.CancelledError:
@@ -723,6 +727,56 @@ class Jobs:
         await self._send_all(claims, self._deliver, report)
         return report
 
+    async def smm_clients(self, now: datetime, report: Report | None = None) -> Report:
+        """Every active client of a project gets each reported week of the project's open SMM accounts (the
+        latest SMM_CLIENT_WEEKS ended weeks: a late report still goes, an imported history does not) as one short
+        message, once per client, account and week (the delivery log), on the client's working day within the
+        notify window (their time zone)."""
+        report = report if report is not None else Report()
+        country = self.settings.holiday_country
+        due: list[Claim] = []
+        async with self.db.session() as s:
+            accounts = [a for a, _p, _m in await smm_repo.accounts(s)]
+            if not accounts:
+                return report
+            clients: dict[int, list[Member]] = {}
+            for project_id in {a.project_id for a in accounts}:
+                clients[project_id] = [c for c in await clients_repo.active_clients(s, project_id)
+                                       if not c.unreachable]
+            accounts = [a for a in accounts if clients[a.project_id]]
+            if not accounts:
+                return report
+            today = dg.team_today(now, self.settings)
+            ends = {a.id: smm_rules.week_ends(smm_rules.last_week_end(today, a.week_end), SMM_CLIENT_WEEKS)
+                    for a in accounts}
+            reported = await smm_repo.reported_weeks(s, [a.id for a in accounts],
+                                                     [e for es in ends.values() for e in es])
+            fits: dict[int, bool] = {}
+            for a in accounts:
+                for client in clients[a.project_id]:
+                    if client.id not in fits:
+                        local = local_now(now, self._tz(client))
+                        fits[client.id] = (is_working_day(local.date(), _holidays([local.date()], country))
+                                           and in_notify_window(local, self.settings))
+                    if not fits[client.id]:
+                        continue
+                    for end in ends[a.id]:
+                        if (a.id, end) in reported:
+                            due.append(Claim(client, SMM_CLIENT, f"{a.id}:{end.isoformat()}", now,
+                                             {"account": a.id, "week": end}))
+        claims = await self._claim(due, now)
+        await self._send_all(claims, self._deliver, report)
+        return report
+
+    async def _send_smm_client(self, c: Claim, t) -> Outcome | None:
+        week = date.fromisoformat(c.data["week"]) if isinstance(c.data["week"], str) else c.data["week"]
+        async with self.db.session() as s:
+            w = await build_services(s, self.db, self.settings, self.clock).clients.smm_week(
+                c.member, c.data["account"], week)
+        if w is None:  # archived, no longer the client's project: nothing to say
+            return None
+        return await self.sender.send_text(c.member.telegram_id, client_smm_week(t, w), kind=c.kind)
+
     async def _send_smm_digest(self, c: Claim, t) -> Outcome | None:
         async with self.db.session() as s:
             digest = await build_services(s, self.db, self.settings, self.clock).smm.digest(c.member)
@@ -997,6 +1051,8 @@ class Jobs:
             return await self._send_smm_form(c, t)
         elif c.kind == SMM_DIGEST:
             return await self._send_smm_digest(c, t)
+        elif c.kind == SMM_CLIENT:
+            return await self._send_smm_client(c, t)
         elif c.kind == SMM_MANAGER:
             week = date.fromisoformat(d["week"]) if isinstance(d["week"], str) else d["week"]
             text = t("smm-remind-manager", name=d["name"], account=d["title"], project=d["project"],

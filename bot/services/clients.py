@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot import access
+from bot.domain import smm as smm_rules
 from bot.domain.deadlines import revision_due
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.errors import NotAllowed, UserError
 from bot.services.base import Service
 from bot.services.stats import UnitFacts, record_unit_change
 from models import clients_repo as repo
-from models import org_repo
+from models import org_repo, smm_repo
 from models import reporting_repo as rrepo
 from models.clients import APPROVE, CHANGES, ClientDecision
 from models.org import Invite, Member, Role
@@ -94,6 +95,44 @@ class ProjectsPage:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountWeek:
+    """One reported week of an account in the client report (metrics: :mod:`bot.domain.smm`)."""
+
+    end: date
+    followers: int | None
+    growth: int | None  # followers now − a week before (None when either is unknown)
+    reach: int | None
+    interactions: int | None
+    er: float | None  # engagement rate by reach
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMonth:
+    """An open SMM account of the project in the month: its reported weeks, the followers at the month's end
+    (its last week) and their growth over the month (against the week before the month's first), and the weeks
+    that have ended but have no figures."""
+
+    name: str
+    weeks: tuple[AccountWeek, ...]
+    followers: int | None
+    growth: int | None
+    missing: tuple[date, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSmmWeek:
+    """One week's figures of an account for its project's client, with the week before (for the change);
+    ``responsible`` only when the project shows authors."""
+
+    account: str
+    project: str
+    end: date
+    figures: dict[str, int | None]
+    previous: dict[str, int | None] | None
+    responsible: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ClientReport:
     """A project's month for its client: units delivered (approved) by stream, waiting now, revisions by
     reason, the average time to a client decision and the approved units by week (Monday of the week)."""
@@ -106,6 +145,7 @@ class ClientReport:
     revisions: dict[str, int]
     avg_hours: float | None
     weeks: list[tuple[date, int]]
+    accounts: tuple[AccountMonth, ...] = ()
 
     @property
     def revisions_total(self) -> int:
@@ -430,7 +470,58 @@ class ClientService(Service):
         avg = f["avg_seconds"]
         return ClientReport(project, first, len(approved), by_stream, f["waiting"],
                             await repo.revision_reasons(s, project.id, start, end),
-                            None if avg is None else avg / 3600, sorted(weeks.items()))
+                            None if avg is None else avg / 3600, sorted(weeks.items()),
+                            await self._account_months(project.id, first, last))
+
+    async def _account_months(self, project_id: int, first: date, last: date) -> tuple[AccountMonth, ...]:
+        """The project's open SMM accounts in the month ``first..last``: the weeks ending in it that have ended
+        (today in the team's time zone), from the account's start date on (a week reported before it counts)."""
+        accounts = [a for a, _, _ in await smm_repo.accounts(self.session, project_id=project_id)]
+        if not accounts:
+            return ()
+        found = await smm_repo.week_figures(self.session, [a.id for a in accounts], first - timedelta(weeks=1), last)
+        today = local_today(self.clock.now(), self.settings.timezone)
+        out = []
+        for a in accounts:
+            weeks = found.get(a.id, {})
+            limit = min(last, smm_rules.last_week_end(today, a.week_end))
+            end = smm_rules.week_end_of(first, a.week_end)
+            shown, missing, last_end = [], [], None
+            while end <= limit:
+                cur = weeks.get(end)
+                if cur is not None:
+                    prev = weeks.get(end - timedelta(weeks=1))
+                    shown.append(AccountWeek(end, cur.get("followers"), smm_rules.growth(prev, cur), cur.get("reach"),
+                                             smm_rules.interactions(cur), smm_rules.er_reach(cur)))
+                elif end >= a.start_date:
+                    missing.append(end)
+                last_end = end
+                end += timedelta(weeks=1)
+            before = weeks.get(smm_rules.week_end_of(first, a.week_end) - timedelta(weeks=1))
+            at_end = weeks.get(last_end) if last_end is not None else None
+            out.append(AccountMonth(a.name, tuple(shown), at_end.get("followers") if at_end else None,
+                                    smm_rules.growth(before, at_end), tuple(missing)))
+        return tuple(out)
+
+    async def smm_week(self, client: Member, account_id: int, week_end: date) -> ClientSmmWeek | None:
+        """A week's figures of an open account of one of the client's projects (``None`` when the account is
+        archived or gone, the project is no longer the client's, or the week has no figures)."""
+        account = await smm_repo.account_by_id(self.session, account_id)
+        if account is None or account.archived or not access.is_client(client):
+            return None
+        if account.project_id not in {p.id for p in await repo.projects_of(self.session, client.id)}:
+            return None
+        found = (await smm_repo.week_figures(self.session, [account.id], week_end - timedelta(weeks=1),
+                                             week_end)).get(account.id, {})
+        if week_end not in found:
+            return None
+        project = await rrepo.project_by_id(self.session, account.project_id)
+        responsible = None
+        if project.show_authors:
+            member = await org_repo.member_by_id(self.session, account.responsible_id)
+            responsible = member.display_name if member is not None else None
+        return ClientSmmWeek(account.name, project.name, week_end, found[week_end],
+                             found.get(week_end - timedelta(weeks=1)), responsible)
 
     # -- the admin's management of clients ---------------------------------------------------------------
     async def clients_page(self, actor: Member, page: int) -> ClientsPage:

@@ -168,3 +168,11 @@ smm-digest-best = <b>Best movers</b> (ER change):
 smm-digest-worst = <b>Worst movers</b>:
 smm-digest-falls = <b>Falls</b> over the threshold:
 smm-digest-line = • { $name } · “{ $project }” · { $who }: ER { $er } ({ $change })
+
+# the weekly figures of an account to its project's clients (scheduler, kind smm_client)
+smm-client-head = 📊 <b>{ $name }</b> ({ $project }), week { $start }–{ $end }
+smm-client-followers = Followers: { $n } ({ $growth } over the week)
+smm-client-reach = Reach: { $n } ({ $change } on the week before)
+smm-client-interactions = Interactions: { $n } ({ $change })
+smm-client-er = ER by reach: { $er } ({ $change })
+smm-client-by = Reported by { $name }

@@ -162,3 +162,11 @@ smm-digest-best = <b>Лучше всех</b> (изменение ER):
 smm-digest-worst = <b>Хуже всех</b>:
 smm-digest-falls = <b>Падения</b> больше порога:
 smm-digest-line = • { $name } · «{ $project }» · { $who }: ER { $er } ({ $change })
+
+# недельные цифры аккаунта клиентам его проекта (планировщик, вид smm_client)
+smm-client-head = 📊 <b>{ $name }</b> ({ $project }), неделя { $start }–{ $end }
+smm-client-followers = Подписчики: { $n } ({ $growth } за неделю)
+smm-client-reach = Охват: { $n } ({ $change } к прошлой неделе)
+smm-client-interactions = Взаимодействия: { $n } ({ $change })
+smm-client-er = ER по охвату: { $er } ({ $change })
+smm-client-by = Данные внёс(ла) { $name }
