@@ -715,13 +715,11 @@ class Jobs:
             # the departments of the accounts' responsible members: a manager without accounts in scope gets
             # no SMM section (and no delivery row)
             departments = {m.department_id for _a, _p, m in await smm_repo.accounts(s) if m.active}
-            if not departments:
-                return report
-            managers = []
-            for m in await org_repo.list_members(s, active_only=True, roles=access.DIGEST_ROLES):
-                scope = await dg.scope_of(s, m) if not m.unreachable else None
-                if scope is not None and (scope.department_ids is None or departments & set(scope.department_ids)):
-                    managers.append(m)
+        if not departments:
+            return report
+        digest_managers, _prefs, scopes = await self._managers()
+        managers = [m for m in digest_managers if m.id in scopes and (
+            scopes[m.id].department_ids is None or departments & set(scopes[m.id].department_ids))]
         key = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
         claims = await self._claim([Claim(m, SMM_DIGEST, key, at) for m in managers], now)
         await self._send_all(claims, self._deliver, report)
