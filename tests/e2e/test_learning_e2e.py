@@ -1,10 +1,26 @@
 """Issue 13 end-to-end: the real bot process against the strict Bot API emulator — articles written with
 formatting, a course imported with a quiz, a newly invited writer enrolled automatically who fails and then
-passes the quiz through ``poll_answer`` updates, the next lesson unlocking, /learning, and inline search for
-a member and for an outsider."""
+passes the quiz through ``poll_answer`` updates, the next lesson unlocking, /learning, inline search for
+a member and for an outsider, and freshness: the scheduler's job (run here on a controlled clock on the bot's
+database, sending through the emulator) reminds the owner of each stale article once, and **Still correct**
+pressed in Telegram is handled by the bot process."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import create_bot
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.domain.workdays import working_days
+from bot.i18n import Catalog
+from bot.sender import Sender
+from models.learning import Article
+from models.org import AuditEntry
+from scheduler.jobs import Jobs
+from scheduler.render_pool import ChartRenderer
 from tests.e2e.conftest import E2E, E2E_ADMIN_ID
 from tests.emulator import FakeUser
 
@@ -121,5 +137,43 @@ async def test_knowledge_base_and_course_scenario(e2e: E2E) -> None:
     titles = [r["title"] for r in found["results"]]
     assert "Контент-план клиента" in titles and "Мониторинг площадок" not in titles
     outsider = e2e.user(9, "Eve")
+
     nothing = await outsider.inline("контент-плана")
     assert nothing["results"] == [] and nothing["is_personal"] is True
+
+    # freshness: past the review date the owner is reminded of each article once, whenever the job runs again
+    async with e2e.db.session() as s:
+        articles = list(await s.scalars(select(Article).order_by(Article.id)))
+    assert [a.title for a in articles[:2]] == ["Контент-план клиента", "Мониторинг площадок"]
+    review = max(a.review_at for a in articles)
+    day = working_days(review + timedelta(days=1), review + timedelta(days=20), country="RU")[0]
+    stale_at = datetime(day.year, day.month, day.day, 7, 0, tzinfo=UTC)  # 10:00 in Moscow, a working day
+    settings = Settings(_env_file=None, bot_token=e2e.emu.token, telegram_api_url=e2e.emu.url,
+                        database_url=e2e.settings_env["DATABASE_URL"])
+    clock = FrozenClock(stale_at - timedelta(days=14))
+    bot = create_bot(settings)
+    jobs = Jobs(e2e.db, settings, Catalog(), Sender(bot, e2e.db), ChartRenderer(max_workers=1, mode="thread"), clock)
+
+    async def at(when: datetime) -> list[str]:
+        clock.set(when)
+        report = await jobs.learning(when)
+        return sorted(s.kind for s in report.sent if s.status == "sent")
+
+    try:
+        assert "kb_review" not in await at(stale_at - timedelta(days=14))  # not yet due
+        assert await at(stale_at) == ["kb_review"] * len(articles)
+        assert await at(stale_at + timedelta(hours=1)) == []  # once
+        assert await at(stale_at + timedelta(days=1)) == []
+    finally:
+        await bot.session.close()
+    reminder = await admin.wait_message(lambda m: "Пора проверить" in (m.text or "") and "«Мониторинг площадок»" in m.text)
+    assert reminder.button_texts == ["Всё верно", "Изменить"]
+    reminders = [m for m in admin.messages if "Пора проверить" in (m.text or "")]
+    assert len(reminders) == len(articles)
+    await admin.press(reminder, "Всё верно")  # the bot process (real clock) records the check
+    checked = await admin.wait_edit(reminder)
+    assert "отмечена как актуальная" in checked.text
+    async with e2e.db.session() as s:
+        monitoring = await s.get(Article, articles[1].id)
+        assert monitoring.checked_at > articles[1].checked_at
+        assert len(list(await s.scalars(select(AuditEntry).where(AuditEntry.action == "kb.article_checked")))) == 1
