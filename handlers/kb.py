@@ -369,8 +369,9 @@ async def on_archive(query: CallbackQuery, callback_data: KbCb, svc: Services, m
 
 async def on_still_correct(query: CallbackQuery, callback_data: KbCb, svc: Services, member: Member,
                            t: Translator) -> None:
-    a = await svc.kb.confirm_fresh(member, callback_data.id)
-    await ui.edit(query, t("kb-checked", title=a.title, until=a.review_at.strftime("%d.%m.%Y")))
+    a, changed = await svc.kb.confirm_fresh(member, callback_data.id)
+    await ui.edit(query, t("kb-checked" if changed else "kb-checked-already", title=a.title,
+                           until=a.review_at.strftime("%d.%m.%Y")))
 
 
 # -- inline mode ----------------------------------------------------------------------------------------------

@@ -352,10 +352,17 @@ async def test_a_stale_article_reminds_its_owner_once_and_still_correct_moves_th
     async with db.session() as s:
         article_id = await s.scalar(select(Article.id))
     clock.set(later)
+    forged = await h.press(WRITER, stale, KbCb(a="ok", id=article_id).pack())  # not the owner, not a manager
+    assert h.answers(forged)[0].params.get("show_alert")
     ok = await h.press(ADMIN, stale, KbCb(a="ok", id=article_id).pack())
     assert "актуальная" in h.messages(ok)[0].text
+    again = await h.press(ADMIN, stale, KbCb(a="ok", id=article_id).pack())  # a double press: nothing twice
+    assert "уже проверена" in h.messages(again)[0].text
     async with db.session() as s:
         assert (await s.get(Article, article_id)).review_at > datetime(2027, 6, 1).date()
+        checks = list(await s.scalars(select(AuditEntry).where(AuditEntry.action == "kb.article_checked")))
+    assert len(checks) == 1
+    assert "проверены вовремя" in h.messages(await h.send(ADMIN, "/kb stale"))[0].text
 
 
 async def test_english_speaker_gets_english(harness: Harness, db) -> None:

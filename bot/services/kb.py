@@ -179,20 +179,24 @@ class KbService(Service):
                            object_type="kb_article", object_id=a.id, at=self.clock.now())
         return a
 
-    async def confirm_fresh(self, actor: Member, article_id: int) -> Article:
-        """**Still correct**: the owner (or a manager) moves the review date; audited."""
+    async def confirm_fresh(self, actor: Member, article_id: int) -> tuple[Article, bool]:
+        """**Still correct**: the owner (or a manager) moves the review date of an article due for review; audited.
+        → (the article, whether it changed): an article not due (checked meanwhile, a second press) stays as
+        it is."""
         async with self.db.writing(self.session) as s:
             a = await repo.article(s, article_id)
-            if a is None:
+            if a is None or a.archived:
                 raise UserError("kb-not-found")
             if a.owner_id != actor.id and not access.may_write_articles(actor):
                 raise NotAllowed()
+            if a.review_at > self.today():
+                return a, False
             now = self.clock.now()
             a.checked_at = now
             a.review_at = self.today() + timedelta(days=REVIEW_DAYS)
             org_repo.audit(s, actor_id=actor.id, action="kb.article_checked", object_type="kb_article",
                            object_id=a.id, at=now, review_at=a.review_at.isoformat())
-        return a
+        return a, True
 
     # -- reading ------------------------------------------------------------------------------------------
     async def article(self, actor: Member | None, article_id: int) -> ArticleView:

@@ -65,6 +65,7 @@ kb-moved = «{ $title }» moved.
 kb-archived = «{ $title }» archived.
 kb-restored = «{ $title }» restored.
 kb-checked = Thank you: «{ $title }» is marked correct; next review on { $until }.
+kb-checked-already = «{ $title }» is already checked; next review on { $until }.
 kb-stale-remind = ⏰ Your article «{ $title }» is due for review (last checked on { $checked }). Is it still correct?
 kb-btn-still-correct = Still correct
 kb-btn-edit-it = Edit

@@ -56,6 +56,7 @@ kb-moved = «{ $title }» перенесена.
 kb-archived = «{ $title }» отправлена в архив.
 kb-restored = «{ $title }» возвращена из архива.
 kb-checked = Спасибо: «{ $title }» отмечена как актуальная; следующая проверка { $until }.
+kb-checked-already = «{ $title }» уже проверена; следующая проверка { $until }.
 kb-stale-remind = ⏰ Пора проверить вашу статью «{ $title }» (последняя проверка { $checked }). Всё ещё верно?
 kb-btn-still-correct = Всё верно
 kb-btn-edit-it = Изменить
