@@ -10,6 +10,9 @@ Ids are database ``INTEGER`` columns: 1..:data:`ID_MAX` on PostgreSQL and SQLite
 match any filter and is answered "this button is outdated" by the fallback router; a number carried in a
 string field goes through :func:`button_int`.
 
+List commands (``/departments``, ``/projects``, ``/products``, ``/funnel_stages``): :func:`parse_subcommand`
+reads ``verb rest`` with the verb in English or Russian and what follows it checked by the verb's shape.
+
 Periods (``/away``, ``/mine``): :func:`parse_period_range` wraps :func:`bot.domain.workdays.parse_date_range`;
 a period whose end is before its start is refused (there is no year-rolling rule).
 
@@ -19,8 +22,10 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -156,3 +161,48 @@ def parse_day(text: str) -> date:
         if day is not None and 2000 <= day.year <= 2100:
             return day
     raise UserError("smm-date-invalid", text=_echo(raw))
+
+
+# --- subcommands of list commands: /departments add Name, /products rename 3 New name, /funnel_stages up 2 ----------
+#: A typed verb (any case) → its English form.
+VERBS: dict[str, str] = {
+    "add": "add", "добавить": "add",
+    "rename": "rename", "переименовать": "rename",
+    "archive": "archive", "архив": "archive",
+    "restore": "restore", "вернуть": "restore",
+    "up": "up", "вверх": "up",
+    "down": "down", "вниз": "down",
+}
+#: What follows a verb: ``text`` (the rest as typed: a name, checked by the service), ``id`` (a number and
+#: nothing more), ``id text`` (a number and a non-empty text).
+Shape = Literal["text", "id", "id text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    verb: str  # the English verb
+    id: int | None  # for the ``id`` and ``id text`` shapes
+    text: str  # the rest (``text``) or what follows the number (``id text``), stripped; "" for ``id``
+
+
+def parse_subcommand(args: str, shapes: Mapping[str, Shape], usage: str) -> Subcommand:
+    """``verb rest`` of a list command: the verb in English or Russian, any case, one of ``shapes`` (English verb →
+    what must follow it). A number goes through :func:`parse_id` (its own error); any other mismatch — an unknown
+    verb, a missing number, a missing or extra text — is ``UserError(usage)``."""
+    word, rest = _head((args or "").strip())
+    verb = VERBS.get(word.lower(), "")
+    shape = shapes.get(verb)
+    if shape is None:
+        raise UserError(usage)
+    if shape == "text":
+        return Subcommand(verb, None, rest)
+    ident, tail = _head(rest)
+    if not ident or (shape == "id") != (not tail):
+        raise UserError(usage)
+    return Subcommand(verb, parse_id(ident), tail)
+
+
+def _head(text: str) -> tuple[str, str]:
+    """The first word and the rest (stripped), split at any whitespace."""
+    parts = text.split(None, 1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (parts[0] if parts else "", "")

@@ -29,7 +29,7 @@ from bot.domain.contacts import format_phone
 from bot.domain.workdays import month_bounds
 from bot.errors import NotAllowed, UserError
 from bot.i18n import Catalog, Translator, member_language
-from bot.parsing import CbInt, is_int, parse_id, parse_month, parse_period_range
+from bot.parsing import CbInt, is_int, parse_id, parse_month, parse_period_range, parse_subcommand
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.base import form_key
@@ -555,21 +555,16 @@ async def on_products(message: Message, command: CommandObject, svc: Services, m
                       t: Translator) -> None:
     args = (command.args or "").strip()
     if args:
-        verb, _, rest = args.partition(" ")
-        verb = verb.lower()
-        if verb in ("add", "добавить"):
-            p = await svc.leads.add_product(member, rest)
+        cmd = parse_subcommand(args, {"add": "text", "rename": "id text", "archive": "id", "restore": "id"},
+                               "products-usage")
+        if cmd.verb == "add":
+            p = await svc.leads.add_product(member, cmd.text)
             await message.answer(t("product-added", id=p.id, name=p.name))
             return
-        ident, _, name = rest.strip().partition(" ")
-        if verb in ("rename", "переименовать") and ident and name.strip():
-            p = await svc.leads.change_product(member, parse_id(ident), name=name)
-        elif verb in ("archive", "архив") and ident and not name:
-            p = await svc.leads.change_product(member, parse_id(ident), archived=True)
-        elif verb in ("restore", "вернуть") and ident and not name:
-            p = await svc.leads.change_product(member, parse_id(ident), archived=False)
+        if cmd.verb == "rename":
+            p = await svc.leads.change_product(member, cmd.id, name=cmd.text)
         else:
-            raise UserError("products-usage")
+            p = await svc.leads.change_product(member, cmd.id, archived=cmd.verb == "archive")
         await message.answer(t("product-saved", id=p.id, name=p.name, archived="yes" if p.archived else "no"))
         return
     products = await svc.leads.products(archived=True)
@@ -583,27 +578,16 @@ async def on_products(message: Message, command: CommandObject, svc: Services, m
 async def on_stages(message: Message, command: CommandObject, svc: Services, member: Member, t: Translator) -> None:
     args = (command.args or "").strip()
     if args:
-        verb, _, rest = args.partition(" ")
-        verb = verb.lower()
-        if verb in ("add", "добавить"):
-            st = await svc.leads.add_stage(member, rest)
+        cmd = parse_subcommand(args, {"add": "text", "rename": "id text", "up": "id", "down": "id", "archive": "id",
+                                      "restore": "id"}, "stages-usage")
+        if cmd.verb == "add":
+            st = await svc.leads.add_stage(member, cmd.text)
+        elif cmd.verb == "rename":
+            st = await svc.leads.change_stage(member, cmd.id, name=cmd.text)
+        elif cmd.verb in ("up", "down"):
+            st = await svc.leads.change_stage(member, cmd.id, shift=-1 if cmd.verb == "up" else 1)
         else:
-            ident, _, name = rest.strip().partition(" ")
-            if not ident:
-                raise UserError("stages-usage")
-            sid = parse_id(ident)
-            if verb in ("rename", "переименовать") and name.strip():
-                st = await svc.leads.change_stage(member, sid, name=name)
-            elif verb in ("up", "вверх") and not name:
-                st = await svc.leads.change_stage(member, sid, shift=-1)
-            elif verb in ("down", "вниз") and not name:
-                st = await svc.leads.change_stage(member, sid, shift=1)
-            elif verb in ("archive", "архив") and not name:
-                st = await svc.leads.change_stage(member, sid, archived=True)
-            elif verb in ("restore", "вернуть") and not name:
-                st = await svc.leads.change_stage(member, sid, archived=False)
-            else:
-                raise UserError("stages-usage")
+            st = await svc.leads.change_stage(member, cmd.id, archived=cmd.verb == "archive")
         await message.answer(t("stage-saved", id=st.id, name=stage_name(t, st)))
     stages = await svc.leads.stages(archived=True)
     lines = [t("stages-title")]

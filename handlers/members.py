@@ -11,9 +11,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from bot import access, ui
 from bot.callbacks import ClientAdminCb
 from bot.commands import set_member_commands
-from bot.errors import UserError
 from bot.i18n import Catalog, Translator, member_language
-from bot.parsing import CbInt, button_int, parse_id
+from bot.parsing import CbInt, button_int, parse_subcommand
 from bot.services import Services
 from models.org import Member
 
@@ -157,20 +156,14 @@ async def on_departments(message: Message, command: CommandObject, svc: Services
                          t: Translator) -> None:
     args = (command.args or "").strip()
     if args:
-        verb, _, rest = args.partition(" ")
-        verb = verb.lower()
-        if verb in ("add", "добавить"):
-            d = await svc.org.add_department(member, rest)
+        cmd = parse_subcommand(args, {"add": "text", "rename": "id text"}, "departments-usage")
+        if cmd.verb == "add":
+            d = await svc.org.add_department(member, cmd.text)
             await message.answer(t("department-added", name=d.name, id=d.id))
-            return
-        if verb in ("rename", "переименовать"):
-            ident, _, name = rest.strip().partition(" ")
-            if not ident:
-                raise UserError("departments-usage")
-            d = await svc.org.rename_department(member, parse_id(ident), name)
+        else:
+            d = await svc.org.rename_department(member, cmd.id, cmd.text)
             await message.answer(t("department-renamed", name=d.name, id=d.id))
-            return
-        raise UserError("departments-usage")
+        return
     departments = await svc.org.list_departments()
     lines = [t("departments-title")]
     lines += ui.fit([t("departments-line", id=d.id, name=ui.truncate(d.name, 60)) for d in departments],

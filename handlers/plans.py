@@ -16,7 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot import ui
 from bot.errors import UserError
 from bot.i18n import Translator, month_name
-from bot.parsing import CbInt, button_int, parse_id
+from bot.parsing import CbInt, button_int, parse_subcommand
 from bot.services import Services
 from bot.services.base import form_key
 from bot.services.plans import PasteResult, parse_number
@@ -236,25 +236,17 @@ async def on_projects(message: Message, command: CommandObject, svc: Services, m
                       t: Translator) -> None:
     args = (command.args or "").strip()
     if args:
-        verb, _, rest = args.partition(" ")
-        verb = verb.lower()
-        if verb in ("add", "добавить"):
-            p = await svc.reporting.add_project(member, rest, key=form_key("project", message))
+        cmd = parse_subcommand(args, {"add": "text", "rename": "id text", "archive": "id"}, "projects-usage")
+        if cmd.verb == "add":
+            p = await svc.reporting.add_project(member, cmd.text, key=form_key("project", message))
             await message.answer(t("projects-added", name=p.name, id=p.id))
-            return
-        ident, _, name = rest.strip().partition(" ")
-        if not ident or verb not in ("rename", "переименовать", "archive", "архив"):
-            raise UserError("projects-usage")
-        project_id = parse_id(ident)
-        if verb in ("rename", "переименовать"):
-            p = await svc.reporting.rename_project(member, project_id, name)
+        elif cmd.verb == "rename":
+            p = await svc.reporting.rename_project(member, cmd.id, cmd.text)
             await message.answer(t("projects-renamed", name=p.name, id=p.id))
-            return
-        if verb in ("archive", "архив"):
-            p = await svc.reporting.archive_project(member, project_id)
+        else:
+            p = await svc.reporting.archive_project(member, cmd.id)
             await message.answer(t("projects-archived", name=p.name))
-            return
-        raise UserError("projects-usage")
+        return
     text, markup = await _projects(svc, t, 0)
     await message.answer(text, reply_markup=markup)
 
