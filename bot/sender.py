@@ -19,6 +19,11 @@ handlers take it as ``sender``) and bound to the bot on start-up (and on the fir
 * Any other error is logged and counted and returns ``failed``: one failure never stops the rest.
 * Every send is logged with its outcome (logger ``bot.sender``); :meth:`Sender.drain` waits (bounded)
   for the sends in flight, on shutdown.
+* **Once.** A notice a handler sends after its commit (a client's decision told to the writer and the
+  managers) goes through :meth:`Sender.send_once`: the delivery log (``deliveries``) row is claimed before
+  the send (a second claim of the same key sends nothing) and its outcome marked after, as the scheduler's
+  deliveries are; the text is kept in the row, so a restart between the two sends it once
+  (:meth:`scheduler.jobs.Jobs.recover`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -43,6 +49,7 @@ from aiogram.exceptions import (
 from aiogram.methods import SendMediaGroup, SendMessage, SendPhoto
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
 from bot.metrics import MESSAGES
@@ -53,6 +60,8 @@ from models.scheduling import FAILED, SENT, UNREACHABLE
 log = logging.getLogger(__name__)
 
 MEDIA_GROUP_LIMIT = 10
+#: the payload field of a delivery sent by :meth:`Sender.send_once`: its text, as sent
+ONCE_TEXT = "once_text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +199,29 @@ class Sender:
         text = cut(text, TEXT_LIMIT)  # a cut that keeps the HTML valid
         method = SendMessage(chat_id=chat_id, text=text, parse_mode="HTML", reply_markup=reply_markup)
         return await self.deliver(chat_id, method, kind=kind)
+
+    async def send_once(self, member_id: int, chat_id: int, text: str, *, kind: str, key: str,
+                        at: datetime) -> Outcome | None:
+        """A notice sent at most once, through the delivery log: (``member_id``, ``kind``, ``key``) is claimed
+        before the send — ``None``, and nothing sent, when it was claimed already (a double press, another
+        instance) — and the outcome is marked after. ``at``: now (the caller's clock)."""
+        if self.db is None:
+            raise RuntimeError("Sender.send_once needs the database")
+        delivery = repo.DeliveryKey(member_id, kind, key)
+        try:
+            async with self.db.session() as session, self.db.writing(session):
+                await repo.insert_deliveries(session, [{"member_id": member_id, "kind": kind, "period_key": key,
+                                                        "planned_at": at, "created_at": at,
+                                                        "payload": {ONCE_TEXT: text}}])
+        except IntegrityError:
+            log.info("send %s to %s: %s already claimed, not sent again", kind, chat_id, key)
+            return None
+        started = time.monotonic()
+        outcome = await self.send_text(chat_id, text, kind=kind)
+        sent_at = at + timedelta(seconds=time.monotonic() - started) if outcome.ok else None
+        async with self.db.session() as session, self.db.writing(session):
+            await repo.set_outcome(session, delivery, outcome.status, outcome.attempts, sent_at, outcome.error)
+        return outcome
 
     async def send_charts(self, chat_id: int, pngs: Sequence[tuple[str, bytes]], caption: str,
                           *, kind: str = "digest") -> Outcome:

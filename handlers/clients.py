@@ -27,7 +27,7 @@ from bot.parsing import CbInt, parse_id, parse_month
 from bot.sender import Sender
 from bot.services import Services
 from bot.services.clients import REVISION_REASONS, Decision
-from bot.views import client_card_text, client_report_parts, send_to, translator_for
+from bot.views import client_card_text, client_report_parts, translator_for
 from models.clients import APPROVE, CHANGES
 from models.org import Member
 from scheduler.render_pool import ChartRenderer
@@ -60,23 +60,34 @@ def _t(catalog: Catalog, svc: Services, member: Member) -> Translator:
     return translator_for(catalog, svc.settings.default_language, member)
 
 
+#: the delivery log's kinds of a client's decision told to the team (one row per recipient and decision)
+TOLD_APPROVED, TOLD_CHANGES, TOLD_CHANGES_MANAGER = "client_told_approved", "client_told_changes", "client_told_mgr"
+
+
 async def tell_team(sender: Sender, catalog: Catalog, svc: Services, d: Decision) -> None:
-    """The writer hears of every decision; their managers of a change request."""
+    """The writer hears of every decision; their managers of a change request. Each notice once, through the
+    delivery log (claimed before the send, marked after), keyed by the recorded decision."""
     u = d.unit
+    at = svc.clock.now()
+    key = f"d{d.decision_id}"
+
+    async def tell(m: Member, kind: str, text: str) -> None:
+        await sender.send_once(m.id, m.telegram_id, text, kind=kind, key=key, at=at)
+
     wt = _t(catalog, svc, d.author)
     if d.decision == APPROVE:
-        await send_to(sender, d.author, wt("client-told-approved", id=u.id, title=u.title, project=d.project.name,
-                                        client=d.client.display_name))
+        await tell(d.author, TOLD_APPROVED, wt("client-told-approved", id=u.id, title=u.title,
+                                               project=d.project.name, client=d.client.display_name))
         return
     args = {"id": u.id, "title": u.title, "project": d.project.name, "client": d.client.display_name,
             "comment": d.revision.reason_text or ""}
     due = d.due_at.strftime("%d.%m %H:%M") if d.due_at else "—"
-    await send_to(sender, d.author, wt("client-told-changes", reason=wt(f"reason-{d.revision.reason}"), due=due,
-                                    **args))
+    await tell(d.author, TOLD_CHANGES, wt("client-told-changes", reason=wt(f"reason-{d.revision.reason}"), due=due,
+                                          **args))
     for m in d.managers:
         mt = _t(catalog, svc, m)
-        await send_to(sender, m, mt("client-told-changes-manager", author=d.author.display_name,
-                                 reason=mt(f"reason-{d.revision.reason}"), **args))
+        await tell(m, TOLD_CHANGES_MANAGER, mt("client-told-changes-manager", author=d.author.display_name,
+                                               reason=mt(f"reason-{d.revision.reason}"), **args))
 
 
 # -- decisions ------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from bot.domain.pace import PaceStatus, round1
 from bot.domain.tasks import notice_key, notices
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
-from bot.sender import Outcome, Sender
+from bot.sender import ONCE_TEXT, Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
 from bot.text import fit
@@ -1009,6 +1009,8 @@ class Jobs:
         t = self._t(c.member)
         chat = c.member.telegram_id
         d = c.data
+        if ONCE_TEXT in d:  # a notice a handler sent through Sender.send_once, left unsent by a restart
+            return await self.sender.send_text(chat, d[ONCE_TEXT], kind=c.kind)
         if c.kind in DELIVERY_KINDS.values():
             digest = await self.digest(_scope(d["scope"]), d["digest"], c.planned_at, self._lang(c.member))
             if digest is None:  # nobody with a plan in scope: nothing to say

@@ -513,3 +513,72 @@ async def test_monthly_client_reports_go_out_once_on_the_first_working_day(db, s
     await jobs.client_reports(first_day + timedelta(minutes=5))  # once
     assert [c.chat_id for c in sender.calls] == [901, 901]  # the message and the PDF
     assert "Согласовано (сдано) единиц: 2" in sender.calls[0].text
+
+
+# -- the decision notices go through the delivery log (claimed before the send, marked after) ---------------------
+async def deliveries(db) -> list[tuple[int, str, str, str, int]]:
+    from models.scheduling import Delivery
+
+    async with db.session() as s:
+        rows = await s.execute(select(Member.telegram_id, Delivery.kind, Delivery.period_key, Delivery.status,
+                                      Delivery.attempts).join(Member, Member.id == Delivery.member_id)
+                               .order_by(Delivery.id))
+        return [tuple(r) for r in rows]
+
+
+async def test_decision_notices_are_logged_deliveries_sent_once(harness: Harness, db) -> None:
+    h = harness
+    await setup(h, CLIENT, CLIENT2)
+    sent = await report_and_send(h, "Alpha", "Logged")
+    [c1], [c2] = to(CLIENT, sent), to(CLIENT2, sent)
+    # a double press of two clients at once: one decision, one notice to the writer, one delivery
+    results = await asyncio.gather(h.press(CLIENT, c1, c1.button("Согласовать")),
+                                   h.press(CLIENT2, c2, c2.button("Согласовать")))
+    told = [m for r in results for m in to(WRITER, r) if "согласовал" in m.text]
+    assert len(told) == 1
+    async with db.session() as s:
+        decision = await s.scalar(select(ClientDecision.id))
+    assert await deliveries(db) == [(WRITER.id, "client_told_approved", f"d{decision}", "sent", 1)]
+    # a change request: the writer and their manager, each once, each logged
+    sent = await report_and_send(h, "Alpha", "Logged 2")
+    card = to(CLIENT, sent)[0]
+    msg = h.messages(await h.press(CLIENT, card, card.button("Нужны правки")))[0]
+    await h.press(CLIENT, msg, msg.button("Стиль"))
+    sent = await h.send(CLIENT, "Поменяйте заголовок, он скучный")
+    assert len(to(WRITER, sent)) == 1 and len(to(MANAGER, sent)) == 1
+    logged = await deliveries(db)
+    assert [(who, kind, status) for who, kind, _key, status, _n in logged[1:]] == [
+        (WRITER.id, "client_told_changes", "sent"), (MANAGER.id, "client_told_mgr", "sent")]
+
+
+async def test_a_claimed_notice_is_not_sent_again_and_a_restart_sends_an_unsent_one(harness: Harness, db, settings,
+                                                                                    clock) -> None:
+    from bot.i18n import Catalog
+    from bot.sender import ONCE_TEXT, Sender
+    from models.scheduling import Delivery
+    from scheduler.jobs import Jobs
+    from scheduler.render_pool import ChartRenderer
+
+    h = harness
+    await setup(h)
+    async with db.session() as s:
+        writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
+    sender = Sender(h.bot, db, rate=1000, chat_interval=0)
+    first = await sender.send_once(writer.id, WRITER.id, "Клиент согласовал #1", kind="client_told_approved",
+                                   key="d1", at=clock.now())
+    again = await sender.send_once(writer.id, WRITER.id, "Клиент согласовал #1", kind="client_told_approved",
+                                   key="d1", at=clock.now())
+    assert first is not None and first.ok and again is None
+    assert [s.params["text"] for s in h.session.requests if s.method == "SendMessage"
+            and "согласовал #1" in s.params["text"]] == ["Клиент согласовал #1"]
+    # claimed, then the process stopped before the send: the next start sends it once, with its text
+    async with db.session() as s, db.writing(s):
+        s.add(Delivery(member_id=writer.id, kind="client_told_changes", period_key="d2", planned_at=clock.now(),
+                       created_at=clock.now(), status="pending", attempts=0,
+                       payload={ONCE_TEXT: "Клиент просит правки по #2"}))
+    jobs = Jobs(db, settings, Catalog(), sender, ChartRenderer(max_workers=1, mode="thread"), clock)
+    report = await jobs.recover(clock.now())
+    assert [(x.kind, x.status) for x in report.sent] == [("client_told_changes", "sent")]
+    assert [s.params["text"] for s in h.session.requests if s.method == "SendMessage"
+            and "#2" in s.params["text"]] == ["Клиент просит правки по #2"]
+    assert (await deliveries(db))[-1][2:4] == ("d2", "sent")

@@ -61,6 +61,7 @@ class Decision:
     managers: list[Member]  # the author's department managers (told of a change request)
     revision: Revision | None
     due_at: datetime | None  # the reaction deadline of the revision, in the author's time zone
+    decision_id: int  # the recorded ClientDecision: the notices' key in the delivery log
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,8 +361,9 @@ class ClientService(Service):
                 # the counters /me, /team and the digests read (as the team's own buttons keep them)
                 await record_unit_change(s, self.settings.timezone, was, replace(
                     was, state=to, revisions=(now,) if to == REVISION else ()))
-                s.add(ClientDecision(unit_id=unit.id, round_at=round_at, client_id=client.id, decision=decision,
-                                     decided_at=now, seconds=max(0, int((now - round_at).total_seconds()))))
+                record = ClientDecision(unit_id=unit.id, round_at=round_at, client_id=client.id, decision=decision,
+                                        decided_at=now, seconds=max(0, int((now - round_at).total_seconds())))
+                s.add(record)
                 rrepo.add_event(s, unit.id, client.id, "approved" if to == APPROVED else "revision_received",
                                 SENT, to, now)
                 revision = None
@@ -386,7 +388,7 @@ class ClientService(Service):
             tz = author.timezone or self.settings.timezone
             due = revision_due(revision.received_at, self.settings.revision_deadline_hours, tz,
                                self.settings.holiday_country).astimezone(ZoneInfo(tz))
-        return Decision(unit, project, client, decision, author, managers, revision, due)
+        return Decision(unit, project, client, decision, author, managers, revision, due, record.id)
 
     # -- /pending and /projects ------------------------------------------------------------------------
     async def _open_project_ids(self, client: Member) -> list[int]:
