@@ -37,6 +37,7 @@ from bot.domain import search
 from bot.migrate import upgrade
 from bot.progress import Progress
 from bot.services import build_services
+from models import learning_repo
 from models.learning import Article, Term
 from models.org import Department, Member
 
@@ -97,6 +98,8 @@ async def build(db: Database, n: int, rng: random.Random) -> list[str]:
             await s.execute(insert(Term), terms)
         progress.update(min(batch, n - start))
     progress.close()
+    async with db.session() as s, db.writing(s):  # the bulk load bypassed replace_terms: count the terms once
+        await learning_repo.rebuild_term_stats(s)
     return vocab
 
 

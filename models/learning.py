@@ -92,10 +92,23 @@ class Term(Base):
     weight: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_kb_terms_article_id", "article_id"),
-                      # covering: a term's postings, its weight in given articles and its article count are read
-                      # from the index alone (a (term, weight) order lost to it: the planner then scanned every
-                      # posting of a common term to find a few articles)
-                      Index("ix_kb_terms_term_article_weight", "term", "article_id", "weight"))
+                      # covering, by key: a term's weight in given articles
+                      Index("ix_kb_terms_term_article_weight", "term", "article_id", "weight"),
+                      # covering, by weight: a term's heaviest articles without reading (and sorting) all of its
+                      # postings. Both are needed: with only this one the planner used it for the by-key lookups
+                      # too and read every posting of a common term
+                      Index("ix_kb_terms_term_weight", "term", "weight", "article_id"))
+
+
+class TermStat(Base):
+    """How many indexed articles have each term (kept by :func:`models.learning_repo.replace_terms` with the
+    postings, in the same transaction); the empty term counts the indexed articles themselves. Search reads a
+    query's document frequencies and the article count from here by key instead of counting postings."""
+
+    __tablename__ = "kb_term_stats"
+
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    df: Mapped[int] = mapped_column(Integer)
 
 
 class Course(Base):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.learning import (
@@ -19,6 +19,7 @@ from models.learning import (
     QuizPoll,
     QuizQuestion,
     Term,
+    TermStat,
 )
 from models.reporting import Revision, Unit
 
@@ -63,38 +64,81 @@ async def replace_attachments(s: AsyncSession, article_id: int, items: Sequence[
         s.add(Attachment(article_id=article_id, position=i, kind=kind, file_id=file_id, caption_html=caption))
 
 
+#: the ``kb_term_stats`` row counting the indexed articles (no stem is empty)
+ARTICLES = ""
+
+
 async def replace_terms(s: AsyncSession, article_id: int, terms: dict[str, int]) -> None:
+    """An article's postings (none: it leaves the index), and the counts of ``kb_term_stats`` with them."""
+    old = set(await s.scalars(select(Term.term).where(Term.article_id == article_id)))
     await s.execute(delete(Term).where(Term.article_id == article_id))
     if terms:
         await s.execute(insert(Term), [{"term": t, "article_id": article_id, "weight": w} for t, w in terms.items()])
+    old_counted = old | {ARTICLES} if old else set()
+    new_counted = set(terms) | {ARTICLES} if terms else set()
+    gone, came = sorted(old_counted - new_counted), sorted(new_counted - old_counted)
+    for start in range(0, len(gone), 500):
+        chunk = gone[start:start + 500]
+        await s.execute(update(TermStat).where(TermStat.term.in_(chunk)).values(df=TermStat.df - 1)
+                        .execution_options(synchronize_session=False))
+        await s.execute(delete(TermStat).where(TermStat.term.in_(chunk), TermStat.df <= 0))
+    if came:
+        await s.execute(_upsert(s, TermStat).values([{"term": t, "df": 1} for t in came])
+                        .on_conflict_do_update(index_elements=[TermStat.term], set_={"df": TermStat.df + 1}))
 
 
-async def doc_freq(s: AsyncSession, terms: Sequence[str]) -> dict[str, int]:
-    """term → how many live articles have it (an index-only count: only live articles have index rows)."""
-    rows = await s.execute(select(Term.term, func.count()).where(Term.term.in_(list(terms))).group_by(Term.term))
-    return {t: int(n) for t, n in rows}
+def _upsert(s: AsyncSession, table):  # type: ignore[no-untyped-def]
+    """``INSERT … ON CONFLICT`` of the session's backend (SQLite and PostgreSQL spell it alike)."""
+    if s.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)
 
 
-async def top_postings(s: AsyncSession, term: str, limit: int) -> list[tuple[int, int]]:
-    """The ``limit`` heaviest (article id, weight) of one term (read from the covering index)."""
-    rows = await s.execute(select(Term.article_id, Term.weight).where(Term.term == term)
-                           .order_by(Term.weight.desc(), Term.article_id.desc()).limit(limit))
-    return [(int(a), int(w)) for a, w in rows]
+async def doc_freq(s: AsyncSession, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+    """(term → how many indexed articles have it, how many articles are indexed), by key from
+    ``kb_term_stats`` in one statement (only live articles are indexed)."""
+    rows = await s.execute(select(TermStat.term, TermStat.df).where(TermStat.term.in_([*terms, ARTICLES])))
+    found = {t: int(n) for t, n in rows}
+    return {t: n for t, n in found.items() if t != ARTICLES}, found.get(ARTICLES, 0)
+
+
+async def rebuild_term_stats(s: AsyncSession) -> None:
+    """``kb_term_stats`` counted again from the postings (after a bulk load that bypassed replace_terms)."""
+    await s.execute(delete(TermStat))
+    await s.execute(insert(TermStat).from_select(["term", "df"], select(Term.term, func.count()).group_by(Term.term)))
+    n = await s.scalar(select(func.count(func.distinct(Term.article_id))))
+    if n:
+        await s.execute(insert(TermStat).values(term=ARTICLES, df=n))
+
+
+async def top_postings(s: AsyncSession, limits: Mapping[str, int]) -> list[tuple[int, str, int]]:
+    """(article id, term, weight): each term's ``limits[term]`` heaviest articles, in one statement (each part
+    reads the first rows of ``ix_kb_terms_term_weight``, never all of a common term's postings)."""
+    parts = [select(Term.article_id, Term.term, Term.weight).where(Term.term == t)
+             .order_by(Term.weight.desc(), Term.article_id.desc()).limit(n).subquery()
+             for t, n in limits.items() if n > 0]
+    if not parts:
+        return []
+    q = union_all(*(select(p.c.article_id, p.c.term, p.c.weight) for p in parts)) if len(parts) > 1 else \
+        select(parts[0].c.article_id, parts[0].c.term, parts[0].c.weight)
+    return [(int(a), t, int(w)) for a, t, w in await s.execute(q)]
+
+
+IDS_PER_STATEMENT = 1000
 
 
 async def postings_of(s: AsyncSession, terms: Sequence[str], article_ids: Sequence[int]) -> list[tuple[int, str, int]]:
-    """(article id, term, weight) of these terms in these articles (primary key lookups)."""
+    """(article id, term, weight) of these terms in these articles (lookups by key in
+    ``ix_kb_terms_term_article_weight``)."""
     out: list[tuple[int, str, int]] = []
-    ids = list(article_ids)
-    for start in range(0, len(ids), 500):
+    ids = sorted(article_ids)
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
         rows = await s.execute(select(Term.article_id, Term.term, Term.weight).where(
-            Term.term.in_(list(terms)), Term.article_id.in_(ids[start:start + 500])))
+            Term.term.in_(list(terms)), Term.article_id.in_(ids[start:start + IDS_PER_STATEMENT])))
         out += [(int(a), t, int(w)) for a, t, w in rows]
     return out
-
-
-async def live_article_count(s: AsyncSession) -> int:
-    return await s.scalar(select(func.count()).select_from(Article).where(Article.archived.is_(False))) or 0
 
 
 async def audiences(s: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[list, list]]:

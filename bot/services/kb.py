@@ -224,31 +224,36 @@ class KbService(Service):
         """The best matches the actor may read, best first (nothing for someone outside the team).
 
         Bounded work whatever the size of the base: a query term in at most ``COMMON_TERM`` articles brings all
-        of them; a commoner one only its ``COMMON_TERM`` heaviest articles (title matches, many mentions), and
-        its weights in the candidates the other terms brought. Ranking: :func:`bot.domain.search.rank`."""
+        of them; the commoner ones share ``COMMON_TERM`` candidates (each its heaviest: title matches, many
+        mentions), and their weights in the candidates the other terms brought are read by key. Four statements
+        at most for up to ``repo.IDS_PER_STATEMENT`` candidates: the terms' counts (``kb_term_stats``), the
+        candidates, the common terms' weights in them, the audiences of the best (then the articles).
+        Ranking: :func:`bot.domain.search.rank`."""
         if access.role_of(actor) is None or access.is_client(actor):
             return []
         terms = search.query_terms(query)
         if not terms:
             return []
         s = self.session
-        df = await repo.doc_freq(s, terms)
+        df, total = await repo.doc_freq(s, terms)
         terms = [t for t in terms if df.get(t)]
         if not terms:
             return []
         postings: dict[int, dict[str, int]] = {}
         common = [t for t in terms if df[t] > COMMON_TERM]
-        for t in terms:  # a rare term: every article that has it; a common one: its heaviest
-            for article_id, weight in await repo.top_postings(s, t, COMMON_TERM):
-                postings.setdefault(article_id, {})[t] = weight
+        share = COMMON_TERM // len(common) if common else 0  # the common terms share COMMON_TERM candidates
+        # a rare term: every article that has it; a common one: its heaviest
+        for article_id, t, weight in await repo.top_postings(s, {t: share if t in common else df[t] for t in terms}):
+            postings.setdefault(article_id, {})[t] = weight
         if common:  # the common terms' weights in every candidate
             for article_id, t, weight in await repo.postings_of(s, common, list(postings)):
                 postings[article_id][t] = weight
-        total = await repo.live_article_count(s)
         ranked = search.rank(terms, postings, total, df, limit=len(postings))
         out: list[int] = []
-        for start in range(0, len(ranked), 100):
-            chunk = [h.article_id for h in ranked[start:start + 100]]
+        start, size = 0, 2 * limit  # most articles are for everyone: the first few audiences usually suffice
+        while start < len(ranked) and len(out) < limit:
+            chunk = [h.article_id for h in ranked[start:start + size]]
+            start, size = start + size, 100
             audience = await repo.audiences(s, chunk)
             for article_id in chunk:
                 roles, departments = audience.get(article_id, ([], []))
@@ -256,8 +261,6 @@ class KbService(Service):
                     out.append(article_id)
                     if len(out) >= limit:
                         break
-            if len(out) >= limit:
-                break
         found = await repo.articles_by_ids(s, out)
         return [found[i] for i in out if i in found]
 
