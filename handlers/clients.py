@@ -280,23 +280,29 @@ async def _clients_list(svc: Services, member: Member, t: Translator, page: int)
         lines.append(t("clients-line", name=c.display_name, username=f" @{c.username}" if c.username else "",
                        active="yes" if c.active else "no"))
         kb.row(InlineKeyboardButton(text=ui.truncate(c.display_name, 40),
-                                    callback_data=ClientAdminCb(a="open", id=c.id, page=data.page).pack()))
+                                    callback_data=ClientAdminCb(a="open", id=c.id).pack()))
     nav = ui.nav_row(data.page, data.pages, lambda p: ClientAdminCb(a="list", page=p).pack())
     if nav:
         kb.row(*nav)
     return "\n".join(lines), kb.as_markup()
 
 
-async def _client_card(svc: Services, member: Member, t: Translator, client_id: int):
+async def _client_card(svc: Services, member: Member, t: Translator, client_id: int, page: int = 0):
+    """The client's card: name, projects, a **Remove** button per project (ui.PER_PAGE a page, so a client
+    of any number of projects stays within Telegram's 100 buttons), **Add**, (de)activate, **Back**."""
     info = await svc.clients.client_info(member, client_id)
     c = info.client
     names = text.fit_names([f"«{p.name}»" for p in info.projects], lambda n: t("list-more", n=n)) or "—"
     body = t("client-admin-card", name=c.display_name, username=f"@{c.username}" if c.username else "—",
              projects=names, status=t("member-active" if c.active else "member-inactive"))
     kb = ui.builder()
-    for p in info.projects:
+    page = ui.clamp_page(page, len(info.projects))
+    for p in ui.page_items(info.projects, page):
         kb.row(InlineKeyboardButton(text=ui.truncate(text.plain(t("client-admin-remove", name=p.name)), 60),
-                                    callback_data=ClientAdminCb(a="rm", id=c.id, p=p.id).pack()))
+                                    callback_data=ClientAdminCb(a="rm", id=c.id, p=p.id, page=page).pack()))
+    nav = ui.nav_row(page, ui.pages_of(len(info.projects)), lambda n: ClientAdminCb(a="open", id=c.id, page=n).pack())
+    if nav:
+        kb.row(*nav)
     kb.row(InlineKeyboardButton(text=t("client-admin-add"), callback_data=ClientAdminCb(a="add", id=c.id).pack()))
     kb.row(InlineKeyboardButton(text=t("member-deactivate" if c.active else "member-activate"),
                                 callback_data=ClientAdminCb(a="off" if c.active else "on", id=c.id).pack()))
@@ -334,7 +340,8 @@ async def on_admin(query: CallbackQuery, callback_data: ClientAdminCb, svc: Serv
         callback_answer.text = t("saved")
     elif a != "open":
         raise UserError("error-bad-choice")
-    body, markup = await _client_card(svc, member, t, cid)
+    # a removal stays on its page of the card (clamped when that page emptied)
+    body, markup = await _client_card(svc, member, t, cid, callback_data.page if a in ("open", "rm") else 0)
     await ui.edit(query, body, markup)
 
 

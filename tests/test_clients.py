@@ -582,3 +582,46 @@ async def test_a_claimed_notice_is_not_sent_again_and_a_restart_sends_an_unsent_
     assert [s.params["text"] for s in h.session.requests if s.method == "SendMessage"
             and "#2" in s.params["text"]] == ["Клиент просит правки по #2"]
     assert (await deliveries(db))[-1][2:4] == ("d2", "sent")
+
+
+async def test_the_admins_client_card_pages_its_projects_within_telegrams_button_limit(harness: Harness, db) -> None:
+    """A client of 120 projects: the card's Remove buttons come ui.PER_PAGE a page (Telegram allows 100 buttons
+    a message; the card broke it at about 97 projects); a removal stays on its page."""
+    from datetime import UTC, datetime
+
+    from bot import ui
+    from models.reporting import Project
+
+    h = harness
+    await setup(h, CLIENT)
+    now = datetime(2026, 11, 16, tzinfo=UTC)
+    async with db.session() as s, db.writing(s):
+        client = await s.scalar(select(Member).where(Member.telegram_id == CLIENT.id))
+        for i in range(120):
+            p = Project(name=f"Проект {i:03d}", created_at=now)
+            s.add(p)
+            await s.flush()
+            s.add(ClientProject(member_id=client.id, project_id=p.id, added_at=now))
+    total = await count(db, ClientProject, ClientProject.member_id == client.id)  # 121 with Alpha
+    members = h.messages(await h.send(ADMIN, "/members"))[0]
+    section = h.messages(await h.press(ADMIN, members, members.button("Клиенты")))[0]
+    card = h.messages(await h.press(ADMIN, section, section.button("Carl")))[0]
+    pages = ui.pages_of(total)
+    removes = [b for b, _ in card.buttons() if b.startswith("✕")]
+    assert len(removes) == ui.PER_PAGE and len(card.buttons()) <= 100
+    assert f"1/{pages}" in [b for b, _ in card.buttons()]
+    assert len(card.text) <= 4096
+    [forward] = [data for b, data in card.buttons() if b == "»"]
+    card = h.messages(await h.press(ADMIN, card, forward))[0]
+    assert f"2/{pages}" in [b for b, _ in card.buttons()]
+    second = [b for b, _ in card.buttons() if b.startswith("✕")]
+    assert second and not set(second) & set(removes)
+    card = h.messages(await h.press(ADMIN, card, dict(card.buttons())[second[0]]))[0]
+    assert await count(db, ClientProject, ClientProject.member_id == client.id) == total - 1
+    pages = ui.pages_of(total - 1)
+    assert f"2/{pages}" in [b for b, _ in card.buttons()]  # still on the second page
+    assert second[0] not in [b for b, _ in card.buttons()]
+    # the last page
+    last = h.messages(await h.press(ADMIN, card, f"cla:open:{client.id}:0:{pages - 1}"))[0]
+    assert f"{pages}/{pages}" in [b for b, _ in last.buttons()]
+    assert 1 <= len([b for b, _ in last.buttons() if b.startswith("✕")]) <= ui.PER_PAGE
