@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select, union_all, update
+from sqlalchemy import and_, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.learning import (
@@ -129,14 +129,17 @@ async def top_postings(s: AsyncSession, limits: Mapping[str, int]) -> list[tuple
 IDS_PER_STATEMENT = 1000
 
 
-async def postings_of(s: AsyncSession, terms: Sequence[str], article_ids: Sequence[int]) -> list[tuple[int, str, int]]:
-    """(article id, term, weight) of these terms in these articles (lookups by key in
-    ``ix_kb_terms_term_article_weight``)."""
+async def postings_of(s: AsyncSession, wanted: Mapping[str, Sequence[int]]) -> list[tuple[int, str, int]]:
+    """(article id, term, weight) of each term in the articles wanted for it (those that have it), by key in
+    ``ix_kb_terms_term_article_weight``; up to ``IDS_PER_STATEMENT`` ids a statement."""
+    pairs = [(t, a) for t, ids in wanted.items() for a in sorted(ids)]
     out: list[tuple[int, str, int]] = []
-    ids = sorted(article_ids)
-    for start in range(0, len(ids), IDS_PER_STATEMENT):
+    for start in range(0, len(pairs), IDS_PER_STATEMENT):
+        by_term: dict[str, list[int]] = {}
+        for t, a in pairs[start:start + IDS_PER_STATEMENT]:
+            by_term.setdefault(t, []).append(a)
         rows = await s.execute(select(Term.article_id, Term.term, Term.weight).where(
-            Term.term.in_(list(terms)), Term.article_id.in_(ids[start:start + IDS_PER_STATEMENT])))
+            or_(*(and_(Term.term == t, Term.article_id.in_(ids)) for t, ids in by_term.items()))))
         out += [(int(a), t, int(w)) for a, t, w in rows]
     return out
 

@@ -245,8 +245,9 @@ class KbService(Service):
         # a rare term: every article that has it; a common one: its heaviest
         for article_id, t, weight in await repo.top_postings(s, {t: share if t in common else df[t] for t in terms}):
             postings.setdefault(article_id, {})[t] = weight
-        if common:  # the common terms' weights in every candidate
-            for article_id, t, weight in await repo.postings_of(s, common, list(postings)):
+        if common:  # the common terms' weights in the candidates the other terms brought
+            wanted = {t: [a for a, have in postings.items() if t not in have] for t in common}
+            for article_id, t, weight in await repo.postings_of(s, wanted):
                 postings[article_id][t] = weight
         ranked = search.rank(terms, postings, total, df, limit=len(postings))
         out: list[int] = []
