@@ -104,13 +104,15 @@ async def doc_freq(s: AsyncSession, terms: Sequence[str]) -> tuple[dict[str, int
     return {t: n for t, n in found.items() if t != ARTICLES}, found.get(ARTICLES, 0)
 
 
-async def rebuild_term_stats(s: AsyncSession) -> None:
-    """``kb_term_stats`` counted again from the postings (after a bulk load that bypassed replace_terms)."""
+async def rebuild_term_stats(s: AsyncSession) -> int:
+    """``kb_term_stats`` counted again from the postings (``rebuild-stats``; after a bulk load that bypassed
+    replace_terms) → rows written."""
     await s.execute(delete(TermStat))
     await s.execute(insert(TermStat).from_select(["term", "df"], select(Term.term, func.count()).group_by(Term.term)))
     n = await s.scalar(select(func.count(func.distinct(Term.article_id))))
     if n:
         await s.execute(insert(TermStat).values(term=ARTICLES, df=n))
+    return int(await s.scalar(select(func.count()).select_from(TermStat)) or 0)
 
 
 async def top_postings(s: AsyncSession, limits: Mapping[str, int]) -> list[tuple[int, str, int]]:

@@ -71,6 +71,21 @@ async def test_term_counts_follow_every_write(db, settings) -> None:
         assert (df, total) == ({"клиент": 1, "регламент": 1}, 2)
 
 
+async def test_rebuild_stats_counts_the_terms_again(db, settings) -> None:
+    from sqlalchemy import delete, update
+
+    from bot.services.stats import rebuild
+
+    actor = await admin(db)
+    await write(db, settings, actor, "Контент-план клиента", "План публикаций на месяц")
+    async with db.session() as s, db.writing(s):  # counts in doubt: one wrong, one missing
+        await s.execute(update(TermStat).where(TermStat.term == "клиент").values(df=7))
+        await s.execute(delete(TermStat).where(TermStat.term == "план"))
+    await rebuild(db, settings)
+    stats, counted = await stats_and_counts(db)
+    assert stats == counted and stats["план"] == 1 and stats["клиент"] == 1
+
+
 async def test_common_words_share_the_candidates_and_rank_the_article_with_all_words_first(
         db, settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kb_service, "COMMON_TERM", 4)  # "common" after four articles

@@ -36,8 +36,8 @@ from bot.domain.pace import DONE_STATES, Pace, compute_pace
 from bot.domain.quality import QualityFlag, median, quality_flag, revisions_per_unit
 from bot.domain.workdays import local_today, month_bounds, utc_range
 from bot.services import lead_counts
+from models import learning_repo, stats_repo
 from models import reporting_repo as repo
-from models import stats_repo
 from models.org import Member
 from models.ratings import Rating
 from models.reporting import DELETED, WRITTEN, Revision, Unit
@@ -386,6 +386,8 @@ async def rebuild(db: Database, settings: Settings, progress: Callable[..., Any]
         if bar is not None:
             bar.close()
         written += await conn.run_sync(lead_counts.rebuild_sync, settings.timezone)  # the /funnel counters
+    async with db.session() as session, db.writing(session):  # the knowledge base's term counts (search)
+        written += await learning_repo.rebuild_term_stats(session)
     return written
 
 
