@@ -137,6 +137,32 @@ async def test_an_article_keeps_its_formatting_and_attachments_and_saves_once(ha
     assert any(f"#{article_id}" in (s.text or "") for s in h.messages(again))
 
 
+async def test_a_document_is_attached_and_sent_back_with_its_caption(harness: Harness, db) -> None:
+    from aiogram.types import Document
+
+    h = harness
+    await setup(h)
+    await h.send(ADMIN, "/kb_new")
+    await h.send(ADMIN, "Шаблон договора")
+    await feed_message(h, ADMIN, text="Шаблон во вложении")
+    sent = await feed_message(h, ADMIN, document=Document(file_id="DOC1", file_unique_id="d1", file_name="d.pdf"),
+                              caption="Договор", caption_entities=[MessageEntity(type="bold", offset=0, length=7)])
+    done = h.messages(sent)[-1]
+    assert "вложений — 1" in done.text
+    cats = h.messages(await h.press(ADMIN, done, done.button("Готово")))[0]
+    aud = h.messages(await h.press(ADMIN, cats, cats.button("Без раздела")))[0]
+    saved = await h.press(ADMIN, aud, aud.button("Сохранить"))
+    async with db.session() as s:
+        att = await s.scalar(select(Attachment))
+    assert (att.kind, att.file_id, att.caption_html) == ("document", "DOC1", "<b>Договор</b>")
+    docs = [x for x in saved if x.method == "SendDocument"]
+    assert [d.params["document"] for d in docs] == ["DOC1"] and docs[0].params["caption"] == "<b>Договор</b>"
+    # the reader opening it gets the document too
+    found = h.messages(await h.send(WRITER, "/kb договор"))[0]
+    opened = await h.press(WRITER, found, KbCb(a="open", id=att.article_id).pack())
+    assert [x.params["document"] for x in opened if x.method == "SendDocument"] == ["DOC1"]
+
+
 async def test_search_finds_inflected_forms_and_respects_the_audience(harness: Harness, db) -> None:
     h = harness
     await setup(h)
