@@ -298,6 +298,7 @@ async def test_quiz_through_poll_answers_fail_retake_pass_unlock(harness: Harnes
     failed = await answer_poll(h, nina, ids[1], 0)  # right: 1 of 2 = 50% < 80%
     text = to(nina, failed)[0]
     assert "1 из 2" in text.text and "Перечитайте" in text.text
+    assert "тест не сдан" in h.messages(await h.send(ADMIN, "/learning"))[0].text
     # a retake without reading again is refused
     refused = await h.press(nina, last, last.button("Пройти тест"))
     assert "перечитайте" in h.answers(refused)[0].params["text"].lower()
@@ -359,6 +360,9 @@ async def test_manager_assigns_a_department_with_a_deadline_and_is_told_when_ove
     assert "Anna" in overdue[0].text and "20.11.2026" in overdue[0].text
     # once each
     assert (await jobs.learning(datetime(2026, 11, 25, 7, 0, tzinfo=UTC))).sent == []
+    clock.set(datetime(2026, 11, 24, 7, 0, tzinfo=UTC))
+    progress = h.messages(await h.send(ADMIN, "/learning"))[0]
+    assert "Anna" in progress.text and "просрочен" in progress.text
 
 
 async def test_a_stale_article_reminds_its_owner_once_and_still_correct_moves_the_date(
