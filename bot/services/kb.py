@@ -180,9 +180,9 @@ class KbService(Service):
         return a
 
     async def confirm_fresh(self, actor: Member, article_id: int) -> tuple[Article, bool]:
-        """**Still correct**: the owner (or a manager) moves the review date of an article due for review; audited.
-        → (the article, whether it changed): an article not due (checked meanwhile, a second press) stays as
-        it is."""
+        """**Still correct**: the owner (or a manager) moves the review date of an article due for review;
+        audited. → (the article, whether it changed): an article not due (checked meanwhile, a second press)
+        stays as it is."""
         async with self.db.writing(self.session) as s:
             a = await repo.article(s, article_id)
             if a is None or a.archived:
@@ -225,9 +225,9 @@ class KbService(Service):
 
         Bounded work whatever the size of the base: a query term in at most ``COMMON_TERM`` articles brings all
         of them; the commoner ones share ``COMMON_TERM`` candidates (each its heaviest: title matches, many
-        mentions), and their weights in the candidates the other terms brought are read by key. Four statements
-        at most for up to ``repo.IDS_PER_STATEMENT`` candidates: the terms' counts (``kb_term_stats``), the
-        candidates, the common terms' weights in them, the audiences of the best (then the articles).
+        mentions), and their weights in the candidates the other terms brought are read by key. Usually five
+        statements (up to ``repo.IDS_PER_STATEMENT`` candidates): the terms' counts (``kb_term_stats``), the
+        candidates, the common terms' weights in them, the audiences of the best, the articles found.
         Ranking: :func:`bot.domain.search.rank`."""
         if access.role_of(actor) is None or access.is_client(actor):
             return []
