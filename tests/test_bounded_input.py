@@ -39,8 +39,9 @@ async def alert(h: Harness, who: Person, under: Sent, data: str) -> str:
 
 
 async def db_rows(db, model, *where) -> list:
+    """Rows in key order (PostgreSQL returns an unordered select in no fixed order, e.g. after updates)."""
     async with db.session() as s:
-        return list(await s.scalars(select(model).where(*where)))
+        return list(await s.scalars(select(model).where(*where).order_by(*model.__mapper__.primary_key)))
 
 
 # -- the parser itself --------------------------------------------------------------------------------
