@@ -56,6 +56,16 @@ class Demo:
     units: int = 0
     revisions: int = 0
 
+    def summary(self) -> str:
+        """What was created, for the terminal (``seed-demo``, the sandbox's first start)."""
+        parts = [f"{len(self.department_ids)} departments", f"{len(self.manager_ids)} managers",
+                 f"{len(self.writer_ids)} writers", f"{len(self.client_ids)} client(s)", f"{self.units} units",
+                 f"{self.revisions} revisions", f"{len(self.smm_account_ids)} SMM accounts",
+                 f"{len(self.lead_ids)} leads"]
+        if self.course_id is not None:
+            parts.append(f"a course for {len(self.learner_ids)} writers")
+        return ", ".join(parts)
+
 
 def person_name(rng: random.Random) -> str:
     if rng.random() < 0.5:

@@ -127,10 +127,8 @@ async def run_sandbox(settings: Settings) -> int:
     clock = SandboxClock()
     demo = await seed_demo(settings, clock.now())
     if demo is not None:
-        print(f"teamdesk sandbox: demo organisation created in {settings.database_url}: "
-              f"{len(demo.department_ids)} departments, {len(demo.manager_ids)} managers, "
-              f"{len(demo.writer_ids)} writers, {len(demo.client_ids)} client, {demo.units} units, "
-              f"{len(demo.smm_account_ids)} SMM accounts, {len(demo.lead_ids)} leads, a course", flush=True)
+        print(f"teamdesk sandbox: demo organisation created in {settings.database_url}: {demo.summary()}",
+              flush=True)
     db = Database(settings.database_url)
     await ensure_timezone(db, settings)
     await _register_people(emu, db, settings.default_language)
