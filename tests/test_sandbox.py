@@ -5,6 +5,7 @@ events, the Mini App's initData)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from datetime import UTC, datetime
@@ -384,26 +385,64 @@ async def test_language_of_the_telegram_app(chat) -> None:
     assert data["language"] == "en" and data["commands"][0]["description"] == "report a unit"
 
 
-async def test_a_course_quiz_answered_in_the_web_chat(settings: Settings, db) -> None:
-    """The real bot on the sandbox's Bot API server with the demo data: a learner opens the demo course in the web
-    chat, the quiz's polls arrive in the chat's message list, the answers given through the web chat's API reach
-    the bot as poll_answer updates, and the bot says whether the lesson is passed (first try: failed, then
-    passed); a second answer to a quiz is refused."""
-    import contextlib
+class WebChat:
+    """One person's web chat over the sandbox's API, with the real bot answering (see :func:`sandbox_bot`)."""
 
+    def __init__(self, emu: BotAPIEmulator, client: TestClient, uid: int) -> None:
+        self.emu, self.client, self.uid = emu, client, uid
+
+    async def messages(self) -> list[dict]:
+        r = await self.client.get(f"/api/chat/{self.uid}")
+        assert r.status == 200
+        return (await r.json())["messages"]
+
+    async def send(self, text: str) -> None:
+        assert (await self.client.post(f"/api/chat/{self.uid}/send", json={"text": text})).status == 200
+
+    async def wait_for(self, predicate, what: str) -> dict:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            found = [m for m in await self.messages() if m["from_bot"] and predicate(m)]
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no {what} in the web chat: {await self.messages()}; violations: {self.emu.violations}")
+
+    async def press(self, m: dict, button: str) -> None:
+        data = next(b["callback_data"] for row in m["keyboard"] for b in row if button in b["text"])
+        r = await self.client.post(f"/api/chat/{self.uid}/press", json={"message_id": m["id"], "data": data})
+        assert r.status == 200
+
+    async def vote(self, m: dict, options: list[int]):
+        return await self.client.post(f"/api/chat/{self.uid}/vote", json={"message_id": m["id"], "option_ids": options})
+
+    async def quiz(self) -> list[dict]:
+        """Press the lesson's quiz button; → the quiz's polls as the web chat shows them."""
+        offer = await self.wait_for(lambda m: any("тест" in b["text"] for row in m.get("keyboard", []) for b in row),
+                                    "quiz offer")
+        seen = {m["id"] for m in await self.messages()}
+        await self.press(offer, "тест")
+        polls: list[dict] = []
+        deadline = time.monotonic() + 30
+        while len(polls) < 2 and time.monotonic() < deadline:
+            polls = [m for m in await self.messages() if "poll" in m and m["id"] not in seen]
+            await asyncio.sleep(0.1)
+        assert len(polls) == 2, (await self.messages(), self.emu.errors[-3:])
+        await self.emu.wait_for(lambda: not self.emu.unanswered_callbacks(), 10, "the quiz press handled")
+        return polls
+
+
+@contextlib.asynccontextmanager
+async def sandbox_bot(settings: Settings, db):
+    """The real bot (the production dispatcher) polling the sandbox's Bot API server, with the web chat over it;
+    the demo people registered. → (emu, client); the test fails on any Bot API spec violation."""
     from bot.app import create_bot, create_dispatcher
     from bot.clock import FrozenClock
-    from bot.demo import seed_demo
     from bot.sandbox.run import _people, _register_people
-    from models import org_repo
 
-    demo = await seed_demo(settings, datetime.now(UTC))
-    assert demo is not None and demo.learner_ids
     emu = BotAPIEmulator(SANDBOX_TOKEN, per_chat_rate=None, global_rate=None)
     await emu.start()
     await _register_people(emu, db, "ru")
-    async with db.session() as s:
-        learner = (await org_repo.member_by_id(s, demo.learner_ids[0])).telegram_id
     run = settings.model_copy(update={"bot_token": SecretStr(SANDBOX_TOKEN), "telegram_api_url": emu.url,
                                       "scheduler_enabled": False})
     bot = create_bot(run)
@@ -414,57 +453,7 @@ async def test_a_course_quiz_answered_in_the_web_chat(settings: Settings, db) ->
     add_routes(app, emu, lambda: _people(db), token=SANDBOX_TOKEN)
     try:
         async with TestClient(TestServer(app)) as client:
-            async def chat_of() -> list[dict]:
-                r = await client.get(f"/api/chat/{learner}")
-                assert r.status == 200
-                return (await r.json())["messages"]
-
-            async def wait_for(predicate, what: str) -> dict:
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline:
-                    found = [m for m in await chat_of() if m["from_bot"] and predicate(m)]
-                    if found:
-                        return found[-1]
-                    await asyncio.sleep(0.1)
-                raise AssertionError(f"no {what} in the web chat: {await chat_of()}; violations: {emu.violations}")
-
-            async def press(m: dict, button: str) -> None:
-                data = next(b["callback_data"] for row in m["keyboard"] for b in row if button in b["text"])
-                r = await client.post(f"/api/chat/{learner}/press", json={"message_id": m["id"], "data": data})
-                assert r.status == 200
-
-            async def take_quiz(answers: list[int]) -> str:
-                offer = await wait_for(lambda m: any("тест" in b["text"] for row in m.get("keyboard", [])
-                                                     for b in row), "quiz offer")
-                seen = {m["id"] for m in await chat_of()}
-                await press(offer, "тест")
-                polls = []
-                deadline = time.monotonic() + 30
-                while len(polls) < 2 and time.monotonic() < deadline:
-                    polls = [m for m in await chat_of() if "poll" in m and m["id"] not in seen]
-                    await asyncio.sleep(0.1)
-                assert len(polls) == 2, await chat_of()
-                await emu.wait_for(lambda: not emu.unanswered_callbacks(), 10, "the quiz press handled")
-                assert all(m["poll"]["type"] == "quiz" and not m["poll"]["is_anonymous"] for m in polls)
-                for m, option in zip(polls, answers, strict=True):
-                    r = await client.post(f"/api/chat/{learner}/vote", json={"message_id": m["id"], "option_ids": [option]})
-                    assert r.status == 200, await r.text()
-                again = await client.post(f"/api/chat/{learner}/vote", json={"message_id": polls[0]["id"], "option_ids": [1]})
-                assert again.status == 400  # a quiz answer cannot be changed
-                after = {m["id"]: m for m in await chat_of()}
-                assert all(after[m["id"]]["poll"]["correct_option_ids"] for m in polls)
-                result = await wait_for(lambda m: m["id"] > max(p["id"] for p in polls) and "из 2" in m["text"],
-                                        "lesson result")
-                return result["text"]
-
-            await client.post(f"/api/chat/{learner}/send", json={"text": "/learn"})
-            course = await wait_for(lambda m: "Онбординг автора" in m["text"] and m.get("keyboard"), "/learn")
-            await press(course, "Онбординг")
-            failed = await take_quiz([0, 0])  # wrong, right: 1 of 2 is below the pass mark
-            assert "1 из 2" in failed
-            await press(await wait_for(lambda m: m["text"] == failed, "failed"), "Перечитать")
-            passed = await take_quiz([1, 0])
-            assert "2 из 2" in passed and "пройден" in passed
+            yield emu, client
     finally:
         with contextlib.suppress(RuntimeError):
             await dp.stop_polling()
@@ -472,3 +461,92 @@ async def test_a_course_quiz_answered_in_the_web_chat(settings: Settings, db) ->
         await bot.session.close()
         await emu.stop()
     assert emu.violations == []
+
+
+async def telegram_id(db, member_id: int) -> int:
+    from models import org_repo
+
+    async with db.session() as s:
+        return (await org_repo.member_by_id(s, member_id)).telegram_id
+
+
+async def test_a_course_quiz_answered_in_the_web_chat(settings: Settings, db) -> None:
+    """The real bot on the sandbox's Bot API server with the demo data: a learner opens the demo course in the web
+    chat, the quiz's polls arrive in the chat's message list, the answers given through the web chat's API reach
+    the bot as poll_answer updates, and the bot says whether the lesson is passed (first try: failed, then
+    passed); a second answer to a quiz is refused."""
+    from bot.demo import seed_demo
+
+    demo = await seed_demo(settings, datetime.now(UTC))
+    assert demo is not None and demo.learner_ids
+    learner = await telegram_id(db, demo.learner_ids[0])
+    async with sandbox_bot(settings, db) as (emu, client):
+        chat = WebChat(emu, client, learner)
+
+        async def take_quiz(answers: list[int]) -> str:
+            polls = await chat.quiz()
+            assert all(m["poll"]["type"] == "quiz" and not m["poll"]["is_anonymous"] for m in polls)
+            for m, option in zip(polls, answers, strict=True):
+                r = await chat.vote(m, [option])
+                assert r.status == 200, await r.text()
+            assert (await chat.vote(polls[0], [1])).status == 400  # a quiz answer cannot be changed
+            after = {m["id"]: m for m in await chat.messages()}
+            assert all(after[m["id"]]["poll"]["correct_option_ids"] for m in polls)
+            result = await chat.wait_for(lambda m: m["id"] > max(p["id"] for p in polls) and "из 2" in m["text"],
+                                         "lesson result")
+            return result["text"]
+
+        await chat.send("/learn")
+        course = await chat.wait_for(lambda m: "Онбординг автора" in m["text"] and m.get("keyboard"), "/learn")
+        await chat.press(course, "Онбординг")
+        failed = await take_quiz([0, 0])  # wrong, right: 1 of 2 is below the pass mark
+        assert "1 из 2" in failed
+        await chat.press(await chat.wait_for(lambda m: m["text"] == failed, "failed"), "Перечитать")
+        passed = await take_quiz([1, 0])
+        assert "2 из 2" in passed and "пройден" in passed
+
+
+async def test_a_quiz_shows_what_the_course_author_typed(settings: Settings, db) -> None:
+    """A course title, question, option or explanation with "&" or "<" (the bot sends polls with its default HTML
+    parse mode): escaped by the bot, so Telegram accepts the poll and shows the text as typed; the /learn button
+    (button texts are not parsed) shows the title as typed too."""
+    from bot.clock import FrozenClock
+    from bot.demo import seed_demo
+    from bot.services import build_services
+    from models import org_repo
+
+    demo = await seed_demo(settings, datetime.now(UTC))
+    course = """# R&D для авторов
+
+## Метрики
+ER < 1% — повод пересобрать рубрики.
+
+### Что значит ER < 1%?
+- [x] охват & вовлечённость низкие
+- [ ] всё <b>отлично</b>
+> <i>меньше</i> одного процента: R&D нужен
+
+### Кто решает?
+- [x] редактор
+- [ ] никто
+"""
+    async with db.session() as s:
+        svc = build_services(s, db, settings, FrozenClock(datetime.now(UTC)))
+        admin = await org_repo.member_by_id(s, demo.admin_id)
+        course_id, _ = await svc.courses.import_markdown(admin, course, None)
+        member_id = demo.writer_ids[-1]
+        await svc.courses.assign(admin, course_id, member_id=member_id)
+    async with sandbox_bot(settings, db) as (emu, client):
+        chat = WebChat(emu, client, await telegram_id(db, member_id))
+        await chat.send("/learn")
+        listed = await chat.wait_for(lambda m: "R&D для авторов" in m["text"] and m.get("keyboard"), "/learn")
+        assert [b["text"] for row in listed["keyboard"] for b in row] == ["Продолжить: R&D для авторов"]
+        await chat.press(listed, "R&D")
+        polls = await chat.quiz()
+        first = polls[0]["poll"]
+        assert first["question"] == "Что значит ER < 1%?"
+        assert [o["text"] for o in first["options"]] == ["охват & вовлечённость низкие", "всё <b>отлично</b>"]
+        assert (await chat.vote(polls[0], [0])).status == 200
+        shown = next(m for m in await chat.messages() if m["id"] == polls[0]["id"])["poll"]
+        assert shown["explanation"] == "<i>меньше</i> одного процента: R&D нужен"
+        assert not [e for e in emu.errors if e["method"] == "sendPoll"]
