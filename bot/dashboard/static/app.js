@@ -13,8 +13,8 @@ const T = {
         progress: "Progress (bar: done of plan; line: expected by today)",
         th: ["Person", "Done/plan", "Expected", "Lag, days", "Rev./unit"],
         cumulative: "Done since the 1st (line: plan pace)",
-        smm: "SMM: weekly reports (as /team smm)", smmTh: ["Administrator", "Accounts", "Weeks", "On time", "Late", "Missing", "ER change"],
-        funnel: "Lead funnel of the month (as /funnel)", funnelTh: ["Stage", "Entered", "Reached", "Conversion", "Median days"],
+        smm: "SMM: weekly reports (as /team smm)", smmTh: ["Administrator", "Acc.", "Weeks", "On time", "Late", "Missed", "ER Δ"],
+        funnel: "Lead funnel of the month (as /funnel)", funnelTh: ["Stage", "Entered", "Reached", "Conv.", "Days (med.)"],
         cohort: "leads", won: "first stage → won", lost: "lost" },
   ru: { title: "Дашборд команды", own: "Мой месяц", plan: "План", done: "Сделано", expected: "Ожидается к сегодня",
         lag: "Отставание, дн.", percent: "%", person: "Сотрудник", rev: "Правок на единицу", median: "Медиана правок на единицу",
@@ -24,8 +24,8 @@ const T = {
         progress: "Прогресс (полоса — сделано от плана, черта — ожидаемое к сегодня)",
         th: ["Сотрудник", "Сделано/план", "Ожидается", "Отставание, дн.", "Правок/ед."],
         cumulative: "Сделано с начала месяца (линия — плановый темп)",
-        smm: "SMM: недельные отчёты (как /team smm)", smmTh: ["Администратор", "Аккаунтов", "Недель", "Вовремя", "С опозданием", "Нет отчёта", "Изменение ER"],
-        funnel: "Воронка лидов за месяц (как /funnel)", funnelTh: ["Этап", "Вошли", "Дошли", "Конверсия", "Медиана, дн."],
+        smm: "SMM: недельные отчёты (как /team smm)", smmTh: ["Администратор", "Акк.", "Нед.", "В срок", "Позд.", "Нет", "ER Δ"],
+        funnel: "Воронка лидов за месяц (как /funnel)", funnelTh: ["Этап", "Вошли", "Дошли", "Конв.", "Дней (мед.)"],
         cohort: "лидов", won: "первый этап → успех", lost: "отказов" },
 };
 let lang = "en";
@@ -142,7 +142,8 @@ function funnelTable(f) {
     el("tr", { "data-stage": st.key }, el("td", { class: "name" }, st.label,
         el("div", { class: "bar" }, el("i", { style: { width: `${(100 * st.reached) / top}%` } }))),
       el("td", { class: "num" }, st.entered), el("td", { class: "num", "data-field": "reached" }, st.reached),
-      el("td", { class: "num" }, pct(st.conversion)), el("td", { class: "num" }, fmt(st.median_days)))))));
+      el("td", { class: "num" }, pct(st.conversion)),
+      el("td", { class: "num" }, st.median_days === null ? "—" : st.median_days.toFixed(1)))))));
   box.append(el("p", { class: "muted" }, `${f.cohort} ${t.cohort}; ${t.won}: ${pct(f.won_rate)}; ${t.lost}: ${f.lost}`));
   return box;
 }
