@@ -3,7 +3,6 @@ day after the week's end (the responsible member's days off and time zone), once
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -116,30 +115,3 @@ async def test_channels_are_counted_once_a_day(db, settings, clock) -> None:
     await jobs.smm_channels(at_msk(17, 8, 0))
     async with db.session() as s:
         assert (await s.get(SmmAccount, acc)).channel_count == 800
-
-
-async def test_weekly_smm_digest_for_managers(db, settings, clock) -> None:
-    team = await make_team(db, writers=2)
-    a, b = team.writers
-    ids = [await add_account(db, team.project_id, a.id, f"acc{i}") for i in range(4)]
-    await add_account(db, team.project_id, b.id, "silent")
-    er = {ids[0]: (100, 200), ids[1]: (100, 50), ids[2]: (100, 110), ids[3]: (100, 100)}  # likes before, now
-    async with db.session() as s, db.writing(s):
-        for account_id, (before, now) in er.items():
-            for day, likes in ((date(2026, 11, 8), before), (date(2026, 11, 15), now)):
-                s.add(SmmWeek(account_id=account_id, week_end=day, followers=1000, likes=likes, reach=1000,
-                              source="form", reported_at=NOW, updated_at=NOW))
-    jobs, sender = make_jobs(db, settings, clock)
-    await jobs.smm_digests(at_msk(16, 8, 59))  # before DAILY_DIGEST_TIME
-    assert sender.calls == []
-    await jobs.smm_digests(at_msk(16, 9, 1))
-    await jobs.smm_digests(at_msk(16, 10, 0))  # once
-    await jobs.smm_digests(at_msk(17, 9, 1))  # not on the week's second working day
-    calls = [c for c in sender.calls if c.kind == "smm_digest"]
-    assert [c.chat_id for c in calls] == [team.manager.telegram_id]
-    text = calls[0].text
-    assert "отчитались 4 из 5" in text and "Нет отчёта: " in text and html.escape(b.display_name) in text
-    best, worst = text.split("Хуже всех")
-    assert "@acc0" in best.split("Лучше всех")[1] and "+100.0%" in best and "@acc2" in best
-    assert "@acc1" in worst and "-50.0%" in worst and "@acc3" not in text.split("Лучше всех")[1]
-    assert "Падения" in text  # acc1's ER fell by 50% (> SMM_DROP_SHARE)
