@@ -753,19 +753,20 @@ class Jobs:
         today = dg.team_today(now, self.settings)
         if not first_working_day_of_week(today, self.settings.holiday_country):
             return report
-        departments = await self._smm_departments()
-        if not departments:
-            return report
         managers, prefs, scopes = await self._managers()
         key = smm_week_key(today)
         due = []
         for m in managers:
-            if m.id not in scopes or not self._smm_in_scope(scopes[m.id], departments) or prefs[m.id].smm_with_weekly:
+            if m.id not in scopes or prefs[m.id].smm_with_weekly:
                 continue
             at = datetime.combine(today, prefs[m.id].at, zone).astimezone(UTC)
             if at <= now <= at + self.grace:
                 due.append(Claim(m, SMM_DIGEST, key, at))
-        claims = await self._claim(due, now)
+        if not due:
+            return report
+        # a manager without accounts in scope gets no SMM section (and no delivery row)
+        departments = await self._smm_departments()
+        claims = await self._claim([c for c in due if self._smm_in_scope(scopes[c.member.id], departments)], now)
         await self._send_all(claims, self._deliver, report)
         return report
 

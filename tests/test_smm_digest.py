@@ -290,3 +290,17 @@ def test_week_keys_and_due_week() -> None:
     assert smm_week_key(date(2027, 1, 1)) == "2026-W53"
     # a Friday-ending week's report is due by the Monday after (its first working day after)
     assert rules.next_working_day(date(2026, 11, 13), set()) == date(2026, 11, 16)
+
+
+@pytest.mark.parametrize(("lang", "key", "nouns"), [
+    ("ru", "smm-digest-title", ("1 аккаунта", "2 аккаунтов", "5 аккаунтов", "21 аккаунта")),
+    ("ru", "smm-digest-chart-cut", ("1 аккаунта", "2 аккаунтов", "5 аккаунтов", "21 аккаунта")),
+    ("en", "smm-digest-title", ("1 account", "2 accounts", "5 accounts", "21 accounts")),
+    ("en", "smm-digest-chart-cut", ("1 account", "2 accounts", "5 accounts", "21 accounts")),
+])
+def test_plurals(lang: str, key: str, nouns: tuple[str, ...]) -> None:
+    from bot.i18n import Catalog
+
+    t = Catalog().translator(lang)
+    for n, noun in zip((1, 2, 5, 21), nouns, strict=True):
+        assert noun in t(key, week="08.11.2026", on_time=0, shown=40, total=n)

@@ -168,7 +168,10 @@ smm-digest-title = <b>SMM, the week to { $week }</b>: { $on_time } of { $total }
     } reported on time
 smm-digest-on-time = On time: { $names }
 smm-digest-late = Late: { $names }
-smm-digest-chart-cut = The chart shows { $shown } of { $total } accounts: the best, the worst, the falls and the missing first.
+smm-digest-chart-cut = The chart shows { $shown } of { $total } { $total ->
+        [one] account
+       *[other] accounts
+    }: the best, the worst, the falls and the missing first.
 smm-digest-chart-title = SMM: ER by reach, the week to { $week }
 smm-chart-er-prev = the week before
 smm-chart-up = ER up

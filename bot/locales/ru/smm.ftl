@@ -162,7 +162,10 @@ smm-digest-title = <b>SMM за неделю по { $week }</b>: вовремя �
     }
 smm-digest-on-time = Вовремя: { $names }
 smm-digest-late = С опозданием: { $names }
-smm-digest-chart-cut = На графике { $shown } из { $total } аккаунтов: сначала лучшие, худшие, падения и без отчёта.
+smm-digest-chart-cut = На графике { $shown } из { $total } { $total ->
+        [one] аккаунта
+       *[other] аккаунтов
+    }: сначала лучшие, худшие, падения и без отчёта.
 smm-digest-chart-title = SMM: ER по охвату, неделя по { $week }
 smm-chart-er-prev = неделей раньше
 smm-chart-up = ER вырос
