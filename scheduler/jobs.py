@@ -635,26 +635,32 @@ class Jobs:
         """Each open SMM account whose latest ended week has no report: on the first working day after the week's
         end (the responsible member's working days, time zone and days off) from SMM_FORM_AT within the grace
         period, the responsible member gets the week's form; on the second working day the form again as a
-        reminder; on the third their managers (else the admins) are told. Once each (the delivery log)."""
+        reminder; from the third their managers (else the admins) are told, at SMM_FORM_AT in each manager's time
+        zone on the manager's first working day (public holidays, their days off) from then. Once each (the
+        delivery log)."""
         report = report if report is not None else Report()
         at = parse_hhmm(self.settings.smm_form_at)
         country = self.settings.holiday_country
         due: list[Claim] = []
+
+        def planned_for(member: Member) -> tuple[date, datetime]:
+            today = local_now(now, self._tz(member)).date()
+            return today, datetime.combine(today, at, ZoneInfo(self._tz(member))).astimezone(UTC)
+
         async with self.db.session() as s:
             rows = [(a, p, m) for a, p, m in await smm_repo.accounts(s) if m.active]
             if not rows:
                 return report
             plan: list[tuple[Any, Any, Member, date, datetime]] = []
             for a, p, m in rows:
-                zone = ZoneInfo(self._tz(m))
-                today = local_now(now, self._tz(m)).date()
-                planned = datetime.combine(today, at, zone).astimezone(UTC)
-                if not planned <= now <= planned + self.grace:
-                    continue
+                today, planned = planned_for(m)
                 week_end = smm_rules.last_week_end(today, a.week_end)
                 if week_end < a.start_date or (today - week_end).days > 14:
                     continue
-                plan.append((a, p, m, week_end, planned))
+                # the form and the reminder: the responsible member's time; the managers' note (the third working
+                # day or later: at least three days after the week's end) is timed by each manager below
+                if planned <= now <= planned + self.grace or (today - week_end).days >= 3:
+                    plan.append((a, p, m, week_end, planned))
             if not plan:
                 return report
             first = min(x[3] for x in plan)
@@ -664,24 +670,32 @@ class Jobs:
                 off[mid].add(d)
             reported = await smm_repo.reported_weeks(s, [x[0].id for x in plan], [x[3] for x in plan])
             managers_cache: dict[int, list[Member]] = {}
+            managers_off: dict[int, set[date]] = {}
             for a, p, m, week_end, planned in plan:
                 if (a.id, week_end) in reported:
                     continue
                 today = local_now(now, self._tz(m)).date()
                 hol = _holidays([week_end, today], country)
-                if not is_working_day(today, hol, off[m.id]):
-                    continue
                 n = sum(1 for i in range(1, (today - week_end).days + 1)
                         if is_working_day(week_end + timedelta(days=i), hol, off[m.id]))
-                kind = SMM_STEPS.get(n)
                 key = f"{a.id}:{week_end.isoformat()}"
                 data = {"account": a.id, "week": week_end}
-                if kind in (SMM_FORM, SMM_REMIND) and not m.unreachable:
-                    due.append(Claim(m, kind, key, planned, data))
-                elif kind == SMM_MANAGER and m.department_id is not None:
+                kind = SMM_STEPS.get(n)
+                if kind in (SMM_FORM, SMM_REMIND):
+                    if (not m.unreachable and planned <= now <= planned + self.grace
+                            and is_working_day(today, hol, off[m.id])):
+                        due.append(Claim(m, kind, key, planned, data))
+                elif n >= 3 and m.department_id is not None:
                     info = data | {"name": m.display_name, "title": a.name, "project": p.name}
                     for manager in await self._managers_of(s, m, managers_cache):
-                        due.append(Claim(manager, SMM_MANAGER, key, planned, info))
+                        mday, mplanned = planned_for(manager)
+                        if not mplanned <= now <= mplanned + self.grace:
+                            continue
+                        if manager.id not in managers_off:
+                            managers_off[manager.id] = {d for _mid, d in await reporting_repo.days_off_between(
+                                s, [manager.id], mday, mday)}
+                        if is_working_day(mday, _holidays([mday], country), managers_off[manager.id]):
+                            due.append(Claim(manager, SMM_MANAGER, key, mplanned, info))
         claims = await self._claim(due, now)
         await self._send_all(claims, self._deliver, report)
         return report

@@ -115,3 +115,28 @@ async def test_channels_are_counted_once_a_day(db, settings, clock) -> None:
     await jobs.smm_channels(at_msk(17, 8, 0))
     async with db.session() as s:
         assert (await s.get(SmmAccount, acc)).channel_count == 800
+
+
+async def test_the_managers_note_waits_for_their_working_day_and_comes_at_their_time(db, settings, clock) -> None:
+    """The note goes to the manager at SMM_FORM_AT in the manager's zone, on the manager's working day: a day off on
+    the responsible member's third working day moves it to the next one, and it still goes once."""
+    team = await make_team(db, writers=1)
+    writer = team.writers[0]
+    acc = await add_account(db, team.project_id, writer.id)
+    async with db.session() as s, db.writing(s):
+        m = await s.get(type(team.manager), team.manager.id)
+        m.timezone = "Asia/Yekaterinburg"  # Moscow + 2 h: 10:00 there is 08:00 in Moscow
+        s.add(DayOff(member_id=team.manager.id, day=date(2026, 11, 18)))  # off on Wednesday
+    jobs, sender = make_jobs(db, settings, clock)
+    for day in (16, 17, 18):
+        await jobs.smm_weekly(at_msk(day, 10, 1))
+    assert sender.kinds() == ["smm_form", "smm_remind"]  # Wednesday: the manager is off
+    await jobs.smm_weekly(at_msk(19, 7, 59))  # Thursday 09:59 in Yekaterinburg: not yet
+    assert sender.kinds(team.manager.telegram_id) == []
+    await jobs.smm_weekly(at_msk(19, 8, 1))  # 10:01 there
+    await jobs.smm_weekly(at_msk(19, 10, 1))
+    await jobs.smm_weekly(at_msk(20, 8, 1))  # once
+    assert sender.kinds(team.manager.telegram_id) == ["smm_manager"]
+    async with db.session() as s:
+        row = await s.scalar(select(Delivery).where(Delivery.kind == "smm_manager"))
+    assert (row.period_key, row.planned_at) == (f"{acc}:2026-11-15", at_msk(19, 8, 0))
