@@ -382,8 +382,9 @@ def _flat_y_axis(ax, renderer) -> None:
                        markersize=TICK_PAD_PT, markeredgewidth=0.8, color=BLACK, clip_on=False, zorder=0.5))
     left = ScaledTranslation(-2 * TICK_PAD_PT / 72, 0, ax.figure.dpi_scale_trans)
     font = _font(BASE_PT)
+    # Text artists: the axis label is placed by their extents
     texts = [_text(ax, 0, y, text, transform=across + left, ha="right", va="center_baseline", fontproperties=font,
-                   clip_on=False, gid="ytick") for y, text in zip(locs, labels, strict=True)]
+                   clip_on=False, gid="ytick", batch=False) for y, text in zip(locs, labels, strict=True)]
     if ylabel:
         spine_x0 = ax.transAxes.transform((0, 0))[0]
         x0 = min([spine_x0, *(t.get_window_extent(renderer).x0 for t in texts)])
@@ -758,7 +759,19 @@ def _to_png(fig: Figure) -> bytes:
     figure size.
     """
     canvas = fig.canvas
-    canvas.draw()
+    patch = fig.patch
+    if getattr(_local, "reuse", False) and patch.get_visible() and patch.get_facecolor() == (1.0, 1.0, 1.0, 1.0):
+        # the figure's background is opaque white over the whole canvas: start from a canvas filled with
+        # it instead of clearing it (to transparent white) and then painting the background (same pixels)
+        renderer = canvas.get_renderer()
+        np.asarray(renderer.buffer_rgba()).fill(255)
+        patch.set_visible(False)
+        try:
+            fig.draw(renderer)
+        finally:
+            patch.set_visible(True)
+    else:
+        canvas.draw()
     width, height = canvas.get_width_height(physical=True)
     return _encode_png(canvas.buffer_rgba(), width, height)
 
@@ -989,7 +1002,8 @@ def cumulative(series: CumulativeSeries, *, title: str, labels: Mapping[str, str
     x ticks are day-of-month numbers (no month names, so nothing to translate).
     Label keys: done, plan, today, day, units, no_data. Fixed height 810 px.
     """
-    return _to_png(cumulative_figure(series, title=title, labels=labels))
+    with _reusing():
+        return _to_png(cumulative_figure(series, title=title, labels=labels))
 
 
 def revisions_per_unit_figure(
