@@ -717,6 +717,14 @@ def _hbars(ax, ys: Sequence[float], widths: Sequence[float], height: float, *, l
 PNG_COMPRESS_LEVEL = 1
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
+try:  # optional: ISA-L's deflate (package ``isal``) makes the same zlib stream format ~6× faster than
+    # zlib's level 1 on a chart, and smaller (a 30-person chart: 2.4 vs 15 ms, 269 vs 286 KiB)
+    from isal import isal_zlib as _isal_zlib
+except ImportError:  # pragma: no cover - depends on the environment
+    _isal_zlib = None
+#: ISA-L's level (0–3): 1 is as fast as 0 and smaller
+ISAL_LEVEL = 1
+
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -733,14 +741,21 @@ def _encode_png(rgba: memoryview, width: int, height: int) -> bytes:
     """
     data = memoryview(rgba).cast("B")
     stride = width * 4
-    compressor = zlib.compressobj(PNG_COMPRESS_LEVEL)
-    compress = compressor.compress
-    none = b"\0"  # filter type "None"
-    parts = []
-    for row in range(0, height * stride, stride):
-        parts.append(compress(none))
-        parts.append(compress(data[row:row + stride]))
-    parts.append(compressor.flush())
+    if _isal_zlib is not None:
+        # one call: the rows behind their filter bytes in one buffer (a copy of the image, ~1 ms)
+        rows = np.empty((height, stride + 1), np.uint8)
+        rows[:, 0] = 0  # filter type "None"
+        rows[:, 1:] = np.frombuffer(data, np.uint8, height * stride).reshape(height, stride)
+        parts = [_isal_zlib.compress(rows, ISAL_LEVEL)]
+    else:
+        compressor = zlib.compressobj(PNG_COMPRESS_LEVEL)
+        compress = compressor.compress
+        none = b"\0"  # filter type "None"
+        parts = []
+        for row in range(0, height * stride, stride):
+            parts.append(compress(none))
+            parts.append(compress(data[row:row + stride]))
+        parts.append(compressor.flush())
     ppm = round(DPI / 0.0254)  # pixels per metre
     return b"".join((
         _PNG_SIGNATURE,
