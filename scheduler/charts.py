@@ -859,6 +859,9 @@ def _clear_rows_axes(fig: Figure, ax) -> None:
         fig._suptitle = None
     ax.xaxis._set_scale("linear")
     ax.yaxis._set_scale("linear")
+    # where a new axes stands: the tick locators pick their number of ticks by the axes' size, and the
+    # charts read the ticks (to measure the last label) before placing the axes
+    ax.set_position(ax.get_subplotspec().get_position(fig))
 
 
 @contextlib.contextmanager
