@@ -116,7 +116,7 @@ async def test_common_words_share_the_candidates_and_rank_the_article_with_all_w
 
 
 def test_migration_counts_the_existing_postings_and_adds_the_weight_index() -> None:
-    """0016 → head on SQLite: ``kb_term_stats`` is filled from the postings already there (the empty term: the
+    """The revision before 0018 → head on SQLite: ``kb_term_stats`` is filled from the postings already there (the empty term: the
     indexed articles), the schema matches the models, and the downgrade drops the table and the index."""
     import sqlite3
     import tempfile
@@ -125,6 +125,7 @@ def test_migration_counts_the_existing_postings_and_adds_the_weight_index() -> N
     from alembic import command
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine, inspect
 
     from bot.migrate import alembic_config, upgrade
@@ -133,7 +134,8 @@ def test_migration_counts_the_existing_postings_and_adds_the_weight_index() -> N
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "m.db"
         url = f"sqlite+aiosqlite:///{path}"
-        upgrade(url, "0016")
+        before = ScriptDirectory.from_config(alembic_config(url)).get_revision("0018").down_revision
+        upgrade(url, before)
         con = sqlite3.connect(path)
         for i in (1, 2):
             con.execute("INSERT INTO kb_articles (id, title, body_html, body_parts, audience_roles,"
@@ -152,7 +154,7 @@ def test_migration_counts_the_existing_postings_and_adds_the_weight_index() -> N
             assert "ix_kb_terms_term_weight" in {ix["name"] for ix in inspect(conn).get_indexes("kb_terms")}
             diff = [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata) if "kb_" in repr(d)]
             assert diff == []
-        command.downgrade(alembic_config(url), "0016")
+        command.downgrade(alembic_config(url), before)
         with engine.connect() as conn:
             assert "kb_term_stats" not in inspect(conn).get_table_names()
             assert "ix_kb_terms_term_weight" not in {ix["name"] for ix in inspect(conn).get_indexes("kb_terms")}

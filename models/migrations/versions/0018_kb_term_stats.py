@@ -3,7 +3,7 @@ empty term → indexed articles), filled from the postings, and the postings by 
 (``ix_kb_terms_term_weight``) so that a term's heaviest articles are read without sorting all of its postings
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
