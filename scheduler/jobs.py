@@ -61,7 +61,7 @@ from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
 from scheduler import digest as dg
 from scheduler import smm_digest as smm_section
 from scheduler.chart_data import CLIENT_REPORT_PDF
-from scheduler.render_pool import ChartRenderer
+from scheduler.render_pool import ChartMemo, ChartRenderer
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +240,8 @@ class Jobs:
         self.grace = timedelta(hours=settings.digest_grace_hours)
         self._keys_pruned_at: datetime | None = None
         self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
+        #: each distinct chart rendered once for all digests carrying it (see ChartMemo)
+        self.charts = ChartMemo(renderer)
         self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self.renders = 0  # digests rendered (for tests and the benchmark)
         self.stopping = False  # set on shutdown: claimed deliveries not started stay pending (recover)
@@ -352,7 +354,7 @@ class Jobs:
                                       ratings=services.ratings)
             if plan.empty:
                 return None
-            result = await dg.render(self.renderer, plan)
+            result = await dg.render(self.charts, plan)
             self.renders += 1
             self._cache[key] = (monotime.monotonic(), result)
             return result
@@ -363,6 +365,7 @@ class Jobs:
         for key in [k for k, (at, _) in self._cache.items() if at < horizon]:
             del self._cache[key]
             self._locks.pop(key, None)
+        self.charts.prune(horizon)
 
     # -- lag warnings ----------------------------------------------------------------------------
     async def lag_stats(self, s, month: date, now: datetime) -> tuple[list[Member], list[MemberMonth]]:
