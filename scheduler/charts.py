@@ -58,11 +58,16 @@ from scheduler.chart_data import (
     AHEAD,
     BEHIND,
     ON_TRACK,
+    SMM_DOWN,
+    SMM_FELL,
+    SMM_MISSING,
+    SMM_UP,
     STATUSES,
     CumulativeSeries,
     PersonBar,
     RateBar,
     RatingBar,
+    SmmBar,
     png_size,
 )
 
@@ -80,6 +85,7 @@ __all__ = [
     "PersonBar",
     "RateBar",
     "RatingBar",
+    "SmmBar",
     "cumulative",
     "cumulative_figure",
     "plan_vs_done",
@@ -920,6 +926,56 @@ def smm_weeks(
     return _to_png(smm_weeks_figure(weeks, title=title, labels=labels))
 
 
+#: the weekly SMM chart's bar colours by status (Okabe–Ito)
+SMM_COLOURS: dict[str, str] = {SMM_UP: GREEN, SMM_DOWN: ORANGE, SMM_FELL: VERMILLION}
+
+
+def smm_movers_figure(rows: Sequence[SmmBar], *, title: str, labels: Mapping[str, str] | None = None) -> Figure:
+    """Build the :func:`smm_movers` figure (exposed for tests and previews)."""
+    if not rows:
+        return _no_data_figure(title, labels)
+    lab = _labels({"er_now": "ER by reach, this week", "er_prev": "the week before", "missing": "no report",
+                   "up": "ER up", "down": "ER down", "fell": "a fall over the threshold", "er_axis": "ER by reach, %"}
+                  | dict(labels or {}))
+    fig, ax, ys = _rows_figure(len(rows), title)
+    now = [max(r.er or 0.0, 0.0) * 100 for r in rows]
+    before = [max(r.er_prev or 0.0, 0.0) * 100 for r in rows]
+    # the week before: a wide pale bar; the week: a narrow bar coloured by how it moved
+    _hbars(ax, ys, before, 0.78, facecolor=SKY_BLUE, alpha=0.35, edgecolor=BLUE, linewidth=1.0)
+    reported = [(y, w, r) for y, w, r in zip(ys, now, rows, strict=True) if r.status != SMM_MISSING]
+    if reported:
+        _hbars(ax, [y for y, _, _ in reported], [w for _, w, _ in reported], 0.42,
+               facecolors=[SMM_COLOURS.get(r.status, BLUE) for _, _, r in reported], linewidth=0)
+    texts = [lab["missing"] if r.status == SMM_MISSING else ("—" if r.er is None else f"{r.er * 100:.1f}%")
+             for r in rows]
+    right = _right_limit(max([*now, *before, 0.0]), max(len(x) for x in texts), minimum=1.0)
+    pad = right * 0.012
+    for y, r, w, b, text in zip(ys, rows, now, before, texts, strict=True):
+        if r.status == SMM_MISSING:
+            _text(ax, b + pad, y, text, va="center", color=GREY, fontproperties=_font(SMALL_PT, style="italic"))
+        else:
+            _text(ax, max(w, b) + pad, y, text, va="center", fontproperties=_font(SMALL_PT))
+    ax.set_xlim(0, right)
+    names = _name_axis(ax, [r.name for r in rows])
+    _xlabel(ax, lab["er_axis"])
+    handles: list = [Patch(facecolor=SKY_BLUE, alpha=0.35, edgecolor=BLUE, label=lab["er_prev"])]
+    for status in (SMM_UP, SMM_DOWN, SMM_FELL):
+        if any(r.status == status for r in rows):
+            handles.append(Patch(facecolor=SMM_COLOURS[status], label=lab[status]))
+    _legend(ax, handles)
+    _fit(fig, ax, left_labels=names)
+    return fig
+
+
+def smm_movers(rows: Sequence[SmmBar], *, title: str, labels: Mapping[str, str] | None = None) -> bytes:
+    """The weekly SMM section's chart: one row per account in the given order, its ER by reach this week (a bar
+    coloured by status: up, down, a fall over the threshold) over the week before's (a pale bar), the value
+    beside it; an account with no report shows ``labels["missing"]``. Label keys: er_prev, up, down, fell,
+    missing, er_axis, no_data."""
+    with _reusing():
+        return _to_png(smm_movers_figure(rows, title=title, labels=labels))
+
+
 def lead_funnel_figure(
     rows: Sequence[tuple[str, int, float | None]], *, title: str, labels: Mapping[str, str] | None = None
 ) -> Figure:
@@ -999,6 +1055,7 @@ _RENDERERS: dict[str, Callable[..., bytes]] = {
     "revisions_per_unit": revisions_per_unit,
     "rating_averages": rating_averages,
     "smm_weeks": smm_weeks,
+    "smm_movers": smm_movers,
 
 
     "lead_funnel": lead_funnel,
