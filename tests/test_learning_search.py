@@ -116,7 +116,7 @@ async def test_common_words_share_the_candidates_and_rank_the_article_with_all_w
 
 
 def test_migration_counts_the_existing_postings_and_adds_the_weight_index() -> None:
-    """The revision before 0018 → head on SQLite: ``kb_term_stats`` is filled from the postings already there (the empty term: the
+    """The revision before 0019 → head on SQLite: ``kb_term_stats`` is filled from the postings already there (the empty term: the
     indexed articles), the schema matches the models, and the downgrade drops the table and the index."""
     import sqlite3
     import tempfile
@@ -134,7 +134,7 @@ def test_migration_counts_the_existing_postings_and_adds_the_weight_index() -> N
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "m.db"
         url = f"sqlite+aiosqlite:///{path}"
-        before = ScriptDirectory.from_config(alembic_config(url)).get_revision("0018").down_revision
+        before = ScriptDirectory.from_config(alembic_config(url)).get_revision("0019").down_revision
         upgrade(url, before)
         con = sqlite3.connect(path)
         for i in (1, 2):

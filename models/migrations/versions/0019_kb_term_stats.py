@@ -2,8 +2,8 @@
 empty term → indexed articles), filled from the postings, and the postings by weight
 (``ix_kb_terms_term_weight``) so that a term's heaviest articles are read without sorting all of its postings
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
