@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Date, Integer, cast, delete, func, insert, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,6 +101,37 @@ async def done_per_member(session: AsyncSession, member_ids: Sequence[int], firs
             if m in wanted}
 
 
+async def done_per_day_and_member(session: AsyncSession, member_ids: Sequence[int], days: tuple[date, date] | None,
+                                  week: tuple[date, date] | None) -> tuple[dict[date, int], dict[int, int]]:
+    """:func:`done_per_day` over ``days`` and :func:`done_per_member` over ``week`` (either may be ``None``)
+    in one statement (a ``UNION ALL`` of the two sums, each through its index: one round trip)."""
+    parts = []
+    if days is not None:
+        parts.append(select(MemberDayStat.day, cast(null(), Integer).label("member_id"), func.sum(MemberDayStat.done))
+                     .where(MemberDayStat.day >= days[0], MemberDayStat.day <= days[1],
+                            MemberDayStat.member_id.in_(list(member_ids)))
+                     .group_by(MemberDayStat.day))
+    if week is not None:
+        few = few_ids(member_ids)
+        q = (select(cast(null(), Date).label("day"), MemberDayStat.member_id, func.sum(MemberDayStat.done))
+             .where(MemberDayStat.day >= week[0], MemberDayStat.day <= week[1]))
+        if few is not None:
+            q = q.where(MemberDayStat.member_id.in_(few))
+        parts.append(q.group_by(MemberDayStat.member_id))
+    per_day: dict[date, int] = {}
+    per_member: dict[int, int] = {}
+    if not parts:
+        return per_day, per_member
+    wanted = set(member_ids)
+    rows = (await session.execute(parts[0] if len(parts) == 1 else union_all(*parts))).all()
+    for day, member_id, n in rows:
+        if member_id is None:
+            per_day[day] = int(n or 0)
+        elif member_id in wanted:
+            per_member[member_id] = int(n or 0)
+    return per_day, per_member
+
+
 async def project_month(session: AsyncSession, member_ids: Sequence[int], month: date
                         ) -> list[tuple[int, str, int, int]]:
     """(project_id, name, units done, revisions received) in the month over the members, for projects
@@ -137,3 +168,57 @@ def clear_statements() -> list:
 def all_counters_query(name: str):
     model, cols = TABLES[name]
     return select(model), cols
+
+
+def recount_statements(dialect: str) -> list:
+    """PostgreSQL: the counters of :mod:`models.stats` recomputed from the units, revisions and ratings by
+    set-based ``INSERT … SELECT`` statements (bind ``tz``: the team's time zone), into emptied tables.
+
+    The same rules as :func:`bot.services.stats.unit_counters` / ``rating_counters`` (a deleted unit counts
+    nowhere; a written one by the local month it was reported; a done one by the local day and month it was
+    first sent; a revision by the local month it was received; a rating row counts scores and distinct
+    raters); :func:`bot.services.stats.rebuild_set_based` is checked against the Python recount by
+    ``tests/test_stats_counters.py``. ``[]`` on other databases (SQLite has no time zones)."""
+    if dialect != "postgresql":
+        return []
+    from sqlalchemy import text
+
+    local_month = "date_trunc('month', {} AT TIME ZONE :tz)::date"
+    done = "state IN ('sent', 'revision', 'approved') AND sent_at IS NOT NULL"
+    return [text(f"""
+        INSERT INTO member_month_stats (month, member_id, stream_id, written, sent, revision, approved, revisions)
+        SELECT month, member_id, stream_id, sum(written), sum(sent), sum(revision), sum(approved), sum(revisions)
+        FROM (
+            SELECT {local_month.format('created_at')} AS month, author_id AS member_id, stream_id,
+                   count(*) AS written, 0 AS sent, 0 AS revision, 0 AS approved, 0 AS revisions
+            FROM units WHERE state = 'written' GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT {local_month.format('sent_at')}, author_id, stream_id, 0, count(*) FILTER (WHERE state = 'sent'),
+                   count(*) FILTER (WHERE state = 'revision'), count(*) FILTER (WHERE state = 'approved'), 0
+            FROM units WHERE {done} GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT {local_month.format('r.received_at')}, u.author_id, u.stream_id, 0, 0, 0, 0, count(*)
+            FROM revisions r JOIN units u ON u.id = r.unit_id WHERE u.state <> 'deleted' GROUP BY 1, 2, 3
+        ) AS parts GROUP BY month, member_id, stream_id"""),
+        text(f"""
+        INSERT INTO member_day_stats (day, member_id, done)
+        SELECT (sent_at AT TIME ZONE :tz)::date, author_id, count(*) FROM units WHERE {done} GROUP BY 1, 2"""),
+        text(f"""
+        INSERT INTO project_month_stats (month, member_id, project_id, done, revisions)
+        SELECT month, member_id, project_id, sum(done), sum(revisions)
+        FROM (
+            SELECT {local_month.format('sent_at')} AS month, author_id AS member_id, project_id,
+                   count(*) AS done, 0 AS revisions
+            FROM units WHERE {done} GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT {local_month.format('r.received_at')}, u.author_id, u.project_id, 0, count(*)
+            FROM revisions r JOIN units u ON u.id = r.unit_id WHERE u.state <> 'deleted' GROUP BY 1, 2, 3
+        ) AS parts GROUP BY month, member_id, project_id"""),
+        text("""
+        INSERT INTO rating_stats (period, policy_id, rated_id, count, raters, total, s1, s2, s3, s4, s5)
+        SELECT period, policy_id, rated_id, count(score), count(DISTINCT rater_key), coalesce(sum(score), 0),
+               count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2),
+               count(*) FILTER (WHERE score = 3), count(*) FILTER (WHERE score = 4),
+               count(*) FILTER (WHERE score = 5)
+        FROM ratings GROUP BY period, policy_id, rated_id"""),
+    ]
