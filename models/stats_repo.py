@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import few_ids
-from models.ratings import Rating
+from models.ratings import Rating, RatingPolicy
 from models.reporting import Project, Revision
 from models.stats import MemberDayStat, MemberMonthStat, ProjectMonthStat, RatingStat, StatsMeta
 
@@ -153,6 +153,15 @@ async def rating_stats(session: AsyncSession, policy_ids: Iterable[int], periods
     q = select(t).where(t.c.period.in_(list(periods)), t.c.policy_id.in_(list(policy_ids)), t.c["count"] > 0)
     if rated_ids is not None:
         q = q.where(t.c.rated_id.in_(list(rated_ids)))
+    return list((await session.execute(q)).all())
+
+
+async def rating_stats_with_mode(session: AsyncSession, period: str) -> list:
+    """The period's rating counter rows (``count > 0``) of every policy, each with its policy's ``mode``: one
+    statement where ``list_policies`` + :func:`rating_stats` take two (the digests' averages)."""
+    t = RatingStat.__table__
+    q = (select(t, RatingPolicy.mode).join(RatingPolicy, RatingPolicy.id == t.c.policy_id)
+         .where(t.c.period == period, t.c["count"] > 0))
     return list((await session.execute(q)).all())
 
 

@@ -111,7 +111,7 @@ async def month_stats(
     ids = [m.id for m in members]
     first, last = month_bounds(month)
 
-    streams = await repo.list_streams(session, active_only=False)
+    streams = await repo.cached_streams(session)  # the row cache: no statement once warm
     plan: dict[tuple[int, int], int] = {(p.member_id, p.stream_id): p.units for p in
                                         await repo.plans_for_month(session, ids, month)}
     done: dict[tuple[int, int], int] = defaultdict(int)
