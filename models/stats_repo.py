@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, cast, delete, func, insert, null, select, union_all, update
+from sqlalchemy import Date, Integer, cast, delete, func, insert, literal, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import few_ids
 from models.ratings import Rating, RatingPolicy
-from models.reporting import Project, Revision
+from models.reporting import DayOff, Plan, Project, Revision
 from models.stats import MemberDayStat, MemberMonthStat, ProjectMonthStat, RatingStat, StatsMeta
 
 #: counter table name → (model, its key columns in order)
@@ -76,6 +77,54 @@ async def member_months(session: AsyncSession, member_ids: Sequence[int], months
         return list((await session.execute(q.where(t.c.member_id.in_(few)))).all())
     wanted = set(member_ids)
     return [r for r in (await session.execute(q)).all() if r.member_id in wanted]
+
+
+async def month_inputs(session: AsyncSession, member_ids: Sequence[int], month: date, previous: date, first: date,
+                       last: date) -> tuple[list[tuple[int, int, int]], list, list[tuple[int, date]]]:
+    """What :func:`bot.services.stats.month_stats` reads, in one statement (a ``UNION ALL``, each part through its
+    period's index): the month's plans ``(member_id, stream_id, units)``, the member-month counter rows of
+    ``month`` and ``previous`` (as :func:`member_months`) and the days off in [first, last] ``(member_id, day)``.
+    More than ``MANY_IDS`` members are kept in Python, as in ``reporting_repo.plans_for_month``."""
+    few = few_ids(member_ids)
+    zero = literal(0)
+    m = MemberMonthStat
+    parts = [
+        select(literal("p").label("kind"), Plan.member_id, Plan.stream_id, Plan.month.label("day"),
+               Plan.units.label("a"), zero.label("b"), zero.label("c"), zero.label("d"), zero.label("e"))
+        .where(Plan.month == month),
+        select(literal("c"), m.member_id, m.stream_id, m.month, m.written, m.sent, m.revision, m.approved, m.revisions)
+        .where(m.month.in_([month, previous])),
+        select(literal("d"), DayOff.member_id, cast(null(), Integer), DayOff.day, zero, zero, zero, zero, zero)
+        .where(DayOff.day >= first, DayOff.day <= last),
+    ]
+    if few is not None:
+        parts = [q.where(col.in_(few)) for q, col in zip(parts, (Plan.member_id, m.member_id, DayOff.member_id),
+                                                          strict=True)]
+    wanted = set(member_ids)
+    plans, counters, days_off = [], [], []
+    for kind, member_id, stream_id, day, a, b, c, d, e in (await session.execute(union_all(*parts))).all():
+        if member_id not in wanted:
+            continue
+        if kind == "p":
+            plans.append((member_id, stream_id, a))
+        elif kind == "c":
+            counters.append(MonthRow(day, member_id, stream_id, a, b, c, d, e))
+        else:
+            days_off.append((member_id, day))
+    return plans, counters, days_off
+
+
+class MonthRow(NamedTuple):
+    """A member-month counter row as :func:`month_inputs` returns it (the columns of :class:`MemberMonthStat`)."""
+
+    month: date
+    member_id: int
+    stream_id: int
+    written: int
+    sent: int
+    revision: int
+    approved: int
+    revisions: int
 
 
 async def done_per_day(session: AsyncSession, member_ids: Sequence[int], first: date, last: date

@@ -112,8 +112,10 @@ async def month_stats(
     first, last = month_bounds(month)
 
     streams = await repo.cached_streams(session)  # the row cache: no statement once warm
-    plan: dict[tuple[int, int], int] = {(p.member_id, p.stream_id): p.units for p in
-                                        await repo.plans_for_month(session, ids, month)}
+    # the month's plans, the counters of this month and the last, and the days off: one statement
+    plan_rows, counter_rows, off_rows = await stats_repo.month_inputs(session, ids, month, previous_month(month),
+                                                                      first, last)
+    plan: dict[tuple[int, int], int] = {(member_id, stream_id): units for member_id, stream_id, units in plan_rows}
     done: dict[tuple[int, int], int] = defaultdict(int)
     states: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("written", "sent", "revision",
                                                                             "approved"), 0))
@@ -121,7 +123,7 @@ async def month_stats(
     prev_revisions: dict[int, int] = defaultdict(int)
     prev_done: dict[int, int] = defaultdict(int)
     # the counters (kept with every transition, see record_unit_change) instead of counting units
-    for row in await stats_repo.member_months(session, ids, [month, previous_month(month)]):
+    for row in counter_rows:
         n_done = row.sent + row.revision + row.approved
         if row.month == month:
             done[(row.member_id, row.stream_id)] += n_done
@@ -135,7 +137,7 @@ async def month_stats(
             prev_done[row.member_id] += n_done
             prev_revisions[row.member_id] += row.revisions
     days_off: dict[int, set[date]] = defaultdict(set)
-    for member_id, day in await repo.days_off_between(session, ids, first, last):
+    for member_id, day in off_rows:
         days_off[member_id].add(day)
 
     out = []
