@@ -137,17 +137,23 @@ async def done_per_day(session: AsyncSession, member_ids: Sequence[int], first: 
     return {d: int(n or 0) for d, n in (await session.execute(q)).all()}
 
 
+def _not_for_order(column):
+    """``column + 0``: the same values, but SQLite no longer walks the ``(member_id, day)`` index in member order
+    (a skip-scan over every member, 20–50 ms on the big database) to avoid sorting a week of rows; it reads
+    the week's days through the covering ``(day, member_id, done)`` index (about 1 ms)."""
+    return column + 0
+
+
 async def done_per_member(session: AsyncSession, member_ids: Sequence[int], first: date, last: date
                           ) -> dict[int, int]:
     """Units first sent in [first, last] (and still done) per member."""
-    q = select(MemberDayStat.member_id, func.sum(MemberDayStat.done)).where(MemberDayStat.day >= first,
-                                                                           MemberDayStat.day <= last)
+    member = _not_for_order(MemberDayStat.member_id)
+    q = select(member, func.sum(MemberDayStat.done)).where(MemberDayStat.day >= first, MemberDayStat.day <= last)
     few = few_ids(member_ids)
     if few is not None:
         q = q.where(MemberDayStat.member_id.in_(few))
     wanted = set(member_ids)
-    return {m: int(n or 0) for m, n in (await session.execute(q.group_by(MemberDayStat.member_id))).all()
-            if m in wanted}
+    return {m: int(n or 0) for m, n in (await session.execute(q.group_by(member))).all() if m in wanted}
 
 
 async def done_per_day_and_member(session: AsyncSession, member_ids: Sequence[int], days: tuple[date, date] | None,
@@ -162,11 +168,12 @@ async def done_per_day_and_member(session: AsyncSession, member_ids: Sequence[in
                      .group_by(MemberDayStat.day))
     if week is not None:
         few = few_ids(member_ids)
-        q = (select(cast(null(), Date).label("day"), MemberDayStat.member_id, func.sum(MemberDayStat.done))
+        member = _not_for_order(MemberDayStat.member_id)
+        q = (select(cast(null(), Date).label("day"), member.label("member_id"), func.sum(MemberDayStat.done))
              .where(MemberDayStat.day >= week[0], MemberDayStat.day <= week[1]))
         if few is not None:
             q = q.where(MemberDayStat.member_id.in_(few))
-        parts.append(q.group_by(MemberDayStat.member_id))
+        parts.append(q.group_by(member))
     per_day: dict[date, int] = {}
     per_member: dict[int, int] = {}
     if not parts:
