@@ -1,6 +1,7 @@
 """Chart rendering benchmark: the same 30-person chart before and after, in one run (prints, asserts nothing).
 
-    python bench/charts.py [--runs 15] [--rounds 3] [--before-rev REV] [--before-path DIR] [--people both] [--pool]
+    python bench/charts.py [--runs 15] [--rounds 3] [--before-rev REV] [--before-path DIR] [--after-path DIR]
+                           [--people both] [--pool]
 
 1. **Before vs after, worker CPU time per chart.** ``scheduler/charts.py`` as of ``--before-rev`` (git)
    and as it is now each run in a fresh worker-like process (warmed up as the chart workers are), the
@@ -10,7 +11,10 @@
    the median CPU time (``time.process_time``: not inflated by other
    processes sharing the cores). ``--before-path`` is put first on the before process's ``sys.path``:
    point it at a ``pip install --target DIR matplotlib==3.11.2`` to measure "before" with the
-   matplotlib that ``matplotlib~=3.9`` installed.
+   matplotlib that ``matplotlib~=3.9`` installed. ``--after-path DIR`` adds a second after variant with
+   DIR first on its path, measured in the same rounds: e.g. a ``pip install --target DIR isal`` to measure
+   the optional ISA-L deflate (``scheduler/charts.py`` uses it when ``isal`` can be imported). Each line
+   says which deflate the process used.
 2. With ``--pool``: throughput of ``ChartRenderer`` with 1 and 2 worker processes and 2 threads.
 """
 
@@ -57,7 +61,8 @@ for k in range(1, int(sys.argv[2]) + 1):
     t0 = time.process_time()
     png = charts.plan_vs_done(team, title=sys.argv[4], labels=labels)
     times.append(time.process_time() - t0)
-print(json.dumps({"ms": statistics.median(times) * 1000, "bytes": len(png), "mpl": matplotlib.__version__}))
+print(json.dumps({"ms": statistics.median(times) * 1000, "bytes": len(png), "mpl": matplotlib.__version__,
+                  "deflate": "isal" if getattr(charts, "_isal_zlib", None) is not None else "zlib"}))
 """
 
 
@@ -68,30 +73,38 @@ def _measure(module: str, paths: list[str], runs: int, people: str) -> dict:
     return json.loads(out.stdout)
 
 
-def bench_before_after(rev: str, before_path: str | None, runs: int, rounds: int, people: str) -> None:
+def bench_before_after(rev: str, before_path: str | None, runs: int, rounds: int, people: str,
+                       after_path: str | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="charts-before-"))
     source = subprocess.run(["git", "show", f"{rev}:scheduler/charts.py"], cwd=ROOT, capture_output=True,
                             text=True, check=True).stdout
     (tmp / "charts_before.py").write_text(source, encoding="utf-8")
     before_paths = [p for p in (before_path, str(tmp)) if p]
-    before, after = [], []
+    # the after variants: the working tree as the environment has it, and with --after-path first
+    variants = [[]] + ([[after_path]] if after_path else [])
+    before: list[dict] = []
+    after: list[list[dict]] = [[] for _ in variants]
     for _ in range(rounds):
         before.append(_measure("charts_before", before_paths, runs, people))
-        after.append(_measure("scheduler.charts", [], runs, people))
+        for rows, paths in zip(after, variants, strict=True):
+            rows.append(_measure("scheduler.charts", paths, runs, people))
     b = statistics.median(r["ms"] for r in before)
-    a = statistics.median(r["ms"] for r in after)
     what = ("the same 30 people each time" if people == "same"
             else "another 30 people (names and numbers) each time, as for the digests of 500 teams")
     print(f"30-person plan_vs_done, {what};\nworker CPU ms per chart (median of {rounds} rounds x {runs} charts, "
-          f"alternating; cpu_count={os.cpu_count()}):")
+          f"alternating; cpu_count={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}):")
+
     def each(rows: list[dict]) -> str:
         return ", ".join(str(round(r["ms"])) for r in rows)
 
     print(f"  before ({rev}, matplotlib {before[0]['mpl']}): {b:6.1f} ms  [{each(before)}]  "
           f"{before[0]['bytes'] // 1024} KiB")
-    print(f"  after  (working tree, matplotlib {after[0]['mpl']}): {a:6.1f} ms  [{each(after)}]  "
-          f"{after[0]['bytes'] // 1024} KiB")
-    print(f"  after / before = {a / b:.2f} (target <= 0.25)")
+    for rows, paths in zip(after, variants, strict=True):
+        a = statistics.median(r["ms"] for r in rows)
+        where = f", {paths[0]} first" if paths else ""
+        print(f"  after  (working tree{where}, matplotlib {rows[0]['mpl']}, deflate {rows[0]['deflate']}): "
+              f"{a:6.1f} ms  [{each(rows)}]  {rows[0]['bytes'] // 1024} KiB")
+        print(f"    after / before = {a / b:.2f} (target <= 0.25)")
 
 
 async def throughput(mode: str, workers: int, n_charts: int) -> float:
@@ -124,13 +137,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before-rev", default=DEFAULT_BEFORE_REV)
     parser.add_argument("--before-path", help="extra sys.path entry for the before process (another matplotlib)")
+    parser.add_argument("--after-path", help="extra sys.path entry for the after process (e.g. with isal)")
     parser.add_argument("--people", choices=("same", "distinct", "both"), default="both",
                         help="chart the same team every time, a different one each time, or both in turn")
     parser.add_argument("--pool", action="store_true", help="also measure ChartRenderer throughput")
     parser.add_argument("--charts", type=int, default=40, help="charts per throughput measurement")
     args = parser.parse_args()
     for people in (("same", "distinct") if args.people == "both" else (args.people,)):
-        bench_before_after(args.before_rev, args.before_path, args.runs, args.rounds, people)
+        bench_before_after(args.before_rev, args.before_path, args.runs, args.rounds, people, args.after_path)
     if args.pool:
         asyncio.run(bench_pool(args.charts))
 

@@ -238,6 +238,7 @@ async def run(args: argparse.Namespace) -> None:
 
                 jobs._cache.clear()
                 jobs._locks.clear()
+                jobs.charts.prune(float("inf"))  # and the charts kept for digests sharing them
                 async with db.engine.begin() as conn:
                     await conn.execute(text("DELETE FROM deliveries"))
                 await asyncio.sleep(2)  # the emulator's per-chat buckets refill

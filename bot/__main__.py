@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", metavar="FILE")
     restore = sub.add_parser("restore", help="restore a backup into an empty database, then migrate it")
     restore.add_argument("file", metavar="FILE")
-    sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people)")
+    sub.add_parser("seed-demo", help="fill an empty database with a demo organisation (3 departments, ~25 people, "
+                                     "SMM accounts, leads, a course)")
     sub.add_parser("rebuild-stats", help="recompute every counter (per member, project and rating, per month) "
                                          "from the units, revisions and ratings")
     digest = sub.add_parser("digest", help="render a digest from the database (no Telegram)")
@@ -177,9 +178,7 @@ async def seed_demo(settings: Settings) -> int:
         print("teamdesk: the database already has members; seed-demo fills an empty database only",
               file=sys.stderr)
         return 1
-    print(f"teamdesk: demo organisation created: {len(demo.department_ids)} departments, "
-          f"{len(demo.manager_ids)} managers, {len(demo.writer_ids)} writers, {demo.units} units, "
-          f"{demo.revisions} revisions")
+    print(f"teamdesk: demo organisation created: {demo.summary()}")
     return 0
 
 

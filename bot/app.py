@@ -30,7 +30,7 @@ from bot.middlewares import (
     UserErrorMiddleware,
     on_error,
 )
-from bot.sender import BindSender, Sender
+from bot.sender import BindSender, Sender, SharedLimits
 from bot.services import build_services
 from bot.telegram import RetryAfter
 from handlers import create_routers
@@ -90,7 +90,10 @@ def create_dispatcher(
     renderer = ChartRenderer(settings.chart_workers, mode=settings.chart_mode)  # type: ignore[arg-type]
     # the one sender of the process (bot/sender.py): handlers' notifications, /digest, jobs, campaigns;
     # bound to the bot on start-up (or by the first update)
-    sender = Sender(None, db, rate=settings.send_rate, chat_interval=settings.send_chat_interval)
+    # with REDIS_URL every replica's Sender shares the token's limits and 429 holds through Redis
+    shared = SharedLimits.from_url(settings.redis_url, rate=settings.send_rate,
+                                   chat_interval=settings.send_chat_interval) if settings.redis_url else None
+    sender = Sender(None, db, rate=settings.send_rate, chat_interval=settings.send_chat_interval, shared=shared)
     dp.workflow_data.update(settings=settings, db=db, clock=clock, catalog=catalog, renderer=renderer,
                             scheduler=None, digest_busy=set(), outage=Outage(), sender=sender,
                             leadership=Leadership(db, replica_id(), settings.leader_lease_seconds, clock))
@@ -150,6 +153,7 @@ async def _stop_scheduler(dispatcher: Dispatcher, renderer: ChartRenderer, sende
     await dispatcher.workflow_data["leadership"].stop()
     dispatcher.workflow_data["scheduler"] = None
     await sender.drain(grace)
+    await sender.aclose()
     await renderer.aclose()
 
 

@@ -25,7 +25,7 @@ class RateCb(CallbackData, prefix="rt"):
 class DigestCb(CallbackData, prefix="dg"):
     """The digest preferences screen (handlers/digests.py), opened from /settings."""
 
-    action: str  # menu | toggle | time
+    action: str  # menu | toggle | time | smm
     value: str = ""
 
 

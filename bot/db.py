@@ -14,15 +14,20 @@ half-saved) and SQLAlchemy then replaces every pooled connection of the same age
 
 ``Database.cache`` (:class:`models.cache.RowCache`) holds rows that rarely change; the session
 events below clear a table's entries after every commit that wrote to it.
+
+While the inbox (:mod:`bot.inbox`) handles an update it sets :data:`UPDATE_COMMIT` to a
+:class:`CommitMark`: the update's first write transaction also marks the update done, in the same commit
+as its effects (a transaction that finds it already done is refused: :class:`UpdateHandledElsewhere`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -33,6 +38,30 @@ from models.cache import RowCache
 POOL_RECYCLE_SECONDS = 1800
 PING_IDLE_SECONDS = 30.0
 CACHED_TABLES = frozenset({"members", "streams", "projects"})
+
+
+class UpdateHandledElsewhere(Exception):
+    """The update being handled was marked done by another transaction (another replica took it over and
+    committed first): this transaction is rolled back, its effects would be the second ones."""
+
+
+class CommitMark:
+    """The update being handled (set by the inbox in :data:`UPDATE_COMMIT`): ``mark(session)`` marks it
+    done in the open transaction and returns False when it already was. Runs in the update's first write
+    transaction only; ``done`` (set by that commit, or by the inbox once the update is handled) means the
+    mark is taken care of: later writes of the update (or of tasks it started) commit without it."""
+
+    __slots__ = ("_running", "done", "mark", "update_id")
+
+    def __init__(self, update_id: int, mark: Callable[[AsyncSession], Awaitable[bool]]) -> None:
+        self.update_id = update_id
+        self.mark = mark
+        self.done = False
+        self._running = False
+
+
+#: set by the inbox while it handles an update (a task's own copy: concurrent updates do not share it)
+UPDATE_COMMIT: contextvars.ContextVar[CommitMark | None] = contextvars.ContextVar("update_commit", default=None)
 
 
 class Database:
@@ -82,21 +111,37 @@ class Database:
 
         One exception, SQLite under contention: a use case that must wait for the write lock first gives
         its connection back. Waiting writers holding pooled connections could leave none for the lock's
-        holder (a deadlock until the pool's timeout, seen with 50 updates in flight)."""
+        holder (a deadlock until the pool's timeout, seen with 50 updates in flight).
+
+        The first write transaction of an update the inbox handles also marks the update done (see
+        :class:`CommitMark`): its effects and the mark commit together, or neither does."""
         if self.is_sqlite and self._writers and session.in_transaction():
             await session.commit()
         self._writers += 1
         try:
             async with self._lock():
+                mark = UPDATE_COMMIT.get()
+                if mark is not None and (mark.done or mark._running):
+                    mark = None  # a later (or concurrent) write of the same update: marked by the first
+                if mark is not None:
+                    mark._running = True
                 try:
                     yield session
+                    if mark is not None:
+                        if not await mark.mark(session):
+                            raise UpdateHandledElsewhere(f"update {mark.update_id} was handled elsewhere")
                     await session.commit()
+                    if mark is not None:
+                        mark.done = True
                 except Exception:
                     await _rollback_keeping_loaded(session)
                     raise
                 except BaseException:
                     await session.rollback()
                     raise
+                finally:
+                    if mark is not None:
+                        mark._running = False
         finally:
             self._writers -= 1
 

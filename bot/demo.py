@@ -48,8 +48,23 @@ class Demo:
     writer_ids: list[int] = field(default_factory=list)
     admin_id: int | None = None
     client_ids: list[int] = field(default_factory=list)
+    smm_admin_id: int | None = None  # the writer who reports the demo's SMM accounts
+    smm_account_ids: list[int] = field(default_factory=list)
+    lead_ids: list[int] = field(default_factory=list)
+    course_id: int | None = None
+    learner_ids: list[int] = field(default_factory=list)  # writers the course is assigned to
     units: int = 0
     revisions: int = 0
+
+    def summary(self) -> str:
+        """What was created, for the terminal (``seed-demo``, the sandbox's first start)."""
+        parts = [f"{len(self.department_ids)} departments", f"{len(self.manager_ids)} managers",
+                 f"{len(self.writer_ids)} writers", f"{len(self.client_ids)} client(s)", f"{self.units} units",
+                 f"{self.revisions} revisions", f"{len(self.smm_account_ids)} SMM accounts",
+                 f"{len(self.lead_ids)} leads"]
+        if self.course_id is not None:
+            parts.append(f"a course for {len(self.learner_ids)} writers")
+        return ", ".join(parts)
 
 
 def person_name(rng: random.Random) -> str:
@@ -250,6 +265,105 @@ async def add_clients(conn: AsyncConnection, demo: Demo, now: datetime) -> None:
     await sync_id_sequences(conn, [Member.__table__])
 
 
+#: the demo's course: one lesson with a Telegram quiz (sendPoll type=quiz, answered in the web chat)
+DEMO_COURSE = """# Онбординг автора
+
+## Контент-план
+Контент-план — это **расписание** публикаций клиента: даты, темы и форматы. Его утверждает клиент.
+
+### Что входит в контент-план?
+- [ ] только даты
+- [x] даты, темы и форматы
+- [ ] только темы
+> Дата без темы и формата ничего не планирует.
+
+### Кто утверждает контент-план?
+- [x] клиент
+- [ ] автор
+> План согласует тот, за чей бренд мы пишем.
+
+## Правки
+Правка — это замечание к сданному материалу. Отвечайте на правки в течение дня.
+"""
+#: the demo's SMM accounts: (project, network, handle); the first writer of the SMM department reports them
+DEMO_SMM = [(PROJECTS[0], "instagram", "zerno.coffee"), (PROJECTS[0], "telegram", "@zerno_news"),
+            (PROJECTS[3], "vk", "puls_fitness")]
+#: the demo's leads: (name, phone, source, the stages it went through after the first one)
+DEMO_LEADS = [("Марина Соколова", "+79161234501", "Instagram", ["warm", "won"]),
+              ("Олег Белов", "+79161234502", "Сайт", ["warm"]),
+              ("Студия «Лофт»", "+79161234503", "Рекомендация", ["warm", "won"]),
+              ("Пекарня «Колос»", "+79161234504", "Сайт", ["lost"]),
+              ("Денис Орлов", "+79161234505", "Instagram", []),
+              ("Салон «Глянец»", "+79161234506", "Выставка", ["warm", "lost"]),
+              ("Анна Круглова", "+79161234507", "Instagram", [])]
+SMM_WEEKS = 6
+
+
+async def add_features(settings: Settings, now: datetime, demo: Demo) -> None:
+    """SMM accounts with weekly figures, leads in the funnel and a course with a quiz, written through the
+    bot's own services (their counters and rules, the same numbers /stats, /funnel and the dashboard read)."""
+    from bot.clock import FrozenClock
+    from bot.db import Database
+    from bot.domain.smm import last_week_end
+    from bot.services import build_services
+    from bot.services.leads import LOST_REASONS, Draft
+    from models import leads_repo, org_repo, reporting_repo
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            svc = build_services(session, db, settings, FrozenClock(now))
+            admin = await org_repo.member_by_id(session, demo.admin_id) if demo.admin_id else None
+            if admin is None:
+                return
+            smm_writers = await org_repo.list_members(session, department_ids=demo.department_ids[:1],
+                                                      roles=["writer"], active_only=True)
+            if smm_writers:
+                smm_admin = min(smm_writers, key=lambda m: m.id)
+                demo.smm_admin_id = smm_admin.id
+                projects = {p.name: p.id for p in await reporting_repo.list_projects(session)}
+                rng = random.Random(11)
+                for project, network, handle in DEMO_SMM:
+                    view, _ = await svc.smm.add_account(admin, None, str(projects[project]), network, handle,
+                                                        str(smm_admin.id), None,
+                                                        (now.date() - timedelta(days=7 * SMM_WEEKS + 7))
+                                                        .strftime("%d.%m.%Y"))
+                    demo.smm_account_ids.append(view.account.id)
+                    last = last_week_end(svc.smm.today(smm_admin), view.account.week_end)
+                    followers = rng.randint(1500, 9000)
+                    for k in range(SMM_WEEKS, 0, -1):
+                        if k == 1 and network == "vk":
+                            continue  # one account has not reported its last week: the reminder's case
+                        followers += rng.randint(-20, 140)
+                        posts = rng.randint(3, 7)
+                        likes = rng.randint(40, 90) * posts
+                        await svc.smm.save_week(smm_admin, view.account.id, last - timedelta(days=7 * (k - 1)),
+                                                {"followers": followers, "posts": posts, "likes": likes,
+                                                 "comments": likes // rng.randint(8, 15),
+                                                 "saves": likes // rng.randint(5, 9),
+                                                 "shares": likes // rng.randint(10, 20),
+                                                 "reach": followers * rng.randint(60, 140) // 100},
+                                                confirmed=True)
+            stages = {st.key: st.id for st in await leads_repo.stages(session)}
+            owner = await org_repo.member_by_id(session, demo.manager_ids[0]) if demo.manager_ids else admin
+            for name, phone, source, path in DEMO_LEADS:
+                draft = Draft(name=name, phone=phone, source=source)
+                saved = await svc.leads.create(owner, draft)
+                demo.lead_ids.append(saved.lead_id)
+                for key in path:
+                    if key in stages:
+                        await svc.leads.move(owner, saved.lead_id, stages[key],
+                                             reason=LOST_REASONS[0] if key == "lost" else None)
+            course_id, _ = await svc.courses.import_markdown(admin, DEMO_COURSE, None)
+            demo.course_id = course_id
+            learners = [w for w in demo.writer_ids if w != demo.smm_admin_id][:3]
+            for member_id in learners:
+                await svc.courses.assign(admin, course_id, member_id=member_id)
+            demo.learner_ids = learners
+    finally:
+        await db.dispose()
+
+
 async def seed_demo(settings: Settings, now: datetime) -> Demo | None:
     """Fill an *empty* database (no members) with the demo organisation; None if it is not empty."""
     from bot.db import Database
@@ -262,8 +376,9 @@ async def seed_demo(settings: Settings, now: datetime) -> Demo | None:
             admin = min(settings.admin_ids) if settings.admin_ids else FAKE_TID - 1
             demo = await populate(conn, settings, now, admin_telegram_id=admin)
             await add_clients(conn, demo, now)
-            return demo
     finally:
         await db.dispose()
+    await add_features(settings, now, demo)
+    return demo
 
 

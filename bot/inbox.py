@@ -16,9 +16,16 @@ One user's updates are handled in order: in a process they are chained per sende
 update waits (bounded) while an earlier update of the same sender is still unhandled, and Redis event
 isolation (``bot.app``) keeps two of them from running at the same time.
 
-An update is marked done after its handler returned (or failed: a failure is answered and logged, never
-retried forever). Effects that must happen once even if the process dies between the handler's commit and
-the mark (a unit, a plan, a project, an invite) carry idempotency keys (``Service.create_once``).
+An update is marked done in the same commit as its effects: while it is handled :data:`bot.db.UPDATE_COMMIT`
+holds its :class:`bot.db.CommitMark`, and the update's first write transaction (``Database.writing``) also
+sets ``done_at`` — so a process that dies after that commit leaves the update done (not handled again: its
+effects happen once; the reply, sent after the commit, is lost rather than repeated), and one that dies
+before it leaves nothing to undo. A transaction that finds the update already done (another replica took
+it over and committed first) is rolled back. A handler that writes nothing (or whose write failed) is
+marked done after it returned, as its own small transaction (a failure is answered and logged, never
+retried forever). Later write transactions of the same update are not covered by the mark: a crash between
+them loses the later ones. Idempotency keys (``Service.create_once``) still make a unit, a plan, a
+project or an invite unique per form.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 
 import bot.metrics as metrics
-from bot.db import Database
+from bot.db import UPDATE_COMMIT, CommitMark, Database, UpdateHandledElsewhere
 from bot.logs import UPDATE_ID
 from models import service_repo as repo
 
@@ -152,6 +159,9 @@ class Inbox:
         async with self.db.session() as session, self.db.writing(session):
             return set(await repo.store(session, unique, self.me, self.clock.now()))
 
+    async def _mark_in(self, update_id: int, session: Any) -> bool:
+        return await repo.mark_done_if_open(session, update_id, self.clock.now())
+
     async def _mark(self, update_ids: list[int]) -> None:
         async with self.db.session() as session, self.db.writing(session):
             await repo.mark_done(session, sorted(set(update_ids)), self.clock.now())
@@ -185,6 +195,8 @@ class Inbox:
         kind = update_type(payload)
         started = time.perf_counter()
         outcome = "error"
+        mark = CommitMark(update_id, lambda session: self._mark_in(update_id, session))
+        token = UPDATE_COMMIT.set(mark)  # the handler's first commit marks the update done (bot.db)
         try:
             update = Update.model_validate(payload, context={"bot": self.bot})
             result = await self.dp.feed_update(self.bot, update)
@@ -193,12 +205,17 @@ class Inbox:
             outcome = "unhandled" if result is UNHANDLED else "handled"
         except asyncio.CancelledError:
             raise
+        except UpdateHandledElsewhere:
+            log.info("update %s was handled by another replica; this handling rolled back", update_id)
         except Exception:
             log.exception("update %s failed", update_id)
         finally:
+            UPDATE_COMMIT.reset(token)
+            committed, mark.done = mark.done, True  # (tasks the handler started no longer carry the mark)
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
             metrics.UPDATES.labels(type=kind, outcome=outcome).inc()
-        await self._mark_done(update_id)
+        if not committed:
+            await self._mark_done(update_id)
 
     async def _wait_for_earlier(self, sender: int, update_id: int) -> None:
         """Wait (bounded) while an earlier update of ``sender`` is unhandled on another replica (one in this

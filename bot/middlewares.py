@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Us
 from bot import access
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, UpdateHandledElsewhere
 from bot.errors import NotAllowed, UserError
 from bot.health import failed_dependency
 from bot.i18n import Catalog, Html, member_language
@@ -123,6 +123,9 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
         if outage is not None:
             outage.report(dependency, event.exception)
         await _tell_unavailable(event, data)
+        return True
+    if isinstance(event.exception, UpdateHandledElsewhere):  # its effects and answer came from the other
+        log.info("update %s: handled by another replica; rolled back here", event.update.update_id)
         return True
     if isinstance(event.exception, TelegramForbiddenError | TelegramRetryAfter):
         # the user blocked the bot while the update was on its way, or Telegram kept the chat flooded past

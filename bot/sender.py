@@ -6,6 +6,14 @@ handlers take it as ``sender``) and bound to the bot on start-up (and on the fir
 * **Limits.** At most ``rate`` messages a second overall (default 30) and one message per
   ``chat_interval`` seconds per chat (default 1 s), by slot reservation: each send reserves the
   next free slot of its chat and then of the whole bot, so concurrent senders never burst.
+* **Across replicas** (``REDIS_URL`` set): Telegram limits the token, not the process, so every
+  replica's Sender also reserves its slot in :class:`SharedLimits` in Redis — the bot-wide ``rate`` a
+  second and one message per ``chat_interval`` per chat, the next free slots kept in Redis and timed by
+  the Redis server's clock — and honours the holds after a 429 kept there (a key per held chat, and one
+  for every chat, expiring when the hold ends), so a 429 met on one replica holds that chat on all of
+  them. Redis's clock and expiries decide: no clock agreement between hosts is needed. A reply (the
+  client middleware) does not ask Redis before it goes, but a 429 it meets is shared the same way. When
+  Redis does not answer, the process's limits stand alone (logged once) and sending goes on.
 * **Flood control, one layer.** :class:`FloodControl` is the one record of Telegram's 429s in the
   process: a 429 holds that chat (a 429 for a request without a chat — a global flood wait — holds
   every chat) for ``retry_after`` seconds. The Sender waits for the hold before each attempt, and so
@@ -44,7 +52,7 @@ from aiogram.methods import SendMediaGroup, SendMessage, SendPhoto
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto
 
-from bot.db import Database
+from bot.db import UPDATE_COMMIT, Database
 from bot.metrics import MESSAGES
 from bot.text import CAPTION_LIMIT, TEXT_LIMIT, cut, visible_len
 from models import scheduling_repo as repo
@@ -76,9 +84,12 @@ class FloodControl:
         self._sleep = sleep
         self._chats: dict[int | str, float] = {}
         self._all = 0.0
+        self.shared: SharedLimits | None = None  # set by a Sender with shared limits: holds go there too
 
     def hold(self, chat_id: int | str | None, seconds: float) -> None:
         """A 429 with ``retry_after=seconds`` for ``chat_id`` (``None``: not about one chat -> all)."""
+        if self.shared is not None:
+            self.shared.hold(chat_id, seconds)
         until = self._monotonic() + seconds
         if chat_id is None:
             self._all = max(self._all, until)
@@ -126,6 +137,9 @@ class RateLimiter:
         self._next_global = slot + self.interval
         if slot > now:
             await self._sleep(slot - now)
+        shared = self.flood.shared
+        if shared is not None:  # the token's slots, across replicas
+            await shared.wait(chat_id, self._sleep)
         # a 429 may have come in for this chat (or all) while waiting for the slot
         await self.flood.wait(chat_id)
         if len(self._next_chat) > 10_000:  # forget chats whose slot has passed
@@ -137,6 +151,102 @@ class RateLimiter:
         self.flood.hold(chat_id, seconds)
 
 
+class SharedLimits:
+    """The token's limits in Redis, for every replica (see the module's docstring): the same slot
+    reservation as :class:`RateLimiter`, with the next free slots kept in Redis and timed by the Redis
+    server's clock. Keys (prefix ``teamdesk:send:``): ``next:all`` (the bot's next free slot),
+    ``next:<chat>`` (the chat's), ``hold:<chat>`` and ``hold:all`` after a 429 (expiring with the hold)."""
+
+    # KEYS: hold:all, hold:<chat>, next:<chat>, next:all; ARGV: chat interval, bot interval (microseconds)
+    # -> {0, us}: a slot is reserved, send in ``us``; {1, us}: held or the chat's slot is not free, ask again
+    TURN = """
+local held = math.max(redis.call('PTTL', KEYS[1]), redis.call('PTTL', KEYS[2]))
+if held > 0 then return {1, held * 1000} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local chat_next = tonumber(redis.call('GET', KEYS[3]) or '0')
+if chat_next > now then return {1, chat_next - now} end
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[4]) or '0'))
+local chat_until = slot + tonumber(ARGV[1])
+local all_until = slot + tonumber(ARGV[2])
+redis.call('SET', KEYS[3], string.format('%.0f', chat_until), 'PX', math.ceil((chat_until - now) / 1000) + 1000)
+redis.call('SET', KEYS[4], string.format('%.0f', all_until), 'PX', math.ceil((all_until - now) / 1000) + 1000)
+return {0, slot - now}
+"""
+    # KEYS: the hold key; ARGV: hold (ms). Keeps the longer of the hold in place and the new one.
+    HOLD = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 0
+"""
+
+    def __init__(self, redis: Any, *, rate: float = 30.0, chat_interval: float = 1.0,
+                 prefix: str = "teamdesk:send:") -> None:
+        self.redis = redis
+        self.interval_us = int(1_000_000 / rate)
+        self.chat_interval_us = int(chat_interval * 1_000_000)
+        self.prefix = prefix
+        self._turn = redis.register_script(self.TURN)
+        self._hold = redis.register_script(self.HOLD)
+        self._tasks: set[asyncio.Task] = set()
+        self._down = False
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> SharedLimits:
+        from redis.asyncio import Redis
+
+        return cls(Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), **kwargs)
+
+    def _key(self, what: str, chat_id: int | str | None = None) -> str:
+        return f"{self.prefix}{what}:{'all' if chat_id is None else chat_id}"
+
+    async def wait(self, chat_id: int | str, sleep: Callable[[float], Awaitable[Any]]) -> None:
+        """Wait for this chat's and the bot's next free slot across replicas (and any hold) and take it."""
+        keys = [self._key("hold"), self._key("hold", chat_id), self._key("next", chat_id), self._key("next")]
+        while True:
+            try:
+                again, micros = await self._turn(keys=keys, args=[self.chat_interval_us, self.interval_us])
+            except Exception as exc:  # Redis down: the process's own limits stand alone
+                self._went_down(exc)
+                return
+            self._came_back()
+            if int(micros) > 0:
+                await sleep(int(micros) / 1_000_000)
+            if not int(again):
+                return
+
+    def hold(self, chat_id: int | str | None, seconds: float) -> None:
+        """Hold ``chat_id`` (``None``: every chat) on every replica for ``seconds`` (in the background:
+        called from the client middleware, which is synchronous there)."""
+        try:
+            task = asyncio.get_running_loop().create_task(self.hold_now(chat_id, seconds))
+        except RuntimeError:  # no event loop (never in the bot): the process's hold stands alone
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def hold_now(self, chat_id: int | str | None, seconds: float) -> None:
+        try:
+            await self._hold(keys=[self._key("hold", chat_id)], args=[max(1, int(seconds * 1000))])
+        except Exception as exc:
+            self._went_down(exc)
+
+    def _went_down(self, exc: Exception) -> None:
+        if not self._down:
+            self._down = True
+            log.warning("shared send limits unavailable (%s): this replica paces its sends alone",
+                        type(exc).__name__)
+
+    def _came_back(self) -> None:
+        if self._down:
+            self._down = False
+            log.info("shared send limits available again")
+
+    async def aclose(self) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2)
+        await self.redis.aclose()
+
+
 #: set while a :class:`Sender` makes a request: the client middleware then leaves 429s to the Sender
 SENDER_OWNS_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("sender_owns_request", default=False)
 
@@ -144,10 +254,13 @@ SENDER_OWNS_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("send
 class Sender:
     def __init__(self, bot: Bot | None, db: Database | None, *, rate: float = 30.0, chat_interval: float = 1.0,
                  max_attempts: int = 5, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-                 monotonic: Callable[[], float] = time.monotonic, flood: FloodControl | None = None) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, flood: FloodControl | None = None,
+                 shared: SharedLimits | None = None) -> None:
         self.db = db
         self.max_attempts = max_attempts
         self.flood = flood or FloodControl(monotonic=monotonic, sleep=sleep)
+        if shared is not None:
+            self.flood.shared = shared
         self.limiter = RateLimiter(rate, chat_interval, monotonic=monotonic, sleep=sleep, flood=self.flood)
         self._sleep = sleep
         self.stats: Counter[str] = Counter()
@@ -183,6 +296,11 @@ class Sender:
         if pending:
             log.warning("%d send(s) still in flight after %.0f s", len(pending), grace)
         return not pending
+
+    async def aclose(self) -> None:
+        """Close the shared limits' Redis connection (shutdown, after :meth:`drain`)."""
+        if self.flood.shared is not None:
+            await self.flood.shared.aclose()
 
     # --- what is sent -------------------------------------------------------------------
     async def send_text(self, chat_id: int, text: str, *, kind: str = "message",
@@ -270,11 +388,15 @@ class Sender:
 
     async def _unreachable(self, chat_id: int, kind: str, attempt: int, error: str) -> Outcome:
         if self.db is not None:
+            # bookkeeping, not the effect of the update being handled: it does not carry the update's mark
+            token = UPDATE_COMMIT.set(None)
             try:
                 async with self.db.session() as session, self.db.writing(session):
                     await repo.mark_unreachable(session, chat_id)
             except Exception:
                 log.exception("could not mark chat %s unreachable", chat_id)
+            finally:
+                UPDATE_COMMIT.reset(token)
         return self._done(chat_id, kind, Outcome(UNREACHABLE, attempt, error))
 
     def _done(self, chat_id: int, kind: str, outcome: Outcome) -> Outcome:

@@ -13,7 +13,7 @@ from bot.callbacks import ClientCb, CourseCb, KbCb, RateCb, SmmCb, TaskCb
 from bot.domain import ratings as dom
 from bot.domain import smm as smm_rules
 from bot.i18n import Catalog, Html, Translator, escape, member_language, month_name
-from bot.text import fit
+from bot.text import CAPTION_LIMIT, cut, fit, visible_len
 
 
 def rating_month(t: Translator, period: str) -> str:
@@ -281,23 +281,46 @@ def smm_form(t: Translator, form, pending: dict | None = None, *, note: str = ""
     return "\n".join(lines), kb.as_markup()
 
 
-def smm_digest_text(t: Translator, d) -> str:
-    """The weekly SMM section (``d``: :class:`bot.services.smm.SmmDigest`): who reported, the best and worst movers
-    by ER change, the flagged falls."""
+#: names per list (on time, late, no report) and lines per list (movers, falls) of the weekly SMM section, before it
+#: shrinks to fit its limit
+SMM_DIGEST_LIST = 12
+
+
+def smm_digest_text(t: Translator, d, limit: int = CAPTION_LIMIT, *, chart_cut: tuple[int, int] | None = None) -> str:
+    """The weekly SMM section (``d``: :class:`bot.services.smm.SmmDigest`) within ``limit`` visible characters (a
+    photo's caption by default): who reported on time, late or not at all, the three best and worst movers by ER
+    change, the flagged falls; lists shrink ("… and N more") to fit. ``chart_cut``: (shown, total) when the chart
+    shows only some accounts; a negative ``limit`` gives the shortest form."""
     def line(r) -> str:
         return t("smm-digest-line", name=r.name, project=r.project, who=r.responsible, er=share_text(r.er),
                  change=share_text(r.er_change, signed=True))
 
-    week = max(r.week_end for r in d.rows)
-    out = [t("smm-digest-title", week=week.strftime("%d.%m.%Y"), reported=len(d.reported), total=len(d.rows))]
-    if d.missing:
-        out.append(t("smm-digest-missing", names=", ".join(sorted({r.responsible for r in d.missing}))))
-    for key, rows in (("smm-digest-best", d.best), ("smm-digest-worst", d.worst), ("smm-digest-falls", d.falls)):
-        if rows:
-            out.append("")
-            out.append(t(key))
-            out += [line(r) for r in rows]
-    return "\n".join(out)
+    def names(rows, n: int) -> str:
+        who = sorted({r.responsible for r in rows}, key=str.lower)
+        return ", ".join(who[:n]) + (" " + t("list-more", n=len(who) - n) if len(who) > n else "")
+
+    def assemble(n: int) -> str:
+        out = [t("smm-digest-title", week=d.week.strftime("%d.%m.%Y"), on_time=len(d.on_time), total=len(d.rows))]
+        for key, rows in (("smm-digest-on-time", d.on_time), ("smm-digest-late", d.late),
+                          ("smm-digest-missing", d.missing)):
+            if rows:
+                out.append(t(key, names=names(rows, max(n, 1))))
+        if chart_cut is not None:
+            out.append(t("smm-digest-chart-cut", shown=chart_cut[0], total=chart_cut[1]))
+        for key, rows in (("smm-digest-best", d.best), ("smm-digest-worst", d.worst), ("smm-digest-falls", d.falls)):
+            if rows:
+                out += ["", t(key), *(line(r) for r in rows[:n])]
+                if len(rows) > n:
+                    out.append(t("list-more", n=len(rows) - n))
+        return "\n".join(out)
+
+    if limit < 0:  # the shortest form (every list cut to one line): how much room the section needs at least
+        return assemble(0)
+    for n in range(SMM_DIGEST_LIST, -1, -1):
+        text = assemble(n)
+        if visible_len(text) <= limit:
+            return text
+    return cut(text, limit)
 
 
 #: the funnel stages the migration seeds: their names are translated (``stage-<key>``); added stages carry a name

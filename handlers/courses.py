@@ -15,7 +15,7 @@ from bot import text, ui
 from bot.callbacks import CourseCb
 from bot.domain import learning as rules
 from bot.errors import UserError
-from bot.i18n import Catalog, Translator
+from bot.i18n import Catalog, Translator, escape
 from bot.parsing import parse_id, parse_period_range
 from bot.sender import Sender
 from bot.services import Services
@@ -231,7 +231,7 @@ async def on_learn(message: Message, svc: Services, member: Member, t: Translato
         if m.scores:
             lines.append(t("learn-scores", scores=", ".join(f"{n}: {c}/{q}" for n, c, q in m.scores[-5:])))
         if s.kind != rules.PASSED:
-            kb.row(InlineKeyboardButton(text=ui.truncate(t("learn-btn-continue", title=m.course.title), 60),
+            kb.row(InlineKeyboardButton(text=ui.truncate(text.plain(t("learn-btn-continue", title=m.course.title)), 60),
                                         callback_data=CourseCb(a="les", id=m.enrolment.id).pack()))
     await message.answer(text.cut("\n".join(lines)), reply_markup=kb.as_markup())
 
@@ -287,9 +287,12 @@ async def on_quiz(query: CallbackQuery, callback_data: CourseCb, svc: Services, 
     quiz = await svc.courses.start_quiz(member, callback_data.id, callback_data.p)
     await ui.edit(query, t("course-quiz-started", n=len(quiz.questions)))
     for q in quiz.questions:
-        sent = await bot.send_poll(query.from_user.id, q.question, [InputPollOption(text=o) for o in q.options],
+        # the question, options and explanation go with the bot's default parse mode (HTML): escaped, so a
+        # "R&D" or "<3" typed in a course shows as typed instead of Telegram refusing the poll
+        sent = await bot.send_poll(query.from_user.id, escape(q.question),
+                                   [InputPollOption(text=escape(o)) for o in q.options],
                                    is_anonymous=False, type="quiz", correct_option_ids=[q.correct],
-                                   explanation=q.explanation or None)
+                                   explanation=escape(q.explanation) if q.explanation else None)
         if sent.poll is not None:
             await svc.courses.poll_sent(quiz.attempt_id, q.id, sent.poll.id, query.from_user.id)
 

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
 from bot import ui
 from bot.callbacks import DigestCb
-from bot.domain.digests import KINDS, DigestPrefs
+from bot.domain.digests import KINDS, SMM_MODES, SMM_OWN, SMM_WITH_WEEKLY, DigestPrefs
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.parsing import button_int
@@ -28,10 +28,19 @@ def _screen(t: Translator, prefs: DigestPrefs, tz: str):
 
     text = t("digest-settings-title", daily=yes(prefs.daily), weekly=yes(prefs.weekly),
              monthly=yes(prefs.monthly), time=prefs.time, tz=tz)
+    # the weekly SMM section: inside the weekly digest (when it is on) or its own message
+    place = t("digest-smm-" + (SMM_WITH_WEEKLY if prefs.smm_with_weekly else SMM_OWN))
+    text += "\n" + t("digest-settings-smm", place=place)
+    if prefs.smm == SMM_WITH_WEEKLY and not prefs.weekly:
+        text += "\n" + t("digest-smm-weekly-off")
     kb = ui.builder()
     for kind in KINDS:
         kb.row(InlineKeyboardButton(text=t(f"digest-btn-{kind}", state=yes(prefs.wants(kind))),
                                     callback_data=DigestCb(action="toggle", value=kind).pack()))
+    other = SMM_OWN if prefs.smm == SMM_WITH_WEEKLY else SMM_WITH_WEEKLY
+    # the button names the choice it sets (not a toggle): a double press sets the same again
+    kb.row(InlineKeyboardButton(text=t("digest-btn-smm", place=t(f"digest-smm-{other}")),
+                                callback_data=DigestCb(action="smm", value=str(SMM_MODES.index(other))).pack()))
     kb.row(*(InlineKeyboardButton(text=("• " if at == prefs.time else "") + at,
                                   callback_data=DigestCb(action="time", value=str(i)).pack())
              for i, at in enumerate(QUICK_TIMES)))
@@ -86,6 +95,14 @@ async def on_time(query: CallbackQuery, callback_data: DigestCb, svc: Services, 
     await _edit(query, t, prefs, svc.settings.timezone)
 
 
+async def on_smm(query: CallbackQuery, callback_data: DigestCb, svc: Services, member: Member,
+                 t: Translator, callback_answer) -> None:
+    mode = SMM_MODES[button_int(callback_data.value, hi=len(SMM_MODES) - 1)]
+    prefs = await svc.digests.set_smm(member, mode)
+    callback_answer.text = t("saved")
+    await _edit(query, t, prefs, svc.settings.timezone)
+
+
 def create_router() -> Router:
     router = Router(name="digests")
     flags = {"role": "manager"}
@@ -93,4 +110,5 @@ def create_router() -> Router:
     router.callback_query.register(on_menu, DigestCb.filter(F.action == "menu"), flags=flags)
     router.callback_query.register(on_toggle, DigestCb.filter(F.action == "toggle"), flags=flags)
     router.callback_query.register(on_time, DigestCb.filter(F.action == "time"), flags=flags)
+    router.callback_query.register(on_smm, DigestCb.filter(F.action == "smm"), flags=flags)
     return router

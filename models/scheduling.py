@@ -59,6 +59,8 @@ class DigestPreference(Base):
     weekly: Mapped[bool] = mapped_column(Boolean, default=True)
     monthly: Mapped[bool] = mapped_column(Boolean, default=True)
     daily_time: Mapped[str | None] = mapped_column(String(5), default=None)  # "HH:MM"; None = DAILY_DIGEST_TIME
+    #: the weekly SMM section: ``with_weekly`` | ``own`` (``bot.domain.digests.SMM_MODES``); None = with_weekly
+    smm_digest: Mapped[str | None] = mapped_column(String(12), default=None)
 
 
 class LagState(Base):

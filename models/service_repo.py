@@ -78,6 +78,15 @@ async def mark_done(session: AsyncSession, update_ids: list[int], now: datetime)
                           .values(done_at=now))
 
 
+async def mark_done_if_open(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Mark one update done inside the transaction of its effects; False when it already was (another
+    replica handled it): the caller then rolls its transaction back."""
+    result = await session.execute(update(InboundUpdate)
+                                   .where(InboundUpdate.update_id == update_id, InboundUpdate.done_at.is_(None))
+                                   .values(done_at=now))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
 async def earlier_unhandled(session: AsyncSession, sender_id: int, update_id: int) -> list[int]:
     """Earlier updates of the same sender still waiting to be handled (keep one user's updates in order)."""
     return list(await session.scalars(

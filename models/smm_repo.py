@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,10 +49,11 @@ async def accounts(session: AsyncSession, *, department_ids: Sequence[int] | Non
 
 async def account_summaries(session: AsyncSession, *, department_ids: Sequence[int] | None = None,
                             responsible_id: int | None = None):
-    """Open accounts as plain rows (``id, name, week_end, project, responsible, responsible_id``), for screens
-    over many accounts (``/stats all``): no ORM objects."""
+    """Open accounts as plain rows (``id, name, week_end, project, responsible, responsible_id, start_date,
+    responsible_tz``), for screens over many accounts (``/stats all``, the weekly SMM section): no ORM objects."""
     q = (select(SmmAccount.id, SmmAccount.name, SmmAccount.week_end, Project.name.label("project"),
-                Member.display_name.label("responsible"), Member.id.label("responsible_id"))
+                Member.display_name.label("responsible"), Member.id.label("responsible_id"),
+                SmmAccount.start_date, Member.timezone.label("responsible_tz"))
          .join(Project, Project.id == SmmAccount.project_id).join(Member, Member.id == SmmAccount.responsible_id)
          .where(SmmAccount.archived.is_(False)).order_by(func.lower(Project.name), SmmAccount.id))
     if department_ids is not None:
@@ -121,3 +122,15 @@ async def reported_weeks(session: AsyncSession, account_ids: Sequence[int], week
     q = select(SmmWeek.account_id, SmmWeek.week_end).where(SmmWeek.week_end.in_(sorted(set(week_ends))))
     ids = set(account_ids)
     return {(a, d) for a, d in (await session.execute(q)).all() if a in ids}
+
+
+async def reported_at(session: AsyncSession, account_ids: Sequence[int], first: date, last: date
+                      ) -> dict[tuple[int, date], datetime]:
+    """(account, week end) → when the week was first reported, for the weeks ending in ``first..last``."""
+    q = select(SmmWeek.account_id, SmmWeek.week_end, SmmWeek.reported_at).where(SmmWeek.week_end >= first,
+                                                                                SmmWeek.week_end <= last)
+    ids = list(account_ids)
+    if len(ids) <= 64:
+        q = q.where(SmmWeek.account_id.in_(ids))
+    wanted = set(ids)
+    return {(a, d): at for a, d, at in (await session.execute(q)).all() if a in wanted}

@@ -22,6 +22,7 @@ __all__ = [
     "PersonBar",
     "RateBar",
     "RatingBar",
+    "SmmBar",
     "png_size",
     "process_init",
     "render",
@@ -90,6 +91,24 @@ class RatingBar:
     name: str
     average: float | None
     count: int
+
+
+#: an account's bar on the weekly SMM chart (``scheduler.charts.smm_movers``): the colour says how its ER moved
+SMM_UP, SMM_DOWN, SMM_FELL, SMM_MISSING = "up", "down", "fell", "missing"
+SMM_STATUSES = (SMM_UP, SMM_DOWN, SMM_FELL, SMM_MISSING)
+
+
+@dataclass(frozen=True, slots=True)
+class SmmBar:
+    """One account of the weekly SMM section's chart: its ER by reach in the week and the week before (shares;
+    None: not defined). ``status``: :data:`SMM_UP` / :data:`SMM_DOWN` (ER rose / fell or stayed),
+    :data:`SMM_FELL` (ER, reach or followers fell by more than ``SMM_DROP_SHARE``), :data:`SMM_MISSING` (no
+    report: no bar, the label ``labels["missing"]``)."""
+
+    name: str
+    er: float | None
+    er_prev: float | None
+    status: str
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

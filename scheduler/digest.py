@@ -31,7 +31,7 @@ from bot.views import stage_name
 from models import clients_repo, leads_repo, learning_repo, org_repo, stats_repo
 from models.org import Role
 from scheduler.chart_data import AHEAD, BEHIND, ON_TRACK, CumulativeSeries, PersonBar, RateBar, RatingBar
-from scheduler.render_pool import ChartRenderer, Job
+from scheduler.render_pool import ChartMemo, ChartRenderer, Job
 
 #: per-person charts show at most this many people (the most behind first); the caption says so
 MAX_CHART_ROWS = 40
@@ -250,7 +250,7 @@ async def digest_plan(services: Any, t: Translator, scope: Scope, kind: str, now
     return await build(services.session, services.settings, t, scope, kind, now, ratings=services.ratings)
 
 
-async def render(renderer: ChartRenderer, plan: DigestPlan) -> Digest:
+async def render(renderer: ChartRenderer | ChartMemo, plan: DigestPlan) -> Digest:
     pngs = await renderer.render_many([job for _, job in plan.jobs])
     return Digest(plan.kind, plan.period_key, plan.caption,
                   tuple((name, png) for (name, _), png in zip(plan.jobs, pngs, strict=True)))

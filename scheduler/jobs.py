@@ -29,16 +29,16 @@ from bot.config import Settings, parse_hhmm
 from bot.db import Database
 from bot.domain import smm as smm_rules
 from bot.domain.deadlines import add_working_hours, revision_due
-from bot.domain.digests import DELIVERY_KINDS, DigestPrefs, prefs_of
+from bot.domain.digests import DELIVERY_KINDS, WEEKLY, DigestPrefs, prefs_of
 from bot.domain.learning import stalled
 from bot.domain.pace import PaceStatus, round1
 from bot.domain.tasks import notice_key, notices
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
-from bot.sender import Outcome, Sender
+from bot.sender import MEDIA_GROUP_LIMIT, Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
-from bot.text import fit
+from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fit, visible_len
 
 # the same forms /rating_campaign sends; the client's card and report
 from bot.views import (
@@ -48,7 +48,6 @@ from bot.views import (
     client_smm_week,
     course_nudge,
     deliver_forms,
-    smm_digest_text,
     smm_form,
     stage_name,
     task_card,
@@ -60,8 +59,9 @@ from models import scheduling_repo as repo
 from models.org import Member, Role
 from models.scheduling import EXPIRED, FAILED, RESENDING, JobRun, LagState
 from scheduler import digest as dg
+from scheduler import smm_digest as smm_section
 from scheduler.chart_data import CLIENT_REPORT_PDF
-from scheduler.render_pool import ChartRenderer
+from scheduler.render_pool import ChartMemo, ChartRenderer
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ RATING_CAMPAIGN, RATING_REMINDER = "rating_campaign", "rating_reminder"
 KB_REVIEW, COURSE_NUDGE, COURSE_OVERDUE = "kb_review", "course_nudge", "course_overdue"
 SMM_FORM, SMM_REMIND, SMM_MANAGER = "smm_form", "smm_remind", "smm_manager"
 SMM_DIGEST = "smm_digest"
+#: the status of an ``smm_digest`` row whose section went inside the weekly digest (sent and recorded there)
+WITH_WEEKLY = "with_weekly"
 SMM_CLIENT = "smm_client"
 #: how far back a reported week still goes to the project's clients (a late report does; an imported history not)
 SMM_CLIENT_WEEKS = 2
@@ -89,6 +91,12 @@ STATS_CHUNK = 500  # members per month_stats call (bound parameters)
 
 
 # --- the schedule: pure functions ----------------------------------------------------------
+def smm_week_key(day: date) -> str:
+    """The period key of the weekly SMM section sent on ``day``: its ISO week (``2026-W47``)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     kind: str  # daily | weekly | monthly
@@ -232,6 +240,8 @@ class Jobs:
         self.grace = timedelta(hours=settings.digest_grace_hours)
         self._keys_pruned_at: datetime | None = None
         self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
+        #: each distinct chart rendered once for all digests carrying it (see ChartMemo)
+        self.charts = ChartMemo(renderer)
         self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self.renders = 0  # digests rendered (for tests and the benchmark)
         self.stopping = False  # set on shutdown: claimed deliveries not started stay pending (recover)
@@ -304,7 +314,8 @@ class Jobs:
         report = report if report is not None else Report()
         managers, prefs, scopes = await self._managers()
         due = self._due_digests(managers, prefs, scopes, now - self.grace, now)
-        claims = await self._claim(due, now)
+        companions = await self._smm_with_weekly(due, prefs, now)
+        claims = [*await self._claim(due, now), *companions]
         await self._send_all(claims, self._deliver, report)
         self._prune_cache()
         return report
@@ -343,7 +354,7 @@ class Jobs:
                                       ratings=services.ratings)
             if plan.empty:
                 return None
-            result = await dg.render(self.renderer, plan)
+            result = await dg.render(self.charts, plan)
             self.renders += 1
             self._cache[key] = (monotime.monotonic(), result)
             return result
@@ -354,6 +365,7 @@ class Jobs:
         for key in [k for k, (at, _) in self._cache.items() if at < horizon]:
             del self._cache[key]
             self._locks.pop(key, None)
+        self.charts.prune(horizon)
 
     # -- lag warnings ----------------------------------------------------------------------------
     async def lag_stats(self, s, month: date, now: datetime) -> tuple[list[Member], list[MemberMonth]]:
@@ -626,26 +638,32 @@ class Jobs:
         """Each open SMM account whose latest ended week has no report: on the first working day after the week's
         end (the responsible member's working days, time zone and days off) from SMM_FORM_AT within the grace
         period, the responsible member gets the week's form; on the second working day the form again as a
-        reminder; on the third their managers (else the admins) are told. Once each (the delivery log)."""
+        reminder; from the third their managers (else the admins) are told, at SMM_FORM_AT in each manager's time
+        zone on the manager's first working day (public holidays, their days off) from then. Once each (the
+        delivery log)."""
         report = report if report is not None else Report()
         at = parse_hhmm(self.settings.smm_form_at)
         country = self.settings.holiday_country
         due: list[Claim] = []
+
+        def planned_for(member: Member) -> tuple[date, datetime]:
+            today = local_now(now, self._tz(member)).date()
+            return today, datetime.combine(today, at, ZoneInfo(self._tz(member))).astimezone(UTC)
+
         async with self.db.session() as s:
             rows = [(a, p, m) for a, p, m in await smm_repo.accounts(s) if m.active]
             if not rows:
                 return report
             plan: list[tuple[Any, Any, Member, date, datetime]] = []
             for a, p, m in rows:
-                zone = ZoneInfo(self._tz(m))
-                today = local_now(now, self._tz(m)).date()
-                planned = datetime.combine(today, at, zone).astimezone(UTC)
-                if not planned <= now <= planned + self.grace:
-                    continue
+                today, planned = planned_for(m)
                 week_end = smm_rules.last_week_end(today, a.week_end)
                 if week_end < a.start_date or (today - week_end).days > 14:
                     continue
-                plan.append((a, p, m, week_end, planned))
+                # the form and the reminder: the responsible member's time; the managers' note (the third working
+                # day or later: at least three days after the week's end) is timed by each manager below
+                if planned <= now <= planned + self.grace or (today - week_end).days >= 3:
+                    plan.append((a, p, m, week_end, planned))
             if not plan:
                 return report
             first = min(x[3] for x in plan)
@@ -655,24 +673,32 @@ class Jobs:
                 off[mid].add(d)
             reported = await smm_repo.reported_weeks(s, [x[0].id for x in plan], [x[3] for x in plan])
             managers_cache: dict[int, list[Member]] = {}
+            managers_off: dict[int, set[date]] = {}
             for a, p, m, week_end, planned in plan:
                 if (a.id, week_end) in reported:
                     continue
                 today = local_now(now, self._tz(m)).date()
                 hol = _holidays([week_end, today], country)
-                if not is_working_day(today, hol, off[m.id]):
-                    continue
                 n = sum(1 for i in range(1, (today - week_end).days + 1)
                         if is_working_day(week_end + timedelta(days=i), hol, off[m.id]))
-                kind = SMM_STEPS.get(n)
                 key = f"{a.id}:{week_end.isoformat()}"
                 data = {"account": a.id, "week": week_end}
-                if kind in (SMM_FORM, SMM_REMIND) and not m.unreachable:
-                    due.append(Claim(m, kind, key, planned, data))
-                elif kind == SMM_MANAGER and m.department_id is not None:
+                kind = SMM_STEPS.get(n)
+                if kind in (SMM_FORM, SMM_REMIND):
+                    if (not m.unreachable and planned <= now <= planned + self.grace
+                            and is_working_day(today, hol, off[m.id])):
+                        due.append(Claim(m, kind, key, planned, data))
+                elif n >= 3 and m.department_id is not None:
                     info = data | {"name": m.display_name, "title": a.name, "project": p.name}
                     for manager in await self._managers_of(s, m, managers_cache):
-                        due.append(Claim(manager, SMM_MANAGER, key, planned, info))
+                        mday, mplanned = planned_for(manager)
+                        if not mplanned <= now <= mplanned + self.grace:
+                            continue
+                        if manager.id not in managers_off:
+                            managers_off[manager.id] = {d for _mid, d in await reporting_repo.days_off_between(
+                                s, [manager.id], mday, mday)}
+                        if is_working_day(mday, _holidays([mday], country), managers_off[manager.id]):
+                            due.append(Claim(manager, SMM_MANAGER, key, mplanned, info))
         claims = await self._claim(due, now)
         await self._send_all(claims, self._deliver, report)
         return report
@@ -701,27 +727,63 @@ class Jobs:
                 report.sent.append(Sent(0, "smm_count", f"{account_id}:{today}", "sent"))
         return report
 
+    async def _smm_departments(self) -> set[int | None]:
+        """The departments of the open SMM accounts' responsible members."""
+        async with self.db.session() as s:
+            return {m.department_id for _a, _p, m in await smm_repo.accounts(s) if m.active}
+
+    @staticmethod
+    def _smm_in_scope(scope: dg.Scope, departments: set[int | None]) -> bool:
+        return scope.department_ids is None or bool(departments & set(scope.department_ids))
+
+    async def _smm_with_weekly(self, due: list[Claim], prefs: dict[int, DigestPrefs], now: datetime) -> list[Claim]:
+        """The weekly digests of ``due`` whose managers want the SMM section inside (and have accounts in scope)
+        carry it (``data["smm"]``): its delivery row (``smm_digest``, the week's key) is claimed first, as done
+        inside the weekly digest, so that it goes once whichever way. → those rows' claims (sent as nothing)."""
+        wanted = [c for c in due if c.kind == DELIVERY_KINDS[WEEKLY] and prefs[c.member.id].smm_with_weekly]
+        if not wanted:
+            return []
+        departments = await self._smm_departments()
+        wanted = [c for c in wanted if self._smm_in_scope(c.data["scope"], departments)]
+        if not wanted:
+            return []
+        async with self.db.session() as s:  # the weekly digest was claimed already: its SMM section stays as it was
+            taken = await repo.keys_exist(s, [c.key for c in wanted])
+        wanted = [c for c in wanted if c.key not in taken]
+        won = await self._claim([Claim(c.member, SMM_DIGEST, smm_week_key(dg.team_today(c.planned_at, self.settings)),
+                                       c.planned_at, {"with_weekly": True}) for c in wanted], now)
+        members = {c.member.id for c in won}
+        for c in wanted:
+            if c.member.id in members:
+                c.data["smm"] = True
+        return won
+
     async def smm_digests(self, now: datetime, report: Report | None = None) -> Report:
-        """On the first working day of the ISO week (team zone), from DAILY_DIGEST_TIME within the grace period:
-        every manager with SMM accounts in their scope gets the week's SMM section as its own message (who
-        reported, the best and worst movers, the flagged falls), once per manager and week."""
+        """On the first working day of the ISO week (team zone), at the manager's digest time (DAILY_DIGEST_TIME
+        or their own) within the grace period: every manager with SMM accounts in their scope who chose it as its
+        own message (or switched the weekly digest off) gets the week's SMM section — a chart and who reported on
+        time, the best and worst movers, the flagged falls — once per manager and week. The others get it inside
+        the weekly digest (:meth:`_smm_with_weekly`); the same delivery row (``smm_digest``, the week) stands for
+        both, so a change of mind after one was sent sends nothing again."""
         report = report if report is not None else Report()
         zone = ZoneInfo(self.settings.timezone)
         today = dg.team_today(now, self.settings)
-        at = datetime.combine(today, parse_hhmm(self.settings.daily_digest_time), zone).astimezone(UTC)
-        if not at <= now <= at + self.grace or not first_working_day_of_week(today, self.settings.holiday_country):
+        if not first_working_day_of_week(today, self.settings.holiday_country):
             return report
-        async with self.db.session() as s:
-            # the departments of the accounts' responsible members: a manager without accounts in scope gets
-            # no SMM section (and no delivery row)
-            departments = {m.department_id for _a, _p, m in await smm_repo.accounts(s) if m.active}
-        if not departments:
+        managers, prefs, scopes = await self._managers()
+        key = smm_week_key(today)
+        due = []
+        for m in managers:
+            if m.id not in scopes or prefs[m.id].smm_with_weekly:
+                continue
+            at = datetime.combine(today, prefs[m.id].at, zone).astimezone(UTC)
+            if at <= now <= at + self.grace:
+                due.append(Claim(m, SMM_DIGEST, key, at))
+        if not due:
             return report
-        digest_managers, _prefs, scopes = await self._managers()
-        managers = [m for m in digest_managers if m.id in scopes and (
-            scopes[m.id].department_ids is None or departments & set(scopes[m.id].department_ids))]
-        key = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
-        claims = await self._claim([Claim(m, SMM_DIGEST, key, at) for m in managers], now)
+        # a manager without accounts in scope gets no SMM section (and no delivery row)
+        departments = await self._smm_departments()
+        claims = await self._claim([c for c in due if self._smm_in_scope(scopes[c.member.id], departments)], now)
         await self._send_all(claims, self._deliver, report)
         return report
 
@@ -775,12 +837,35 @@ class Jobs:
             return None
         return await self.sender.send_text(c.member.telegram_id, client_smm_week(t, w), kind=c.kind)
 
-    async def _send_smm_digest(self, c: Claim, t) -> Outcome | None:
+    async def _smm_digest(self, member: Member):
         async with self.db.session() as s:
-            digest = await build_services(s, self.db, self.settings, self.clock).smm.digest(c.member)
+            return await build_services(s, self.db, self.settings, self.clock).smm.digest(member)
+
+    async def _send_smm_digest(self, c: Claim, t) -> Outcome | None:
+        if c.data.get("with_weekly"):  # the section went inside the weekly digest (its own delivery row)
+            return Outcome(WITH_WEEKLY, 0, "inside the weekly digest")
+        digest = await self._smm_digest(c.member)
         if digest is None:  # no accounts in the manager's scope
             return None
-        return await self.sender.send_text(c.member.telegram_id, smm_digest_text(t, digest), kind=c.kind)
+        png, text = await smm_section.section(self.renderer, t, digest, CAPTION_LIMIT)
+        return await self.sender.send_charts(c.member.telegram_id, [png], text, kind=c.kind)
+
+    async def _send_weekly_with_smm(self, c: Claim, t, weekly: dg.Digest | None) -> Outcome | None:
+        """The weekly digest with the SMM section inside: its chart last in the album, its text after the digest's
+        in the caption (lists shortened to fit 1024 characters; when even its shortest form does not fit, the
+        whole text follows the pictures as a message)."""
+        smm = await self._smm_digest(c.member)
+        chat = c.member.telegram_id
+        if smm is None:
+            return None if weekly is None else await self.sender.send_charts(chat, weekly.pngs, weekly.caption,
+                                                                            kind=c.kind)
+        if weekly is None:  # nobody with a plan in scope: the SMM section alone
+            png, text = await smm_section.section(self.renderer, t, smm, CAPTION_LIMIT)
+            return await self.sender.send_charts(chat, [png], text, kind=c.kind)
+        used = visible_len(weekly.caption) + 2
+        png, text = await smm_section.section(self.renderer, t, smm, CAPTION_LIMIT - used, TEXT_LIMIT - used)
+        pngs = [*weekly.pngs[:MEDIA_GROUP_LIMIT - 1], png]
+        return await self.sender.send_charts(chat, pngs, weekly.caption + "\n\n" + text, kind=c.kind)
 
     async def _send_smm_form(self, c: Claim, t) -> Outcome | None:
         week = date.fromisoformat(c.data["week"]) if isinstance(c.data["week"], str) else c.data["week"]
@@ -1011,6 +1096,8 @@ class Jobs:
         d = c.data
         if c.kind in DELIVERY_KINDS.values():
             digest = await self.digest(_scope(d["scope"]), d["digest"], c.planned_at, self._lang(c.member))
+            if d.get("smm"):
+                return await self._send_weekly_with_smm(c, t, digest)
             if digest is None:  # nobody with a plan in scope: nothing to say
                 return None
             return await self.sender.send_charts(chat, digest.pngs, digest.caption, kind=c.kind)

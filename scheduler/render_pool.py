@@ -26,6 +26,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,7 +35,7 @@ from typing import Any, Literal
 
 from scheduler import chart_data
 
-__all__ = ["HEAVY_MODULES", "ChartRenderer", "Job"]
+__all__ = ["HEAVY_MODULES", "ChartMemo", "ChartRenderer", "Job"]
 
 log = logging.getLogger(__name__)
 
@@ -175,3 +177,51 @@ class ChartRenderer:
                 "start the bot with `python -m <package>` (see scheduler.render_pool)",
                 ", ".join(heavy),
             )
+
+
+class ChartMemo:
+    """Renders each distinct chart job once while its PNG is kept, for the digests.
+
+    Several digests often carry the very same chart: the daily, weekly and monthly digests of one scope
+    due the same day chart the same month to date, and so do managers whose scopes give the same people.
+    Jobs are keyed by their pickled ``(fn_name, args, kwargs)`` (the chart's whole input: the frozen
+    dataclasses, the titles and the labels), so equal inputs share one render, also while it is still
+    running; a failed render is forgotten. :meth:`prune` drops what was kept before a time.
+    """
+
+    def __init__(self, renderer: ChartRenderer) -> None:
+        self.renderer = renderer
+        self._kept: dict[bytes, tuple[float, asyncio.Future[bytes]]] = {}
+        self.rendered = 0  # charts sent to the renderer
+        self.shared = 0  # charts answered from a render of the same job
+
+    @property
+    def max_workers(self) -> int:
+        return self.renderer.max_workers
+
+    async def render_many(self, jobs: Sequence[Job]) -> list[bytes]:
+        """``ChartRenderer.render_many`` with equal jobs rendered once."""
+        return list(await asyncio.gather(*(self._one(job) for job in jobs)))
+
+    async def _one(self, job: Job) -> bytes:
+        key = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        kept = self._kept.get(key)
+        if kept is None:
+            name, args, kwargs = job
+            future = asyncio.ensure_future(self.renderer.render(name, *args, **kwargs))
+            self._kept[key] = (time.monotonic(), future)
+            self.rendered += 1
+        else:
+            future = kept[1]
+            self.shared += 1
+        try:
+            return await asyncio.shield(future)
+        except BaseException:
+            if future.done() and (future.cancelled() or future.exception() is not None):
+                self._kept.pop(key, None)
+            raise
+
+    def prune(self, before: float) -> None:
+        """Forget the charts kept before ``before`` (``time.monotonic()``)."""
+        for key in [k for k, (at, _) in self._kept.items() if at < before]:
+            del self._kept[key]

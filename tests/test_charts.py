@@ -367,3 +367,108 @@ def test_revisions_axis_fits_small_values():
     # all zero: still a sensible small axis
     fig = charts.revisions_per_unit_figure([RateBar("A", 0.0)], title="t")
     assert 0 < fig.axes[0].get_xlim()[1] <= 0.5
+
+
+# --- the PNG functions' fast drawing ---------------------------------------------------
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_png_functions_give_the_pixels_of_the_figures():
+    """plan_vs_done & co. draw texts through one batch artist, stamp legends drawn before from their
+    kept pixels, reuse figures and skip the empty axes: the PNG must decode to exactly the pixels of the
+    ``*_figure`` rendering (plain ``Text`` artists, a real legend, a new figure) — charts of several kinds
+    and sizes after one another, the same ones again (legend stamps), final and not, with and without
+    titles, empty."""
+    cases = []
+    for k in range(3):
+        for n in (1, 5, 12, 30):
+            for final in (False, True):
+                cases.append(("plan_vs_done", (people(n + k),),
+                              {"title": f"План {k}" if k else "", "labels": RU if k != 1 else None, "final": final}))
+        cases.append(("cumulative", (month_series(10 + 4 * k),), {"title": "Накопительно", "labels": RU}))
+        cases.append(("revisions_per_unit", (rates(4 + 5 * k),), {"title": "Правки", "labels": RU}))
+        cases.append(("rating_averages", (ratings(4 + 5 * k),), {"title": "Оценки", "labels": RU}))
+    cases.append(("plan_vs_done", ([],), {"title": "Пусто", "labels": RU}))
+    cases += cases[:6]  # again: legends stamped, figures reused
+    charts._legend_images.clear()
+    charts._legend_sizes.clear()
+    for fn, args, kwargs in cases:
+        fast = _pixels(getattr(charts, fn)(*args, **kwargs))
+        reference = _pixels(charts._to_png(getattr(charts, f"{fn}_figure")(*args, **kwargs)))
+        assert fast.shape == reference.shape, (fn, kwargs)
+        assert (fast == reference).all(), (fn, len(args[0]), kwargs, int((fast != reference).any(axis=2).sum()))
+    assert charts._legend_images  # the legends were kept (and stamped on the repeats)
+
+
+def test_stamped_legend_is_the_drawn_one():
+    """A chart drawn twice in a row: the second time the legend comes from the kept pixels."""
+    charts._legend_images.clear()
+    charts._legend_sizes.clear()
+    first = charts.plan_vs_done(people(12), title="План", labels=RU)
+    assert len(charts._legend_sizes) == 1
+    stamped = []
+    real_draw = charts._LegendStamp.draw
+
+    def spy(self, renderer):
+        stamped.append(self.key)
+        return real_draw(self, renderer)
+
+    charts._LegendStamp.draw = spy
+    try:
+        second = charts.plan_vs_done(people(12), title="План", labels=RU)
+    finally:
+        charts._LegendStamp.draw = real_draw
+    assert stamped and (_pixels(first) == _pixels(second)).all()
+
+
+# --- ChartMemo -----------------------------------------------------------------------
+class _CountingRenderer:
+    max_workers = 2
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[str] = []
+        self.fail = fail
+
+    async def render(self, name, *args, **kwargs) -> bytes:
+        self.calls.append(name)
+        await asyncio.sleep(0.01)
+        if self.fail:
+            raise RuntimeError("worker failed")
+        return f"{name}:{args}:{sorted(kwargs.items())}".encode()
+
+
+async def test_chart_memo_renders_equal_jobs_once():
+    from scheduler.render_pool import ChartMemo
+
+    renderer = _CountingRenderer()
+    memo = ChartMemo(renderer)
+    plan = ("plan_vs_done", (people(3),), {"title": "План", "labels": RU})
+    cum = ("cumulative", (month_series(),), {"title": "Накопительно", "labels": RU})
+    other = ("plan_vs_done", (people(4),), {"title": "План", "labels": RU})
+    # two digests at once (a daily and a weekly of one scope) and a third later
+    a, b = await asyncio.gather(memo.render_many([plan, cum]), memo.render_many([plan, cum]))
+    c = await memo.render_many([other, plan])
+    assert a == b and c[1] == a[0] and c[0] != a[0]
+    assert sorted(renderer.calls) == ["cumulative", "plan_vs_done", "plan_vs_done"]
+    assert (memo.rendered, memo.shared) == (3, 3)
+    memo.prune(float("inf"))
+    await memo.render_many([plan])
+    assert len(renderer.calls) == 4
+
+
+async def test_chart_memo_forgets_a_failed_render():
+    from scheduler.render_pool import ChartMemo
+
+    renderer = _CountingRenderer(fail=True)
+    memo = ChartMemo(renderer)
+    job = ("plan_vs_done", (people(3),), {"title": "План"})
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            await memo.render_many([job])
+    assert len(renderer.calls) == 2

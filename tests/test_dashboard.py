@@ -278,3 +278,49 @@ async def test_cumulative_progress_adds_up_to_done(client, db, clock, demo) -> N
     status, data = await get(client, clock, ADMIN_TID, "?month=2026-10")  # a past month: every day, no marker
     assert len(data["cumulative"]["done"]) == 31 and data["cumulative"]["today"] is None
     assert data["cumulative"]["done"][-1] == data["totals"]["done"]
+
+
+async def test_smm_and_funnel_figures_where_they_exist(client, db, settings, clock, demo) -> None:
+    """The demo's SMM accounts and leads: the dashboard shows /team smm's rows and /funnel's month with the same
+    numbers (the same services, formatted as the chat formats them), only to those whose chat shows them."""
+    from bot.demo import DEMO_LEADS, add_features
+    from bot.views import share_text
+    from handlers.leads import _pct
+
+    await add_features(settings, clock.now(), demo)
+    status, data = await get(client, clock, ADMIN_TID)
+    assert status == 200 and data["lang"] == "ru"
+    month = clock.now().date().replace(day=1)
+    async with db.session() as s:
+        svc = build_services(s, db, settings, clock)
+        admin = await org_repo.member_by_telegram_id(s, ADMIN_TID)
+        rows = await svc.smm.team(admin, month)
+        first, last = svc.leads.this_month(admin)
+        report = await svc.leads.funnel(admin, first, last)
+    assert rows and len(data["smm"]) == len(rows)
+    for got, row in zip(data["smm"], rows, strict=True):
+        assert (got["name"], got["accounts"], got["due"], got["on_time"], got["late"], got["missing"]) == \
+            (row.member.display_name, row.accounts, row.due, row.on_time, row.late, row.missing)
+        assert share_text(row.er_change, signed=True) == ("—" if got["er_change"] is None
+                                                          else f"{got['er_change']:+.1f}%")
+    assert sum(r["missing"] for r in data["smm"]) >= 1  # the demo's account that skipped its last week
+    f = data["funnel"]
+    assert f["cohort"] == report.total.cohort == len(DEMO_LEADS) and f["lost"] == report.total.lost
+    assert _pct(report.total.won_rate) == f"{f['won_rate']}%"
+    for got, want in zip(f["stages"], report.total.stages, strict=True):
+        assert (got["entered"], got["reached"]) == (want.entered, want.reached)
+        assert _pct(want.conversion) == ("—" if got["conversion"] is None else f"{got['conversion']}%")
+    assert f["stages"][0]["label"] == "Диалог" and f["stages"][-1]["kind"] == "won"
+    # the department filter keeps the SMM administrators of that department; the funnel is /funnel's scope
+    status, other = await get(client, clock, ADMIN_TID, f"?department={demo.department_ids[2]}")
+    assert other["smm"] == [] and other["funnel"] == f
+    # a manager whose department neither reports SMM nor owns leads sees neither; a writer their own page only
+    outsider = await member(db, demo.manager_ids[2])
+    status, data = await get(client, clock, outsider.telegram_id)
+    assert status == 200 and data["smm"] == [] and data["funnel"] is None
+    status, data = await get(client, clock, (await member(db, demo.writer_ids[0])).telegram_id)
+    assert status == 200 and data["smm"] == [] and data["funnel"] is None
+    # in English when the member's Telegram speaks English
+    init = init_for(ADMIN_TID, clock.now().timestamp(), language_code="en")
+    status, data = await get(client, clock, None, init=init)
+    assert data["lang"] == "en" and data["funnel"]["stages"][0]["label"] == "Dialogue"

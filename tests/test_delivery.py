@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
+import secrets
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,7 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 
-from bot.sender import RateLimiter, Sender
+from bot.sender import RateLimiter, Sender, SharedLimits
 from bot.text import visible_len as _visible_len
 from models.org import Department, Member
 from tests.emulator import BotAPIEmulator
@@ -105,6 +108,83 @@ async def test_rate_limiter_spaces_sends_globally_and_per_chat() -> None:
     assert all(b - a >= 1 / 30 - 1e-9 for a, b in itertools.pairwise(times))
     ones = [t for t, c in sent if c == 1]
     assert all(b - a >= 1.0 - 1e-9 for a, b in itertools.pairwise(ones))
+
+
+# --- one rate limit per token across replicas (Redis) -------------------------------------------------
+REDIS = os.environ.get("TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(not REDIS, reason="set TEST_REDIS_URL to run against Redis")
+
+
+@pytest.fixture
+async def replica_bots(emu: BotAPIEmulator) -> AsyncIterator[list[Bot]]:
+    """Two replicas' bots: the same token, separate HTTP sessions."""
+    sessions = [AiohttpSession(api=TelegramAPIServer.from_base(emu.url)) for _ in range(2)]
+    yield [Bot(emu.token, session=s) for s in sessions]
+    for session in sessions:
+        if session._session is not None and not session._session.closed:
+            await session._session.close()
+
+
+def shared_limits(prefix: str, **kw) -> SharedLimits:
+    return SharedLimits.from_url(REDIS, prefix=prefix, **kw)
+
+
+@needs_redis
+async def test_a_429_met_by_one_replica_holds_the_chat_on_the_other(emu, replica_bots, db) -> None:
+    prefix = f"test:{secrets.token_hex(4)}:"
+    a, b = (Sender(bot, db, shared=shared_limits(prefix)) for bot in replica_bots)
+    user = emu.user(901, "Ann", started=True)
+    emu.fail_next("sendMessage", 429, retry_after=2)
+    first = asyncio.create_task(a.send_text(901, "from a"))
+    await emu.wait_for(lambda: a.stats["retry_after"] > 0, timeout=5, what="replica a meets the 429")
+    await asyncio.sleep(0.1)  # (the hold is written in the background)
+    t0 = time.monotonic()
+    second = await b.send_text(901, "from b")
+    assert second.status == "sent" and second.attempts == 1  # b waited out a's hold instead of meeting a 429
+    assert b.stats["retry_after"] == 0 and time.monotonic() - t0 >= 1.5
+    assert (await first).status == "sent"
+    assert sorted(m.text for m in user.messages) == ["from a", "from b"]
+    for sender in (a, b):
+        await sender.aclose()
+
+
+async def two_replicas_broadcast(emu, bots, db, shared: bool) -> list[Sender]:
+    prefix = f"test:{secrets.token_hex(4)}:"
+    senders = [Sender(bot, db, rate=28, shared=shared_limits(prefix, rate=28) if shared else None) for bot in bots]
+    chats = list(range(1000, 1120))
+    for chat in chats:
+        emu.user(chat, f"U{chat}", started=True)
+    # each replica sends to its half of the chats at once (a digest's fan-out on two replicas)
+    outcomes = await asyncio.gather(*(senders[i % 2].send_text(chat, "hi") for i, chat in enumerate(chats)))
+    assert all(o.ok for o in outcomes)
+    for sender in senders:
+        await sender.aclose()
+    return senders
+
+
+@needs_redis
+async def test_two_replicas_share_one_rate_limit_per_token(emu, replica_bots, db) -> None:
+    """28 messages a second each: together nearly twice Telegram's 30 unless they share the budget."""
+    senders = await two_replicas_broadcast(emu, replica_bots, db, shared=True)
+    assert [s.stats["retry_after"] for s in senders] == [0, 0]
+    assert emu.violations == []
+
+
+@needs_redis
+async def test_without_sharing_two_replicas_exceed_the_tokens_limit(emu, replica_bots, db) -> None:
+    """The control of the test above: the same two replicas pacing alone meet Telegram's 429."""
+    senders = await two_replicas_broadcast(emu, replica_bots, db, shared=False)
+    assert sum(s.stats["retry_after"] for s in senders) > 0
+
+
+@needs_redis
+async def test_shared_limits_step_aside_when_redis_does_not_answer(emu, emu_bot, db, caplog) -> None:
+    user = emu.user(951, started=True)
+    sender = Sender(emu_bot, db, shared=SharedLimits.from_url("redis://127.0.0.1:1/0"))
+    assert (await sender.send_text(951, "still sent")).ok
+    assert [m.text for m in user.messages] == ["still sent"]
+    assert "shared send limits unavailable" in caplog.text
+    await sender.aclose()
 
 
 def test_visible_length_counts_utf16_without_tags() -> None:

@@ -35,3 +35,4 @@ async def test_seed_demo_then_preview_writes_png(db, database_url, tmp_path: Pat
     assert charts.png_size((tmp_path / "out-cumulative.png").read_bytes()) == (1080, 810)
     printed = capsys.readouterr().out
     assert "Дайджест на" in printed and "1080x" in printed
+    assert "3 SMM accounts, 7 leads, a course for 3 writers" in printed  # seed-demo says what it created

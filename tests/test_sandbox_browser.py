@@ -1,9 +1,10 @@
 """Issue 15 in a real browser: ``python -m bot`` with no BOT_TOKEN starts the sandbox; Chromium (Debian's
 package, driven by Playwright) opens the web chat, a writer reports a unit by typing and pressing buttons,
-the manager opens /team and the dashboard Mini App, and the dashboard's numbers equal /team's. The
-dashboard API refuses forged, expired and missing initData. Takes phone-sized screenshots (light and
-dark): into docs/screenshots/ (README links two of them) with ``UPDATE_SCREENSHOTS=1``, else into the
-test's temporary directory, so a CI run leaves the tree clean.
+a learner answers the demo course's quiz by clicking an option, the manager opens /team and the dashboard
+Mini App, and the dashboard's numbers equal /team's. The dashboard API refuses forged, expired and missing
+initData. Takes phone-sized screenshots (light and dark, and the answered quiz): into docs/screenshots/
+(README links two of them) with ``UPDATE_SCREENSHOTS=1``, else into the test's temporary directory, so a CI
+run leaves the tree clean.
 
 Skipped, saying why, when Chromium or Playwright is missing (``.ci/run`` installs both).
 """
@@ -162,6 +163,27 @@ async def scenario(browser, url: str, shots: Path) -> None:
     assert own["departments"] == [] and own["projects"] == []
 
     assert await page.locator("#menu-app").is_hidden()  # no dashboard menu button for a writer
+
+    # a learner takes the demo course's quiz: the polls arrive in the chat, a click answers one, then the
+    # quiz shows the right answer and the explanation; a second answer is refused
+    learner = next(p for p in people if p["learner"])
+    await page.select_option("#person", str(learner["id"]))
+    await page.fill("#text", "/learn")
+    await page.press("#text", "Enter")
+    await (await wait_bot_text(page, "Онбординг автора")).locator("button[data-callback]").first.click()
+    await (await wait_bot_text(page, "тест")).locator("button[data-callback]", has_text="тест").click()
+    quiz = page.locator("#chat .msg.bot .poll").first
+    await quiz.locator(".poll-opt").first.wait_for(timeout=20_000)
+    await page.locator("#chat .poll").nth(1).wait_for(timeout=20_000)  # one poll per question
+    await quiz.locator(".poll-opt").nth(1).click()  # the right answer of the first question
+    await quiz.locator(".poll-verdict.right").wait_for(timeout=20_000)
+    assert await quiz.locator(".poll-res.right .poll-mark").inner_text() == "✓"
+    assert "Дата без темы" in await quiz.locator(".poll-expl").inner_text()
+    refused = await page.request.post(f"{url}/api/chat/{learner['id']}/vote", data={
+        "message_id": int(await quiz.locator("xpath=..").get_attribute("data-id")), "option_ids": [0]})
+    assert refused.status == 400
+    await page.locator("#toast").wait_for(state="hidden")  # the writer's last callback answer (3 s)
+    await page.screenshot(path=str(shots / "webchat-quiz.png"))
     # the manager: the command menu, /team, then the dashboard from its web_app button
     await page.select_option("#person", str(manager["id"]))
     await page.locator("#menu-app").wait_for()  # the chat's menu button opens the Mini App
@@ -198,6 +220,10 @@ async def scenario(browser, url: str, shots: Path) -> None:
     total = await frame.locator("[data-field=total-done]").inner_text()
     assert int(total) == sum(done for _n, done, *_ in team_rows)
     assert await frame.locator("#cumulative .done-line").get_attribute("data-total") == total
+    # the SMM department's manager: its SMM administrator's reports and the month's funnel of their leads
+    assert manager["department"].startswith("SMM")
+    assert await frame.locator("#smm tbody tr").count() == 1
+    assert await frame.locator("#funnel tr[data-stage]").count() >= 2
     await page.click("#webapp-close")
     await page.locator("#webapp").wait_for(state="hidden")
 

@@ -16,12 +16,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select, text
 
 from bot.config import Settings
-from bot.db import Database
+from bot.db import UPDATE_COMMIT, Database
 from bot.inbox import Inbox, sender_of
 from bot.leader import Leadership
 from bot.logs import MEMBER_ID, UPDATE_ID, JsonFormatter, Redactor, TextFormatter, secrets_of
 from bot.web import create_web_app
 from models import service_repo as repo
+from models.org import AuditEntry, Member
 from models.service import InboundUpdate
 from tests.conftest import ADMIN_ID, PG_URL
 from tests.recording import BOT_TOKEN, make_bot
@@ -143,6 +144,111 @@ async def test_one_users_updates_are_handled_in_order(service_settings, db, cloc
     await inbox.accept([message_update(51, ADMIN_ID, "/help")])
     await asyncio.gather(*inbox.tasks)
     assert seen == [50, 51]
+    await bot.session.close()
+
+
+# --- the done mark rides in the handler's commit -------------------------------------------------------
+async def admins(db: Database) -> int:
+    async with db.session() as s:
+        return int(await s.scalar(select(func.count(Member.id)).where(Member.telegram_id == ADMIN_ID)))
+
+
+def die_at(session, method: str) -> None:
+    """The process dies (its task is cancelled, as by kill -9: nothing after runs) when ``method`` is sent."""
+    make_request = session.make_request
+
+    async def dying(bot, call, timeout=None):  # noqa: ASYNC109
+        if type(call).__name__ == method:
+            raise asyncio.CancelledError
+        return await make_request(bot, call, timeout)
+
+    session.make_request = dying
+
+
+async def test_a_crash_between_the_commit_and_the_reply_repeats_nothing(service_settings, db, clock) -> None:
+    """The admin's first /start registers them (a write), then answers: dying between the two leaves the
+    update done with its effect — no replica handles it again, so the registration is not repeated and the
+    answer is lost rather than sent twice."""
+    inbox, _dp, bot, session = make_inbox(service_settings, db, clock)
+    die_at(session, "SendMessage")
+    await inbox.accept([message_update(60, ADMIN_ID, "/start")])
+    await asyncio.gather(*inbox.tasks, return_exceptions=True)
+    assert await admins(db) == 1
+    (row,) = await rows(db)
+    assert row.done_at is not None  # in the registration's own commit
+    # the next process (or a replica, once the claim expired) finds nothing to do
+    other, _dp2, bot2, session2 = make_inbox(service_settings, db, clock, me="replica-b")
+    clock.advance(seconds=61)
+    assert await other.sweep(everything=True) == 0
+    assert await admins(db) == 1
+    assert [r for r in session.requests + session2.requests if r.method == "SendMessage"] == []
+    await bot.session.close()
+    await bot2.session.close()
+
+
+async def test_a_crash_before_the_commit_leaves_the_update_to_be_handled_once(service_settings, db, clock,
+                                                                               monkeypatch) -> None:
+    """Dying inside the handler's transaction (at the mark, just before the commit) rolls back the effect
+    and the mark together: the next replica handles the update, once."""
+    inbox, _dp, bot, _session = make_inbox(service_settings, db, clock)
+
+    async def dies(*_a, **_k):
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(repo, "mark_done_if_open", dies)
+    await inbox.accept([message_update(61, ADMIN_ID, "/start")])
+    await asyncio.gather(*inbox.tasks, return_exceptions=True)
+    monkeypatch.undo()
+    assert await admins(db) == 0 and (await rows(db))[0].done_at is None
+    other, _dp2, bot2, session2 = make_inbox(service_settings, db, clock, me="replica-b")
+    clock.advance(seconds=61)
+    assert await other.sweep() == 1
+    assert await admins(db) == 1 and (await rows(db))[0].done_at is not None
+    assert len([r for r in session2.requests if r.method == "SendMessage"]) == 1
+    assert await other.sweep() == 0
+    await bot.session.close()
+    await bot2.session.close()
+
+
+async def test_a_handling_that_finds_its_update_done_elsewhere_is_rolled_back(service_settings, db, clock) -> None:
+    """A slow replica whose update was taken over and handled meanwhile: its transaction is refused (the
+    update is already done), so its effects are not a second copy and it does not answer."""
+    inbox, dp, bot, session = make_inbox(service_settings, db, clock)
+
+    @dp.update.outer_middleware()
+    async def taken_over_meanwhile(handler, event, data):
+        async with db.session() as s, db.writing(s):  # (another replica's commit; not this update's)
+            token = UPDATE_COMMIT.set(None)
+            await repo.mark_done(s, [event.update_id], clock.now())
+            UPDATE_COMMIT.reset(token)
+        return await handler(event, data)
+
+    await inbox.accept([message_update(62, ADMIN_ID, "/start")])
+    await asyncio.gather(*inbox.tasks)
+    assert await admins(db) == 0
+    assert [r for r in session.requests if r.method == "SendMessage"] == []
+    await bot.session.close()
+
+
+async def test_an_update_that_commits_twice_is_marked_by_the_first_commit(service_settings, db, clock) -> None:
+    inbox, dp, bot, session = make_inbox(service_settings, db, clock)
+    marked_at: list = []
+
+    @dp.update.outer_middleware()
+    async def second_write(handler, event, data):
+        result = await handler(event, data)  # /start registers the admin: the first commit, with the mark
+        marked_at.append((await rows(db))[0].done_at)
+        async with db.session() as s, db.writing(s):  # a later write of the same update: no mark, no refusal
+            s.add(AuditEntry(action="test.second", object_type="member", created_at=clock.now()))
+        return result
+
+    await inbox.accept([message_update(63, ADMIN_ID, "/start")])
+    await asyncio.gather(*inbox.tasks)
+    assert marked_at[0] is not None and await admins(db) == 1
+    async with db.session() as s:
+        assert await s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "test.second")) == 1
+    assert len([r for r in session.requests if r.method == "SendMessage"]) == 1
+    assert (await rows(db))[0].done_at == marked_at[0]  # not marked again after handling
     await bot.session.close()
 
 

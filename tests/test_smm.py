@@ -256,6 +256,22 @@ async def test_stats_table_chart_and_stats_all(harness: Harness, db) -> None:
     assert "прирост +50 (+4.8%)" in text and "ER по охвату 4.0%" in text
     photos = [s for s in sent if s.method == "SendPhoto"]
     assert len(photos) == 1
+    # the chart, recomputed here from the saved figures (8 weeks to 15.11; a missing week is None), is the one sent
+    from bot.domain import smm as rules
+    from models import smm_repo
+    from scheduler import charts
+
+    ends = rules.week_ends(WEEK, 8)
+    async with db.session() as s:
+        found = (await smm_repo.week_figures(s, [acc.id], ends[0], WEEK))[acc.id]
+    points = [(f"{e:%d.%m}", found[e]["followers"] if e in found else None,
+               rules.er_reach(found[e]) * 100 if e in found else None) for e in ends]
+    assert [(w, f, round(er, 6)) for w, f, er in points[-3:]] == [("01.11", 1000, 5.0), ("08.11", 1050, 7.0),
+                                                                   ("15.11", 1100, 4.0)]
+    assert all(p[1] is None for p in points[:-3])
+    expected = charts.smm_weeks(points, title=f"{acc.name} · Alpha", labels={
+        "followers": "Подписчики", "er": "ER по охвату, %", "missing": "нет отчёта", "no_data": "Нет данных"})
+    assert photos[0].params["photo"].data == expected
     # /stats all: the manager's scope, this week's ER and flags (ER fell by more than 30%, vk missing)
     table = "\n".join(m.text for m in h.messages(await h.send(MANAGER, "/stats all")))
     assert "с флагом: 2" in table and "нет отчёта" in table

@@ -3,7 +3,6 @@ day after the week's end (the responsible member's days off and time zone), once
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -118,28 +117,26 @@ async def test_channels_are_counted_once_a_day(db, settings, clock) -> None:
         assert (await s.get(SmmAccount, acc)).channel_count == 800
 
 
-async def test_weekly_smm_digest_for_managers(db, settings, clock) -> None:
-    team = await make_team(db, writers=2)
-    a, b = team.writers
-    ids = [await add_account(db, team.project_id, a.id, f"acc{i}") for i in range(4)]
-    await add_account(db, team.project_id, b.id, "silent")
-    er = {ids[0]: (100, 200), ids[1]: (100, 50), ids[2]: (100, 110), ids[3]: (100, 100)}  # likes before, now
+async def test_the_managers_note_waits_for_their_working_day_and_comes_at_their_time(db, settings, clock) -> None:
+    """The note goes to the manager at SMM_FORM_AT in the manager's zone, on the manager's working day: a day off on
+    the responsible member's third working day moves it to the next one, and it still goes once."""
+    team = await make_team(db, writers=1)
+    writer = team.writers[0]
+    acc = await add_account(db, team.project_id, writer.id)
     async with db.session() as s, db.writing(s):
-        for account_id, (before, now) in er.items():
-            for day, likes in ((date(2026, 11, 8), before), (date(2026, 11, 15), now)):
-                s.add(SmmWeek(account_id=account_id, week_end=day, followers=1000, likes=likes, reach=1000,
-                              source="form", reported_at=NOW, updated_at=NOW))
+        m = await s.get(type(team.manager), team.manager.id)
+        m.timezone = "Asia/Yekaterinburg"  # Moscow + 2 h: 10:00 there is 08:00 in Moscow
+        s.add(DayOff(member_id=team.manager.id, day=date(2026, 11, 18)))  # off on Wednesday
     jobs, sender = make_jobs(db, settings, clock)
-    await jobs.smm_digests(at_msk(16, 8, 59))  # before DAILY_DIGEST_TIME
-    assert sender.calls == []
-    await jobs.smm_digests(at_msk(16, 9, 1))
-    await jobs.smm_digests(at_msk(16, 10, 0))  # once
-    await jobs.smm_digests(at_msk(17, 9, 1))  # not on the week's second working day
-    calls = [c for c in sender.calls if c.kind == "smm_digest"]
-    assert [c.chat_id for c in calls] == [team.manager.telegram_id]
-    text = calls[0].text
-    assert "отчитались 4 из 5" in text and "Нет отчёта: " in text and html.escape(b.display_name) in text
-    best, worst = text.split("Хуже всех")
-    assert "@acc0" in best.split("Лучше всех")[1] and "+100.0%" in best and "@acc2" in best
-    assert "@acc1" in worst and "-50.0%" in worst and "@acc3" not in text.split("Лучше всех")[1]
-    assert "Падения" in text  # acc1's ER fell by 50% (> SMM_DROP_SHARE)
+    for day in (16, 17, 18):
+        await jobs.smm_weekly(at_msk(day, 10, 1))
+    assert sender.kinds() == ["smm_form", "smm_remind"]  # Wednesday: the manager is off
+    await jobs.smm_weekly(at_msk(19, 7, 59))  # Thursday 09:59 in Yekaterinburg: not yet
+    assert sender.kinds(team.manager.telegram_id) == []
+    await jobs.smm_weekly(at_msk(19, 8, 1))  # 10:01 there
+    await jobs.smm_weekly(at_msk(19, 10, 1))
+    await jobs.smm_weekly(at_msk(20, 8, 1))  # once
+    assert sender.kinds(team.manager.telegram_id) == ["smm_manager"]
+    async with db.session() as s:
+        row = await s.scalar(select(Delivery).where(Delivery.kind == "smm_manager"))
+    assert (row.period_key, row.planned_at) == (f"{acc}:2026-11-15", at_msk(19, 8, 0))

@@ -9,7 +9,9 @@ files hold no data.
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from aiohttp import web
 
@@ -18,8 +20,10 @@ from bot.config import Settings
 from bot.dashboard.initdata import InitDataError, check
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
+from bot.i18n import Catalog, member_language
 from bot.parsing import parse_id, parse_month
 from bot.services import build_services
+from bot.views import stage_name
 
 __all__ = ["PREFIX", "STATIC", "add_routes"]
 
@@ -41,6 +45,18 @@ def _init_data(request: web.Request) -> str | None:
     if auth.lower().startswith("tma "):
         return auth[4:].strip()
     return None
+
+
+@cache
+def _catalog() -> Catalog:
+    return Catalog()
+
+
+def _name_stages(data: dict, lang: str) -> None:
+    """The funnel's stages named as the chat names them (a stage's own name, else the translated default)."""
+    t = _catalog().translator(lang)
+    for st in (data.get("funnel") or {}).get("stages", []):
+        st["label"] = stage_name(t, SimpleNamespace(name=st["name"], key=st["key"]))
 
 
 def add_routes(app: web.Application, *, settings: Settings, db: Database, clock: Clock | None = None) -> None:
@@ -79,7 +95,10 @@ def add_routes(app: web.Application, *, settings: Settings, db: Database, clock:
                 data = await svc.dashboard.overview(member, month, department)
             except NotAllowed:
                 return web.json_response({"error": "forbidden"}, status=403, headers=_SECURITY_HEADERS)
-        return web.json_response(data.to_json(), headers=_SECURITY_HEADERS)
+        body = data.to_json()
+        body["lang"] = member_language(member, settings.default_language, user.language_code)
+        _name_stages(body, body["lang"])
+        return web.json_response(body, headers=_SECURITY_HEADERS)
 
     app.router.add_get(f"{PREFIX}/", page)
     app.router.add_get(f"{PREFIX}/static/{{name}}", static)

@@ -22,6 +22,12 @@ def delivery_kind(kind: str) -> str:
 #: ``deliveries.kind`` of every digest kind
 DELIVERY_KINDS = {kind: delivery_kind(kind) for kind in KINDS}
 
+#: where a manager's weekly SMM section goes (``digest_preferences.smm_digest``): inside the weekly digest (its
+#: chart in the album, its text in the caption) or as its own message; without the weekly digest switched on it
+#: always comes as its own message
+SMM_WITH_WEEKLY, SMM_OWN = "with_weekly", "own"
+SMM_MODES = (SMM_WITH_WEEKLY, SMM_OWN)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DigestPrefs:
@@ -32,6 +38,7 @@ class DigestPrefs:
     daily: bool = True
     weekly: bool = True
     monthly: bool = True
+    smm: str = SMM_WITH_WEEKLY  # one of SMM_MODES
 
     @property
     def time(self) -> str:
@@ -40,6 +47,11 @@ class DigestPrefs:
 
     def wants(self, kind: str) -> bool:
         return bool(getattr(self, kind))
+
+    @property
+    def smm_with_weekly(self) -> bool:
+        """The weekly SMM section comes inside the weekly digest (chosen, and the weekly digest is on)."""
+        return self.smm == SMM_WITH_WEEKLY and self.weekly
 
 
 def hhmm(value: str) -> dt.time:
@@ -59,7 +71,9 @@ def prefs_of(row: Any | None, default_at: dt.time) -> DigestPrefs:
         at = hhmm(row.daily_time) if row.daily_time else default_at
     except ValueError:
         at = default_at
-    return DigestPrefs(at=at, **{kind: bool(getattr(row, kind)) for kind in KINDS})
+    smm = getattr(row, "smm_digest", None)
+    return DigestPrefs(at=at, smm=smm if smm in SMM_MODES else SMM_WITH_WEEKLY,
+                       **{kind: bool(getattr(row, kind)) for kind in KINDS})
 
 
 def new_row_values() -> dict[str, Any]:

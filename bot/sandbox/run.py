@@ -77,18 +77,23 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 async def _people(db) -> list[dict]:
-    from models import org_repo, ratings_repo
+    """The demo people the web chat offers: role, department, and what each can show (``rater``: rates
+    colleagues; ``smm``: reports SMM accounts, the SMM administrator; ``learner``: has a course to take)."""
+    from models import learning_repo, org_repo, ratings_repo, smm_repo
 
     async with db.session() as session:
         members = await org_repo.list_members(session, active_only=True, roles=["admin", "manager", "writer", "client"])
         departments = {d.id: d.name for d in await org_repo.list_departments(session)}
         rater_departments = {p.rater_department_id for p in await ratings_repo.list_policies(session, active_only=True)}
+        smm = {account.responsible_id for account, _project, _member in await smm_repo.accounts(session)}
+        learners = {e.member_id for e in await learning_repo.enrolments(session, open_only=True)}
     order = {"admin": 0, "manager": 1, "writer": 2, "client": 3}
     people = [{"id": m.telegram_id, "name": m.display_name, "role": m.role,
                "department": departments.get(m.department_id, "") if m.department_id else "",
-               "rater": m.role != "admin" and m.department_id in rater_departments}
+               "rater": m.role != "admin" and m.department_id in rater_departments,
+               "smm": m.id in smm, "learner": m.id in learners}
               for m in members if m.telegram_id]
-    people.sort(key=lambda p: (order.get(p["role"], 9), p["department"], p["name"]))
+    people.sort(key=lambda p: (order.get(p["role"], 9), not p["smm"], p["department"], p["name"]))
     return people
 
 
@@ -122,9 +127,8 @@ async def run_sandbox(settings: Settings) -> int:
     clock = SandboxClock()
     demo = await seed_demo(settings, clock.now())
     if demo is not None:
-        print(f"teamdesk sandbox: demo organisation created in {settings.database_url}: "
-              f"{len(demo.department_ids)} departments, {len(demo.manager_ids)} managers, "
-              f"{len(demo.writer_ids)} writers, {demo.units} units", flush=True)
+        print(f"teamdesk sandbox: demo organisation created in {settings.database_url}: {demo.summary()}",
+              flush=True)
     db = Database(settings.database_url)
     await ensure_timezone(db, settings)
     await _register_people(emu, db, settings.default_language)

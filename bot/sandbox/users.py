@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox.spec import UploadedFile
+from bot.sandbox.spec import ApiError, UploadedFile
 from bot.sandbox.state import CallbackRecord, EmuMessage
 from bot.sandbox.tghtml import utf16_len
 
@@ -114,16 +114,17 @@ class FakeUser:
         self.emu._queue_update("message", msg.to_api())
         return msg
 
-    async def answer_poll(self, message: EmuMessage, option: int) -> None:
-        """Answer the poll in a bot message (a ``poll_answer`` update, as for a non-anonymous poll)."""
+    async def answer_poll(self, message: EmuMessage, option: int | list[int]) -> None:
+        """Answer the poll in a bot message as a Telegram client would (see :meth:`BotAPIEmulator.vote`: a
+        ``poll_answer`` update for a non-anonymous poll, the counts updated; a second answer to a quiz is
+        refused, here with an AssertionError)."""
         poll = message.extra.get("poll")
         if poll is None:
             raise AssertionError(f"message #{message.message_id} has no poll")
-        if not 0 <= option < len(poll["options"]):
-            raise AssertionError(f"the poll has no option {option}")
-        self._mark_action()
-        self.emu._queue_update("poll_answer", {"poll_id": poll["id"], "user": self.user_api(),
-                                               "option_ids": [option], "option_persistent_ids": [str(option)]})
+        try:
+            self.emu.vote(self, poll["id"], [option] if isinstance(option, int) else list(option))
+        except ApiError as e:
+            raise AssertionError(f"poll #{message.message_id}: {e.description}") from None
         await asyncio.sleep(0)
 
     async def inline(self, query: str, timeout: float = 10) -> dict:  # noqa: ASYNC109

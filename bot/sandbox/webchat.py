@@ -5,10 +5,12 @@
 
 * ``GET /api/people`` the demo people to pick from (admin, managers, writers, raters);
 * ``GET /api/chat/{uid}`` the chat as the person sees it: messages in their current state (text and
-  entities as Telegram parsed the bot's HTML, keyboards, photos, albums, documents), the command menu the
+  entities as Telegram parsed the bot's HTML, keyboards, photos, albums, documents, polls and quizzes with
+  the counts and right answers once answered), the command menu the
   bot set for them, callback answers (alerts) and the requests Telegram refused in this chat;
 * ``GET /api/chat/{uid}/events`` server-sent events: "changed" whenever the chat did;
-* ``POST /api/chat/{uid}/send`` (text or a command), ``/press`` (an inline button), ``/document`` (a file);
+* ``POST /api/chat/{uid}/send`` (text or a command), ``/press`` (an inline button), ``/document`` (a file),
+  ``/vote`` (answer a poll or a quiz: a ``poll_answer`` update, refused as Telegram refuses a second quiz answer);
 * ``POST /api/chat/{uid}/language`` the language of the person's Telegram app (ru, en);
 * ``GET /api/chat/{uid}/initdata`` Mini App ``initData`` for the person, signed with the sandbox token, so
   the dashboard runs the same signature check as in Telegram;
@@ -31,10 +33,11 @@ from aiohttp import web
 
 from bot.dashboard.initdata import sign
 from bot.sandbox.botapi import BotAPIEmulator
+from bot.sandbox.spec import ApiError
 from bot.sandbox.state import EmuMessage
 from bot.sandbox.tghtml import utf16_len
 
-__all__ = ["STATIC", "add_routes", "message_json"]
+__all__ = ["STATIC", "add_routes", "message_json", "poll_json"]
 
 STATIC = Path(__file__).with_name("static")
 _FILES = {"chat.js": "application/javascript", "chat.css": "text/css"}
@@ -62,8 +65,30 @@ def _button(b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def message_json(m: EmuMessage) -> dict[str, Any]:
-    """A message as the page renders it: plain text + entities (what Telegram shows), never raw HTML."""
+def poll_json(poll: dict[str, Any], chosen: list[int] | None) -> dict[str, Any]:
+    """A poll as the person's Telegram app shows it: before they answer, the question and the options only;
+    after (or once it is closed) the counts and, for a quiz, the right answers and the explanation."""
+    answered = chosen is not None
+    shown = answered or poll["is_closed"]
+    data: dict[str, Any] = {"id": poll["id"], "question": poll["question"], "type": poll["type"],
+                            "is_anonymous": poll["is_anonymous"], "is_closed": poll["is_closed"],
+                            "allows_multiple_answers": poll["allows_multiple_answers"],
+                            "allows_revoting": poll["allows_revoting"], "chosen": chosen,
+                            "options": [{"text": o["text"], **({"voter_count": o["voter_count"]} if shown else {})}
+                                        for o in poll["options"]]}
+    if shown:
+        data["total_voter_count"] = poll["total_voter_count"]
+        if poll["type"] == "quiz":
+            data["correct_option_ids"] = poll.get("correct_option_ids", [])
+            if poll.get("explanation"):
+                data["explanation"] = poll["explanation"]
+                data["explanation_entities"] = poll.get("explanation_entities", [])
+    return data
+
+
+def message_json(m: EmuMessage, chosen: list[int] | None = None) -> dict[str, Any]:
+    """A message as the page renders it: plain text + entities (what Telegram shows), never raw HTML; a poll
+    as :func:`poll_json` shows it to a person who chose ``chosen`` (None: not answered)."""
     data: dict[str, Any] = {"id": m.message_id, "from_bot": m.from_bot, "text": m.text or "",
                             "entities": m.entities, "date": m.date, "edited": m.edited, "deleted": m.deleted,
                             "media_group_id": m.media_group_id}
@@ -75,6 +100,8 @@ def message_json(m: EmuMessage) -> dict[str, Any]:
     if m.document:
         data["document"] = {"name": m.document.get("file_name") or "file", "size": m.document.get("file_size"),
                             "url": _file_url(m.document["file_id"])}
+    if "poll" in m.extra:
+        data["poll"] = poll_json(m.extra["poll"], chosen)
     return data
 
 
@@ -106,9 +133,15 @@ def _alerts(emu: BotAPIEmulator, uid: int) -> list[dict[str, Any]]:
     return out[-20:]
 
 
+def _chosen(emu: BotAPIEmulator, uid: int, m: EmuMessage) -> list[int] | None:
+    poll = m.extra.get("poll")
+    return emu.poll_choice(poll["id"], uid) if poll is not None else None
+
+
 def _signature(emu: BotAPIEmulator, uid: int) -> str:
     chat = emu.chats.get(uid, [])
-    return json.dumps([len(chat), sum(m.edit_count for m in chat), sum(m.deleted for m in chat),
+    polls = [(p["total_voter_count"], p["is_closed"]) for m in chat if (p := m.extra.get("poll"))]
+    return json.dumps([len(chat), sum(m.edit_count for m in chat), sum(m.deleted for m in chat), polls,
                        len(_alerts(emu, uid)), len(_refusals(emu, uid)), len(_commands(emu, uid, "")),
                        emu.menu_buttons.get(uid)], sort_keys=True)
 
@@ -157,7 +190,7 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
 
     async def chat(request: web.Request) -> web.StreamResponse:
         user = user_of(request)
-        messages = [message_json(m) for m in emu.chats.get(user.id, [])]
+        messages = [message_json(m, _chosen(emu, user.id, m)) for m in emu.chats.get(user.id, [])]
         button = emu.menu_buttons.get(user.id) or emu.menu_buttons.get(None) or {"type": "default"}
         return web.json_response({"messages": messages, "commands": _commands(emu, user.id, user.language_code or ""),
                                   "language": user.language_code,
@@ -203,6 +236,24 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
             return web.json_response({"error": "no such button"}, status=400)
         qid = await user.press(msg, data)
         return web.json_response({"query_id": qid})
+
+    async def vote(request: web.Request) -> web.StreamResponse:
+        """Answer a poll of the bot (``option_ids``; an empty list retracts a vote where revoting is allowed):
+        refused, as Telegram refuses it, for a closed poll or a second answer to a quiz."""
+        user = user_of(request)
+        body = await body_of(request)
+        mid, option_ids = body.get("message_id"), body.get("option_ids")
+        msg = emu.find_message(user.id, mid) if isinstance(mid, int) else None
+        if msg is None or msg.deleted or "poll" not in msg.extra:
+            return web.json_response({"error": "no such poll"}, status=400)
+        if not isinstance(option_ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                                       for i in option_ids):
+            return web.json_response({"error": "option_ids is a list of option numbers"}, status=400)
+        try:
+            emu.vote(user, msg.extra["poll"]["id"], option_ids)
+        except ApiError as e:
+            return web.json_response({"error": e.description.removeprefix("Bad Request: ")}, status=400)
+        return web.json_response({"poll": poll_json(msg.extra["poll"], _chosen(emu, user.id, msg))})
 
     async def document(request: web.Request) -> web.StreamResponse:
         user = user_of(request)
@@ -267,6 +318,7 @@ def add_routes(app: web.Application, emu: BotAPIEmulator, people: People, *, tok
     app.router.add_post("/api/chat/{uid}/send", send)
     app.router.add_post("/api/chat/{uid}/press", press)
     app.router.add_post("/api/chat/{uid}/document", document)
+    app.router.add_post("/api/chat/{uid}/vote", vote)
     app.router.add_get("/api/chat/{uid}/initdata", init_data)
     app.router.add_post("/api/chat/{uid}/language", language)
     app.router.add_get("/api/file/{file_id}", file)

@@ -78,7 +78,7 @@ class Services:
     @cached_property
     def dashboard(self) -> DashboardService:
         return DashboardService(self.session, self.db, self.settings, self.clock, reporting=self.reporting,
-                                ratings=self.ratings)
+                                ratings=self.ratings, smm=self.smm, leads=self.leads)
 
     @cached_property
     def tasks(self) -> TaskService:

@@ -3,7 +3,9 @@
 Numbers per person come from :meth:`ReportingService.team` (the one source of ``/team``), revisions per
 project from :meth:`ReportingService.team_projects` (``/team projects``), ratings from
 :meth:`RatingService.dashboard` / :meth:`RatingService.own_results` (``/ratings``: aggregate policies below
-``k`` raters show nothing). A writer gets only their own page.
+``k`` raters show nothing), the SMM administrators' month from :meth:`SmmService.team` (``/team smm``) and the
+month's lead funnel from :meth:`LeadService.funnel` (``/funnel`` for that month), each shown where it exists.
+A writer gets only their own page.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from bot.domain.pace import round1
 from bot.domain.ratings import period_of
 from bot.domain.workdays import month_bounds
 from bot.services.base import Service
+from bot.services.leads import LeadService
 from bot.services.ratings import RatingService
 from bot.services.reporting import ReportingService
+from bot.services.smm import SmmService
 from bot.services.stats import MemberMonth, previous_month
 from models import org_repo, stats_repo
 from models.org import Member
@@ -61,13 +65,15 @@ class Overview:
     projects_rate: float | None = None
     ratings: list[dict[str, Any]] = field(default_factory=list)
     cumulative: dict[str, Any] = field(default_factory=dict)
+    smm: list[dict[str, Any]] = field(default_factory=list)  # /team smm's rows; empty: no SMM accounts
+    funnel: dict[str, Any] | None = None  # /funnel's month; None: no leads in the viewer's scope
 
     def to_json(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "month": self.month.strftime("%Y-%m"),
                 "months": [m.strftime("%Y-%m") for m in self.months], "departments": self.departments,
                 "department_id": self.department_id, "people": self.people, "median": _r1(self.median),
                 "projects": self.projects, "projects_rate": _r1(self.projects_rate), "ratings": self.ratings,
-                "cumulative": self.cumulative, "totals": {"plan": sum(p["plan"] for p in self.people), "done": sum(p["done"] for p in self.people),
+                "cumulative": self.cumulative, "smm": self.smm, "funnel": self.funnel, "totals": {"plan": sum(p["plan"] for p in self.people), "done": sum(p["done"] for p in self.people),
                            "expected": _r1(sum(p["expected"] or 0 for p in self.people))}}
 
 
@@ -75,10 +81,13 @@ class DashboardService(Service):
     """Built by :func:`bot.services.build_services` with the reporting and rating services of the same
     session (the one source of /team's and /ratings' numbers)."""
 
-    def __init__(self, *args: Any, reporting: ReportingService, ratings: RatingService) -> None:
+    def __init__(self, *args: Any, reporting: ReportingService, ratings: RatingService, smm: SmmService,
+                 leads: LeadService) -> None:
         super().__init__(*args)
         self.reporting = reporting
         self.ratings = ratings
+        self.smm = smm
+        self.leads = leads
 
     async def viewer(self, telegram_id: int) -> Member | None:
         """The active member behind a Mini App request (its initData already checked)."""
@@ -120,7 +129,34 @@ class DashboardService(Service):
                         [person_row(s) for s in stats], median,
                         [{"name": p.name, "units": p.units, "revisions": p.revisions, "rate": _r1(p.rate),
                           "stands_out": p.stands_out} for p in projects], overall, blocks,
-                        await self._cumulative(stats, month, reporting.today(actor)))
+                        await self._cumulative(stats, month, reporting.today(actor)),
+                        await self._smm(actor, month, department_id), await self._funnel(actor, month))
+
+    async def _smm(self, actor: Member, month: date, department_id: int | None) -> list[dict[str, Any]]:
+        """``/team smm``'s rows for the month (the department filter keeps the administrators in it); the ER
+        change in per cent with one decimal, formatted as /team smm formats it."""
+        return [{"name": r.member.display_name, "department_id": r.member.department_id, "accounts": r.accounts,
+                 "due": r.due, "on_time": r.on_time, "late": r.late, "missing": r.missing,
+                 "er_change": None if r.er_change is None else float(f"{r.er_change * 100:.1f}")}
+                for r in await self.smm.team(actor, month)
+                if department_id is None or r.member.department_id == department_id]
+
+    async def _funnel(self, actor: Member, month: date) -> dict[str, Any] | None:
+        """``/funnel``'s figures for the month over the leads the viewer's /funnel covers (the department filter
+        does not narrow it, as /funnel has none); None when no lead entered the funnel that month."""
+        first, last = month_bounds(month)
+        report = await self.leads.funnel(actor, first, last)
+        f = report.total
+        if not f.cohort:
+            return None
+        def pct(x: float | None) -> int | None:  # whole per cents, formatted as /funnel formats them
+            return None if x is None else int(f"{x * 100:.0f}")
+
+        return {"cohort": f.cohort, "lost": f.lost, "won_rate": pct(f.won_rate),
+                "stages": [{"key": report.stages[sf.stage_id].key, "name": report.stages[sf.stage_id].name,
+                            "kind": report.stages[sf.stage_id].kind, "entered": sf.entered, "reached": sf.reached,
+                            "conversion": pct(sf.conversion), "median_days": None if sf.median_days is None else float(f"{sf.median_days:.1f}")}
+                           for sf in f.stages]}
 
     async def _cumulative(self, stats: list[MemberMonth], month: date, today: date) -> dict[str, Any]:
         """Units done (first sent) by the end of each day of the month so far, summed over the people shown,

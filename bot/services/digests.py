@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import parse_hhmm
-from bot.domain.digests import DAILY, KINDS, DigestPrefs, new_row_values, prefs_of
+from bot.domain.digests import DAILY, KINDS, SMM_MODES, DigestPrefs, new_row_values, prefs_of
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.services.base import Service
@@ -34,6 +34,16 @@ class DigestService(Service):
         async with self.db.writing(self.session):
             row = await self._row(member)
             setattr(row, kind, not getattr(row, kind))
+        return await self.prefs(member)
+
+    async def set_smm(self, member: Member, mode: str) -> DigestPrefs:
+        """Where the weekly SMM section goes: inside the weekly digest or as its own message (``SMM_MODES``)."""
+        self.require_manager(member)
+        if mode not in SMM_MODES:
+            raise UserError("error-bad-choice")
+        async with self.db.writing(self.session):
+            row = await self._row(member)
+            row.smm_digest = mode
         return await self.prefs(member)
 
     async def set_time(self, member: Member, value: str) -> DigestPrefs:

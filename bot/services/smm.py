@@ -163,12 +163,26 @@ class StatsView:
 
 @dataclass(slots=True)
 class SmmDigest:
+    """The weekly SMM section of a manager's scope. Each account's week is the latest one whose report was due
+    (its first working day after the week's end has passed): ``on_time`` reported by then, ``late`` after,
+    ``missing`` not at all."""
+
     rows: list[StatsRow]
-    reported: list[StatsRow]
+    on_time: list[StatsRow]
+    late: list[StatsRow]
     missing: list[StatsRow]
     best: list[StatsRow]
     worst: list[StatsRow]
     falls: list[StatsRow]
+    er_prev: dict[int, float | None] = field(default_factory=dict)  # account → ER by reach the week before
+
+    @property
+    def reported(self) -> list[StatsRow]:
+        return self.on_time + self.late
+
+    @property
+    def week(self) -> date:
+        return max(r.week_end for r in self.rows)
 
 
 @dataclass(slots=True)
@@ -434,17 +448,52 @@ class SmmService(Service):
         return ImportResult(True, created=len(ends) - len(conflicts), replaced=len(conflicts), rows=len(ends))
 
     async def digest(self, actor: Member) -> SmmDigest | None:
-        """The weekly SMM section of a manager's scope: who reported, the three best and worst movers by ER
-        change, the flagged falls. ``None`` without accounts."""
-        rows = await self.stats_all(actor)
+        """The weekly SMM section of a manager's scope (``None`` without accounts): for each open account the
+        latest week whose report was due — the end of the first working day after the week's end (as ``/team
+        smm`` counts it) has passed by the actor's today — who reported it on time, late or not at all, the three
+        best and worst movers by week-over-week change of ER by reach, and the falls of more than SMM_DROP_SHARE
+        (ER, reach or followers)."""
+        rows = await self._scope_summaries(actor)
+        today = self.today(actor)
+        country = self.settings.holiday_country
+        hol = public_holidays(today.year - 1, country) | public_holidays(today.year, country)
+        due: dict[int, date] = {}
+        for r in rows:
+            end = rules.last_week_end(today, r.week_end)
+            while rules.next_working_day(end, hol) >= today:
+                end -= timedelta(weeks=1)
+            if end >= r.start_date:
+                due[r.id] = end
+        rows = [r for r in rows if r.id in due]
         if not rows:
             return None
-        moved = sorted((r for r in rows if r.er_change is not None), key=lambda r: r.er_change or 0.0)
+        first, last = min(due.values()) - timedelta(weeks=1), max(due.values())
+        found = await repo.week_figures(self.session, list(due), first, last, repo.RATE_FIGURES)
+        reported_at = await repo.reported_at(self.session, list(due), first, last)
+        share = self.settings.smm_drop_share
+        out: list[StatsRow] = []
+        on_time, late, missing = [], [], []
+        er_prev: dict[int, float | None] = {}
+        for r in rows:
+            end = due[r.id]
+            cur, prev = found[r.id].get(end), found[r.id].get(end - timedelta(weeks=1))
+            row = StatsRow(r.id, r.name, r.project, r.responsible, end, rules.er_reach(cur), rules.growth(prev, cur),
+                           rules.growth_pct(prev, cur), rules.flags(prev, cur, share),
+                           rules.change(rules.er_reach(prev), rules.er_reach(cur)))
+            out.append(row)
+            er_prev[r.id] = rules.er_reach(prev)
+            at = reported_at.get((r.id, end))
+            if cur is None or at is None:
+                missing.append(row)
+            elif local_today(at, r.responsible_tz or self.settings.timezone) <= rules.next_working_day(end, hol):
+                on_time.append(row)
+            else:
+                late.append(row)
+        moved = sorted((r for r in out if r.er_change is not None), key=lambda r: r.er_change or 0.0)
         best = [r for r in reversed(moved[-3:]) if (r.er_change or 0) > 0]
         worst = [r for r in moved[:3] if (r.er_change or 0) < 0]
-        falls = [r for r in rows if not r.flags.missing and r.flags.any]
-        return SmmDigest(rows, [r for r in rows if not r.flags.missing], [r for r in rows if r.flags.missing],
-                         best, worst, falls)
+        falls = [r for r in out if not r.flags.missing and r.flags.any]
+        return SmmDigest(out, on_time, late, missing, best, worst, falls, er_prev)
 
     # -- the administrators' quality and the export ---------------------------------------------------------
     async def _month_weeks(self, actor: Member, month: date):
@@ -608,9 +657,8 @@ class SmmService(Service):
                          [rules.growth(a, b) for a, b in zip(prev, weeks, strict=True)][cut],
                          [rules.growth_pct(a, b) for a, b in zip(prev, weeks, strict=True)][cut], ma[cut])
 
-    async def stats_all(self, actor: Member) -> list[StatsRow]:
-        """Every account in the manager's scope with its last ended week: ER, growth and the flags (a fall of
-        more than SMM_DROP_SHARE, or no report). Plain rows and the covering index: 2,000 accounts in one pass."""
+    async def _scope_summaries(self, actor: Member) -> list:
+        """The open accounts of the manager's scope (and their own) as plain rows (``repo.account_summaries``)."""
         self.require_manager(actor)
         scope = await self.manageable_department_ids(actor)
         rows = await repo.account_summaries(self.session, department_ids=scope)
@@ -618,6 +666,12 @@ class SmmService(Service):
             seen = {r.id for r in rows}
             rows += [r for r in await repo.account_summaries(self.session, responsible_id=actor.id)
                      if r.id not in seen]
+        return rows
+
+    async def stats_all(self, actor: Member) -> list[StatsRow]:
+        """Every account in the manager's scope with its last ended week: ER, growth and the flags (a fall of
+        more than SMM_DROP_SHARE, or no report). Plain rows and the covering index: 2,000 accounts in one pass."""
+        rows = await self._scope_summaries(actor)
         if not rows:
             return []
         today = self.today(actor)

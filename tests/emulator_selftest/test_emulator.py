@@ -447,3 +447,42 @@ async def test_channel_admin_update_and_member_count(emu: BotAPIEmulator, bot: B
     with pytest.raises(TelegramForbiddenError):
         await bot.get_chat_member_count(-100777)
     assert emu.violations == []
+
+
+async def test_quiz_answers_reach_aiogram_as_poll_answer_and_poll_updates(emu: BotAPIEmulator, bot: Bot) -> None:
+    """sendPoll(type=quiz) is kept as a poll message; the person's answer arrives as a ``poll_answer`` update and
+    the new counts as a ``poll`` update, both parsed by aiogram; a second quiz answer is refused; stopPoll closes."""
+    from aiogram.types import InputPollOption, Poll, PollAnswer
+
+    dp = Dispatcher()
+    answers: list[PollAnswer] = []
+    states: list[Poll] = []
+
+    @dp.poll_answer()
+    async def on_answer(answer: PollAnswer) -> None:
+        answers.append(answer)
+
+    @dp.poll()
+    async def on_poll(poll: Poll) -> None:
+        states.append(poll)
+
+    user = emu.user(id=1010, first_name="Quinn")
+    await user.send("hi")
+    sent = await bot.send_poll(user.id, "2 + 2 < 5?", [InputPollOption(text="да"), InputPollOption(text="нет")],
+                               type="quiz", is_anonymous=False, correct_option_ids=[0],
+                               explanation="<b>4</b> &lt; 5", explanation_parse_mode="HTML")
+    assert sent.poll is not None and sent.poll.question == "2 + 2 < 5?" and sent.poll.allows_revoting is False
+    message = user.last
+    async with polling(dp, bot):
+        await user.answer_poll(message, 1)
+        await emu.wait_for(lambda: answers and states, 10, "the poll updates")
+    assert answers[0].poll_id == sent.poll.id and answers[0].option_ids == [1] and answers[0].user.id == user.id
+    assert states[0].total_voter_count == 1 and [o.voter_count for o in states[0].options] == [0, 1]
+    assert message.extra["poll"]["explanation"] == "4 < 5"
+    with pytest.raises(AssertionError, match="can't be changed"):
+        await user.answer_poll(message, 0)
+    stopped = await bot.stop_poll(user.id, message.message_id)
+    assert stopped.is_closed
+    with pytest.raises(TelegramBadRequest, match="already been closed"):
+        await bot.stop_poll(user.id, message.message_id)
+    assert emu.violations == []

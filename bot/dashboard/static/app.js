@@ -12,7 +12,10 @@ const T = {
         noauth: "Open the dashboard from the bot: /dashboard.", refused: "The server refused: ", average: "average",
         progress: "Progress (bar: done of plan; line: expected by today)",
         th: ["Person", "Done/plan", "Expected", "Lag, days", "Rev./unit"],
-        cumulative: "Done since the 1st (line: plan pace)" },
+        cumulative: "Done since the 1st (line: plan pace)",
+        smm: "SMM: weekly reports (as /team smm)", smmTh: ["Administrator", "Acc.", "Weeks", "On time", "Late", "Missed", "ER Δ"],
+        funnel: "Lead funnel of the month (as /funnel)", funnelTh: ["Stage", "Entered", "Reached", "Conv.", "Days (med.)"],
+        cohort: "leads", won: "first stage → won", lost: "lost" },
   ru: { title: "Дашборд команды", own: "Мой месяц", plan: "План", done: "Сделано", expected: "Ожидается к сегодня",
         lag: "Отставание, дн.", percent: "%", person: "Сотрудник", rev: "Правок на единицу", median: "Медиана правок на единицу",
         projects: "Правки по проектам", project: "Проект", units: "Единиц", revisions: "Правок",
@@ -20,11 +23,14 @@ const T = {
         noauth: "Откройте дашборд из бота: /dashboard.", refused: "Сервер отказал: ", average: "средняя",
         progress: "Прогресс (полоса — сделано от плана, черта — ожидаемое к сегодня)",
         th: ["Сотрудник", "Сделано/план", "Ожидается", "Отставание, дн.", "Правок/ед."],
-        cumulative: "Сделано с начала месяца (линия — плановый темп)" },
+        cumulative: "Сделано с начала месяца (линия — плановый темп)",
+        smm: "SMM: недельные отчёты (как /team smm)", smmTh: ["Администратор", "Акк.", "Нед.", "В срок", "Позд.", "Нет", "ER Δ"],
+        funnel: "Воронка лидов за месяц (как /funnel)", funnelTh: ["Этап", "Вошли", "Дошли", "Конв.", "Дней (мед.)"],
+        cohort: "лидов", won: "первый этап → успех", lost: "отказов" },
 };
 let lang = "en";
 try { lang = JSON.parse(new URLSearchParams(initData).get("user") || "{}").language_code === "ru" ? "ru" : "en"; } catch (e) { lang = "en"; }
-const t = T[lang];
+let t = T[lang];
 
 function applyTheme() {
   let theme = {};
@@ -117,7 +123,33 @@ function ratings(blocks) {
   return box;
 }
 
+function smmTable(rows) {
+  const head = el("tr", {}, el("th", {}, t.smmTh[0]), ...t.smmTh.slice(1).map((h) => el("th", { class: "num" }, h)));
+  const signed = (x) => (x === null ? "—" : `${x > 0 ? "+" : ""}${x.toFixed(1)}%`);
+  return el("table", { id: "smm" }, el("thead", {}, head), el("tbody", {}, ...rows.map((r) =>
+    el("tr", {}, el("td", { class: "name" }, r.name), el("td", { class: "num" }, r.accounts), el("td", { class: "num" }, r.due),
+      el("td", { class: "num" }, r.on_time), el("td", { class: `num ${r.late ? "lag-behind" : ""}` }, r.late),
+      el("td", { class: `num ${r.missing ? "lag-behind" : ""}`, "data-field": "missing" }, r.missing),
+      el("td", { class: "num", "data-field": "er" }, signed(r.er_change))))));
+}
+
+function funnelTable(f) {
+  const head = el("tr", {}, el("th", {}, t.funnelTh[0]), ...t.funnelTh.slice(1).map((h) => el("th", { class: "num" }, h)));
+  const pct = (x) => (x === null ? "—" : `${x}%`);
+  const top = Math.max(1, ...f.stages.map((st) => st.reached));
+  const box = el("div", { id: "funnel" });
+  box.append(el("table", {}, el("thead", {}, head), el("tbody", {}, ...f.stages.map((st) =>
+    el("tr", { "data-stage": st.key }, el("td", { class: "name" }, st.label,
+        el("div", { class: "bar" }, el("i", { style: { width: `${(100 * st.reached) / top}%` } }))),
+      el("td", { class: "num" }, st.entered), el("td", { class: "num", "data-field": "reached" }, st.reached),
+      el("td", { class: "num" }, pct(st.conversion)),
+      el("td", { class: "num" }, st.median_days === null ? "—" : st.median_days.toFixed(1)))))));
+  box.append(el("p", { class: "muted" }, `${f.cohort} ${t.cohort}; ${t.won}: ${pct(f.won_rate)}; ${t.lost}: ${f.lost}`));
+  return box;
+}
+
 function render(data) {
+  if (data.lang && T[data.lang]) t = T[data.lang];  // the member's language, as the chat's
   const main = $("main");
   main.replaceChildren();
   const manager = data.role === "admin" || data.role === "manager";
@@ -152,6 +184,14 @@ function render(data) {
   if (data.ratings.length) {
     main.append(el("h2", {}, t.ratings));
     main.append(ratings(data.ratings));
+  }
+  if (data.smm && data.smm.length) {
+    main.append(el("h2", {}, t.smm));
+    main.append(smmTable(data.smm));
+  }
+  if (data.funnel) {
+    main.append(el("h2", {}, t.funnel));
+    main.append(funnelTable(data.funnel));
   }
   document.body.dataset.loaded = "1";
 }

@@ -162,7 +162,27 @@ smm-col-export-er-reach = ER by reach
 smm-col-export-er-followers = ER by followers
 smm-col-export-growth = Follower growth
 smm-col-export-growth-pct = Growth, share
-smm-digest-title = <b>SMM, the week to { $week }</b>: { $reported } of { $total } accounts reported
+smm-digest-title = <b>SMM, the week to { $week }</b>: { $on_time } of { $total } { $total ->
+        [one] account
+       *[other] accounts
+    } reported on time
+smm-digest-on-time = On time: { $names }
+smm-digest-late = Late: { $names }
+smm-digest-chart-cut = The chart shows { $shown } of { $total } { $total ->
+        [one] account
+       *[other] accounts
+    }: the best, the worst, the falls and the missing first.
+smm-digest-chart-title = SMM: ER by reach, the week to { $week }
+smm-chart-er-prev = the week before
+smm-chart-up = ER up
+smm-chart-down = ER not up
+smm-chart-fell = a fall over the threshold
+# /settings → “Digests”: where the weekly SMM section goes
+digest-settings-smm = Weekly SMM section: { $place }
+digest-smm-with_weekly = inside the weekly digest
+digest-smm-own = as its own message
+digest-smm-weekly-off = (the weekly digest is off: the section comes as its own message)
+digest-btn-smm = SMM section: { $place }
 smm-digest-missing = No report: { $names }
 smm-digest-best = <b>Best movers</b> (ER change):
 smm-digest-worst = <b>Worst movers</b>:

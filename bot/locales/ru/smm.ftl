@@ -156,7 +156,27 @@ smm-col-export-er-reach = ER по охвату
 smm-col-export-er-followers = ER по подписчикам
 smm-col-export-growth = Прирост подписчиков
 smm-col-export-growth-pct = Прирост, доля
-smm-digest-title = <b>SMM за неделю по { $week }</b>: отчитались { $reported } из { $total } аккаунтов
+smm-digest-title = <b>SMM за неделю по { $week }</b>: вовремя отчитались { $on_time } из { $total } { $total ->
+        [one] аккаунта
+       *[other] аккаунтов
+    }
+smm-digest-on-time = Вовремя: { $names }
+smm-digest-late = С опозданием: { $names }
+smm-digest-chart-cut = На графике { $shown } из { $total } { $total ->
+        [one] аккаунта
+       *[other] аккаунтов
+    }: сначала лучшие, худшие, падения и без отчёта.
+smm-digest-chart-title = SMM: ER по охвату, неделя по { $week }
+smm-chart-er-prev = неделей раньше
+smm-chart-up = ER вырос
+smm-chart-down = ER не вырос
+smm-chart-fell = падение больше порога
+# /settings → «Дайджесты»: где SMM-сводка за неделю
+digest-settings-smm = SMM-сводка за неделю: { $place }
+digest-smm-with_weekly = в еженедельном дайджесте
+digest-smm-own = отдельным сообщением
+digest-smm-weekly-off = (еженедельный дайджест выключен — сводка придёт отдельным сообщением)
+digest-btn-smm = SMM-сводка: { $place }
 smm-digest-missing = Нет отчёта: { $names }
 smm-digest-best = <b>Лучше всех</b> (изменение ER):
 smm-digest-worst = <b>Хуже всех</b>:

@@ -116,6 +116,64 @@ function keyboard(msg) {
   return box;
 }
 
+// a poll or a quiz as Telegram shows it: options to press until the person answered (or it closed), then the
+// counts, and for a quiz the right answer, whether theirs was right, and the explanation
+function pollNode(msg) {
+  const p = msg.poll;
+  const answered = p.chosen !== null && p.chosen !== undefined;
+  const label = (p.is_closed ? "Final results · " : "") + (p.is_anonymous ? "Anonymous " : "") +
+    (p.type === "quiz" ? "Quiz" : "Poll");
+  const box = el("div", { class: "poll", "data-poll": p.id }, el("div", { class: "poll-kind" }, label),
+    el("div", { class: "poll-q" }, p.question));
+  if (!answered && !p.is_closed) {
+    const picked = new Set();
+    p.options.forEach((o, i) => {
+      const b = el("button", { type: "button", class: "poll-opt", "data-option": String(i) }, o.text);
+      b.addEventListener("click", () => {
+        if (!p.allows_multiple_answers) { vote(msg.id, [i]); return; }
+        if (picked.has(i)) picked.delete(i); else picked.add(i);
+        b.classList.toggle("picked");
+      });
+      box.append(b);
+    });
+    if (p.allows_multiple_answers) {
+      box.append(el("button", { type: "button", class: "poll-vote",
+        onclick: () => { if (picked.size) vote(msg.id, [...picked].sort((a, b) => a - b)); } }, "Vote"));
+    }
+    return box;
+  }
+  const total = p.total_voter_count || 0;
+  const right = new Set(p.correct_option_ids || []);
+  const mine = new Set(p.chosen || []);
+  p.options.forEach((o, i) => {
+    const share = total ? Math.round((100 * o.voter_count) / total) : 0;
+    let mark = "";
+    if (p.type === "quiz" && right.has(i)) mark = "✓";
+    else if (mine.has(i)) mark = p.type === "quiz" ? "✗" : "•";
+    const cls = "poll-res" + (p.type === "quiz" && right.has(i) ? " right" : "") +
+      (p.type === "quiz" && mine.has(i) && !right.has(i) ? " wrong" : "") + (mine.has(i) ? " mine" : "");
+    const bar = el("div", { class: "poll-bar" });
+    bar.style.width = `calc((100% - 44px) * ${share / 100})`;  // CSSOM, not a style attribute (the page's CSP)
+    box.append(el("div", { class: cls, "data-option": String(i) },
+      el("span", { class: "poll-pct" }, `${share}%`), el("span", { class: "poll-mark" }, mark),
+      el("span", { class: "poll-text" }, o.text), bar));
+  });
+  if (p.type === "quiz" && answered) {
+    const ok = [...mine].every((i) => right.has(i)) && [...right].every((i) => mine.has(i));
+    box.append(el("div", { class: "poll-verdict " + (ok ? "right" : "wrong") }, ok ? "✓ Right answer" : "✗ Wrong answer"));
+  }
+  if (p.explanation) {
+    box.append(el("div", { class: "poll-expl" }, "💡 ", renderText(p.explanation, p.explanation_entities)));
+  }
+  const foot = el("div", { class: "poll-total" }, `${total} ${total === 1 ? "vote" : "votes"}`);
+  if (answered && p.allows_revoting && !p.is_closed) {
+    foot.append(" · ", el("button", { type: "button", class: "poll-retract", onclick: () => vote(msg.id, []) },
+      "Retract vote"));
+  }
+  box.append(foot);
+  return box;
+}
+
 function bubble(group) {
   const first = group[0];
   const captioned = group.find((m) => m.text) || first;
@@ -131,6 +189,7 @@ function bubble(group) {
     node.append(el("a", { class: "doc", href: m.document.url, download: m.document.name }, m.document.name + size));
   }
   if (captioned.text) node.append(el("div", { class: "text" }, renderText(captioned.text, captioned.entities)));
+  if (first.poll) node.append(pollNode(first));
   if (first.keyboard) node.append(keyboard(first));
   const time = new Date(first.date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   node.append(el("div", { class: "meta" }, (group.some((m) => m.edited) ? "edited · " : "") + time));
@@ -218,6 +277,13 @@ async function press(messageId, data) {
   } catch (e) { toast(String(e.message || e)); }
 }
 
+async function vote(messageId, optionIds) {
+  try {
+    await api(`/api/chat/${state.uid}/vote`, { method: "POST", headers: { "Content-Type": "application/json" },
+                                               body: JSON.stringify({ message_id: messageId, option_ids: optionIds }) });
+  } catch (e) { toast(String(e.message || e)); }
+}
+
 function theme() {
   return document.body.classList.contains("dark") ? "dark" : "light";
 }
@@ -265,7 +331,8 @@ async function start() {
     if (!people.length) continue;
     const group = el("optgroup", { label });
     for (const p of people) {
-      const extra = [p.department, p.rater ? "rates colleagues" : ""].filter(Boolean).join(", ");
+      const extra = [p.department, p.smm ? "SMM administrator" : "", p.rater ? "rates colleagues" : "",
+                     p.learner ? "has a course" : ""].filter(Boolean).join(", ");
       group.append(el("option", { value: String(p.id), "data-role": p.role }, p.name + (extra ? ` — ${extra}` : "")));
     }
     select.append(group);
