@@ -33,11 +33,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, event, func, select
 
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
+from bot.domain import funnel as fn
 from bot.migrate import upgrade
 from bot.progress import Progress
 from bot.services import build_services, lead_counts
@@ -49,6 +50,7 @@ from models.org import Member
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 OWNERS = 60
 MONTHS = 24
+MANAGER = OWNERS + 1
 
 
 def stamp(at: datetime) -> str:
@@ -66,6 +68,10 @@ def seed(path: Path, n_leads: int, n_events: int, rng: random.Random) -> None:
         " VALUES (?, ?, ?, ?, 1, 1, 0, ?)",
         [(i, 9_000_000 + i, f"Администратор {i:02d}", "admin" if i == 1 else "writer", created)
          for i in range(1, OWNERS + 1)])
+    # the department's manager (no leads of their own): their scope is every owner's leads
+    con.execute("INSERT INTO members (id, telegram_id, display_name, role, department_id, active, unreachable,"
+                " created_at) VALUES (?, ?, 'Руководитель', 'manager', 1, 1, 0, ?)", (MANAGER, 9_100_000, created))
+    con.execute("INSERT INTO department_managers (member_id, department_id) VALUES (?, 1)", (MANAGER,))
     stages = dict(con.execute("SELECT key, id FROM funnel_stages").fetchall())
     order = [stages[k] for k in ("dialogue", "warm", "application", "handed", "won")]
     lost = stages["lost"]
@@ -115,13 +121,33 @@ def _flush(con: sqlite3.Connection, leads: list, events: list) -> None:
     events.clear()
 
 
-async def timed(fn, runs: int) -> float:
-    out = []
+class DbClock:
+    """Time spent inside the database driver's cursor executions (aiosqlite fetches every row there too)."""
+
+    def __init__(self, engine) -> None:
+        self.spent = 0.0
+        self._t0 = 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, *_args) -> None:
+        self._t0 = time.perf_counter()
+
+    def _after(self, *_args) -> None:
+        self.spent += time.perf_counter() - self._t0
+
+
+async def timed(fn, runs: int, clock: DbClock | None = None) -> float | tuple[float, float]:
+    out, db = [], []
     for _ in range(runs):
+        if clock is not None:
+            clock.spent = 0.0
         t0 = time.perf_counter()
         await fn()
         out.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(out)
+        if clock is not None:
+            db.append(clock.spent * 1000)
+    return statistics.median(out) if clock is None else (statistics.median(out), statistics.median(db))
 
 
 async def measure(url: str, runs: int) -> None:
@@ -153,7 +179,9 @@ async def measure(url: str, runs: int) -> None:
         print(f"  known phone (1 probe, a hit)         {d_known:8.2f} ms   ratio {d_known / base:6.2f}x")
 
         admin = await s.get(Member, 1)
+        manager = await s.get(Member, MANAGER)
         svc = build_services(s, db, settings, clock).leads
+        defs = [fn.Stage(x.id, x.kind, x.position) for x in await repo.stages(s)]
         first = date(2026, 11, 1)
         last = date(2026, 11, 30)
         start = datetime(2026, 10, 31, 21, tzinfo=UTC)
@@ -162,47 +190,40 @@ async def measure(url: str, runs: int) -> None:
         async def count_month() -> None:
             await s.scalar(select(func.count(LeadEvent.id)).where(LeadEvent.at >= start, LeadEvent.at < end))
 
+        def counted(who: Member, a: date, b: date, group: str | None = "owner"):
+            async def run() -> None:
+                assert await svc._counted(who, a, b, group, defs) is not None
+            return run
+
+        def whole(who: Member, a: date, b: date, group: str | None = "owner"):
+            async def run() -> None:
+                await svc.funnel(who, a, b, group)
+            return run
+
         async def paths() -> None:
             await repo.paths(s, start, end, department_ids=None)
 
-        async def counters() -> None:
-            await repo.count_rows(s, 202611, None)
-            await repo.count_rows(s, 202611, None, "owner")
-
-        async def one_owner_counters() -> None:
-            await repo.count_rows(s, 202611, [7])
-
-        async def department_counters() -> None:  # a manager of the one department: every owner, by id
-            await repo.count_rows(s, 202611, list(range(1, OWNERS + 1)))
-            await repo.count_rows(s, 202611, list(range(1, OWNERS + 1)), "owner")
-
-        async def funnel() -> None:
-            await svc.funnel(admin, first, last, "owner")
-
-        async def one_owner() -> None:
-            await repo.paths(s, start, end, department_ids=None, owner_id=7)
-
         few = max(3, runs // 10)
+        dbclock = DbClock(db.engine.sync_engine)
         assert await lead_counts.counts_timezone(s) == settings.timezone
-        base_f = await timed(count_month, runs)
-        c = await timed(counters, runs)
-        f = await timed(funnel, runs)
-        oc = await timed(one_owner_counters, runs)
-        dc = await timed(department_counters, few)
-        p = await timed(paths, few)
-        o = await timed(one_owner, few)
         rows = await repo.paths(s, start, end, department_ids=None)
-        n_rows = len(await repo.count_rows(s, 202611, None, "owner"))
-        print(f"/funnel {first:%Y-%m} by owner ({len(rows.leads):,} leads with a change in it), median:")
+        base_f = await timed(count_month, runs)
+        print(f"/funnel by owner, median ({len(rows.leads):,} leads with a change in {first:%Y-%m}):")
         print(f"  baseline: count the month's changes  {base_f:8.2f} ms")
-        print(f"  database part (month counters)       {c:8.2f} ms   ratio {c / base_f:6.2f}x   "
-              f"({n_rows:,} summed rows by owner)")
-        print(f"  whole use case (LeadService.funnel)  {f:8.2f} ms   ratio {f / base_f:6.2f}x")
-        print(f"  one owner's month, counters          {oc:8.2f} ms   ratio {oc / base_f:6.2f}x")
-        print(f"  a manager of all {OWNERS} owners, counters  {dc:8.2f} ms   ratio {dc / base_f:6.2f}x")
+        periods = [("2026-11 (a whole month)", first, last),
+                   ("10.11-16.11 (a week: 7 days of facts)", date(2026, 11, 10), date(2026, 11, 16)),
+                   ("02.11-30.11 (the month less a day)", date(2026, 11, 2), last),
+                   ("16.10-15.11 (two half months)", date(2026, 10, 16), date(2026, 11, 15)),
+                   ("01.06-30.11 (six months)", date(2026, 6, 1), last)]
+        for label, a, b in periods:
+            for name, who in (("admin", admin), ("manager of 60 owners", manager)):
+                _, c = await timed(counted(who, a, b), runs, dbclock)
+                f = await timed(whole(who, a, b), runs)
+                print(f"  {label:38s} {name:21s} database time {c:7.2f} ms ({c / base_f:5.2f}x)   "
+                      f"whole use case {f:7.2f} ms ({f / base_f:5.2f}x)")
+        p = await timed(paths, few)
         print("the recount the counters replace:")
         print(f"  all paths of the month (paths)       {p:8.2f} ms   ratio {p / base_f:6.2f}x")
-        print(f"  one owner's paths                    {o:8.2f} ms   ratio {o / base_f:6.2f}x")
     await db.dispose()
 
 

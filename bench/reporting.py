@@ -10,9 +10,10 @@ with ``Dispatcher.feed_update`` and a bot session that answers without any netwo
 
 in short paired rounds (which side goes first alternates), then to the production dispatcher with 50
 updates in flight, paired the same way with sequential rounds. Prints both rates, the median of the
-rounds' ratios (robust to the load of a shared machine) and the overall ratio, the in-flight rate
-against the sequential one, and per report: SQL statements, transactions (commits) and connection
-check-outs. No asserts on time.
+rounds' ratios (robust to the load of a shared machine) and the overall ratio, the CPU time per report
+of each side (this process, every thread: on SQLite the driver's thread too; on PostgreSQL the server's
+work is not in it), the in-flight rate against the sequential one, and per report: SQL statements,
+transactions (commits) and connection check-outs. No asserts on time.
 
     python bench/reporting.py                       # SQLite (a temporary file)
     python bench/reporting.py --url postgresql+asyncpg://user@host:5432/scratch --reset
@@ -164,8 +165,12 @@ class Counter:
         return self.statements, self.commits, self.checkouts
 
 
+CPU: dict[int, list[float]] = {}  # id(dispatcher) → process CPU seconds per report, per round
+
+
 async def run_round(dp: Dispatcher, bot: Bot, updates: list[Update], inflight: int) -> float:
     gc.collect()
+    cpu = time.process_time()  # every thread of the process: the loop's and the SQLite driver's
     start = time.perf_counter()
     if inflight <= 1:
         for u in updates:
@@ -178,7 +183,9 @@ async def run_round(dp: Dispatcher, bot: Bot, updates: list[Update], inflight: i
                 await dp.feed_update(bot, u)
 
         await asyncio.gather(*(worker() for _ in range(inflight)))
-    return len(updates) / (time.perf_counter() - start)
+    rate = len(updates) / (time.perf_counter() - start)
+    CPU.setdefault(id(dp), []).append((time.process_time() - cpu) / len(updates))
+    return rate
 
 
 async def reset_postgres(url: str) -> None:
@@ -253,7 +260,9 @@ async def main() -> None:
         return a_rates, b_rates
 
     before, before_requests = counter.snapshot(), session.requests
+    CPU.clear()
     prod_rates, bare_rates = await pairs((prod, 1), (bare, 1))
+    prod_cpu, bare_cpu = statistics.median(CPU[id(prod)]), statistics.median(CPU[id(bare)])
     after = counter.snapshot()
     reports = args.rounds * args.reports
     per = [(a - b) / reports for a, b in zip(after, before, strict=True)]
@@ -279,6 +288,8 @@ async def main() -> None:
     print(f"  bare dispatcher (floor):      {b:8.1f} reports/s")
     print(f"  ratio production / bare:      {median_ratio(prod_rates, bare_rates):8.2f}x   median of rounds "
           f"(overall {p / b:.2f}x; target >= 0.5x)")
+    print(f"  CPU per report (this process): {prod_cpu * 1000:7.2f} ms production, {bare_cpu * 1000:.2f} ms bare: "
+          f"{bare_cpu / prod_cpu:.2f}x   median of rounds (the ratio a free machine would approach)")
     print(f"  per production report:        {per[0]:.1f} SQL statements, {per[1]:.1f} commits, "
           f"{per[2]:.1f} connection check-outs; {replies:.1f} bot requests per report (both sides)")
     print(f"  sequential:                   {s_:8.1f} reports/s")

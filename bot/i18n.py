@@ -57,8 +57,20 @@ class Catalog:
                 bundle.add_resource(resource)
             self.bundles[lang] = bundle
             self.keys[lang] = keys
+        # a message formatted without arguments is the same text every time: formatted once (button
+        # labels, states, headings: most of the calls on a busy path such as a report's card)
+        self._plain: dict[tuple[str, str], str] = {}
+        self._translators: dict[str, Translator] = {}
 
     def format(self, lang: str, key: str, **args: object) -> str:
+        if not args:
+            text = self._plain.get((lang, key))
+            if text is None:
+                text = self._plain[(lang, key)] = self._format(lang, key, {})
+            return text
+        return self._format(lang, key, args)
+
+    def _format(self, lang: str, key: str, args: dict[str, object]) -> str:
         bundle = self.bundles.get(lang) or self.bundles[self.languages[0]]
         if not bundle.has_message(key):
             raise MissingTranslation(f"{lang}:{key}")
@@ -82,7 +94,12 @@ class Catalog:
         return text
 
     def translator(self, lang: str) -> Translator:
-        return Translator(self, lang if lang in self.bundles else self.languages[0])
+        translator = self._translators.get(lang)
+        if translator is None:
+            translator = Translator(self, lang if lang in self.bundles else self.languages[0])
+            if lang in self.bundles:
+                self._translators[lang] = translator
+        return translator
 
 
 def _arg(value: object) -> object:

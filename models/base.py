@@ -57,3 +57,18 @@ def few_ids(ids: object) -> list[int] | None:
     """The ids as a list when few enough for ``IN (...)``; None when the caller should filter in Python."""
     ids = list(ids)  # type: ignore[call-overload]
     return ids if len(ids) <= MANY_IDS else None
+
+
+def upsert_insert(dialect: str, table):
+    """``INSERT`` with the ``ON CONFLICT`` clauses (``on_conflict_do_nothing`` / ``on_conflict_do_update``)
+    for ``dialect`` ("sqlite" or "postgresql"): both write them the same way (SQLite since 3.24)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def dialect_of(session) -> str:
+    """The dialect name of the session's engine ("sqlite", "postgresql")."""
+    return session.bind.dialect.name

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import dialect_of, upsert_insert
 from models.idempotency import IdempotencyKey
 
 
@@ -16,6 +18,21 @@ async def find(session: AsyncSession, key: str) -> IdempotencyKey | None:
 
 def claim(session: AsyncSession, key: str, kind: str, object_id: int | None, at: datetime) -> None:
     session.add(IdempotencyKey(key=key, kind=kind, object_id=object_id, created_at=at))
+
+
+async def claim_new(session: AsyncSession, key: str, kind: str, object_id: int | None, at: datetime) -> bool:
+    """Insert the key unless it is there (``ON CONFLICT DO NOTHING``, one statement): False when it was
+    (then the caller rolls back what it wrote). On PostgreSQL a concurrent transaction inserting the same
+    key makes this one wait for its outcome."""
+    result = await session.execute(_claim_statement(dialect_of(session)),
+                                   {"key": key, "kind": kind, "object_id": object_id, "created_at": at})
+    return result.rowcount == 1
+
+
+@functools.cache
+def _claim_statement(dialect: str):
+    table = IdempotencyKey.__table__
+    return upsert_insert(dialect, table).on_conflict_do_nothing(index_elements=[table.c.key])
 
 
 async def prune(session: AsyncSession, before: datetime) -> int:

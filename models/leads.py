@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -119,16 +119,46 @@ class LeadCount(Base):
     ``month`` is yyyymm in the team's ``TIMEZONE`` (recorded in ``stats_meta`` as ``lead_counts_tz``); a lead
     without owner counts under ``owner_id`` 0, without source under "" and without product under 0. Stays and
     first changes are kept per owner only (source "" and product 0): the groups by source and by product show no
-    medians."""
+    medians. ``owner_id`` -1 holds the whole team's rows and ``-1 - d`` department d's (the leads of its members
+    now: a member changing department moves their rows), both with source "" and product 0: an admin's or a
+    manager's /funnel reads a few hundred rows, whatever the number of owners."""
 
     __tablename__ = "lead_counts"
 
+    # the key starts with the owner: a scope (the team, a department, an owner) and its months are one range
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
     metric: Mapped[str] = mapped_column(String(8), primary_key=True)
-    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(100), primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     stage_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sig: Mapped[str] = mapped_column(String(250), primary_key=True)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LeadFact(Base):
+    """A lead's facts (``bot.domain.funnel.facts``), each at its instant: its creation (cohort, set), every day it
+    entered a stage (with the previous such day in ``bucket``), every stay that ended (its length exactly in
+    ``seconds``, its histogram bucket) and its first change. Summed by month they are ``lead_counts``; /funnel
+    reads them for the days of a period that are not whole months, and a median's exact value in the bucket the
+    counters point to. Replaced with the lead's counters in the same transaction; no foreign key: like the
+    counters, a deleted lead's rows stay until a rebuild."""
+
+    __tablename__ = "lead_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(Integer, index=True)
+    metric: Mapped[str] = mapped_column(String(8))  # cohort | set | entered | stay | first
+    stage_id: Mapped[int] = mapped_column(Integer)
+    sig: Mapped[str] = mapped_column(String(250))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    bucket: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    owner_id: Mapped[int] = mapped_column(Integer)  # 0: none
+    source: Mapped[str] = mapped_column(String(100))  # "": none
+    product_id: Mapped[int] = mapped_column(Integer)  # 0: none
+
+    __table_args__ = (Index("ix_lead_facts_pick", "metric", "stage_id", "bucket", "at", "seconds", "owner_id"),
+                      Index("ix_lead_facts_at", "at", "metric", "stage_id", "sig", "bucket", "owner_id", "source",
+                            "product_id"))

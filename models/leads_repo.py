@@ -6,11 +6,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.leads import OPEN, FunnelStage, Lead, LeadCount, LeadEvent, LeadHandoff, Product, SalesDepartment
+from models.leads import (
+    OPEN,
+    FunnelStage,
+    Lead,
+    LeadCount,
+    LeadEvent,
+    LeadFact,
+    LeadHandoff,
+    Product,
+    SalesDepartment,
+)
 from models.org import Member
 from models.tasks import OPEN as TASK_OPEN
 from models.tasks import Task
@@ -262,10 +272,11 @@ async def owners_without_next_step(session: AsyncSession, owner_ids: Sequence[in
 
 # -- the /funnel month counters ---------------------------------------------------------------------------------
 async def lead_path(session: AsyncSession, lead_id: int):
-    """The lead's (id, created_at, owner, source, product) and its stage changes (stage id, at) in time order, or
-    None."""
-    row = (await session.execute(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id)
-                                 .where(Lead.id == lead_id))).first()
+    """The lead's (id, created_at, owner, source, product, the owner's department) and its stage changes (stage id,
+    at) in time order, or None."""
+    row = (await session.execute(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id,
+                                        Member.department_id)
+                                 .outerjoin(Member, Member.id == Lead.owner_id).where(Lead.id == lead_id))).first()
     if row is None:
         return None
     events = (await session.execute(select(LeadEvent.to_stage_id, LeadEvent.at).where(LeadEvent.lead_id == lead_id)
@@ -297,28 +308,96 @@ async def bump_counts(session: AsyncSession, changes: dict[tuple, int]) -> None:
             await session.execute(add)
 
 
-async def count_rows(session: AsyncSession, month: int, owner_ids: Sequence[int] | None,
-                     group: str | None = None, *, first_change: bool = False) -> list[tuple]:
-    """The month's counters summed over these owners (``None``: the whole team's rows, owner -1): rows of
-    (metric, stage id, signature, bucket, n), with the group's column first when ``group`` is owner, source or
-    product. Grouped rows leave the histograms out (the groups show no medians) except the first changes by
-    owner when ``first_change`` (``/team leads``)."""
+async def replace_facts(session: AsyncSession, lead_id: int, rows: list[dict]) -> None:
+    """The lead's ``lead_facts`` become ``rows``."""
+    await session.execute(delete(LeadFact).where(LeadFact.lead_id == lead_id))
+    if rows:
+        await session.execute(insert(LeadFact), rows)
+
+
+async def owner_count_rows(session: AsyncSession, member_id: int) -> list[tuple]:
+    """A member's counter rows summed over source and product: (month, metric, stage id, signature, bucket, n)."""
+    cols = [LeadCount.month, LeadCount.metric, LeadCount.stage_id, LeadCount.sig, LeadCount.bucket]
+    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.owner_id == member_id).group_by(*cols)
+    return [tuple(r) for r in (await session.execute(q)).all() if r[-1]]
+
+
+async def fact_values(session: AsyncSession, wanted: Sequence[tuple[str, int, int, int, int]], start: datetime,
+                      end: datetime, owner_ids: Sequence[int] | None) -> dict[tuple[str, int], list[float]]:
+    """The durations (seconds) at ``wanted`` picks — (metric, stage id, bucket, offset, count): the count values
+    from the offset in the bucket, ascending — among the facts of that metric (stay, first) and stage that fall in
+    [start, end) and belong to these owners (``None``: anyone) → (metric, stage id) → the values in pick order.
+    One statement: a read of ``ix_lead_facts_pick`` per pick (a bucket holds few facts a month)."""
+    if not wanted:
+        return {}
+    parts = []
+    for i, (metric, stage_id, b, offset, count) in enumerate(wanted):
+        q = (select(LeadFact.seconds).where(LeadFact.metric == metric, LeadFact.stage_id == stage_id,
+                                            LeadFact.bucket == b, LeadFact.at >= start, LeadFact.at < end)
+             .order_by(LeadFact.seconds).offset(offset).limit(count))
+        if owner_ids is not None:
+            q = q.where(LeadFact.owner_id.in_(list(owner_ids)))
+        sub = q.subquery()
+        parts.append(select(literal(i).label("pick"), sub.c.seconds))
+    out: dict[tuple[str, int], list[float]] = {}
+    rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
+    for i, seconds in sorted(rows, key=lambda r: (r[0], r[1])):
+        out.setdefault(tuple(wanted[i][:2]), []).append(float(seconds))
+    return out
+
+
+def _summed(table, cols: list, since: int | None, group: str | None, first_change: bool, metric_col):
+    """The shared shape of :func:`count_rows` and :func:`fact_rows`: the metrics a scope reads (one whole month:
+    *entered*; another period: the *entries* before ``since``, their buckets summed as 0)."""
+    entered = "entered" if since is None else "entries"
+    metrics = ["cohort", "set", entered]
+    if group is None:
+        metrics += ["stay", "first"]
+    elif first_change and group == "owner":
+        metrics.append("first")
+    bucket = case((table.metric == "entries", 0), else_=table.bucket)
+    cols = [*cols, table.metric, table.stage_id, table.sig, bucket]
+    where = [metric_col.in_(metrics)]
+    if since is not None:
+        where.append(or_(table.metric != "entries", table.bucket < since))
+    return cols, where
+
+
+async def fact_rows(session: AsyncSession, start: datetime, end: datetime, owner_ids: Sequence[int] | None,
+                    group: str | None = None, *, first_change: bool = False, since: int) -> list[tuple]:
+    """The facts in [start, end) of these owners (``None``: anyone) summed like :func:`count_rows` (``since``:
+    the period's first day, yyyymmdd). Through ``ix_lead_facts_at`` (the metric is compared as an expression, so
+    that the planner does not pick the index that starts with it and reads every day of it)."""
+    dims = {"owner": LeadFact.owner_id, "source": LeadFact.source, "product": LeadFact.product_id}
+    cols, where = _summed(LeadFact, [dims[group]] if group is not None else [], since, group, first_change,
+                          func.coalesce(LeadFact.metric, ""))
+    q = select(*cols, func.count()).where(LeadFact.at >= start, LeadFact.at < end, *where)
+    if owner_ids is not None:
+        q = q.where(LeadFact.owner_id.in_(list(owner_ids)))
+    return [tuple(r) for r in (await session.execute(q.group_by(*cols))).all()]
+
+
+async def count_rows(session: AsyncSession, months: Sequence[int], owner_ids: Sequence[int] | None,
+                     group: str | None = None, *, first_change: bool = False, since: int | None = None) -> list[tuple]:
+    """The months' counters summed over these owner keys (members, or -1 - d for department d's rows; ``None``:
+    the whole team's rows, owner -1): rows of (metric, stage id, signature, bucket, n), with the group's column
+    first when ``group`` is owner, source or product. ``since`` None: one whole month (*entered*); else the
+    period's first day (yyyymmdd: the *entries* before it). Grouped rows leave the histograms out (the groups
+    show no medians) except the first changes by owner when ``first_change`` (``/team leads``). The key starts
+    with the owner: each owner key and month is one range of the primary key."""
+    if not months:
+        return []
     dims = {"owner": LeadCount.owner_id, "source": LeadCount.source, "product": LeadCount.product_id}
-    cols = [LeadCount.metric, LeadCount.stage_id, LeadCount.sig, LeadCount.bucket]
-    if group is not None:
-        cols = [dims[group], *cols]
-    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.month == month)
+    cols, where = _summed(LeadCount, [dims[group]] if group is not None else [], since, group, first_change,
+                          LeadCount.metric)
+    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.month.in_(list(months)), *where)
     if owner_ids is not None:
         q = q.where(LeadCount.owner_id.in_(list(owner_ids)))
     elif group is None:
         q = q.where(LeadCount.owner_id == -1)
     else:
         q = q.where(LeadCount.owner_id >= 0)
-    if group is not None:
-        metrics = ["cohort", "entered", "set"] + (["first"] if first_change and group == "owner" else [])
-        q = q.where(LeadCount.metric.in_(metrics))
-    q = q.group_by(*cols)
-    return [tuple(r) for r in (await session.execute(q)).all()]
+    return [tuple(r) for r in (await session.execute(q.group_by(*cols))).all()]
 
 
 async def all_counts(session: AsyncSession) -> list[tuple]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import few_ids
@@ -180,6 +180,23 @@ async def move_unit(session: AsyncSession, unit_id: int, from_states: Sequence[s
         .values(state=to_state, **values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+_INSERT_UNIT = insert(Unit.__table__)
+_INSERT_EVENT = insert(UnitEvent.__table__).inline()  # no id wanted back
+
+
+async def insert_unit(session: AsyncSession, *, author_id: int, stream_id: int, project_id: int, title: str,
+                      link: str | None, state: str, at: datetime) -> Unit:
+    """A new unit and its ``created`` event, as two plain statements (no unit-of-work flush: this is
+    every report). → the unit as inserted, an instance outside the session (read it, do not change it)."""
+    row = {"author_id": author_id, "stream_id": stream_id, "project_id": project_id, "title": title,
+           "link": link, "state": state, "created_at": at, "updated_at": at}
+    result = await session.execute(_INSERT_UNIT, row)
+    unit = Unit(id=result.inserted_primary_key[0], sent_at=None, approved_at=None, deleted_at=None, **row)
+    await session.execute(_INSERT_EVENT, {"unit_id": unit.id, "actor_id": author_id, "kind": "created",
+                                          "from_state": None, "to_state": state, "at": at})
+    return unit
 
 
 def add_event(session: AsyncSession, unit_id: int, actor_id: int | None, kind: str, from_state: str | None,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, cast, delete, func, insert, literal, null, select, union_all, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Date, Integer, cast, delete, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import few_ids
+from models.base import dialect_of, few_ids, upsert_insert
 from models.ratings import Rating, RatingPolicy
 from models.reporting import DayOff, Plan, Project, Revision
 from models.stats import MemberDayStat, MemberMonthStat, ProjectMonthStat, RatingStat, StatsMeta
@@ -29,30 +29,29 @@ Key = tuple[str, tuple]  # (table name, key values)
 async def bump(session: AsyncSession, changes: Mapping[Key, Mapping[str, int]]) -> None:
     """Add ``changes`` (per row: column → delta) to the counters, creating missing rows.
 
-    Rows are touched in key order (no deadlock between two writers on PostgreSQL). A row that a
-    concurrent transaction creates first makes our INSERT fail inside a savepoint; we then add to
-    it. On SQLite writers are serialised (``Database.writing``), so no savepoint is needed.
+    One statement per row, on both backends: ``INSERT … ON CONFLICT (key) DO UPDATE SET c = c + delta``.
+    The row is created or added to atomically, so two writers creating the same row on PostgreSQL need
+    no savepoint and no retry. Rows are touched in key order (no deadlock between two writers).
     """
-    postgres = session.bind.dialect.name != "sqlite"
+    dialect = dialect_of(session)
     for (name, values) in sorted(changes):
         deltas = {c: d for c, d in changes[(name, values)].items() if d}
         if not deltas:
             continue
-        model, cols = TABLES[name]
-        where = [getattr(model, c) == v for c, v in zip(cols, values, strict=True)]
-        add = update(model).where(*where).values({c: getattr(model, c) + d for c, d in deltas.items()})
-        add = add.execution_options(synchronize_session=False)
-        if (await session.execute(add)).rowcount:
-            continue
-        row = {**dict(zip(cols, values, strict=True)), **deltas}
-        if not postgres:
-            await session.execute(insert(model).values(row))
-            continue
-        try:
-            async with session.begin_nested():
-                await session.execute(insert(model).values(row))
-        except IntegrityError:
-            await session.execute(add)
+        _model, cols = TABLES[name]
+        await session.execute(_bump_statement(dialect, name, tuple(sorted(deltas))),
+                              {**dict(zip(cols, values, strict=True)), **deltas})
+
+
+@functools.cache
+def _bump_statement(dialect: str, name: str, deltas: tuple[str, ...]):
+    """The upsert for one counter table and set of columns, built once (its compiled form is cached by
+    SQLAlchemy under the statement's own cache key, which a reused statement does not recompute)."""
+    model, cols = TABLES[name]
+    table = model.__table__
+    stmt = upsert_insert(dialect, table)
+    return stmt.on_conflict_do_update(index_elements=[table.c[c] for c in cols],
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in deltas})
 
 
 async def revision_times(session: AsyncSession, unit_id: int) -> list:

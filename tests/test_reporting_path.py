@@ -232,3 +232,94 @@ async def test_dead_idle_connection_is_replaced_before_use(db, monkeypatch) -> N
         await killer.dispose()
     async with db.session() as s:
         assert await s.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
+async def _counters_match_a_recount(db, tz: str) -> bool:
+    from bot.services.stats import recount, stored
+
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(stored) == await conn.run_sync(recount, tz)
+
+
+async def test_a_repeated_line_is_rolled_back_whole(harness: Harness, db, settings, clock) -> None:
+    """The key of a one-line report is claimed after the unit (one statement, ``create_once(claim_last=
+    True)``): a repeat of the same message writes the unit, its event and its counter and then finds the
+    key taken, so all of it is rolled back and the first unit is shown. A repeat whose stream or project
+    was archived in between (a Save pressed again) shows the saved unit too, not "no such project"."""
+    from bot.services import build_services
+    from tests.test_idempotency import redeliver
+
+    h = harness
+    await setup_team(h, "Bakery")
+    first = h.messages(await redeliver(h, WRITER, "/report smm Bakery Post", 7001))[0]
+    assert SAVED in first.text
+    again = h.messages(await redeliver(h, WRITER, "/report smm Bakery Post", 7001))[0]
+    assert again.text == first.text
+    assert await count(db, Unit) == 1 and await count(db, UnitEvent) == 1
+    async with db.session() as s:
+        svc = build_services(s, db, settings, clock)
+        writer = await s.scalar(select(Member).where(Member.telegram_id == WRITER.id))
+        unit = await s.scalar(select(Unit))
+        await svc.reporting.archive_project(await s.scalar(select(Member).where(Member.telegram_id == ADMIN.id)),
+                                            unit.project_id)
+        view = await svc.reporting.create_unit(writer, unit.stream_id, unit.project_id, "Post",
+                                               key=f"unit-line:{WRITER.id}:7001")
+        assert view.unit.id == unit.id
+    assert await count(db, Unit) == 1 and await count(db, UnitEvent) == 1
+    assert await _counters_match_a_recount(db, settings.timezone)
+
+
+async def test_concurrent_repeats_of_one_line_store_one_unit(harness: Harness, db, settings) -> None:
+    """Five deliveries of one message at once (on PostgreSQL the key's ``ON CONFLICT DO NOTHING`` waits for
+    the first transaction and then does nothing): one unit, one event, counters equal to a recount."""
+    from tests.test_idempotency import redeliver
+
+    h = harness
+    await setup_team(h, "Bakery")
+    sent = await asyncio.gather(*(redeliver(h, WRITER, "/report smm Bakery Post", 7002) for _ in range(5)))
+    texts = {h.messages(s)[0].text for s in sent}
+    assert len(texts) == 1 and SAVED in texts.pop()
+    assert await count(db, Unit) == 1 and await count(db, UnitEvent) == 1
+    assert await _counters_match_a_recount(db, settings.timezone)
+
+
+def test_no_filter_goes_to_a_thread(settings, db) -> None:
+    """aiogram runs a filter that is not a coroutine in a worker thread (``asyncio.to_thread``); the app
+    makes every filter run in the loop (``bot.app.inline_sync_filters``)."""
+    from bot.app import create_dispatcher
+
+    dp = create_dispatcher(settings, db)
+    filters = [f for router in dp.chain_tail for observer in router.observers.values()
+               for handler in (observer._handler, *observer.handlers) for f in handler.filters or ()]
+    assert len(filters) > 50 and all(f.awaitable for f in filters)
+
+
+async def test_sqlite_statement_is_one_trip_and_long_results_come_whole(db) -> None:
+    """bot.db._OneTripConnection: a statement (execute, rows, close) is one hand-off to the driver's thread;
+    a result longer than FIRST_ROWS is fetched in further trips, buffered or streamed."""
+    if not db.is_sqlite:
+        pytest.skip("SQLite's driver thread")
+    from bot.db import FIRST_ROWS, _OneTripConnection
+
+    n = FIRST_ROWS * 2 + 7
+    numbers = text(f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) SELECT i FROM n")
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, _OneTripConnection)
+        trips = []
+        original = driver._execute
+
+        async def counting(fn, *args, **kwargs):
+            trips.append(fn)
+            return await original(fn, *args, **kwargs)
+
+        driver._execute = counting
+        assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+        assert len(trips) == 1
+        assert [r[0] for r in (await conn.execute(numbers)).all()] == list(range(1, n + 1))
+        streamed = await conn.stream(numbers)
+        got = [r[0] async for r in streamed]
+        assert got == list(range(1, n + 1))
+        with pytest.raises(Exception, match="no such table"):
+            await conn.execute(text("SELECT * FROM no_such_table"))
+        assert (await conn.execute(text("SELECT 2"))).scalar() == 2

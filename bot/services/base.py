@@ -12,9 +12,13 @@ from bot import access
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, UserError
 from models import idempotency_repo, org_repo
 from models.org import Member
+
+
+class _Repeated(Exception):
+    """The key was used before: roll back this write and show what the first one saved."""
 
 
 class _FormMessage(Protocol):
@@ -64,16 +68,25 @@ class Service:
         return access.may_see_member(actor, member, await self.managed_ids(actor))
 
     async def create_once(self, key: str | None, kind: str,
-                          create: Callable[[AsyncSession], Awaitable[int | None]]) -> tuple[int | None, bool]:
+                          create: Callable[[AsyncSession], Awaitable[int | None]], *,
+                          claim_last: bool = False) -> tuple[int | None, bool]:
         """Run ``create`` (adds the object, returns its id) in one write together with the key's row.
 
         → (object id, True) when this call created it; (the id saved under ``key``, False) when the key was
         used before (a double press, a redelivered update, a Save after a restart). Two concurrent calls
         with one key create one object: the unique constraint on the key refuses the second, whose
-        transaction is rolled back. ``key=None`` just creates."""
+        transaction is rolled back. ``key=None`` just creates.
+
+        ``claim_last``: for the hot path (a one-line report), one statement for the key instead of two.
+        The object is created first and the key inserted after it with ``ON CONFLICT DO NOTHING``; when
+        the key was already there (a repeat, rare) the whole write is rolled back and the saved object
+        returned. If ``create`` refuses (a :class:`UserError`: say the project was archived since the
+        first time), the key is looked up too, so a repeat still shows what the first call saved."""
         if key is None:
             async with self.db.writing(self.session) as s:
                 return await create(s), True
+        if claim_last:
+            return await self._create_claiming_last(key, kind, create)
         try:
             async with self.db.writing(self.session) as s:
                 saved = await idempotency_repo.find(s, key)
@@ -83,6 +96,21 @@ class Service:
                     await s.flush()
                     return object_id, True
         except IntegrityError:
+            saved = await idempotency_repo.find(self.session, key)
+            if saved is None:
+                raise
+        return saved.object_id, False
+
+    async def _create_claiming_last(self, key: str, kind: str,
+                                    create: Callable[[AsyncSession], Awaitable[int | None]]
+                                    ) -> tuple[int | None, bool]:
+        try:
+            async with self.db.writing(self.session) as s:
+                object_id = await create(s)
+                if await idempotency_repo.claim_new(s, key, kind, object_id, self.clock.now()):
+                    return object_id, True
+                raise _Repeated(key)
+        except (_Repeated, UserError, IntegrityError):
             saved = await idempotency_repo.find(self.session, key)
             if saved is None:
                 raise

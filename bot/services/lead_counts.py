@@ -3,8 +3,10 @@ take, read by :meth:`bot.services.leads.LeadService.funnel` for a whole month in
 rebuilt from ``leads`` and ``lead_events`` (the migration's backfill, ``python -m bot rebuild-stats``).
 
 A lead's rows are :func:`bot.domain.funnel.contributions` of its path, under its owner, source and product (stays
-and first changes under its owner only). A write computes the lead's rows before and after and adds the
-difference, like :func:`bot.services.stats.record_unit_change` for units.
+and first changes under its owner only), and again under the whole team (owner -1) and its owner's department
+(owner -1 - department id). A write computes the lead's rows before and after and adds the difference, like
+:func:`bot.services.stats.record_unit_change` for units, and replaces the lead's facts (``lead_facts``: what the counters sum,
+at their instants: the days of a period that are not whole months, the exact durations the medians are read from). A member changing department moves their rows (:func:`move_owner`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import funnel as fn
 from models import leads_repo as repo
-from models.leads import Lead, LeadCount, LeadEvent
+from models.leads import Lead, LeadCount, LeadEvent, LeadFact
+from models.org import Member
 from models.stats import StatsMeta
 
 META_KEY = "lead_counts_tz"
@@ -33,6 +36,11 @@ _PER_OWNER = (fn.STAY, fn.FIRST)
 EVERYONE = -1
 
 
+def department_key(department_id: int) -> int:
+    """The owner id of a department's rows (its members' leads): -2 for department 1, -3 for 2..."""
+    return -1 - department_id
+
+
 def month_of(tz: str) -> Callable[[datetime], int]:
     zone = ZoneInfo(tz)
 
@@ -43,35 +51,75 @@ def month_of(tz: str) -> Callable[[datetime], int]:
     return month
 
 
-def lead_rows(path: fn.Path, tz: str) -> Counter[Key]:
-    """A lead's counter rows (its path, owner, source and product)."""
+def day_of(tz: str) -> Callable[[datetime], int]:
+    zone = ZoneInfo(tz)
+
+    def day(at: datetime) -> int:
+        local = at.astimezone(zone)
+        return local.year * 10000 + local.month * 100 + local.day
+
+    return day
+
+
+def lead_rows(path: fn.Path, tz: str, department_id: int | None = None) -> Counter[Key]:
+    """A lead's counter rows (its path, owner, source and product; ``department_id``: its owner's department)."""
     owner, source, product = path.owner_id or 0, path.source or "", path.product_id or 0
     out: Counter[Key] = Counter()
-    for (month, metric, stage_id, sig, b), n in fn.contributions(path, month_of(tz)).items():
+    for (month, metric, stage_id, sig, b), n in fn.contributions(path, month_of(tz), day_of(tz)).items():
         dims = (owner, "", 0) if metric in _PER_OWNER else (owner, source, product)
         out[(month, metric, *dims, stage_id, sig, b)] += n
         out[(month, metric, EVERYONE, "", 0, stage_id, sig, b)] += n  # the whole team's (an admin's /funnel)
+        if department_id is not None and path.owner_id:  # the owner's department's (a manager's /funnel)
+            out[(month, metric, department_key(department_id), "", 0, stage_id, sig, b)] += n
     return out
+
+
+def fact_rows(path: fn.Path, tz: str) -> list[dict]:
+    """The lead's ``lead_facts`` rows."""
+    dims = {"owner_id": path.owner_id or 0, "source": path.source or "", "product_id": path.product_id or 0}
+    return [{"lead_id": path.lead_id, "metric": m, "stage_id": st, "sig": sig, "at": at, "bucket": b,
+             "seconds": sec, **dims} for m, st, sig, at, b, sec in fn.facts(path, day_of(tz))]
+
+
+async def _path(session: AsyncSession, lead_id: int) -> tuple[fn.Path, int | None] | None:
+    await session.flush()
+    found = await repo.lead_path(session, lead_id)
+    if found is None:
+        return None
+    (lid, created, owner, source, product, department), steps = found
+    return fn.Path(lid, _aware(created), tuple((s, _aware(at)) for s, at in steps), owner, source,
+                   product), department
 
 
 async def facts(session: AsyncSession, tz: str, lead_id: int) -> Counter[Key]:
     """What the lead contributes now (read in the caller's transaction; flushed changes included)."""
-    await session.flush()
-    found = await repo.lead_path(session, lead_id)
-    if found is None:
-        return Counter()
-    (lid, created, owner, source, product), steps = found
-    return lead_rows(fn.Path(lid, _aware(created), tuple((s, _aware(at)) for s, at in steps), owner, source,
-                             product), tz)
+    found = await _path(session, lead_id)
+    return Counter() if found is None else lead_rows(found[0], tz, found[1])
 
 
 async def record(session: AsyncSession, tz: str, lead_id: int, before: Counter[Key] | None) -> None:
     """Move the counters from ``before`` (the lead's rows before the change; ``None``: a new lead) to what the
-    lead contributes now, in the caller's transaction."""
-    after = await facts(session, tz, lead_id)
+    lead contributes now, and replace its facts, in the caller's transaction."""
+    found = await _path(session, lead_id)
+    after = Counter() if found is None else lead_rows(found[0], tz, found[1])
     diff: Counter[Key] = Counter(after)
     diff.subtract(before or Counter())
     await repo.bump_counts(session, {k: n for k, n in diff.items() if n})
+    await repo.replace_facts(session, lead_id, fact_rows(found[0], tz) if found is not None else [])
+
+
+async def move_owner(session: AsyncSession, member_id: int, old: int | None, new: int | None) -> None:
+    """A member changed department (``old`` → ``new``, ``None``: none): their leads' rows leave the old
+    department's rows and join the new one's, in the caller's transaction (every month: a few thousand rows)."""
+    if old == new:
+        return
+    changes: Counter[tuple] = Counter()
+    for month, metric, stage_id, sig, b, n in await repo.owner_count_rows(session, member_id):
+        if old is not None:
+            changes[(month, metric, department_key(old), "", 0, stage_id, sig, b)] -= n
+        if new is not None:
+            changes[(month, metric, department_key(new), "", 0, stage_id, sig, b)] += n
+    await repo.bump_counts(session, {k: n for k, n in changes.items() if n})
 
 
 async def counts_timezone(session: AsyncSession) -> str | None:
@@ -79,12 +127,16 @@ async def counts_timezone(session: AsyncSession) -> str | None:
 
 
 # -- rebuild ---------------------------------------------------------------------------------------------------------
-def recount(conn: Connection, tz: str, progress: Callable[[int], None] | None = None) -> Counter[Key]:
-    """Every counter row computed from ``leads`` and ``lead_events`` (a sync connection: also in a migration)."""
+def recount(conn: Connection, tz: str, progress: Callable[[int], None] | None = None,
+            on_facts: Callable[[list[dict]], None] | None = None) -> Counter[Key]:
+    """Every counter row computed from ``leads``, ``lead_events`` and the owners' departments (a sync connection:
+    also in a migration); each page's ``lead_facts`` rows are passed to ``on_facts`` when given."""
     out: Counter[Key] = Counter()
     last = 0
     while True:
-        leads = conn.execute(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id)
+        leads = conn.execute(select(Lead.id, Lead.created_at, Lead.owner_id, Lead.source, Lead.product_id,
+                                    Member.department_id)
+                             .outerjoin(Member, Member.id == Lead.owner_id)
                              .where(Lead.id > last).order_by(Lead.id).limit(PAGE)).all()
         if not leads:
             return out
@@ -95,9 +147,14 @@ def recount(conn: Connection, tz: str, progress: Callable[[int], None] | None = 
                 .where(LeadEvent.lead_id >= leads[0][0], LeadEvent.lead_id <= last)
                 .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id)):
             steps.setdefault(lead_id, []).append((stage_id, _aware(at)))
-        for lead_id, created, owner, source, product in leads:
-            out.update(lead_rows(fn.Path(lead_id, _aware(created), tuple(steps.get(lead_id, ())), owner, source,
-                                         product), tz))
+        page: list[dict] = []
+        for lead_id, created, owner, source, product, department in leads:
+            path = fn.Path(lead_id, _aware(created), tuple(steps.get(lead_id, ())), owner, source, product)
+            out.update(lead_rows(path, tz, department))
+            if on_facts is not None:
+                page.extend(fact_rows(path, tz))
+        if on_facts is not None and page:
+            on_facts(page)
         if progress is not None:
             progress(len(leads))
 
@@ -109,8 +166,10 @@ def _aware(at: datetime) -> datetime:
 
 
 def rebuild_sync(conn: Connection, tz: str, progress: Callable[[int], None] | None = None) -> int:
-    """Replace every lead counter by a recount (the caller's transaction); returns the rows written."""
-    rows = write_rows(recount(conn, tz, progress))
+    """Replace every lead counter and fact by a recount (the caller's transaction); returns the counter rows
+    written."""
+    conn.execute(delete(LeadFact))
+    rows = write_rows(recount(conn, tz, progress, lambda facts: conn.execute(insert(LeadFact), facts)))
     conn.execute(delete(LeadCount))
     for i in range(0, len(rows), PAGE):
         conn.execute(insert(LeadCount), rows[i:i + PAGE])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -689,31 +690,87 @@ class LeadService(Service):
 
     async def _counted(self, actor: Member, first: date, last: date, group: str | None,
                        stage_defs: list[fn.Stage], *, total: bool = True) -> tuple[fn.Funnel | None, dict] | None:
-        """The figures from the month counters: for a whole month in the team's time zone (the caller's zone is
-        it, and the counters were computed in it); ``None`` otherwise (then the paths are recounted)."""
+        """The figures from the counters: whole months from the month counters, the other days of the period from
+        the leads' facts (:func:`bot.domain.funnel.period_parts`: at most half a month of facts at either end), in
+        the team's time zone (the caller's zone is it, and the counters were computed in it); ``None`` otherwise
+        (then the paths are recounted). The total reads the team's rows (an admin), the departments' rows plus
+        the caller's own (a manager) or the owner's; its medians are exact: the histograms say in which bucket
+        the middle value(s) lie, and ``lead_facts`` gives them (``None`` as well if the two disagree: rows
+        written around the services)."""
         tz = self.settings.timezone
-        if first.day != 1 or month_bounds(first) != (first, last) or self.tz(actor) != tz:
+        if self.tz(actor) != tz or await lead_counts.counts_timezone(self.session) != tz:
             return None
-        if await lead_counts.counts_timezone(self.session) != tz:
-            return None
-        month = first.year * 100 + first.month
+        months, plus, minus = fn.period_parts(first, last)
+        start, end = utc_range(first, last, tz)
+        since = first.year * 10000 + first.month * 100 + first.day
+        one_month = len(months) == 1 and not plus and not minus  # its *entered* rows; else the entries before since
         scope = await self._scope(actor)
-        owners: list[int] | None
+        keys: list[int] | None  # the counter rows of the total
+        owners: list[int] | None  # the owners in scope (the groups by owner, the facts)
         if scope["owner_id"] is not None:
-            owners = [scope["owner_id"]]
+            keys = owners = [scope["owner_id"]]
         elif scope["department_ids"] is None:
-            owners = None
+            keys = owners = None
         else:
-            members = await org_repo.list_members(self.session, department_ids=list(scope["department_ids"]))
-            owners = sorted({m.id for m in members} | ({scope["also_owner"]} if scope.get("also_owner") else set()))
-        whole = fn.from_counts(stage_defs, await repo.count_rows(self.session, month, owners)) if total else None
+            departments = sorted(set(scope["department_ids"]))
+            members = await org_repo.list_members(self.session, department_ids=departments)
+            also = scope.get("also_owner")
+            owners = sorted({m.id for m in members} | ({also} if also else set()))
+            keys = [lead_counts.department_key(d) for d in departments]
+            if also and actor.department_id not in departments:  # the manager's own leads outside them
+                keys.append(also)
+
+        async def rows_of(count_keys: list[int] | None, by: str | None) -> list[tuple]:
+            summed: Counter[tuple] = Counter()
+            for row in await repo.count_rows(self.session, months, count_keys, by, first_change=not total,
+                                             since=None if one_month else since):
+                summed[row[:-1]] += row[-1]
+            for days, sign in [(d, 1) for d in plus] + [(d, -1) for d in minus]:
+                lo, hi = utc_range(days[0], days[1], tz)
+                for row in await repo.fact_rows(self.session, lo, hi, owners, by, first_change=not total,
+                                                since=since):
+                    summed[row[:-1]] += sign * row[-1]
+            return [(*k, n) for k, n in summed.items() if n]
+
+        whole = None
+        if total:
+            rows = await rows_of(keys, None)
+            middles = await self._middles(rows, stage_defs, start, end, owners)
+            if middles is None:
+                return None
+            whole = fn.from_counts(stage_defs, rows, since, middles)
         figures: dict = {}
         if group is not None:
             by: dict = {}
-            for key, *row in await repo.count_rows(self.session, month, owners, group, first_change=not total):
+            # the owners' rows by owner key (the whole team: every member's and the leads without owner, 0)
+            every = owners if owners is not None else [0, *(m.id for m in await org_repo.list_members(self.session))]
+            for key, *row in await rows_of(every, group):
                 by.setdefault(key or None, []).append(tuple(row))  # owner 0, source "", product 0: none
-            figures = {k: fn.from_counts(stage_defs, rows) for k, rows in by.items()}
+            for k, rows in by.items():
+                middles = {}
+                if not total:  # /team leads: each owner's median days to the first change
+                    middles = await self._middles(rows, stage_defs, start, end, [k or 0])
+                    if middles is None:
+                        return None
+                figures[k] = fn.from_counts(stage_defs, rows, since, middles)
         return whole, figures
+
+    async def _middles(self, rows: list[tuple], stage_defs: list[fn.Stage], start: datetime, end: datetime,
+                       owners: list[int] | None) -> dict[tuple[str, int], list[float]] | None:
+        """The middle durations of each histogram in ``rows`` (the stays of the funnel's stages, the first
+        changes), read from ``lead_facts`` in one statement; ``None`` when the facts do not hold what the counters
+        count."""
+        ordered = {st.id for st in fn.order(stage_defs)}
+        wanted = [(metric, stage_id, *pick)
+                  for (metric, stage_id), hist in fn.histograms(rows).items()
+                  if metric == fn.FIRST or stage_id in ordered for pick in fn.middle_picks(hist)]
+        found = await repo.fact_values(self.session, wanted, start, end, owners)
+        need: Counter[tuple[str, int]] = Counter()
+        for metric, stage_id, _b, _offset, count in wanted:
+            need[(metric, stage_id)] += count
+        if any(len(found.get(k, ())) != n for k, n in need.items()):
+            return None
+        return found
 
     # -- /team leads ------------------------------------------------------------------------------------------------
     async def team_quality(self, actor: Member, first: date, last: date) -> list[OwnerQuality]:

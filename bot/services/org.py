@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import access
 from bot.config import SUPPORTED_LANGUAGES
 from bot.errors import NotAllowed, UserError
+from bot.services import lead_counts
 from bot.services.base import Service
 from models import clients_repo
 from models import org_repo as repo
@@ -111,6 +112,7 @@ class OrgService(Service):
                 member = self._new_member(user, Role(invite.role), invite.department_id)
                 s.add(member)
             else:
+                await lead_counts.move_owner(s, member.id, member.department_id, invite.department_id)
                 member.active, member.role, member.department_id = True, invite.role, invite.department_id
                 self._refresh_profile(member, user)
                 # a former manager comes back with the invite's role and department only
@@ -166,6 +168,7 @@ class OrgService(Service):
                 member = self._new_member(user, Role.CLIENT, None)
                 s.add(member)
             else:  # a switched-off member (or client) comes back as a client of these projects only
+                await lead_counts.move_owner(s, member.id, member.department_id, None)
                 member.active, member.role, member.department_id = True, Role.CLIENT.value, None
                 self._refresh_profile(member, user)
                 await repo.clear_managed_departments(s, member.id)
@@ -325,6 +328,7 @@ class OrgService(Service):
             if await repo.department_by_id(s, department_id) is None:
                 raise UserError("error-department-not-found")
             old = member.department_id
+            await lead_counts.move_owner(s, member.id, old, department_id)  # their leads' /funnel rows
             member.department_id = department_id
             if member.role == Role.MANAGER.value:
                 await repo.clear_managed_departments(s, member.id)

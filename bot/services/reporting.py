@@ -357,16 +357,14 @@ class ReportingService(Service):
         async def create(s) -> int:
             made["stream"] = await self.stream(stream_id)
             made["project"] = await self.project(project_id)
-            unit = Unit(author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
-                        state=WRITTEN, created_at=now, updated_at=now)
-            s.add(unit)
-            await s.flush()
-            repo.add_event(s, unit.id, author.id, "created", None, WRITTEN, now)
+            unit = await repo.insert_unit(s, author_id=author.id, stream_id=stream_id, project_id=project_id,
+                                          title=title, link=link, state=WRITTEN, at=now)
             await record_unit_change(s, self.settings.timezone, None, UnitFacts.of(unit))
             made["unit"] = unit
             return unit.id
 
-        unit_id, created = await self.create_once(key, "unit", create)
+        # the key is claimed after the unit (one statement; a repeat is rolled back): see create_once
+        unit_id, created = await self.create_once(key, "unit", create, claim_last=True)
         if created:
             return self._new_unit_view(made["unit"], made["stream"], made["project"])
         return await self.view(author, unit_id)

@@ -7,6 +7,9 @@ phone."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -79,17 +82,39 @@ async def test_leads_scenario(e2e: E2E) -> None:
     assert owner.display_name.split()[0] in told.text
     assert len([m for m in admin.messages if "взял(а) лида" in (m.text or "")]) == 1
 
-    # the funnel figures, recomputed by the test: 2 new leads, 1 reached warm and application
-    await admin.send("/funnel")
-    text = await admin.wait_message(lambda m: "Воронка лидов" in (m.text or ""))
+    # the funnel figures, recomputed by the test from the stored changes: every stage's line (entered, reached,
+    # conversion, median days), for this month (the month counters) and for the days of it so far (the facts)
+    names = {"dialogue": "Диалог", "warm": "Тёплый лид", "application": "Заявка", "handed": "Передан в продажи",
+             "won": "Успешно"}
     async with e2e.db.session() as s:
-        stages = {st.key: st.id for st in await s.scalars(select(FunnelStage))}
-        reached_warm = await s.scalar(select(func.count(func.distinct(LeadEvent.lead_id)))
-                                      .where(LeadEvent.to_stage_id.in_([stages["warm"], stages["application"]])))
+        stages = list(await s.scalars(select(FunnelStage).where(FunnelStage.archived.is_(False))))
+        events = (await s.execute(select(LeadEvent.lead_id, LeadEvent.to_stage_id, LeadEvent.at)
+                                  .order_by(LeadEvent.lead_id, LeadEvent.at, LeadEvent.id))).all()
         created = await s.scalar(select(func.count(Lead.id)))
-    assert f"{created} новых лида" in text.text
-    assert f"Тёплый лид: вошли {reached_warm}, дошли {reached_warm}, конверсия 50%" in text.text
-    assert "Заявка: вошли 1, дошли 1, конверсия 100%" in text.text
+    order = sorted((st for st in stages if st.kind == "open"), key=lambda st: st.position) + [
+        st for st in stages if st.kind == "won"]
+    position = {st.id: i for i, st in enumerate(order)}
+    paths: dict[int, list] = {}
+    for lead_id, stage_id, at in events:
+        paths.setdefault(lead_id, []).append((stage_id, at))
+    expected = [f"{created} новых лида"]
+    for i, st in enumerate(order):
+        entered = len({lead_id for lead_id, stage_id, _ in events if stage_id == st.id})
+        reached = [sum(1 for p in paths.values() if max(position.get(x, -1) for x, _ in p) >= k) for k in (i, i - 1)]
+        stays = sorted((b[1] - a[1]).total_seconds() / 86_400 for p in paths.values() for a, b in itertools.pairwise(p)
+                       if a[0] == st.id)
+        mid = len(stays) // 2
+        median = "—" if not stays else f"{(stays[mid] if len(stays) % 2 else (stays[mid - 1] + stays[mid]) / 2):.1f}"
+        conversion = "—" if i == 0 else f"{reached[0] * 100 / reached[1]:.0f}%" if reached[1] else "—"
+        expected.append(f"{names[st.key]}: вошли {entered}, дошли {reached[0]}, конверсия {conversion}, "
+                        f"медиана {median} дн. на этапе")
+    assert expected[2] == "Тёплый лид: вошли 1, дошли 1, конверсия 50%, медиана 0.0 дн. на этапе"
+    for period in ("", "01." + datetime.now(ZoneInfo("Europe/Moscow")).strftime("%m") + "-"
+                   + datetime.now(ZoneInfo("Europe/Moscow")).strftime("%d.%m")):
+        await admin.send(f"/funnel {period}".strip())
+        text = (await admin.wait_message(lambda m: "Воронка лидов" in (m.text or ""))).text
+        for line in expected:
+            assert line in text, (line, text)
 
     # a writer of another department sees the name and the stage, never the phone
     oleg = people["Oleg"]

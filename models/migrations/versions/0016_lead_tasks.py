@@ -1,10 +1,8 @@
 """leads and tasks joined: the foreign key of ``tasks.lead_id`` (set null when a lead is deleted); the /funnel
-month counters ``lead_counts``, backfilled
+month counters ``lead_counts`` (backfilled by migration 0018, with the spans it adds)
 
 SQLite cannot add a constraint to an existing table: ``batch_alter_table`` copies the table there (and is a
-plain ALTER TABLE on PostgreSQL). The backfill is the recount of ``python -m bot rebuild-stats``
-(:func:`bot.services.lead_counts.rebuild_sync`) in the team time zone: ``TIMEZONE`` from the environment
-(default ``Europe/Moscow``) or the ``timezone`` attribute of the Alembic config, recorded in ``stats_meta``.
+plain ALTER TABLE on PostgreSQL).
 
 Revision ID: 0016
 Revises: 0013
@@ -12,10 +10,8 @@ Revises: 0013
 
 from __future__ import annotations
 
-import os
-
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
 
 revision = "0016"
 down_revision = "0013"
@@ -44,10 +40,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("month", "metric", "owner_id", "source", "product_id", "stage_id", "sig", "bucket",
                                 name=op.f("pk_lead_counts")),
     )
-    from bot.services.lead_counts import rebuild_sync
-
-    tz = context.config.attributes.get("timezone") or os.environ.get("TIMEZONE") or "Europe/Moscow"
-    rebuild_sync(op.get_bind(), tz)
+    # the backfill is migration 0018's (the same recount, with the spans it adds): until then /funnel recounts
 
 
 def downgrade() -> None:
