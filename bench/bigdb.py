@@ -10,11 +10,16 @@ and done, approved or deleted: ≈ 3M), ≈ 22 % of units with a revision (≈ 2
 The newest month is filled up to ``--now`` (default: the latest 20th of a month, 12:00 team time,
 before today), which ``bench/screens.py`` takes as "now".
 
-Rows go through the project's own models (``models.*`` tables) as SQLAlchemy Core bulk inserts, one
-transaction per month; then the counters are computed by ``bot.services.stats.rebuild`` (the same
-code as ``python -m bot rebuild-stats``) when the schema has them. SQLite by default, into
-``data/bigdb-<members>x<months>.db`` (``data/`` is not in git); PostgreSQL with ``--url`` (an empty
-database, or ``--force`` to empty it).
+Rows go through the project's own models (``models.*`` tables) in bulk below SQLAlchemy's per-row
+machinery (:class:`BulkWriter`), one transaction per month; then the counters. SQLite by default, into
+``data/bigdb-<members>x<months>.db`` (``data/`` is not in git): the counters by
+``bot.services.stats.rebuild`` (the code of ``python -m bot rebuild-stats``). PostgreSQL with ``--url``
+(an empty database, or ``--force`` to empty it), the usual bulk-load recipe: the loaded tables' keys,
+foreign keys and indexes are dropped before the months are copied (binary ``COPY``,
+``session_replication_role = replica``, ``synchronous_commit = off``) and created again from their
+catalog definitions at the end; the counters by ``bot.services.stats.rebuild_set_based`` (a few
+``INSERT … SELECT``, the same counters as rebuild-stats: ``--check`` compares them with its recount);
+then ``VACUUM ANALYZE``. The result is an ordinary database at the newest migration.
 """
 
 from __future__ import annotations
@@ -59,6 +64,46 @@ def default_now(today: date) -> datetime:
 def add_months(d: date, n: int) -> date:
     y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
     return date(y, m + 1, 1)
+
+
+#: the tables the months are copied into and the counters computed from them: on PostgreSQL their keys and
+#: indexes are dropped for the load and built once at the end (the usual bulk-load recipe)
+BULK_TABLES = ("plans", "units", "unit_events", "revisions", "ratings",
+               "member_month_stats", "member_day_stats", "project_month_stats", "rating_stats")
+
+
+async def defer_keys(conn, tables: tuple[str, ...]) -> list[str]:
+    """PostgreSQL: drop the primary keys, unique constraints, foreign keys (theirs and those pointing at
+    them) and indexes of ``tables``; return the statements that create them again, in order (keys,
+    indexes, then foreign keys, which check the loaded rows once). Definitions come from the catalog, so
+    what is recreated is exactly what the migrations made."""
+    from sqlalchemy import bindparam, text
+
+    constraints = (await conn.execute(text("""
+        SELECT c.contype::text, c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+        FROM pg_constraint c
+        WHERE c.contype IN ('p', 'u', 'f') AND c.connamespace = 'public'::regnamespace
+          AND (c.conrelid::regclass::text IN :names
+               OR (c.contype = 'f' AND c.confrelid::regclass::text IN :names))
+        ORDER BY c.conrelid::regclass::text, c.conname""").bindparams(bindparam("names", expanding=True)),
+        {"names": list(tables)})).all()
+    indexes = (await conn.execute(text("""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        WHERE i.indrelid::regclass::text IN :names
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                          WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+        ORDER BY 1""").bindparams(bindparam("names", expanding=True)), {"names": list(tables)})).all()
+    foreign = [c for c in constraints if c[0] == "f"]
+    keys = [c for c in constraints if c[0] != "f"]
+    for _kind, table, name, _definition in foreign + keys:
+        await conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        await conn.exec_driver_sql(f"DROP INDEX {name}")
+    return ([f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for _k, table, name, definition in keys]
+            + [definition for _name, definition in indexes]
+            + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+               for _k, table, name, definition in foreign])
 
 
 async def prepare(url: str, force: bool) -> None:
@@ -234,6 +279,14 @@ async def build(args: argparse.Namespace) -> str:
         if policies:
             await conn.execute(insert(RatingPolicy), policies)
 
+    restore: list[str] = []
+    if not db.is_sqlite:
+        async with db.engine.begin() as conn:
+            restore = await defer_keys(conn, BULK_TABLES)
+            if args.unlogged:
+                for table in BULK_TABLES:
+                    await conn.exec_driver_sql(f"ALTER TABLE {table} SET UNLOGGED")
+
     writers = [m for m in members if m["role"] == "writer"]
     by_dept: dict[int, list[dict]] = {}
     for m in members:
@@ -343,18 +396,37 @@ async def build(args: argparse.Namespace) -> str:
         counts["plans"] += len(plans)
         bar.update(1, f"{counts['units']:,} units")
     bar.close()
+    try:
+        from bot.services.stats import rebuild, rebuild_set_based
+    except ImportError:  # a checkout without counters (or before the set-based rebuild)
+        from bot.services.stats import rebuild
+        rebuild_set_based = None
+    t_rows = time.perf_counter()
+    if db.is_sqlite or rebuild_set_based is None:
+        await rebuild(db, settings, progress=Progress)
+    else:
+        from bot.services import lead_counts
+
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            await conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            await conn.run_sync(rebuild_set_based, settings.timezone)  # the same counters as rebuild-stats
+            await conn.run_sync(lead_counts.rebuild_sync, settings.timezone)
+    t_counters = time.perf_counter()
+    if restore:
+        async with db.engine.begin() as conn:
+            await conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            await conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+            if args.unlogged:
+                for table in BULK_TABLES:
+                    await conn.exec_driver_sql(f"ALTER TABLE {table} SET LOGGED")
+            for statement in restore:
+                await conn.exec_driver_sql(statement)
     async with db.engine.begin() as conn:
         await sync_id_sequences(conn, [Department.__table__, Member.__table__, Project.__table__, Unit.__table__,
                                        UnitEvent.__table__, Revision.__table__, Plan.__table__,
                                        RatingPolicy.__table__, Rating.__table__])
-    try:
-        from bot.services.stats import rebuild
-    except ImportError:  # a checkout without counters
-        rebuild = None
-    t_rows = time.perf_counter()
-    if rebuild is not None:
-        await rebuild(db, settings, progress=Progress)
-    t_counters = time.perf_counter()
+    t_keys = time.perf_counter()
     if db.is_sqlite:
         async with db.engine.connect() as conn:
             await conn.exec_driver_sql("ANALYZE")
@@ -362,13 +434,22 @@ async def build(args: argparse.Namespace) -> str:
         async with db.engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.exec_driver_sql("VACUUM ANALYZE")
+    t_analyze = time.perf_counter()
+    check = ""
+    if args.check:
+        from bot.services.stats import recount, stored
+
+        async with db.engine.connect() as conn:
+            if await conn.run_sync(stored) != await conn.run_sync(recount, settings.timezone):
+                raise SystemExit("bigdb: the counters differ from a recount (python -m bot rebuild-stats)")
+        check = f"; counters equal the recount of rebuild-stats (checked in {time.perf_counter() - t_analyze:.0f} s)"
     await db.dispose()
-    t_end = time.perf_counter()
     phases = (f"rows {t_rows - t_start:.0f} s (of which writing {bulk.seconds:.0f} s, converting {bulk.converting:.0f} s), counters "
-              f"{t_counters - t_rows:.0f} s, analyze {t_end - t_counters:.0f} s; CPU {time.process_time():.0f} s")
+              f"{t_counters - t_rows:.0f} s, keys and indexes {t_keys - t_counters:.0f} s, analyze "
+              f"{t_analyze - t_keys:.0f} s; CPU {time.process_time():.0f} s{check}")
     return (f"bigdb: {len(members)} members, {len(departments)} departments, {counts['units']:,} units, "
           f"{counts['events']:,} unit events, {counts['revisions']:,} revisions, {counts['ratings']:,} ratings, "
-          f"{counts['plans']:,} plans; now = {now:%Y-%m-%d %H:%M} UTC; {time.perf_counter() - t_start:.0f} s ({phases})")
+          f"{counts['plans']:,} plans; now = {now:%Y-%m-%d %H:%M} UTC; {t_analyze - t_start:.0f} s ({phases})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -382,6 +463,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="the moment the data ends (ISO, default: the latest 20th, 12:00 team time)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--force", action="store_true", help="replace an existing database")
+    parser.add_argument("--check", action="store_true",
+                        help="after the build, compare the counters with rebuild-stats' recount (not timed)")
+    parser.add_argument("--unlogged", action="store_true",
+                        help="PostgreSQL: load into UNLOGGED tables, SET LOGGED before the indexes are built")
     args = parser.parse_args(argv)
     if args.url is None:
         args.url = f"sqlite+aiosqlite:///{ROOT / 'data' / f'bigdb-{args.members}x{args.months}.db'}"

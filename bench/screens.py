@@ -1,6 +1,6 @@
 """Every screen's database time on the big database (``bench/bigdb.py``), against its target.
 
-    python bench/screens.py [--url ...] [--runs 7] [--members 500] [--months 24]
+    python bench/screens.py [--url ...] [--runs 7] [--members 500] [--months 24] [--server]
 
 For each screen it calls the same service / job function the handler or the scheduler calls, in a
 fresh session (as one update gets), ``--runs`` times, and prints the median of
@@ -225,6 +225,12 @@ async def run(args: argparse.Namespace) -> None:
         ok = db_ms <= target
         print(f"{name:38} {db_ms:8.1f} {total_ms:9.1f} {cpu_ms:7.1f} {max(counts):5d} {'≤ ' + format(target, 'g'):>8}  "
               f"{'met' if ok else 'MISSED'}", flush=True)
+        if args.server and not db.is_sqlite:
+            plans = [await _server_ms(db, statement, params) for _took, statement, params in probe.statements]
+            print(f"{'':38} server: {sum(p[0] + p[1] for p in plans):.1f} ms in {len(plans)} statements "
+                  f"(EXPLAIN ANALYZE of the last run's statements: execution {sum(p[0] for p in plans):.1f} + "
+                  f"planning {sum(p[1] for p in plans):.1f} ms; the slowest "
+                  f"{max((p[0] + p[1] for p in plans), default=0):.1f} ms)", flush=True)
         if not ok:
             missed.append((name, slowest))
         if args.statements:
@@ -276,6 +282,17 @@ async def _own(svc, member, period):
     return await svc.ratings.given(member, period)
 
 
+async def _server_ms(db, statement: str, params) -> tuple[float, float]:
+    """PostgreSQL's own execution and planning time of one statement (``EXPLAIN ANALYZE``), in ms: the
+    server's work without the round trip and the client, which a loaded machine inflates much less."""
+    import json
+
+    async with db.engine.connect() as conn:
+        raw = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)).scalar()
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
+    return float(plan["Execution Time"]), float(plan["Planning Time"])
+
+
 async def _explain(db, statement: str, params) -> list[str]:
     prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
     try:
@@ -296,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", help="only the screens whose name contains this")
     parser.add_argument("--statements", action="store_true", help="print each statement of a screen's last run")
+    parser.add_argument("--server", action="store_true",
+                        help="PostgreSQL: also print the server's time (EXPLAIN ANALYZE) of each screen's statements")
     args = parser.parse_args(argv)
     if args.url is None:
         args.url = f"sqlite+aiosqlite:///{ROOT / 'data' / f'bigdb-{args.members}x{args.months}.db'}"

@@ -28,7 +28,7 @@ from bot.i18n import Html, Translator, month_name
 from bot.services.stats import MemberMonth, month_range_utc, month_stats, previous_month, sort_by_lag
 from bot.text import CAPTION_LIMIT, visible_len
 from bot.views import stage_name
-from models import clients_repo, leads_repo, learning_repo, org_repo, reporting_repo, stats_repo
+from models import clients_repo, leads_repo, learning_repo, org_repo, stats_repo
 from models.org import Role
 from scheduler.chart_data import AHEAD, BEHIND, ON_TRACK, CumulativeSeries, PersonBar, RateBar, RatingBar
 from scheduler.render_pool import ChartMemo, ChartRenderer, Job
@@ -146,8 +146,13 @@ async def build(
           for s in shown],),
         {"title": t("chart-plan-title", period=chart_period), "labels": labels, "final": final},
     )))
+    # the month's days (cumulative chart) and last week's done per member (weekly caption): one statement
+    per_day, week_counts = await stats_repo.done_per_day_and_member(
+        session, [s.member_id for s in stats], _days_so_far(settings, month, now),
+        _last_week(today) if kind == WEEKLY else None)
     series = await cumulative_series(session, settings, [s.member_id for s in stats], month, now,
-                                     sum(s.plan for s in stats), today if kind == DAILY and not final else None)
+                                     sum(s.plan for s in stats), today if kind == DAILY and not final else None,
+                                     per_day=per_day)
     plan.jobs.append(("cumulative.png", (
         "cumulative", (series,), {"title": t("chart-cumulative-title", period=chart_period), "labels": labels},
     )))
@@ -169,9 +174,7 @@ async def build(
                 ([RatingBar(s.display_name, *averages[s.member_id]) for s in rated],),
                 {"title": t("chart-ratings-title", period=chart_period), "labels": labels},
             )))
-    week_done = None
-    if kind == WEEKLY:
-        week_done = await _week_done(session, settings, [s.member_id for s in stats], today)
+    week_done = week_counts if kind == WEEKLY else None
     client_lines = []
     if kind in (WEEKLY, MONTHLY):  # where communication with the client is hard (issue 10, point 6)
         client_lines = [t("digest-client-line", name=name, revisions=n, hours=_num(None if sec is None else sec / 3600))
@@ -278,17 +281,35 @@ def _period_label(kind: str, today: date, month: date, t: Translator) -> str:
     return month_name(t, month)
 
 
+def _days_so_far(settings: Settings, month: date, now: datetime) -> tuple[date, date] | None:
+    """The days of ``month`` whose done units the cumulative chart sums (``None``: none to read)."""
+    first, last = month_bounds(month)
+    upto_day = min(last, now.astimezone(ZoneInfo(settings.timezone)).date())
+    if upto_day < first or not working_days(first, last, country=settings.holiday_country):
+        return None
+    return first, upto_day
+
+
+def _last_week(today: date) -> tuple[date, date]:
+    monday = today - timedelta(days=today.weekday() + 7)
+    return monday, monday + timedelta(days=6)
+
+
 async def cumulative_series(session: AsyncSession, settings: Settings, member_ids: Sequence[int], month: date,
-                            now: datetime, plan_total: int, today: date | None) -> CumulativeSeries:
-    """Team units per working day of ``month`` (team calendar), cumulative, up to today."""
+                            now: datetime, plan_total: int, today: date | None, *,
+                            per_day: dict[date, int] | None = None) -> CumulativeSeries:
+    """Team units per working day of ``month`` (team calendar), cumulative, up to today. ``per_day``: the
+    members' done per day of :func:`_days_so_far`, when the caller has read them already."""
     first, last = month_bounds(month)
     days = working_days(first, last, country=settings.holiday_country)
     if not days:
         return CumulativeSeries([], [], plan_total, today)
     counts = [0] * len(days)
-    upto_day = min(last, now.astimezone(ZoneInfo(settings.timezone)).date())
-    if upto_day >= first:
-        for day, n in sorted((await stats_repo.done_per_day(session, member_ids, first, upto_day)).items()):
+    span = _days_so_far(settings, month, now)
+    if span is not None:
+        if per_day is None:
+            per_day = await stats_repo.done_per_day(session, member_ids, *span)
+        for day, n in sorted(per_day.items()):
             # work on a weekend or holiday counts on the next working day (or the last one)
             counts[min(bisect.bisect_left(days, day), len(days) - 1)] += n
     upto = len(days) if today is None else bisect.bisect_right(days, today)
@@ -297,12 +318,6 @@ async def cumulative_series(session: AsyncSession, settings: Settings, member_id
         running += n
         cumulative.append(running)
     return CumulativeSeries(days, cumulative, plan_total, today)
-
-
-async def _week_done(session: AsyncSession, settings: Settings, member_ids: Sequence[int],
-                     today: date) -> dict[int, int]:
-    monday = today - timedelta(days=today.weekday() + 7)
-    return await stats_repo.done_per_member(session, member_ids, monday, monday + timedelta(days=6))
 
 
 def _num(x: float | None) -> str:
@@ -317,9 +332,8 @@ async def client_rows(session: AsyncSession, settings: Settings, author_ids: Seq
     """(project, revisions its client asked for in Telegram, the client's average seconds to a decision) for the
     units of these authors in the month, the most revisions first."""
     start, end = month_range_utc(month, settings.timezone)
-    projects = {p.id: p.name for p in await reporting_repo.list_projects(session, include_archived=True)}
-    figures = await clients_repo.client_figures(session, list(projects), author_ids, start, end)
-    rows = [(projects[pid], n, sec) for pid, (n, sec) in figures.items()]
+    rows = [(name, n, sec) for _pid, name, n, sec in
+            await clients_repo.client_project_lines(session, author_ids, start, end)]
     return sorted(rows, key=lambda r: (-r[1], r[0].lower()))
 
 

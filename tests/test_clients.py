@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models.clients import ClientDecision, ClientProject
 from models.org import AuditEntry, Member
-from models.reporting import Revision, Unit
+from models.reporting import Project, Revision, Unit
 from tests.conftest import ADMIN_ID
 from tests.recording import Harness, Person, Sent
 from tests.test_onboarding import invite_link
@@ -208,6 +208,22 @@ async def test_client_approves_and_requests_changes(harness: Harness, db, id_fil
         rows = await dg.client_rows(s, h.dp["settings"], everyone, month)
     assert len(decided) == 2
     assert rows == [("Alpha", 1, pytest.approx(sum(decided) / 2))]
+    # the digests' one statement gives the figures of client_figures (/team projects) over all projects
+    from bot.services.stats import month_range_utc
+    from models import clients_repo
+
+    start, end = month_range_utc(month, h.dp["settings"].timezone)
+
+    def same(figures: dict) -> dict:
+        return {pid: (n, None if sec is None else round(sec, 6)) for pid, (n, sec) in figures.items()}
+
+    async with db.session() as s:
+        projects = {p.id: p.name for p in await s.scalars(select(Project))}
+        for authors in (everyone, everyone[:2], everyone[2:], []):
+            lines = await clients_repo.client_project_lines(s, authors, start, end)
+            assert all(projects[pid] == name for pid, name, _n, _sec in lines)
+            assert same({pid: (n, sec) for pid, _name, n, sec in lines}) == same(
+                await clients_repo.client_figures(s, list(projects), authors, start, end))
     # the client's decisions keep the counters behind /me, /team and the digests equal to a recount
     from bot.services.stats import recount, stored
 

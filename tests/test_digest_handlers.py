@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -100,3 +101,55 @@ async def test_digest_now_that_telegram_refuses_is_reported(h: Harness, db, monk
     monkeypatch.setattr(h.session, "make_request", refuse_albums)
     sent = await h.send(MANAGER, "/digest")
     assert "Не получилось отправить дайджест" in h.messages(sent)[-1].text
+
+
+async def test_digest_data_statements_do_not_grow_with_the_team(db, settings: Settings, clock) -> None:
+    """The data of each digest kind is read in a fixed number of statements, for a manager's team and for
+    everyone, however many people and projects (issue 9: round trips are what a busy PostgreSQL makes
+    wait): daily 3, weekly 8 (with the funnel and courses sections), monthly 5."""
+    from sqlalchemy import event
+
+    from bot.i18n import Catalog
+    from bot.services import build_services
+    from scheduler import digest as dg
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    t = Catalog().translator("ru")
+
+    async def counts() -> dict[tuple[str, str], int]:
+        out = {}
+        async with db.session() as s:
+            manager = await s.scalar(select(Member).where(Member.role == "manager").order_by(Member.id).limit(1))
+            scopes = {"manager": await dg.scope_of(s, manager), "admin": dg.Scope(None)}
+        for who, scope in scopes.items():
+            for kind in (dg.DAILY, dg.WEEKLY, dg.MONTHLY):
+                async with db.session() as s:
+                    ratings = build_services(s, db, settings, clock).ratings
+                    statements.clear()
+                    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+                    try:
+                        plan = await dg.build(s, settings, t, scope, kind, clock.now(), ratings=ratings)
+                    finally:
+                        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+                    assert not plan.empty
+                    out[(who, kind)] = len(statements)
+        return out
+
+    from models.org import Member
+
+    team = await make_team(db, writers=2)
+    await add_units(db, team.writers[0], team.project_id, 3, at_msk(12, 12))
+    await add_units(db, team.writers[0], team.project_id, 2, datetime(2026, 10, 20, 9, tzinfo=UTC))
+    await counts()  # the row cache warms up (streams: one statement per minute, not per digest)
+    small = await counts()
+    bigger = await make_team(db, writers=9, manager_tid=101, dept_name="Второй", first_writer_tid=300)
+    for i, w in enumerate(bigger.writers):
+        await add_units(db, w, bigger.project_id, 1 + i, at_msk(10 + i % 5, 11))
+        await add_units(db, w, bigger.project_id, 1, datetime(2026, 10, 14, 9, tzinfo=UTC))
+    assert await counts() == small
+    budget = {dg.DAILY: 3, dg.WEEKLY: 8, dg.MONTHLY: 5}
+    assert all(n <= budget[kind] for (_who, kind), n in small.items()), small

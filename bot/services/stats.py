@@ -111,9 +111,11 @@ async def month_stats(
     ids = [m.id for m in members]
     first, last = month_bounds(month)
 
-    streams = await repo.list_streams(session, active_only=False)
-    plan: dict[tuple[int, int], int] = {(p.member_id, p.stream_id): p.units for p in
-                                        await repo.plans_for_month(session, ids, month)}
+    streams = await repo.cached_streams(session)  # the row cache: no statement once warm
+    # the month's plans, the counters of this month and the last, and the days off: one statement
+    plan_rows, counter_rows, off_rows = await stats_repo.month_inputs(session, ids, month, previous_month(month),
+                                                                      first, last)
+    plan: dict[tuple[int, int], int] = {(member_id, stream_id): units for member_id, stream_id, units in plan_rows}
     done: dict[tuple[int, int], int] = defaultdict(int)
     states: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("written", "sent", "revision",
                                                                             "approved"), 0))
@@ -121,7 +123,7 @@ async def month_stats(
     prev_revisions: dict[int, int] = defaultdict(int)
     prev_done: dict[int, int] = defaultdict(int)
     # the counters (kept with every transition, see record_unit_change) instead of counting units
-    for row in await stats_repo.member_months(session, ids, [month, previous_month(month)]):
+    for row in counter_rows:
         n_done = row.sent + row.revision + row.approved
         if row.month == month:
             done[(row.member_id, row.stream_id)] += n_done
@@ -135,7 +137,7 @@ async def month_stats(
             prev_done[row.member_id] += n_done
             prev_revisions[row.member_id] += row.revisions
     days_off: dict[int, set[date]] = defaultdict(set)
-    for member_id, day in await repo.days_off_between(session, ids, first, last):
+    for member_id, day in off_rows:
         days_off[member_id].add(day)
 
     out = []
@@ -363,6 +365,24 @@ def rebuild_sync(conn: Connection, tz: str, progress: Callable[[int], None] | No
         for i in range(0, len(rows), PAGE):
             conn.execute(insert(model), rows[i:i + PAGE])
         written += len(rows)
+    conn.execute(delete(StatsMeta).where(StatsMeta.key == "timezone"))
+    conn.execute(insert(StatsMeta), [{"key": "timezone", "value": tz}])
+    return written
+
+
+def rebuild_set_based(conn: Connection, tz: str) -> int | None:
+    """:func:`rebuild_sync` done by the database itself, set-based (PostgreSQL: a few ``INSERT … SELECT``,
+    seconds instead of minutes for a million units; ``bench/bigdb.py`` builds with it). ``None`` where the
+    database cannot (SQLite: no time zones), and the caller recounts in Python. The same counters as
+    :func:`recount` (``tests/test_stats_counters.py`` compares them after every hypothesis sequence)."""
+    statements = stats_repo.recount_statements(conn.dialect.name)
+    if not statements:
+        return None
+    for statement in stats_repo.clear_statements():
+        conn.execute(statement)
+    written = 0
+    for statement in statements:
+        written += conn.execute(statement, {"tz": tz}).rowcount
     conn.execute(delete(StatsMeta).where(StatsMeta.key == "timezone"))
     conn.execute(insert(StatsMeta), [{"key": "timezone", "value": tz}])
     return written
