@@ -95,6 +95,9 @@ class Revision(Base):
     reaction_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
 
+    # the period's revisions recorded by clients (digests, /team projects, the client report), read by recorder
+    __table_args__ = (Index("ix_revisions_recorded_by_received_at", "recorded_by", "received_at"),)
+
 
 class Plan(Base):
     """A member's plan for one stream in one month (``month`` is the first day)."""
