@@ -13,6 +13,7 @@ from bot.sender import Outcome
 from bot.services.stats import rebuild_in
 from models.org import Department, Member, department_managers
 from models.reporting import Plan, Project, Revision, Unit
+from models.smm import SmmAccount
 from scheduler.jobs import Jobs
 from scheduler.render_pool import ChartRenderer
 
@@ -118,3 +119,14 @@ def make_jobs(db: Database, settings: Settings, clock: FrozenClock, sender=None)
 
 def at_msk(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=3)
+
+
+async def add_account(db: Database, project_id: int, member_id: int, handle: str = "brand.shop") -> int:
+    """An Instagram account of ``project_id`` with ``member_id`` responsible, weeks ending on Sunday from 1 Oct 2026."""
+    async with db.session() as s, db.writing(s):
+        a = SmmAccount(project_id=project_id, network="instagram", handle=handle, name=f"Instagram @{handle}",
+                       responsible_id=member_id, week_end=6, start_date=date(2026, 10, 1), archived=False,
+                       created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        s.add(a)
+        await s.flush()
+        return a.id

@@ -15,12 +15,12 @@ from bot.domain import smm as rules
 from bot.text import CAPTION_LIMIT, visible_len
 from models import scheduling_repo as repo
 from models.scheduling import Delivery, DigestPreference
-from models.smm import SmmAccount, SmmWeek
+from models.smm import SmmWeek
 from scheduler import charts
 from scheduler import smm_digest as section
 from scheduler.chart_data import SMM_DOWN, SMM_FELL, SMM_MISSING, SMM_UP, SmmBar, png_size
 from tests.recording import Harness, Person
-from tests.scheduling_helpers import at_msk, make_jobs, make_team
+from tests.scheduling_helpers import add_account, at_msk, make_jobs, make_team
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 # Monday 16 Nov 2026, the digest's day: the latest Sunday-ending week whose report was due is the one to 8 Nov
@@ -33,16 +33,6 @@ LATE = datetime(2026, 11, 10, 7, 0, tzinfo=UTC)
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"chart_mode": "thread", "chart_workers": 1})
-
-
-async def add_account(db, project_id: int, member_id: int, handle: str) -> int:
-    async with db.session() as s, db.writing(s):
-        a = SmmAccount(project_id=project_id, network="instagram", handle=handle, name=f"Instagram @{handle}",
-                       responsible_id=member_id, week_end=6, start_date=date(2026, 10, 1), archived=False,
-                       created_at=NOW)
-        s.add(a)
-        await s.flush()
-        return a.id
 
 
 async def add_week(db, account_id: int, day: date, likes: int, *, reach: int = 1000, followers: int = 1000,

@@ -10,19 +10,9 @@ from sqlalchemy import select
 from models.reporting import DayOff
 from models.scheduling import Delivery
 from models.smm import SmmAccount, SmmWeek
-from tests.scheduling_helpers import at_msk, make_jobs, make_team
+from tests.scheduling_helpers import add_account, at_msk, make_jobs, make_team
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-async def add_account(db, project_id: int, member_id: int, handle: str = "brand.shop") -> int:
-    async with db.session() as s, db.writing(s):
-        a = SmmAccount(project_id=project_id, network="instagram", handle=handle, name=f"Instagram @{handle}",
-                       responsible_id=member_id, week_end=6, start_date=date(2026, 10, 1), archived=False,
-                       created_at=NOW)
-        s.add(a)
-        await s.flush()
-        return a.id
 
 
 async def test_form_reminder_then_manager_once_each(db, settings, clock) -> None:
