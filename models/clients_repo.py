@@ -201,10 +201,10 @@ async def client_project_lines(session: AsyncSession, author_ids: Sequence[int],
     with their names, in one statement (a ``UNION ALL`` of the revisions' and the decisions' sums per project
     and author, joined to the projects; the digests' client lines).
 
-    Revisions are kept to those a client recorded before their unit is looked up; more than ``MANY_IDS``
-    authors are kept in Python (the period's rows are read through the ``received_at`` / ``decided_at``
-    indexes)."""
-    authors = few_ids(author_ids)
+    Revisions are kept to those a client recorded before their unit is looked up, and the authors are kept
+    in Python whatever their number: the period's rows are read through the ``(recorded_by, received_at)``
+    and ``decided_at`` indexes (a bound list of authors made SQLite read every unit the authors ever made
+    through ``(author_id, created_at)`` instead: 30 ms for a manager's 26 people on the big database)."""
     by_client = Revision.recorded_by.in_(select(Member.id).where(Member.role == CLIENT))
     revs = (select(Unit.project_id.label("project_id"), Unit.author_id.label("author_id"),
                    func.count(Revision.id).label("revisions"), literal(0).label("seconds"),
@@ -217,8 +217,6 @@ async def client_project_lines(session: AsyncSession, author_ids: Sequence[int],
                  .join(Unit, Unit.id == ClientDecision.unit_id)
                  .where(ClientDecision.decided_at >= start, ClientDecision.decided_at < end)
                  .group_by(Unit.project_id, Unit.author_id))
-    if authors is not None:
-        revs, decisions = revs.where(Unit.author_id.in_(authors)), decisions.where(Unit.author_id.in_(authors))
     parts = union_all(revs, decisions).subquery()
     q = (select(parts.c.project_id, Project.name, parts.c.author_id, parts.c.revisions, parts.c.seconds,
                 parts.c.decisions).join(Project, Project.id == parts.c.project_id))
