@@ -51,14 +51,16 @@ class CommitMark:
     """The update being handled (set by the inbox in :data:`UPDATE_COMMIT`): ``mark(session)`` marks it
     done in the open transaction and returns False when it already was. Runs in the update's first write
     transaction only; ``done`` (set by that commit, or by the inbox once the update is handled) means the
-    mark is taken care of: later writes of the update (or of tasks it started) commit without it."""
+    mark is taken care of: later writes of the update (or of tasks it started) commit without it.
+    ``refused``: a write found the update already done and was rolled back (:class:`UpdateHandledElsewhere`)."""
 
-    __slots__ = ("_running", "done", "mark", "update_id")
+    __slots__ = ("_running", "done", "mark", "refused", "update_id")
 
     def __init__(self, update_id: int, mark: Callable[[AsyncSession], Awaitable[bool]]) -> None:
         self.update_id = update_id
         self.mark = mark
         self.done = False
+        self.refused = False
         self._running = False
 
 
@@ -132,6 +134,7 @@ class Database:
                     yield session
                     if mark is not None:
                         if not await mark.mark(session):
+                            mark.refused = True
                             raise UpdateHandledElsewhere(f"update {mark.update_id} was handled elsewhere")
                     await session.commit()
                     if mark is not None:

@@ -124,8 +124,10 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
             outage.report(dependency, event.exception)
         await _tell_unavailable(event, data)
         return True
-    if isinstance(event.exception, UpdateHandledElsewhere):  # its effects and answer came from the other
-        log.info("update %s: handled by another replica; rolled back here", event.update.update_id)
+    if isinstance(event.exception, UpdateHandledElsewhere):  # its effects (and answer) came from the other
+        # handling: another replica's, or this update's before a restart (bot.inbox: a replay says nothing)
+        log.info("update %s: already handled (another replica, or before a restart); rolled back here",
+                 event.update.update_id)
         return True
     if isinstance(event.exception, TelegramForbiddenError | TelegramRetryAfter):
         # the user blocked the bot while the update was on its way, or Telegram kept the chat flooded past

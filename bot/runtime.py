@@ -25,7 +25,7 @@ from aiogram.methods import GetUpdates
 
 from bot.config import Settings
 from bot.db import Database
-from bot.inbox import Inbox
+from bot.inbox import Inbox, reply_marks_for
 from bot.web import create_web_app, start_web
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
     bot = create_bot(settings)
     dp = create_dispatcher(settings, db)
     runner = None
+    replies = None
     try:
         await check_telegram(bot, settings)
         stop = asyncio.Event()
@@ -50,8 +51,10 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         leadership = dp.workflow_data["leadership"]
+        # "the reply has started" markers: Redis, or a journal next to the SQLite file (bot.inbox)
+        replies = reply_marks_for(settings.database_url, settings.redis_url, bot.id)
         inbox = Inbox(db, dp, bot, me=leadership.me, lease_seconds=settings.leader_lease_seconds,
-                      clock=dp.workflow_data["clock"], single_process=db.is_sqlite)
+                      clock=dp.workflow_data["clock"], single_process=db.is_sqlite, replies=replies)
         dp.workflow_data["inbox"] = inbox
         workflow = {"dispatcher": dp, "bots": (bot,), **dp.workflow_data}
         await dp.emit_startup(bot=bot, **workflow)
@@ -59,7 +62,8 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
             if settings.web_port:
                 runner = await start_web(create_web_app(settings, db, dp, bot, inbox), settings.web_host,
                                          settings.web_port)
-            # what the last run (or, past its lease, a dead replica) left unhandled, before anything new
+            # what the last run (or, past its lease, a dead replica) left unhandled or unanswered, before
+            # anything new
             left = await inbox.sweep(everything=db.is_sqlite)
             if left:
                 log.info("inbox: %d update(s) left by the previous run handled", left)
@@ -92,6 +96,8 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
         await dp.storage.close()
         await dp.fsm.events_isolation.close()
         await bot.session.close()
+        if replies is not None:
+            await replies.close()
         await db.dispose()
     log.info("stopped")
     return 0

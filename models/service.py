@@ -3,8 +3,10 @@ scheduler leader's lease.
 
 * ``inbound_updates``: every update, keyed by its ``update_id``, is inserted before Telegram is told it
   arrived (before the next ``getUpdates`` offset; before the webhook answers 200). The replica that stored
-  it claims it (``claimed_by``/``claimed_at``, renewed while it runs) and marks it ``done_at`` once handled;
-  a row whose claim has expired (its replica died) is handled by the next replica that sweeps the inbox.
+  it claims it (``claimed_by``/``claimed_at``, renewed while it runs), marks it ``done_at`` in the commit of
+  its effects (or once handled, when it wrote nothing) and ``answered_at`` once its handler returned (its
+  replies went out); a row whose claim has expired (its replica died) is handled, or answered, by the next
+  replica that sweeps the inbox (``bot/inbox.py``).
   Handled rows are pruned after a day.
 * ``service_leases``: one row per lease (``scheduler``): who holds it and until when.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -29,10 +31,14 @@ class InboundUpdate(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # the handler returned
 
     __table_args__ = (
         Index("ix_inbound_updates_done_at", "done_at"),
         Index("ix_inbound_updates_sender_id", "sender_id", "done_at"),
+        # the few rows not answered yet, for the sweep (partial: answered rows are not in it)
+        Index("ix_inbound_updates_unanswered", "update_id", sqlite_where=text("answered_at IS NULL"),
+              postgresql_where=text("answered_at IS NULL")),
     )
 
 

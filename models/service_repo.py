@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import UTCDateTime
 from models.scheduling import PENDING, RESENDING, Delivery
 from models.service import InboundUpdate, ServiceLease
 
@@ -44,38 +45,45 @@ async def store(session: AsyncSession, rows: list[tuple[int, str, int | None]], 
 
 
 async def claimable(session: AsyncSession, stale_before: datetime, limit: int = 100) -> list[InboundUpdate]:
-    """Unhandled updates nobody holds (their claim is older than ``stale_before``), oldest first."""
+    """Unanswered updates nobody holds (their claim is older than ``stale_before``), oldest first: the
+    unhandled ones (``done_at`` null) and those whose effects were committed and whose handler did not
+    return (``done_at`` set: its process died before or while answering)."""
     return list(await session.scalars(
         select(InboundUpdate)
-        .where(InboundUpdate.done_at.is_(None),
+        .where(InboundUpdate.answered_at.is_(None),
                or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at < stale_before))
         .order_by(InboundUpdate.update_id).limit(limit)))
 
 
 async def claim(session: AsyncSession, update_id: int, me: str, now: datetime, stale_before: datetime) -> bool:
-    """Take over one unhandled update whose claim expired (compare and set: one replica wins)."""
+    """Take over one unanswered update whose claim expired (compare and set: one replica wins)."""
     result = await session.execute(
         update(InboundUpdate)
-        .where(InboundUpdate.update_id == update_id, InboundUpdate.done_at.is_(None),
+        .where(InboundUpdate.update_id == update_id, InboundUpdate.answered_at.is_(None),
                or_(InboundUpdate.claimed_at.is_(None), InboundUpdate.claimed_at < stale_before))
         .values(claimed_by=me, claimed_at=now))
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 async def renew_claims(session: AsyncSession, me: str, update_ids: list[int], now: datetime) -> int:
-    """Keep the claims on the updates still being handled (one whose mark failed is left to expire)."""
+    """Keep the claims on the updates still being handled, committed or not (one whose mark failed is left
+    to expire)."""
     if not update_ids:
         return 0
     result = await session.execute(
-        update(InboundUpdate).where(InboundUpdate.claimed_by == me, InboundUpdate.done_at.is_(None),
+        update(InboundUpdate).where(InboundUpdate.claimed_by == me, InboundUpdate.answered_at.is_(None),
                                     InboundUpdate.update_id.in_(update_ids))
         .values(claimed_at=now))
     return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
 
 async def mark_done(session: AsyncSession, update_ids: list[int], now: datetime) -> None:
+    """Handled and answered (one statement for both kinds): an update whose effects were committed keeps
+    the ``done_at`` of that commit and is marked answered; one that wrote nothing is marked both."""
+    at = literal(now, UTCDateTime())
     await session.execute(update(InboundUpdate).where(InboundUpdate.update_id.in_(update_ids))
-                          .values(done_at=now))
+                          .values(done_at=func.coalesce(InboundUpdate.done_at, at),
+                                  answered_at=func.coalesce(InboundUpdate.answered_at, at)))
 
 
 async def mark_done_if_open(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -98,6 +106,16 @@ async def earlier_unhandled(session: AsyncSession, sender_id: int, update_id: in
 async def unhandled_count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(InboundUpdate)
                                     .where(InboundUpdate.done_at.is_(None))) or 0)
+
+
+async def unanswered_among(session: AsyncSession, update_ids: list[int]) -> set[int]:
+    """Which of ``update_ids`` are still stored and not answered (the reply journal keeps only those)."""
+    found: set[int] = set()
+    for i in range(0, len(update_ids), 500):
+        found.update(await session.scalars(
+            select(InboundUpdate.update_id).where(InboundUpdate.update_id.in_(update_ids[i:i + 500]),
+                                                  InboundUpdate.answered_at.is_(None))))
+    return found
 
 
 async def prune(session: AsyncSession, done_before: datetime) -> int:

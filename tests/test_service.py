@@ -7,27 +7,32 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
 from bot.config import Settings
 from bot.db import UPDATE_COMMIT, Database
-from bot.inbox import Inbox, sender_of
+from bot.inbox import Inbox, RedisReplyMarks, ReplyJournal, ReplyMarks, reply_marks_for, sender_of
 from bot.leader import Leadership
 from bot.logs import MEMBER_ID, UPDATE_ID, JsonFormatter, Redactor, TextFormatter, secrets_of
 from bot.web import create_web_app
 from models import service_repo as repo
 from models.org import AuditEntry, Member
+from models.reporting import Unit
 from models.service import InboundUpdate
 from tests.conftest import ADMIN_ID, PG_URL
 from tests.recording import BOT_TOKEN, make_bot
 
 SECRET = "webhook-secret-0123456789abcdef"
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
 def _head() -> str:
@@ -56,12 +61,12 @@ def service_settings(database_url: str) -> Settings:
                     scheduler_enabled=False)
 
 
-def make_inbox(settings: Settings, db: Database, clock, me: str = "replica-a"):
+def make_inbox(settings: Settings, db: Database, clock, me: str = "replica-a", replies: ReplyMarks | None = None):
     from bot.app import create_dispatcher
 
     bot, session = make_bot()
     dp = create_dispatcher(settings, db, clock=clock)
-    inbox = Inbox(db, dp, bot, me=me, lease_seconds=30, clock=clock, single_process=db.is_sqlite)
+    inbox = Inbox(db, dp, bot, me=me, lease_seconds=30, clock=clock, single_process=db.is_sqlite, replies=replies)
     return inbox, dp, bot, session
 
 
@@ -165,25 +170,252 @@ def die_at(session, method: str) -> None:
     session.make_request = dying
 
 
-async def test_a_crash_between_the_commit_and_the_reply_repeats_nothing(service_settings, db, clock) -> None:
-    """The admin's first /start registers them (a write), then answers: dying between the two leaves the
-    update done with its effect — no replica handles it again, so the registration is not repeated and the
-    answer is lost rather than sent twice."""
-    inbox, _dp, bot, session = make_inbox(service_settings, db, clock)
-    die_at(session, "SendMessage")
-    await inbox.accept([message_update(60, ADMIN_ID, "/start")])
+# --- a crash between the commit and the reply: answered once after the restart ----------------------------
+@pytest.fixture(params=["journal", "redis"])
+async def reply_marks(request, tmp_path: Path):
+    """A factory of "reply started" stores, one per process, on the same journal file (or Redis database)."""
+    made: list[ReplyMarks] = []
+    if request.param == "redis":
+        if not REDIS_URL:
+            pytest.skip("TEST_REDIS_URL not set")
+        from redis.asyncio import Redis
+
+        async with Redis.from_url(REDIS_URL) as redis:
+            await redis.flushdb()
+
+    def new() -> ReplyMarks:
+        marks = (ReplyJournal(tmp_path / "teamdesk.db.replies") if request.param == "journal"
+                 else RedisReplyMarks.from_url(REDIS_URL, 4242424))
+        made.append(marks)
+        return marks
+
+    yield new
+    for marks in made:
+        await marks.close()
+
+
+class Stuck:
+    """A request that never returns: the process is "killed" while it waits (its tasks are cancelled then,
+    and nothing after the request runs — as with kill -9). ``before_marker``: it blocks in a request
+    middleware registered before the inbox's, i.e. before the reply's marker was written."""
+
+    def __init__(self, session, method: str, *, before_marker: bool) -> None:
+        self.method, self.calls, self.reached = method, [], asyncio.Event()
+        if before_marker:
+            async def outer(make_request, bot, call):
+                if type(call).__name__ == self.method:
+                    await self.block(call)
+                return await make_request(bot, call)
+
+            session.middleware._middlewares.insert(0, outer)  # outermost: before the inbox's marker
+        else:
+            make_request = session.make_request
+
+            async def blocking(bot, call, timeout=None):  # noqa: ASYNC109
+                if type(call).__name__ == self.method:
+                    await self.block(call)
+                return await make_request(bot, call, timeout)
+
+            session.make_request = blocking
+
+    async def block(self, call) -> None:
+        self.calls.append(call)
+        self.reached.set()
+        await asyncio.Event().wait()
+
+
+async def kill(inbox: Inbox) -> None:
+    """The process dies: its tasks stop where they are (the stuck request never returns)."""
+    for task in list(inbox.tasks):
+        task.cancel()
     await asyncio.gather(*inbox.tasks, return_exceptions=True)
-    assert await admins(db) == 1
-    (row,) = await rows(db)
-    assert row.done_at is not None  # in the registration's own commit
-    # the next process (or a replica, once the claim expired) finds nothing to do
-    other, _dp2, bot2, session2 = make_inbox(service_settings, db, clock, me="replica-b")
+
+
+async def restart(settings, db, clock, reply_marks):
+    """The next process on the same database and marker store: it takes over what is left (SQLite: at
+    start, everything; PostgreSQL: the dead process's claims, two leases later) and handles it."""
+    inbox, _dp, bot, session = make_inbox(settings, db, clock, me="replica-b", replies=reply_marks())
     clock.advance(seconds=61)
-    assert await other.sweep(everything=True) == 0
-    assert await admins(db) == 1
-    assert [r for r in session.requests + session2.requests if r.method == "SendMessage"] == []
+    taken = await inbox.sweep(everything=db.is_sqlite)
+    await asyncio.gather(*inbox.tasks)
+    await inbox.flushed()
+    return inbox, bot, session, taken
+
+
+async def admin_with_project(settings, db, clock) -> None:
+    inbox, _dp, bot, _session = make_inbox(settings, db, clock)
+    await inbox.accept([message_update(1, ADMIN_ID, "/start")])
+    await inbox.accept([message_update(2, ADMIN_ID, "/projects add Alpha")])
+    await asyncio.gather(*inbox.tasks)
+    await inbox.flushed()
     await bot.session.close()
-    await bot2.session.close()
+
+
+def texts(session, method: str = "SendMessage") -> list[str]:
+    return [r.params["text"] for r in session.requests if r.method == method]
+
+
+async def test_a_report_committed_and_not_answered_is_answered_once_after_the_restart(
+        service_settings, db, clock, reply_marks) -> None:
+    """kill -9 after the unit's commit and before the reply left (before its marker): the next process
+    handles the update again; the unit's key is saved, so it writes nothing and answers with the unit —
+    the same text the first answer had. One unit, one answer."""
+    await admin_with_project(service_settings, db, clock)
+    inbox, _dp, bot, session = make_inbox(service_settings, db, clock, replies=reply_marks())
+    stuck = Stuck(session, "SendMessage", before_marker=True)
+    await inbox.accept([message_update(10, ADMIN_ID, "/report smm Alpha Launch post")])
+    await asyncio.wait_for(stuck.reached.wait(), 30)
+    await kill(inbox)
+    (row,) = [r for r in await rows(db) if r.update_id == 10]
+    assert row.done_at is not None and row.answered_at is None  # committed with the unit, not answered
+    assert texts(session) == []  # the reply never left
+    first_answer = stuck.calls[0].text
+
+    _other, bot2, session2, taken = await restart(service_settings, db, clock, reply_marks)
+    assert taken == 1
+    assert texts(session2) == [first_answer]  # the unit's view: the answer the first handling was sending
+    async with db.session() as s:
+        assert await s.scalar(select(func.count(Unit.id)).where(Unit.title == "Launch post")) == 1
+    (row,) = [r for r in await rows(db) if r.update_id == 10]
+    assert row.answered_at is not None
+    # a third process: nothing left
+    _third, bot3, session3, taken = await restart(service_settings, db, clock, reply_marks)
+    assert taken == 0 and texts(session3) == []
+    for b in (bot, bot2, bot3):
+        await b.session.close()
+
+
+async def test_a_reply_whose_request_had_started_is_not_repeated(service_settings, db, clock, reply_marks) -> None:
+    """kill -9 while the reply's request was on its way (after its marker): the answer may have reached the
+    user, so the next process only marks the update answered — no second answer, no second unit."""
+    await admin_with_project(service_settings, db, clock)
+    inbox, _dp, bot, session = make_inbox(service_settings, db, clock, replies=reply_marks())
+    stuck = Stuck(session, "SendMessage", before_marker=False)
+    await inbox.accept([message_update(11, ADMIN_ID, "/report smm Alpha Second post")])
+    await asyncio.wait_for(stuck.reached.wait(), 30)
+    await kill(inbox)
+    assert (await rows(db))[-1].answered_at is None
+
+    _other, bot2, session2, taken = await restart(service_settings, db, clock, reply_marks)
+    assert taken == 1 and texts(session2) == []
+    assert [r.answered_at is not None for r in await rows(db)] == [True, True, True]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count(Unit.id)).where(Unit.title == "Second post")) == 1
+    for b in (bot, bot2):
+        await b.session.close()
+
+
+async def test_a_handler_without_a_key_is_replayed_silently(service_settings, db, clock, reply_marks) -> None:
+    """An effect without an idempotency key (here: an audit entry) committed, the reply not sent: the
+    replay's write finds the update done and is rolled back, the handler says nothing; the update is marked
+    answered. The effect happened once (its answer is lost, as before this change)."""
+    await admin_with_project(service_settings, db, clock)
+
+    def with_bump(dp) -> None:
+        from aiogram.filters import Command
+
+        async def bump(message, svc) -> None:
+            async with db.session() as s, db.writing(s):
+                s.add(AuditEntry(action="test.bump", object_type="member", created_at=clock.now()))
+            await message.answer("bumped")
+
+        dp.message.register(bump, Command("bump"))
+
+    inbox, dp, bot, session = make_inbox(service_settings, db, clock, replies=reply_marks())
+    with_bump(dp)
+    stuck = Stuck(session, "SendMessage", before_marker=True)
+    await inbox.accept([message_update(12, ADMIN_ID, "/bump")])
+    await asyncio.wait_for(stuck.reached.wait(), 30)
+    await kill(inbox)
+
+    other, dp2, bot2, session2 = make_inbox(service_settings, db, clock, me="replica-b", replies=reply_marks())
+    with_bump(dp2)
+    clock.advance(seconds=61)
+    assert await other.sweep(everything=db.is_sqlite) == 1
+    await other.flushed()
+    assert texts(session2) == []
+    async with db.session() as s:
+        assert await s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "test.bump")) == 1
+    assert all(r.answered_at is not None for r in await rows(db))
+    for b in (bot, bot2):
+        await b.session.close()
+
+
+async def test_replays_keep_one_senders_order_and_fresh_updates_wait(service_settings, db, clock,
+                                                                     reply_marks) -> None:
+    """Two reports committed and unanswered, one stored and unhandled: the next process answers them in
+    the order they came."""
+    await admin_with_project(service_settings, db, clock)
+    inbox, _dp, bot, session = make_inbox(service_settings, db, clock, replies=reply_marks())
+    stuck = Stuck(session, "SendMessage", before_marker=True)
+    for uid, title in ((20, "One"), (21, "Two")):
+        await inbox.accept([message_update(uid, ADMIN_ID, f"/report smm Alpha {title}")])
+        await asyncio.wait_for(stuck.reached.wait(), 30)
+        stuck.reached.clear()
+        await kill(inbox)
+    async with db.session() as s, db.writing(s):
+        await repo.store(s, [(22, json.dumps(message_update(22, ADMIN_ID, "/report smm Alpha Three")), ADMIN_ID)],
+                         "replica-a", clock.now())
+    _other, bot2, session2, taken = await restart(service_settings, db, clock, reply_marks)
+    assert taken == 3
+    answers = texts(session2)
+    assert len(answers) == 3 and [t for t in answers if "One" in t] == [answers[0]]
+    assert "Two" in answers[1] and "Three" in answers[2]
+    async with db.session() as s:
+        assert Counter(await s.scalars(select(Unit.title))) == {"One": 1, "Two": 1, "Three": 1}
+    for b in (bot, bot2):
+        await b.session.close()
+
+
+async def test_the_answered_mark_costs_no_statement_in_the_handler(service_settings, db, clock) -> None:
+    """A burst of reports through the inbox: each report's writes are the unit's (with the done mark in the
+    same transaction), as before; the answered marks come after, off the handler's path, in one batch."""
+    await admin_with_project(service_settings, db, clock)
+    inbox, _dp, bot, session = make_inbox(service_settings, db, clock)
+    inbox.answer_delay = 600  # (only the end of the burst writes them: deterministic)
+    writes: Counter[str] = Counter()
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith(("SELECT", "SAVEPOINT", "RELEASE")):
+            writes[" ".join(statement.split()[:3])] += 1
+
+    sqlalchemy_event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    n = 20
+    for i in range(n):
+        await inbox.accept([message_update(100 + i, ADMIN_ID, f"/report smm Alpha Burst {i}")])
+    await asyncio.gather(*inbox.tasks)
+    await inbox.flushed()
+    sqlalchemy_event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert len(texts(session)) == n
+    assert all(r.answered_at is not None for r in await rows(db))
+    assert writes == {"INSERT INTO inbound_updates": n,  # stored (one per accept call here)
+                      "INSERT INTO units": n, "INSERT INTO unit_events": n, "INSERT INTO member_month_stats": n,
+                      "INSERT INTO idempotency_keys": n, "UPDATE inbound_updates SET": n + 1}, writes
+    await bot.session.close()
+
+
+async def test_the_reply_journal_survives_the_process_and_is_rotated(service_settings, db, clock,
+                                                                     tmp_path: Path) -> None:
+    path = tmp_path / "j.replies"
+    first = ReplyJournal(path)
+    await first.note(7)
+    await first.note(8)
+    # (the process dies without closing; the bytes were written)
+    second = ReplyJournal(path)
+    assert await second.started([7, 8, 9]) == {7, 8}
+
+    async def unanswered(ids):
+        return {8}
+
+    await second.rotate(unanswered)
+    await second.note(10)
+    assert path.read_text() == "8\n10\n"
+    await first.close()
+    await second.close()
+    beside = reply_marks_for(f"sqlite+aiosqlite:///{tmp_path}/x.db", "", 1)  # next to the SQLite file
+    assert isinstance(beside, ReplyJournal) and beside.path == tmp_path / "x.db.replies"
+    await beside.close()
+    assert type(reply_marks_for("sqlite+aiosqlite://", "", 1)) is ReplyMarks
 
 
 async def test_a_crash_before_the_commit_leaves_the_update_to_be_handled_once(service_settings, db, clock,

@@ -81,7 +81,11 @@ class Service:
         The object is created first and the key inserted after it with ``ON CONFLICT DO NOTHING``; when
         the key was already there (a repeat, rare) the whole write is rolled back and the saved object
         returned. If ``create`` refuses (a :class:`UserError`: say the project was archived since the
-        first time), the key is looked up too, so a repeat still shows what the first call saved."""
+        first time), the key is looked up too, so a repeat still shows what the first call saved.
+
+        A repeat writes nothing and commits nothing (its transaction is rolled back): so an update handled
+        again after a restart (``bot.inbox``: committed, the answer not sent) — whose every commit would be
+        refused, the update being done already — gets the saved object and answers as the first time."""
         if key is None:
             async with self.db.writing(self.session) as s:
                 return await create(s), True
@@ -90,11 +94,14 @@ class Service:
         try:
             async with self.db.writing(self.session) as s:
                 saved = await idempotency_repo.find(s, key)
-                if saved is None:
-                    object_id = await create(s)
-                    idempotency_repo.claim(s, key, kind, object_id, self.clock.now())
-                    await s.flush()
-                    return object_id, True
+                if saved is not None:
+                    raise _Repeated(key)  # nothing to write: no commit (nor the update's done mark)
+                object_id = await create(s)
+                idempotency_repo.claim(s, key, kind, object_id, self.clock.now())
+                await s.flush()
+                return object_id, True
+        except _Repeated:
+            pass
         except IntegrityError:
             saved = await idempotency_repo.find(self.session, key)
             if saved is None:
