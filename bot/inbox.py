@@ -70,7 +70,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, SendChatAction, TelegramMethod
 from aiogram.types import Update
 
@@ -122,6 +122,10 @@ class ReplyMarks:
     async def note(self, update_id: int) -> None:
         self._ids.add(update_id)
 
+    async def retract(self, update_id: int) -> None:
+        """The request was refused before anything was delivered (429): its reply has not started."""
+        self._ids.discard(update_id)
+
     async def started(self, update_ids: list[int]) -> set[int]:
         return self._ids.intersection(update_ids)
 
@@ -147,12 +151,21 @@ class ReplyJournal(ReplyMarks):
     async def note(self, update_id: int) -> None:
         os.write(self._fd, b"%d\n" % update_id)  # a few microseconds, no thread hand-off
 
+    async def retract(self, update_id: int) -> None:
+        os.write(self._fd, b"-%d\n" % update_id)
+
     def _read(self) -> set[int]:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return set()
-        return {int(line) for line in data.split(b"\n") if line.strip().isdigit()}
+        ids: set[int] = set()
+        for line in data.split(b"\n"):
+            if line.isdigit():
+                ids.add(int(line))
+            elif line[:1] == b"-" and line[1:].isdigit():
+                ids.discard(int(line[1:]))
+        return ids
 
     async def started(self, update_ids: list[int]) -> set[int]:
         return self._read().intersection(update_ids)
@@ -190,6 +203,9 @@ class RedisReplyMarks(ReplyMarks):
     async def note(self, update_id: int) -> None:
         await self.redis.set(f"{self.prefix}{update_id}", b"1", ex=REPLY_MARK_SECONDS)
 
+    async def retract(self, update_id: int) -> None:
+        await self.redis.delete(f"{self.prefix}{update_id}")
+
     async def started(self, update_ids: list[int]) -> set[int]:
         if not update_ids:
             return set()
@@ -221,13 +237,15 @@ def reply_marks_for(database_url: str, redis_url: str, bot_id: int) -> ReplyMark
 class ReplyTrack:
     """The update a task is handling, for :class:`ReplyStarted` (in :data:`REPLYING`)."""
 
-    __slots__ = ("_noting", "commit", "noted", "open", "replay", "update_id")
+    __slots__ = ("_noting", "commit", "flying", "maybe_delivered", "noted", "open", "replay", "update_id")
 
     def __init__(self, update_id: int, commit: CommitMark, replay: bool) -> None:
         self.update_id = update_id
         self.commit = commit
         self.replay = replay  # handled again after a restart: every commit refused, every request marked
         self.noted = False
+        self.flying = 0  # its requests on their way now
+        self.maybe_delivered = False  # one of its requests ended otherwise than by a 429
         self.open = True  # closed when the handler returned (tasks it started no longer mark)
         self._noting: asyncio.Event | None = None
 
@@ -245,6 +263,18 @@ class ReplyTrack:
             self.noted = True
             self._noting.set()
 
+    async def reply_refused(self, marks: ReplyMarks) -> None:
+        """A 429: nothing was delivered. The marker is withdrawn (the retry writes it again), so a process
+        killed while it waits to retry leaves the update to be answered by the next one."""
+        if not self.noted or self._noting is None or self.flying or self.maybe_delivered:
+            return  # (another of its requests may have been delivered: the marker stays)
+        await self._noting.wait()
+        self.noted, self._noting = False, None
+        try:
+            await marks.retract(self.update_id)
+        except Exception as exc:
+            log.warning("update %s: the reply's marker not withdrawn (%s)", self.update_id, type(exc).__name__)
+
 
 #: set by the inbox while it handles an update (a task's own copy)
 REPLYING: contextvars.ContextVar[ReplyTrack | None] = contextvars.ContextVar("replying", default=None)
@@ -261,17 +291,30 @@ class ReplyStarted(BaseRequestMiddleware):
         track = REPLYING.get()
         if track is None:
             return await make_request(bot, method)
-        if not track.noted and track.open and (track.commit.done or track.replay) \
-                and not (method.__api_method__.startswith("get") or isinstance(method, SendChatAction)):
+        armed = track.open and (track.commit.done or track.replay) \
+            and not (method.__api_method__.startswith("get") or isinstance(method, SendChatAction))
+        if armed and not track.noted:
             await track.reply_starts(self.marks)
+        track.flying += armed
+        refused = False
         try:
             return await make_request(bot, method)
+        except TelegramRetryAfter:
+            refused = True
+            raise
         except TelegramBadRequest:
             # a replayed callback query is too old to answer (Telegram allows seconds): the rest goes on
             if track.replay and isinstance(method, AnswerCallbackQuery):
                 log.info("update %s: the callback query is too old to answer after the restart", track.update_id)
                 return True
             raise
+        finally:
+            if armed:
+                track.flying -= 1
+                if not refused:
+                    track.maybe_delivered = True
+                elif track.noted:
+                    await track.reply_refused(self.marks)
 
 
 class GroupCommit:

@@ -305,6 +305,40 @@ async def test_a_reply_whose_request_had_started_is_not_repeated(service_setting
         await b.session.close()
 
 
+async def test_a_reply_refused_with_429_is_answered_after_the_restart(service_settings, db, clock,
+                                                                      reply_marks) -> None:
+    """A 429 means nothing was delivered: the marker is withdrawn, and a process killed while its reply
+    waits to be tried again leaves the report to be answered by the next one (once)."""
+    from aiogram.exceptions import TelegramRetryAfter
+
+    from bot.telegram import RetryAfter
+
+    await admin_with_project(service_settings, db, clock)
+    inbox, _dp, bot, session = make_inbox(service_settings, db, clock, replies=reply_marks())
+    session.middleware._middlewares.insert(0, RetryAfter())  # outermost, as bot.app.create_bot has it
+    refused = asyncio.Event()
+    make_request = session.make_request
+
+    async def flooded(bot_, call, timeout=None):  # noqa: ASYNC109
+        if type(call).__name__ == "SendMessage":
+            refused.set()
+            raise TelegramRetryAfter(call, "Too Many Requests: retry after 30", 30)
+        return await make_request(bot_, call, timeout)
+
+    session.make_request = flooded
+    await inbox.accept([message_update(13, ADMIN_ID, "/report smm Alpha Flooded")])
+    await asyncio.wait_for(refused.wait(), 30)
+    await asyncio.sleep(0.05)  # (waiting the 30 s out)
+    await kill(inbox)
+    assert texts(session) == []
+
+    _other, bot2, session2, taken = await restart(service_settings, db, clock, reply_marks)
+    assert taken == 1
+    assert len(texts(session2)) == 1 and "Flooded" in texts(session2)[0]
+    for b in (bot, bot2):
+        await b.session.close()
+
+
 async def test_a_handler_without_a_key_is_replayed_silently(service_settings, db, clock, reply_marks) -> None:
     """An effect without an idempotency key (here: an audit entry) committed, the reply not sent: the
     replay's write finds the update done and is rolled back, the handler says nothing; the update is marked
