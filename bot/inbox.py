@@ -48,7 +48,9 @@ unanswered update:
 What is left: a kill between the marker and the request's bytes leaving the process (a sub-millisecond
 window; with Redis, the marker's round trip) loses that answer; a reply made of several requests whose
 first one went out is not completed. Requests that change nothing the user sees (``get*``,
-``sendChatAction``) do not mark.
+``sendChatAction``) do not mark. A 429 (nothing delivered) withdraws the marker while no other request of
+the update may have gone out: a process killed while its reply waits out the hold leaves it to be
+answered by the next one.
 """
 
 from __future__ import annotations
@@ -230,8 +232,14 @@ def reply_marks_for(database_url: str, redis_url: str, bot_id: int) -> ReplyMark
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:" or url.database.startswith("file::memory:"):
             return ReplyMarks()
-        return ReplyJournal(Path(f"{url.database}.replies").expanduser())
-    return ReplyJournal(Path("data") / f"replies-{url.database or 'teamdesk'}.journal")
+        path = Path(f"{url.database}.replies").expanduser()
+    else:
+        path = Path("data") / f"replies-{url.database or 'teamdesk'}.journal"
+    try:
+        return ReplyJournal(path)
+    except OSError as exc:  # a read-only folder: the bot runs, a reply cut by a kill may be lost or repeated
+        log.warning("reply journal %s not writable (%s): reply markers kept in memory only", path, exc.strerror)
+        return ReplyMarks()
 
 
 class ReplyTrack:
@@ -649,4 +657,3 @@ class Inbox:
         else:
             await self.flushed(grace)  # (if not written, the next process finds the markers)
         return not pending
-

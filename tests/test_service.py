@@ -342,7 +342,7 @@ async def test_a_reply_refused_with_429_is_answered_after_the_restart(service_se
 async def test_a_handler_without_a_key_is_replayed_silently(service_settings, db, clock, reply_marks) -> None:
     """An effect without an idempotency key (here: an audit entry) committed, the reply not sent: the
     replay's write finds the update done and is rolled back, the handler says nothing; the update is marked
-    answered. The effect happened once (its answer is lost, as before this change)."""
+    answered. The effect happened once (its answer is lost)."""
     await admin_with_project(service_settings, db, clock)
 
     def with_bump(dp) -> None:
