@@ -62,6 +62,7 @@ from scheduler import digest as dg
 from scheduler import smm_digest as smm_section
 from scheduler.chart_data import CLIENT_REPORT_PDF
 from scheduler.render_pool import ChartMemo, ChartRenderer
+from scheduler.ttl_cache import TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,8 @@ class Jobs:
         self.clock = clock
         self.grace = timedelta(hours=settings.digest_grace_hours)
         self._keys_pruned_at: datetime | None = None
-        self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
+        #: rendered digests by (scope, kind, period, language), forgotten by age (_prune_cache)
+        self._cache: TtlCache[tuple[str, str, str, str], dg.Digest] = TtlCache()
         #: each distinct chart rendered once for all digests carrying it (see ChartMemo)
         self.charts = ChartMemo(renderer)
         self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -347,7 +349,7 @@ class Jobs:
         async with self._locks[key]:
             hit = self._cache.get(key)
             if hit is not None:
-                return hit[1]
+                return hit
             async with self.db.session() as s:
                 services = build_services(s, self.db, self.settings, self.clock)
                 plan = await dg.build(s, self.settings, self.catalog.translator(lang), scope, kind, at,
@@ -356,14 +358,13 @@ class Jobs:
                 return None
             result = await dg.render(self.charts, plan)
             self.renders += 1
-            self._cache[key] = (monotime.monotonic(), result)
+            self._cache.put(key, result)
             return result
 
     def _prune_cache(self) -> None:
         horizon = monotime.monotonic() - (self.grace.total_seconds()
                                           + self.settings.digest_prepare_minutes * 60 + 3600)
-        for key in [k for k, (at, _) in self._cache.items() if at < horizon]:
-            del self._cache[key]
+        for key in self._cache.prune(horizon):
             self._locks.pop(key, None)
         self.charts.prune(horizon)
 
