@@ -674,7 +674,7 @@ class Jobs:
                 off[mid].add(d)
             reported = await smm_repo.reported_weeks(s, [x[0].id for x in plan], [x[3] for x in plan])
             managers_cache: dict[int, list[Member]] = {}
-            managers_off: dict[int, set[date]] = {}
+            notes: list[tuple[Member, date, datetime, str, dict[str, Any]]] = []  # the managers' notes, if working
             for a, p, m, week_end, planned in plan:
                 if (a.id, week_end) in reported:
                     continue
@@ -693,13 +693,16 @@ class Jobs:
                     info = data | {"name": m.display_name, "title": a.name, "project": p.name}
                     for manager in await self._managers_of(s, m, managers_cache):
                         mday, mplanned = planned_for(manager)
-                        if not mplanned <= now <= mplanned + self.grace:
-                            continue
-                        if manager.id not in managers_off:
-                            managers_off[manager.id] = {d for _mid, d in await reporting_repo.days_off_between(
-                                s, [manager.id], mday, mday)}
-                        if is_working_day(mday, _holidays([mday], country), managers_off[manager.id]):
-                            due.append(Claim(manager, SMM_MANAGER, key, mplanned, info))
+                        if mplanned <= now <= mplanned + self.grace:
+                            notes.append((manager, mday, mplanned, key, info))
+            if notes:  # the managers' days off: one query for all of them (their today differs by time zone)
+                managers_off: dict[int, set[date]] = defaultdict(set)
+                for mid, d in await reporting_repo.days_off_between(
+                        s, sorted({x[0].id for x in notes}), min(x[1] for x in notes), max(x[1] for x in notes)):
+                    managers_off[mid].add(d)
+                for manager, mday, mplanned, key, info in notes:
+                    if is_working_day(mday, _holidays([mday], country), managers_off[manager.id]):
+                        due.append(Claim(manager, SMM_MANAGER, key, mplanned, info))
         claims = await self._claim(due, now)
         await self._send_all(claims, self._deliver, report)
         return report
