@@ -35,10 +35,10 @@ from bot.domain.pace import PaceStatus, round1
 from bot.domain.tasks import notice_key, notices
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
-from bot.sender import MEDIA_GROUP_LIMIT, ONCE_TEXT, Outcome, Sender
+from bot.sender import ONCE_TEXT, Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
-from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fit, visible_len
+from bot.text import CAPTION_LIMIT, fit
 
 # the same forms /rating_campaign sends; the client's card and report
 from bot.views import (
@@ -734,11 +734,11 @@ class Jobs:
     async def _smm_departments(self) -> set[int | None]:
         """The departments of the open SMM accounts' responsible members."""
         async with self.db.session() as s:
-            return {m.department_id for _a, _p, m in await smm_repo.accounts(s) if m.active}
+            return await smm_section.departments(s)
 
     @staticmethod
     def _smm_in_scope(scope: dg.Scope, departments: set[int | None]) -> bool:
-        return scope.department_ids is None or bool(departments & set(scope.department_ids))
+        return smm_section.in_scope(scope, departments)
 
     async def _smm_with_weekly(self, due: list[Claim], prefs: dict[int, DigestPrefs], now: datetime) -> list[Claim]:
         """The weekly digests of ``due`` whose managers want the SMM section inside (and have accounts in scope)
@@ -863,13 +863,9 @@ class Jobs:
         if smm is None:
             return None if weekly is None else await self.sender.send_charts(chat, weekly.pngs, weekly.caption,
                                                                             kind=c.kind)
-        if weekly is None:  # nobody with a plan in scope: the SMM section alone
-            png, text = await smm_section.section(self.renderer, t, smm, CAPTION_LIMIT)
-            return await self.sender.send_charts(chat, [png], text, kind=c.kind)
-        used = visible_len(weekly.caption) + 2
-        png, text = await smm_section.section(self.renderer, t, smm, CAPTION_LIMIT - used, TEXT_LIMIT - used)
-        pngs = [*weekly.pngs[:MEDIA_GROUP_LIMIT - 1], png]
-        return await self.sender.send_charts(chat, pngs, weekly.caption + "\n\n" + text, kind=c.kind)
+        # nobody with a plan in scope (weekly None): the SMM section alone
+        pngs, caption = await smm_section.inside_weekly(self.renderer, t, smm, weekly)
+        return await self.sender.send_charts(chat, pngs, caption, kind=c.kind)
 
     async def _send_smm_form(self, c: Claim, t) -> Outcome | None:
         week = date.fromisoformat(c.data["week"]) if isinstance(c.data["week"], str) else c.data["week"]
