@@ -15,7 +15,7 @@ from bot import text, ui
 from bot.callbacks import CourseCb
 from bot.domain import learning as rules
 from bot.errors import UserError
-from bot.i18n import Catalog, Translator, escape
+from bot.i18n import Catalog, Html, Translator, escape
 from bot.parsing import parse_id, parse_period_range
 from bot.sender import Sender
 from bot.services import Services
@@ -36,7 +36,8 @@ class CourseForm(StatesGroup):
 
 def format_errors(t: Translator, exc: rules.CourseFormatError) -> str:
     lines = [t("course-file-refused", n=len(exc.errors))]
-    lines += text.fit([t("course-file-error", line=n, problem=t(f"course-md-{code}", **args))
+    # a problem is a translated message, already safe HTML (its own arguments escaped): placed as it is
+    lines += text.fit([t("course-file-error", line=n, problem=Html(t(f"course-md-{code}", **args)))
                        for n, code, args in exc.errors], lambda n: t("list-more", n=n))
     return "\n".join(lines)
 

@@ -120,7 +120,7 @@ course-md-question-empty = the question has no text
 course-md-question-long = the question is longer than { $n } { $n ->
     [one] character
    *[other] characters
-  }
+  } (as Telegram counts them: an emoji is two)
 course-md-options-few = a quiz needs at least { $n } answers (- [ ] …)
 course-md-options-many = a quiz takes at most { $n } answers
 course-md-no-right = no right answer marked with - [x]
@@ -128,11 +128,12 @@ course-md-many-right = more than one answer marked right
 course-md-option-bad = an answer must be 1 to { $n } { $n ->
     [one] character
    *[other] characters
-  }
+  } (as Telegram counts them: an emoji is two)
 course-md-explanation-long = the explanation is longer than { $n } { $n ->
     [one] character
    *[other] characters
-  }
+  } (as Telegram counts them: an emoji is two)
+course-md-explanation-lines = an explanation (&gt; …) has at most { $n } lines
 course-md-stray-text = text inside a question: only answers (- [ ] / - [x]) and an explanation (&gt; …)
 course-md-pass-mark = the pass mark must be a number from 1 to 100
 course-md-reason = unknown revision reason «{ $reason }» (known: { $known })
