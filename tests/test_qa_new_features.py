@@ -271,3 +271,37 @@ async def test_quiz_limits_count_utf16_units_and_explanation_lines(harness: Harn
     polls = [x for x in await s.press(WRITER, lesson, lesson.button("quiz")) if x.method == "SendPoll"]
     assert len(polls) == 1 and polls[0].params["explanation"].count("\n") == 2
     assert h.session.violations == []
+
+
+# -- English quotation marks ----------------------------------------------------------------------------------------
+async def client_link(s: Seen, *projects: str) -> str:
+    h = s.h
+    msg = h.messages(await s.send(ADMIN, "/invite"))[0]
+    msg = h.messages(await s.press(ADMIN, msg, msg.button("client")))[0]
+    for p in projects:
+        msg = h.messages(await s.press(ADMIN, msg, msg.button(p)))[0]
+    msg = h.messages(await s.press(ADMIN, msg, msg.button("Create the link")))[0]
+    return msg.text.split("start=")[1].split()[0]
+
+
+async def test_english_readers_get_english_quotation_marks(harness: Harness, db) -> None:
+    """Project names in a client's welcome, the client invite, the inviter's notice and the admin's client card,
+    and the knowledge base's titles and searches were quoted «…» in English too; a name with "&" shows as typed."""
+    h = harness
+    s = await setup(h)
+    await s.send(ADMIN, "/projects add Tom & Jerry")
+    await s.send(CLIENT, f"/start {await client_link(s, 'Bakery', 'Tom & Jerry')}")
+    members = h.messages(await s.send(ADMIN, "/members"))[0]
+    section = h.messages(await s.press(ADMIN, members, members.button("Clients")))[0]
+    await s.press(ADMIN, section, section.button("Carl"))
+    await s.send(WRITER, "/kb nothing")
+    await s.send(ADMIN, "/kb_categories add Guides")
+    await s.send(ADMIN, "/kb_new")
+    await s.send(ADMIN, "Tone of voice")
+    shown = [plain(t) for _, t in s.items]
+    assert any("“Bakery”, “Tom & Jerry”" in x for x in shown)  # the welcome, the invite, the inviter's notice
+    assert sum("“Bakery”" in x for x in shown) >= 4, shown
+    assert "Nothing found for “nothing”. Try other words." in shown
+    assert "Category “Guides” added." in shown
+    assert any(x.startswith("“Tone of voice”. Now send the text") for x in shown)
+    assert not [x for x in shown if "«" in x.replace("« ", "") or "»" in x]
