@@ -305,3 +305,28 @@ async def test_english_readers_get_english_quotation_marks(harness: Harness, db)
     assert "Category “Guides” added." in shown
     assert any(x.startswith("“Tone of voice”. Now send the text") for x in shown)
     assert not [x for x in shown if "«" in x.replace("« ", "") or "»" in x]
+
+
+# -- names with "$" in charts and the client report ---------------------------------------------------------------
+DOLLAR_NAMES = ("Shop $x^$ sale", r"Bad $\frac$ name", "Tom $5 and $10")
+
+
+def test_client_report_pdf_renders_names_with_dollars_as_typed() -> None:
+    """A project or an account named "Shop $x^$ sale" made the monthly client report fail (matplotlib read the
+    text between two "$" as mathtext: ValueError), and "Tom $5 and $10" lost its dollars; now every line is
+    plain text."""
+    from scheduler.report_pdf import render_client_report
+
+    for name in DOLLAR_NAMES:
+        pdf = render_client_report(f"Report for project “{name}”, October 2026", [f"Instagram {name}: 12 followers"],
+                                   f"Approved by week, {name}", [("w1", 1), ("w2", 0)])
+        assert pdf.startswith(b"%PDF")
+
+
+def test_chart_titles_with_dollars_render() -> None:
+    """/stats titles its chart with the account's and the project's names: "Shop $x^$ sale" broke the chart."""
+    from scheduler.charts import lead_funnel, smm_weeks
+
+    for name in DOLLAR_NAMES:
+        assert smm_weeks([("09.11", 100, 2.5), ("16.11", 120, 3.0)], title=f"{name} · Bakery").startswith(b"\x89PNG")
+        assert lead_funnel([("Dialogue", 3, None), ("Won", 1, 0.3)], title=name).startswith(b"\x89PNG")
