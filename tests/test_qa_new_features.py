@@ -330,3 +330,42 @@ def test_chart_titles_with_dollars_render() -> None:
     for name in DOLLAR_NAMES:
         assert smm_weeks([("09.11", 100, 2.5), ("16.11", 120, 3.0)], title=f"{name} · Bakery").startswith(b"\x89PNG")
         assert lead_funnel([("Dialogue", 3, None), ("Won", 1, 0.3)], title=name).startswith(b"\x89PNG")
+
+
+# -- building a course in the bot ------------------------------------------------------------------------------------
+async def test_adding_a_lesson_twice_adds_one_and_a_bad_question_says_so(harness: Harness, db) -> None:
+    """**➕ Lesson** → an article, pressed twice, made the course two identical lessons (and two presses at once an
+    internal error on the lessons' positions); a question typed in the bot with a problem answered "the course file
+    was not imported"."""
+    from sqlalchemy import func, select
+
+    from models.learning import CourseLesson
+
+    h = harness
+    s = await setup(h)
+    await s.send(ADMIN, "/kb_new")
+    await s.send(ADMIN, "Tone of voice")
+    done = h.messages(await s.send(ADMIN, "Write as you speak."))[-1]
+    cats = h.messages(await s.press(ADMIN, done, done.button("Done")))[-1]
+    aud = h.messages(await s.press(ADMIN, cats, cats.buttons()[0][1]))[-1]
+    await s.press(ADMIN, aud, aud.button("Save"))
+    card = h.messages(await s.send(ADMIN, "/course_new Onboarding"))[-1]
+    picker = h.messages(await s.press(ADMIN, card, card.button("Lesson")))[-1]
+    article = picker.button("Tone of voice")
+    first = h.messages(await s.press(ADMIN, picker, article))[-1]
+    again = await s.press(ADMIN, picker, article)  # the same card: nothing to edit, no error
+    assert "1. Tone of voice" in first.text and "2. " not in first.text
+    assert all("2. " not in (m.text or "") for m in h.messages(again))
+    assert [a.params.get("text") or "" for a in h.answers(again)] == [""]
+    courses = h.messages(await s.send(ADMIN, "/courses"))[-1]  # a fresh card: the same article once more
+    card2 = h.messages(await s.press(ADMIN, courses, courses.button("Onboarding")))[-1]
+    picker2 = h.messages(await s.press(ADMIN, card2, card2.button("Lesson")))[-1]
+    [refused] = h.answers(await s.press(ADMIN, picker2, picker2.button("Tone of voice")))
+    assert refused.params["text"] == "“Tone of voice” is a lesson of this course already."
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(CourseLesson)) == 1
+    pick = h.messages(await s.press(ADMIN, first, first.button("Question")))[-1]
+    await s.press(ADMIN, pick, pick.buttons()[0][1])
+    [reply] = h.messages(await s.send(ADMIN, "Which tone?\n- [ ] loud\n- [ ] quiet"))
+    assert reply.text.startswith("The question was not added. Problems: 1\nline 1: no right answer")
+    assert "course file" not in reply.text

@@ -89,7 +89,9 @@ course-enter-question = Send the question like this:
     - [ ] a wrong answer
     - [x] the right answer
     &gt; an explanation (optional)
+course-question-refused = The question was not added. Problems: { $n }
 course-question-added = Question added.
+course-lesson-exists = “{ $title }” is a lesson of this course already.
 course-lessons-many = A course takes at most { $n } lessons.
 course-import-send = Send the course as a Markdown file (or paste it): # course title, ## lesson titles, lesson text, ### questions with answers as - [ ] / - [x]. See docs/learning.md.
 course-imported = Course imported.

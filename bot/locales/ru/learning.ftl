@@ -80,7 +80,9 @@ course-enter-question = Пришлите вопрос так:
     - [ ] неверный ответ
     - [x] верный ответ
     &gt; пояснение (необязательно)
+course-question-refused = Вопрос не добавлен. Ошибок: { $n }
 course-question-added = Вопрос добавлен.
+course-lesson-exists = «{ $title }» — уже урок этого курса.
 course-lessons-many = В курсе не больше { $n } уроков.
 course-import-send = Пришлите курс файлом Markdown (или вставьте текстом): # название курса, ## названия уроков, текст урока, ### вопросы с ответами - [ ] / - [x]. Формат — в docs/learning.md.
 course-imported = Курс загружен.
