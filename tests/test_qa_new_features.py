@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
-
-from aiogram.types import Chat, Message, Update
 
 from tests.conftest import ADMIN_ID
 from tests.recording import Harness, Person, Sent
@@ -21,6 +18,7 @@ CLIENT = Person(50, "Carl", "Client", "carl", language_code="en")
 CYR = re.compile("[А-Яа-яЁё]")
 NASTY = "<b>Tom & Jerry</b> $1 {$x} 😀 مرحبا " + "x" * 5000
 SHORT_NASTY = "<i>Tom & Jerry</i> $1 😀 مرحبا"
+IDS = {"project": 0}  # the Bakery project's number, set by setup() (PostgreSQL keeps counting ids across tests)
 
 
 def plain(text: str) -> str:
@@ -94,18 +92,22 @@ async def setup(h: Harness) -> Seen:
     await s.send(ADMIN, "/start")
     await s.send(ADMIN, "/departments rename 1 General")
     await s.send(ADMIN, "/departments add Sales")
-    await s.send(ADMIN, "/projects add Bakery")
+    added = h.messages(await s.send(ADMIN, "/projects add Bakery"))[0].text
+    IDS["project"] = int(added.split("(number ")[1].split(")")[0])
     await invite(s, MANAGER, "manager", "General")
     await invite(s, WRITER, "writer", "General")
     await invite(s, SALES, "writer", "Sales")
     return s
 
 
-def feed_text(h: Harness, p: Person, text: str, **extra) -> Update:
-    msg = Message(message_id=next(h._msg_ids), date=datetime.now(UTC),
-                  chat=Chat(id=p.id, type="private", first_name=p.first_name), from_user=p.user, text=text,
-                  **extra)
-    return Update(update_id=next(h._update_ids), message=msg)
+async def lead_id(db) -> int:
+    from sqlalchemy import select
+
+    from models.leads import Lead
+
+    async with db.session() as session:
+        return await session.scalar(select(Lead.id))
+
 
 
 async def test_explore_empty_lists_in_english(harness: Harness, db) -> None:
@@ -134,8 +136,9 @@ async def test_explore_nasty_free_text_in_english(harness: Harness, db) -> None:
     r = await s.send(WRITER, "/leads")
     await crawl(s, WRITER, r, depth=3)
     await s.send(WRITER, f"/lead Bob {NASTY} +7 916 222-33-44")
-    await s.send(WRITER, f"/lead 1 note {NASTY}")
-    await crawl(s, WRITER, await s.send(WRITER, "/lead 1"), depth=2)
+    lead = await lead_id(db)
+    await s.send(WRITER, f"/lead {lead} note {NASTY}")
+    await crawl(s, WRITER, await s.send(WRITER, f"/lead {lead}"), depth=2)
     await crawl(s, ADMIN, await s.send(ADMIN, "/funnel"), depth=1)
     await s.send(ADMIN, "/team leads")
     # tasks
@@ -147,7 +150,7 @@ async def test_explore_nasty_free_text_in_english(harness: Harness, db) -> None:
     await crawl(s, WRITER, await s.send(WRITER, "/tasks"), depth=2)
     await crawl(s, MANAGER, await s.send(MANAGER, "/tasks"), depth=2)
     # smm
-    await s.send(ADMIN, "/accounts add 1 instagram @brand.shop @anna")
+    await s.send(ADMIN, f"/accounts add {IDS['project']} instagram @brand.shop @anna")
     await s.send(ADMIN, f"/accounts rename 1 {NASTY}")
     r = await s.send(WRITER, "/smm")
     await s.send(WRITER, "followers 1200 likes 50 reach 900")
@@ -205,10 +208,10 @@ async def test_forged_stale_and_foreign_buttons_change_nothing(harness: Harness,
 
     h = harness
     s = await setup(h)
-    await s.send(ADMIN, "/accounts add 1 instagram @brand.shop @anna")
+    await s.send(ADMIN, f"/accounts add {IDS['project']} instagram @brand.shop @anna")
     await s.send(WRITER, "/lead Bob +7 916 222-33-44")
     await s.send(WRITER, "/task Call Bob tomorrow 15:00")
-    msgs = [m for cmd in ("/lead 1", "/tasks", "/smm", "/stats") for m in h.messages(await s.send(WRITER, cmd))]
+    msgs = [m for cmd in (f"/lead {await lead_id(db)}", "/tasks", "/smm", "/stats") for m in h.messages(await s.send(WRITER, cmd))]
     msgs += h.messages(await s.press(WRITER, msgs[1], msgs[1].buttons()[0][1]))  # the task's card
     assert len([m for m in msgs if m.buttons()]) >= 4
     done: set[str] = set()
