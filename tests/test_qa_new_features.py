@@ -372,3 +372,21 @@ async def test_adding_a_lesson_twice_adds_one_and_a_bad_question_says_so(harness
     [reply] = h.messages(await s.send(ADMIN, "Which tone?\n- [ ] loud\n- [ ] quiet"))
     assert reply.text.startswith("The question was not added. Problems: 1\nline 1: no right answer")
     assert "course file" not in reply.text
+
+
+# -- leads: the one-line form ------------------------------------------------------------------------------------
+async def test_one_line_lead_with_a_too_long_name_is_refused_not_cut(harness: Harness, db) -> None:
+    """The step-by-step form refuses a name over 200 characters; the one-line form cut it to 200 silently and
+    saved the lead under a name the member never typed."""
+    from sqlalchemy import func, select
+
+    from models.leads import Lead
+
+    h = harness
+    s = await setup(h)
+    [reply] = h.messages(await s.send(WRITER, f"/lead {'Maria ' * 50}+7 916 222-33-44"))
+    assert reply.text == "Too long: at most 200 characters."
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Lead)) == 0
+    [card] = h.messages(await s.send(WRITER, f"/lead {'Maria ' * 30}Smith +7 916 222-33-44"))
+    assert "Lead saved" in card.text and "Maria Maria" in card.text
