@@ -99,3 +99,21 @@ def test_migration_runs_in_a_child_process(tmp_path):
         (version,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     heads = sorted(p.name[:4] for p in (ROOT / "models" / "migrations" / "versions").glob("[0-9]*.py"))
     assert version == heads[-1]
+
+
+def test_start_up_computes_the_holidays_in_a_child_process():
+    """``python -m bot`` computes last, this and next year's holidays in a child process: the bot then
+    answers them without loading ``holidays``, the same days as computed in process."""
+    _run(
+        "import sys\n"
+        "from datetime import date\n"
+        "from bot.__main__ import HolidaysChild\n"
+        "from bot.domain.workdays import public_holidays\n"
+        "assert HolidaysChild('ru', today=date(2026, 6, 1)).collect()\n"
+        "days = {y: public_holidays(y, 'RU') for y in (2025, 2026, 2027)}\n"
+        "assert date(2026, 11, 4) in days[2026] and date(2027, 1, 7) in days[2027], days\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'holidays']\n"
+        "from bot.domain.workdays import _public_holidays_cached\n"
+        "assert all(days[y] == _public_holidays_cached(y, 'RU') for y in days)\n"
+        "assert not HolidaysChild('XX', today=date(2026, 6, 1)).collect()\n"
+    )

@@ -18,7 +18,7 @@ official production calendar.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -98,6 +98,19 @@ def _country_class(country: str) -> type | None:
     return entity if isinstance(entity, type) else None
 
 
+#: holidays computed elsewhere, by (year, country): see :func:`remember_public_holidays`
+_KNOWN: dict[tuple[int, str], frozenset[date]] = {}
+
+
+def remember_public_holidays(country: str, days_by_year: Mapping[int, Iterable[date]]) -> None:
+    """Take the holidays of ``country`` for these years as computed elsewhere: the bot computes the
+    coming years' in a child process at start-up (``bot.__main__``), so the ``holidays`` package (~4 MiB)
+    is loaded into the bot only for another year or country."""
+    code = country.strip().upper()
+    for year, days in days_by_year.items():
+        _KNOWN[(int(year), code)] = frozenset(days)
+
+
 def public_holidays(year: int, country: str = "RU") -> frozenset[date]:
     """Public holidays (incl. substituted days off) of ``country`` in ``year``.
 
@@ -107,7 +120,8 @@ def public_holidays(year: int, country: str = "RU") -> frozenset[date]:
     code = country.strip().upper()
     if not code:
         raise ValueError("Country code for public holidays must not be empty, e.g. 'RU'")
-    return _public_holidays_cached(year, code)
+    known = _KNOWN.get((year, code))
+    return known if known is not None else _public_holidays_cached(year, code)
 
 
 def is_working_day(
