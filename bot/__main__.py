@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date
 
 from bot.config import Settings, format_settings_error
 from bot.domain.digests import DAILY, KINDS
@@ -138,10 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         return backup_or_restore(settings, args.command, args.file)
     from bot.migrate import upgrade_in_subprocess
 
+    holidays = HolidaysChild(settings.holiday_country) if args.command in (None, "run") else None
     # in a child process: the bot must not keep Alembic loaded (docs/performance.md, "Memory")
     if upgrade_in_subprocess(settings.database_url) != 0:
         print("teamdesk: database migration failed (see above)", file=sys.stderr)
         return 2
+    if holidays is not None:
+        holidays.collect()
     if args.command == "seed-demo":
         return asyncio.run(seed_demo(settings))
     if args.command == "rebuild-stats":
@@ -153,6 +157,53 @@ def main(argv: list[str] | None = None) -> int:
     from bot.runtime import serve
 
     return asyncio.run(serve(settings, check_telegram))
+
+
+class HolidaysChild:
+    """The public holidays of last, this and next year, computed in a child process (started before the
+    migration, read after it): the ``holidays`` package (~4 MiB) stays out of the running bot
+    (docs/performance.md, "Memory"). Any failure only means the bot computes them itself when needed."""
+
+    CODE = ("import json, sys; from bot.domain.workdays import public_holidays; "
+            "print(json.dumps({y: sorted(d.isoformat() for d in public_holidays(y, sys.argv[1])) "
+            "for y in map(int, sys.argv[2:])}))")
+
+    def __init__(self, country: str, today: date | None = None) -> None:
+        import os
+        import subprocess
+        from pathlib import Path
+
+        year = (today or date.today()).year
+        self.country = country
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        try:
+            self.proc: subprocess.Popen[str] | None = subprocess.Popen(
+                [sys.executable, "-c", self.CODE, country, *(str(y) for y in (year - 1, year, year + 1))],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("holidays not computed in a child process: %s", exc)
+            self.proc = None
+
+    def collect(self, timeout: float = 60) -> bool:
+        import json
+        import subprocess
+
+        from bot.domain.workdays import remember_public_holidays
+
+        if self.proc is None:
+            return False
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+            if self.proc.returncode != 0:
+                raise RuntimeError(err.strip().splitlines()[-1] if err.strip() else f"exit {self.proc.returncode}")
+            days = {int(y): [date.fromisoformat(d) for d in ds] for y, ds in json.loads(out).items()}
+        except (subprocess.TimeoutExpired, RuntimeError, ValueError) as exc:
+            self.proc.kill()
+            logging.getLogger(__name__).warning("holidays not computed in a child process: %s", exc)
+            return False
+        remember_public_holidays(self.country, days)
+        return True
 
 
 def backup_or_restore(settings: Settings, command: str, file: str) -> int:
