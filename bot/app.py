@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -63,12 +64,10 @@ def create_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
-def _redis_storage_class() -> type:
-    try:
-        from aiogram.fsm.storage.redis import RedisStorage
-    except ImportError:  # pragma: no cover - redis is optional
-        return type(None)
-    return RedisStorage
+def _is_redis_storage(storage: BaseStorage) -> bool:
+    # without REDIS_URL nothing imported redis (3 MiB): the storage cannot be a RedisStorage
+    module = sys.modules.get("aiogram.fsm.storage.redis")
+    return module is not None and isinstance(storage, module.RedisStorage)
 
 
 def create_dispatcher(
@@ -83,7 +82,7 @@ def create_dispatcher(
     catalog = catalog or Catalog()
     storage = storage or create_storage(settings)
     # two updates of one user never run at once, across replicas too (Redis lock per user and chat)
-    isolation = storage.create_isolation() if isinstance(storage, _redis_storage_class()) else None
+    isolation = storage.create_isolation() if _is_redis_storage(storage) else None
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     # the chart renderer is owned by the app: created here (cheap, nothing started),
     # started on start-up, shut down on shutdown

@@ -130,12 +130,10 @@ def failed_dependency(exc: BaseException) -> str | None:
     """``DATABASE_URL`` or ``REDIS_URL`` when ``exc`` means that dependency is down; else ``None``."""
     from sqlalchemy import exc as sa
 
-    try:
-        from redis import exceptions as redis_exc
-
-        redis_errors: tuple[type[BaseException], ...] = (redis_exc.ConnectionError, redis_exc.TimeoutError)
-    except ImportError:  # pragma: no cover - redis is a dependency
-        redis_errors = ()
+    # only a process that imported redis (REDIS_URL set) can have raised its errors: not imported here
+    redis_exc = sys.modules.get("redis.exceptions")
+    redis_errors: tuple[type[BaseException], ...] = (
+        (redis_exc.ConnectionError, redis_exc.TimeoutError) if redis_exc is not None else ())
     for e in _chain(exc):
         if redis_errors and isinstance(e, redis_errors):
             return REDIS

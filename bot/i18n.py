@@ -14,11 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime import FluentBundle
+from fluent.syntax import FluentParser
 
 from bot.config import SUPPORTED_LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+_PARSER = FluentParser(with_spans=False)
 
 class Html(str):
     """A string that is already safe HTML and must not be escaped again."""
@@ -42,25 +44,42 @@ class Catalog:
     """All bundles, one per language."""
 
     def __init__(self, locales_dir: Path = LOCALES_DIR, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> None:
+        self.locales_dir = locales_dir
         self.languages = tuple(languages)
-        self.bundles: dict[str, FluentBundle] = {}
-        self.keys: dict[str, set[str]] = {}
-        for lang in self.languages:
+        self._bundles: dict[str, FluentBundle] = {}
+        self._keys: dict[str, set[str]] = {}
+        # a message formatted without arguments is the same text every time: formatted once (button
+        # labels, states, headings: most of the calls on a busy path such as a report's card)
+        self._plain: dict[tuple[str, str], str] = {}
+        self._translators: dict[str, Translator] = {}
+
+    def bundle(self, lang: str) -> FluentBundle:
+        """The bundle of ``lang`` (one of :attr:`languages`), built at its first use: a language nobody
+        uses costs the process nothing (its messages' syntax trees and babel's locale data, ~2.5 MiB
+        each; docs/performance.md, "Memory")."""
+        bundle = self._bundles.get(lang)
+        if bundle is None:
             bundle = FluentBundle([lang], use_isolating=False)
             keys: set[str] = set()
-            for path in sorted((locales_dir / lang).glob("*.ftl")):
-                resource = FluentResource(path.read_text(encoding="utf-8"))
+            for path in sorted((self.locales_dir / lang).glob("*.ftl")):
+                # without source spans: the bundle keeps every message's syntax tree for the process's
+                # life, and the spans (unused when formatting) were half of it
+                resource = _PARSER.parse(path.read_text(encoding="utf-8"))
                 for entry in resource.body:
                     ident = getattr(getattr(entry, "id", None), "name", None)
                     if ident and type(entry).__name__ == "Message":
                         keys.add(ident)
                 bundle.add_resource(resource)
-            self.bundles[lang] = bundle
-            self.keys[lang] = keys
-        # a message formatted without arguments is the same text every time: formatted once (button
-        # labels, states, headings: most of the calls on a busy path such as a report's card)
-        self._plain: dict[tuple[str, str], str] = {}
-        self._translators: dict[str, Translator] = {}
+            self._keys[lang] = keys
+            self._bundles[lang] = bundle
+        return bundle
+
+    @property
+    def keys(self) -> dict[str, set[str]]:
+        """Every message id, per language (loads every language)."""
+        for lang in self.languages:
+            self.bundle(lang)
+        return self._keys
 
     def format(self, lang: str, key: str, **args: object) -> str:
         if not args:
@@ -71,7 +90,7 @@ class Catalog:
         return self._format(lang, key, args)
 
     def _format(self, lang: str, key: str, args: dict[str, object]) -> str:
-        bundle = self.bundles.get(lang) or self.bundles[self.languages[0]]
+        bundle = self.bundle(lang if lang in self.languages else self.languages[0])
         if not bundle.has_message(key):
             raise MissingTranslation(f"{lang}:{key}")
         message = bundle.get_message(key)
@@ -96,8 +115,8 @@ class Catalog:
     def translator(self, lang: str) -> Translator:
         translator = self._translators.get(lang)
         if translator is None:
-            translator = Translator(self, lang if lang in self.bundles else self.languages[0])
-            if lang in self.bundles:
+            translator = Translator(self, lang if lang in self.languages else self.languages[0])
+            if lang in self.languages:
                 self._translators[lang] = translator
         return translator
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 DEFAULT_REGION = "RU"
-NAME_MAX = 200
 HANDLE_MAX = 30
 
 
@@ -31,6 +29,8 @@ def parse_phone(text: str, region: str = DEFAULT_REGION) -> str:
     raw = (text or "").strip()
     if not raw or len(raw) > 32 or not re.fullmatch(r"[0-9+()\-\s.]+", raw, re.ASCII):
         raise ContactError("phone")
+    import phonenumbers  # here: its metadata is loaded by the first phone number, not by the bot's start
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -42,6 +42,8 @@ def parse_phone(text: str, region: str = DEFAULT_REGION) -> str:
 
 def format_phone(e164: str) -> str:
     """An E.164 number as people read it (``+7 916 123-45-67``)."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -132,6 +134,7 @@ def parse_contacts(text: str, region: str = DEFAULT_REGION) -> tuple[Contacts, s
 
 
 def parse_line(text: str, region: str = DEFAULT_REGION) -> LineForm:
-    """``Анна Смирнова +7 916 123-45-67 @anna.sm`` → the name (the words that are no contact) and the contacts."""
+    """``Анна Смирнова +7 916 123-45-67 @anna.sm`` → the name (the words that are no contact, whole: the service
+    refuses one too long, as the step-by-step form does) and the contacts."""
     contacts, name = parse_contacts(text, region)
-    return LineForm(name[:NAME_MAX], contacts)
+    return LineForm(name, contacts)

@@ -13,8 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
-
 TERM_MAX = 64  # the column's length; longer words are cut (they are never typed whole anyway)
 QUERY_TERMS_MAX = 12  # the first words of a query that count
 TITLE_WEIGHT = 5  # a word in the title counts as this many in the body
@@ -30,10 +28,14 @@ _STOP = frozenset({
 
 @lru_cache(maxsize=2)
 def _stemmer(lang: str):  # type: ignore[no-untyped-def]
+    # imported by the first search or article, not at the bot's start: the package loads the stemmers of
+    # all its ~30 languages (~3 MiB; docs/performance.md, "Memory")
+    import snowballstemmer
+
     return snowballstemmer.stemmer(lang)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # ~275 bytes an entry: 2.2 MiB at most (65,536 could hold 17 MiB for the process's life)
 def stem(word: str) -> str:
     """One lower-case word's stem: Russian for Cyrillic words, English for the rest; ё is е."""
     word = word.lower().replace("ё", "е")

@@ -18,13 +18,11 @@ official production calendar.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 
 __all__ = [
     "DATE_RANGE_ERROR_CODES",
@@ -55,14 +53,62 @@ def month_bounds(month: date) -> tuple[date, date]:
 
 @lru_cache(maxsize=256)
 def _public_holidays_cached(year: int, country: str) -> frozenset[date]:
+    import holidays  # at the first use, not at the bot's start (docs/performance.md, "Memory")
+
+    entity = _country_class(country)
     try:
-        calendar = holidays.country_holidays(country, years=year)
+        calendar = entity(years=year) if entity is not None else holidays.country_holidays(country, years=year)
     except NotImplementedError as exc:
         raise ValueError(
             f"Unknown country code {country!r} for public holidays; "
             "use an ISO 3166-1 alpha-2 code supported by the 'holidays' package, e.g. 'RU'"
         ) from exc
     return frozenset(calendar.keys())
+
+
+@lru_cache(maxsize=8)
+def _country_class(country: str) -> type | None:
+    """The ``holidays`` class of one country, loaded from that country's own module.
+
+    ``holidays.country_holidays`` imports ``holidays.countries``, whose ``__init__`` imports the modules
+    of all ~250 countries (~8 MiB kept for the process's life) to use one. The file named by the
+    package's registry is executed alone, under a private module name; ``None`` (then
+    ``country_holidays`` is used, same result) when the registry does not know the code or the module
+    cannot be loaded alone (it imports another country, say). ``tests/test_workdays.py`` checks that both
+    give the same days."""
+    import importlib.util
+    from pathlib import Path
+
+    import holidays
+    from holidays.registry import COUNTRIES
+
+    name = next((module for module, codes in COUNTRIES.items() if country in codes[1:]), None)
+    if name is None:
+        return None
+    path = Path(holidays.__file__).parent / "countries" / f"{name}.py"
+    try:
+        spec = importlib.util.spec_from_file_location(f"_teamdesk_holidays_{name}", path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        entity = getattr(module, country)
+    except (ImportError, OSError, AttributeError):
+        return None
+    return entity if isinstance(entity, type) else None
+
+
+#: holidays computed elsewhere, by (year, country): see :func:`remember_public_holidays`
+_KNOWN: dict[tuple[int, str], frozenset[date]] = {}
+
+
+def remember_public_holidays(country: str, days_by_year: Mapping[int, Iterable[date]]) -> None:
+    """Take the holidays of ``country`` for these years as computed elsewhere: the bot computes the
+    coming years' in a child process at start-up (``bot.__main__``), so the ``holidays`` package (~4 MiB)
+    is loaded into the bot only for another year or country."""
+    code = country.strip().upper()
+    for year, days in days_by_year.items():
+        _KNOWN[(int(year), code)] = frozenset(days)
 
 
 def public_holidays(year: int, country: str = "RU") -> frozenset[date]:
@@ -74,7 +120,8 @@ def public_holidays(year: int, country: str = "RU") -> frozenset[date]:
     code = country.strip().upper()
     if not code:
         raise ValueError("Country code for public holidays must not be empty, e.g. 'RU'")
-    return _public_holidays_cached(year, code)
+    known = _KNOWN.get((year, code))
+    return known if known is not None else _public_holidays_cached(year, code)
 
 
 def is_working_day(
