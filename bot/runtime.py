@@ -63,11 +63,12 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
                 runner = await start_web(create_web_app(settings, db, dp, bot, inbox), settings.web_host,
                                          settings.web_port)
             # what the last run (or, past its lease, a dead replica) left unhandled or unanswered, before
-            # anything new
+            # anything new; the claims it takes are renewed meanwhile (maintenance first), else another
+            # replica would take them over while they wait for their sender's earlier updates
+            inbox.start()
             left = await inbox.sweep(everything=db.is_sqlite)
             if left:
                 log.info("inbox: %d update(s) left by the previous run handled", left)
-            inbox.start()
             allowed = dp.resolve_used_update_types()
             if settings.webhook_url:
                 assert settings.webhook_secret is not None
