@@ -459,6 +459,13 @@ def rebuild_counts(conn, day_starts: Sequence[tuple[int, datetime]], bucket_star
                        Column("bucket", Integer), Column("seconds", Float), Column("owner_id", Integer),
                        Column("source", String(100)), Column("product_id", Integer), Column("day", Integer),
                        Column("dept", Integer), prefixes=["TEMPORARY"]),
+        "own": Table("tmp_lead_own", md, Column("period", Integer), Column("metric", String(8)),
+                     Column("owner_id", Integer), Column("source", String(100)), Column("product_id", Integer),
+                     Column("stage_id", Integer), Column("sig", String(250)), Column("bucket", Integer),
+                     Column("dept", Integer), Column("n", Integer), prefixes=["TEMPORARY"]),
+        "ent": Table("tmp_lead_ent", md, Column("lead_id", Integer), Column("month", Integer),
+                     Column("stage_id", Integer), Column("owner_id", Integer), Column("source", String(100)),
+                     Column("product_id", Integer), Column("dept", Integer), prefixes=["TEMPORARY"]),
     }
     stage_ids = sorted(conn.scalars(select(LeadEvent.to_stage_id).distinct()).all())
     words = max(1, -(-len(stage_ids) // _BITS))
@@ -538,27 +545,35 @@ def rebuild_counts(conn, day_starts: Sequence[tuple[int, datetime]], bucket_star
             run(text(f"CREATE {'UNIQUE ' if ix['unique'] else ''}INDEX {ix['name']} ON lead_facts "
                      f"({', '.join(ix['column_names'])})"))
         run(delete(LeadCount))
+        # the owners' rows at the finest level (days, or months), with the owner's department: one sort of the facts;
+        # the team's, the departments' and the months' rows are summed from these smaller rows
+        fine = "t.day" if days else "t.day / 100"
         per_owner = "t.metric IN ('stay', 'first')"
-        parts = []
-        for period in ("t.day / 100",) + (("t.day",) if days else ()):
-            key = f"{period}, t.metric"
-            tail = "t.stage_id, t.sig, t.bucket, COUNT(*) FROM tmp_lead_facts t"
-            parts += [
-                f"""SELECT {key}, t.owner_id, CASE WHEN {per_owner} THEN '' ELSE t.source END,
-                           CASE WHEN {per_owner} THEN 0 ELSE t.product_id END, {tail}
-                    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8""",
-                f"SELECT {key}, -1, '', 0, {tail} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                f"""SELECT {key}, -1 - t.dept, '', 0, {tail} WHERE t.dept IS NOT NULL AND t.owner_id <> 0
-                    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""]
+        run(text(f"""INSERT INTO tmp_lead_own (period, metric, owner_id, source, product_id, stage_id, sig, bucket,
+                                               dept, n)
+            SELECT {fine}, t.metric, t.owner_id, CASE WHEN {per_owner} THEN '' ELSE t.source END,
+                   CASE WHEN {per_owner} THEN 0 ELSE t.product_id END, t.stage_id, t.sig, t.bucket, t.dept, COUNT(*)
+            FROM tmp_lead_facts t GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""))
+        into = "INSERT INTO lead_counts (month, metric, owner_id, source, product_id, stage_id, sig, bucket, n) "
+        dept = "t.dept IS NOT NULL AND t.owner_id <> 0"
+        tail = "t.stage_id, t.sig, t.bucket, SUM(t.n) FROM tmp_lead_own t"
+        run(text(into + "SELECT period, metric, owner_id, source, product_id, stage_id, sig, bucket, n FROM tmp_lead_own"))
+        run(text(into + f"SELECT t.period, t.metric, -1, '', 0, {tail} GROUP BY 1, 2, 6, 7, 8"))
+        run(text(into + f"SELECT t.period, t.metric, -1 - t.dept, '', 0, {tail} WHERE {dept} GROUP BY 1, 2, 3, 6, 7, 8"))
+        if days:  # the month rows from the day rows
+            run(text(into + f"""SELECT t.period / 100, t.metric, t.owner_id, t.source, t.product_id, {tail}
+                                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""))
+            run(text(into + """SELECT t.month / 100, t.metric, t.owner_id, '', 0, t.stage_id, t.sig, t.bucket, SUM(t.n)
+                               FROM lead_counts t WHERE t.owner_id < 0 AND t.month >= 10000000
+                               GROUP BY 1, 2, 3, 6, 7, 8"""))
         # entered: once per lead, stage and month (what one whole month reads)
-        tail = "t.stage_id, '', 0, COUNT(DISTINCT t.lead_id) FROM tmp_lead_facts t WHERE t.metric = 'entries'"
-        parts += [f"SELECT t.day / 100, 'entered', t.owner_id, t.source, t.product_id, {tail} GROUP BY 1, 3, 4, 5, 6",
-                  f"SELECT t.day / 100, 'entered', -1, '', 0, {tail} GROUP BY 1, 6",
-                  f"""SELECT t.day / 100, 'entered', -1 - t.dept, '', 0, {tail} AND t.dept IS NOT NULL
-                      AND t.owner_id <> 0 GROUP BY 1, 3, 6"""]
-        for part in parts:
-            run(text(f"INSERT INTO lead_counts (month, metric, owner_id, source, product_id, stage_id, sig, bucket, n)"
-                     f" {part}"))
+        run(text("""INSERT INTO tmp_lead_ent (lead_id, month, stage_id, owner_id, source, product_id, dept)
+            SELECT DISTINCT t.lead_id, t.day / 100, t.stage_id, t.owner_id, t.source, t.product_id, t.dept
+            FROM tmp_lead_facts t WHERE t.metric = 'entries'"""))
+        tail = "t.stage_id, '', 0, COUNT(*) FROM tmp_lead_ent t"
+        run(text(into + f"SELECT t.month, 'entered', t.owner_id, t.source, t.product_id, {tail} GROUP BY 1, 3, 4, 5, 6"))
+        run(text(into + f"SELECT t.month, 'entered', -1, '', 0, {tail} GROUP BY 1, 6"))
+        run(text(into + f"SELECT t.month, 'entered', -1 - t.dept, '', 0, {tail} WHERE {dept} GROUP BY 1, 3, 6"))
         return int(conn.scalar(select(func.count()).select_from(LeadCount)) or 0)
     finally:
         md.drop_all(conn, checkfirst=True)
