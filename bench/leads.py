@@ -245,10 +245,9 @@ async def measure(url: str, runs: int) -> None:
 
 async def to_postgres(path: Path, url: str, tz: str) -> None:
     """Copy the SQLite file's members, leads and stage changes into a PostgreSQL database at the newest migration
-    (emptied first), then rebuild its counters set-based (timed)."""
+    (upgraded by the caller; emptied first), then rebuild its counters set-based (timed)."""
     import asyncpg
 
-    upgrade(url)
     con = sqlite3.connect(path)
     pg = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
@@ -295,6 +294,7 @@ def main() -> None:
     ap.add_argument("--reuse-counters", action="store_true", help="with --keep: do not rebuild the counters")
     ap.add_argument("--postgres", metavar="URL", help="also copy the data into this PostgreSQL database (emptied "
                     "first) and measure there")
+    ap.add_argument("--postgres-only", action="store_true", help="with --postgres: measure there only")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "leads.db"
@@ -312,9 +312,11 @@ def main() -> None:
                                                                database_url=url).timezone)
             engine.dispose()
             print(f"counters rebuilt: {rows:,} rows in {time.perf_counter() - t0:.1f} s")
-        asyncio.run(measure(url, args.runs))
+        if not args.postgres_only:
+            asyncio.run(measure(url, args.runs))
         if args.postgres:
             tz = Settings(_env_file=None, bot_token="987654:" + "B" * 35, database_url=url).timezone
+            upgrade(args.postgres)
             asyncio.run(to_postgres(path, args.postgres, tz))
             print("PostgreSQL:")
             asyncio.run(measure(args.postgres, args.runs))
