@@ -3,7 +3,7 @@
     python bench/charts.py [--runs 15] [--rounds 3] [--before-rev REV] [--before-path DIR] [--after-path DIR]
                            [--people both] [--pool]
 
-1. **Before vs after, worker CPU time per chart.** ``scheduler/charts.py`` as of ``--before-rev`` (git)
+1. **Before vs after, worker CPU time per chart.** ``scheduler/charts`` as of ``--before-rev`` (git)
    and as it is now each run in a fresh worker-like process (warmed up as the chart workers are), the
    two alternating ``--rounds`` times; each round renders ``plan_vs_done`` for the same 30 people
    ``--runs`` times (``--people same``) or a different 30 people each time (``distinct``: names and
@@ -13,7 +13,7 @@
    point it at a ``pip install --target DIR matplotlib==3.11.2`` to measure "before" with the
    matplotlib that ``matplotlib~=3.9`` installed. ``--after-path DIR`` adds a second after variant with
    DIR first on its path, measured in the same rounds: e.g. a ``pip install --target DIR isal`` to measure
-   the optional ISA-L deflate (``scheduler/charts.py`` uses it when ``isal`` can be imported). Each line
+   the optional ISA-L deflate (``scheduler/charts/png.py`` uses it when ``isal`` can be imported). Each line
    says which deflate the process used.
 2. With ``--pool``: throughput of ``ChartRenderer`` with 1 and 2 worker processes and 2 threads.
 """
@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -62,7 +64,7 @@ for k in range(1, int(sys.argv[2]) + 1):
     png = charts.plan_vs_done(team, title=sys.argv[4], labels=labels)
     times.append(time.process_time() - t0)
 print(json.dumps({"ms": statistics.median(times) * 1000, "bytes": len(png), "mpl": matplotlib.__version__,
-                  "deflate": "isal" if getattr(charts, "_isal_zlib", None) is not None else "zlib"}))
+                  "deflate": "isal" if getattr(getattr(charts, "png", charts), "_isal_zlib", None) is not None else "zlib"}))
 """
 
 
@@ -73,12 +75,24 @@ def _measure(module: str, paths: list[str], runs: int, people: str) -> dict:
     return json.loads(out.stdout)
 
 
+def _write_before(rev: str, into: Path) -> None:
+    """``scheduler/charts`` of ``rev`` as the module ``charts_before`` in ``into``: the single module it was
+    up to c5c598b, or the package (its modules import each other relatively)."""
+    single = subprocess.run(["git", "show", f"{rev}:scheduler/charts.py"], cwd=ROOT, capture_output=True)
+    if single.returncode == 0:
+        (into / "charts_before.py").write_bytes(single.stdout)
+        return
+    archive = subprocess.run(["git", "archive", "--format=tar", rev, "scheduler/charts"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    (into / "scheduler" / "charts").rename(into / "charts_before")
+
+
 def bench_before_after(rev: str, before_path: str | None, runs: int, rounds: int, people: str,
                        after_path: str | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="charts-before-"))
-    source = subprocess.run(["git", "show", f"{rev}:scheduler/charts.py"], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout
-    (tmp / "charts_before.py").write_text(source, encoding="utf-8")
+    _write_before(rev, tmp)
     before_paths = [p for p in (before_path, str(tmp)) if p]
     # the after variants: the working tree as the environment has it, and with --after-path first
     variants = [[]] + ([[after_path]] if after_path else [])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import itertools
 import sqlite3
 import time
@@ -72,8 +73,10 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict = {"echo": echo}
         if self.is_sqlite:
-            # each statement one trip to the driver's thread instead of three (_OneTripConnection)
-            kwargs["async_creator"] = _sqlite_connector(url, timeout=30)
+            # each statement one trip to the driver's thread instead of three (_OneTripConnection);
+            # it uses aiosqlite's ``Connection._execute`` (not public API): without it, plain aiosqlite
+            if one_trip_supported():
+                kwargs["async_creator"] = _sqlite_connector(url, timeout=30)
             # the pool's rollback at every check-in is a round trip to the driver's thread; only a
             # connection still in a transaction needs it (see _sqlite_pragmas)
             kwargs["pool_reset_on_return"] = None
@@ -244,6 +247,12 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         if state.asyncio_safe and not state.transaction_was_reset and record is not None \
                 and record.driver_connection is not None and record.driver_connection.in_transaction:
             dbapi_conn.rollback()
+
+
+def one_trip_supported() -> bool:
+    """Whether the installed aiosqlite has what :class:`_OneTripConnection` relies on (a coroutine
+    ``Connection._execute(fn, *args)`` run in the connection's thread: aiosqlite 0.20–0.22)."""
+    return inspect.iscoroutinefunction(getattr(aiosqlite.Connection, "_execute", None))
 
 
 def _sqlite_connector(url: str, **connect_args: object):

@@ -21,6 +21,7 @@ from scheduler.charts import (
     rows_height_px,
     truncate_name,
 )
+from scheduler.charts import legend as chart_legend
 from scheduler.render_pool import ChartRenderer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -396,34 +397,34 @@ def test_png_functions_give_the_pixels_of_the_figures():
         cases.append(("rating_averages", (ratings(4 + 5 * k),), {"title": "Оценки", "labels": RU}))
     cases.append(("plan_vs_done", ([],), {"title": "Пусто", "labels": RU}))
     cases += cases[:6]  # again: legends stamped, figures reused
-    charts._legend_images.clear()
-    charts._legend_sizes.clear()
+    chart_legend._legend_images.clear()
+    chart_legend._legend_sizes.clear()
     for fn, args, kwargs in cases:
         fast = _pixels(getattr(charts, fn)(*args, **kwargs))
         reference = _pixels(charts._to_png(getattr(charts, f"{fn}_figure")(*args, **kwargs)))
         assert fast.shape == reference.shape, (fn, kwargs)
         assert (fast == reference).all(), (fn, len(args[0]), kwargs, int((fast != reference).any(axis=2).sum()))
-    assert charts._legend_images  # the legends were kept (and stamped on the repeats)
+    assert chart_legend._legend_images  # the legends were kept (and stamped on the repeats)
 
 
 def test_stamped_legend_is_the_drawn_one():
     """A chart drawn twice in a row: the second time the legend comes from the kept pixels."""
-    charts._legend_images.clear()
-    charts._legend_sizes.clear()
+    chart_legend._legend_images.clear()
+    chart_legend._legend_sizes.clear()
     first = charts.plan_vs_done(people(12), title="План", labels=RU)
-    assert len(charts._legend_sizes) == 1
+    assert len(chart_legend._legend_sizes) == 1
     stamped = []
-    real_draw = charts._LegendStamp.draw
+    real_draw = chart_legend._LegendStamp.draw
 
     def spy(self, renderer):
         stamped.append(self.key)
         return real_draw(self, renderer)
 
-    charts._LegendStamp.draw = spy
+    chart_legend._LegendStamp.draw = spy
     try:
         second = charts.plan_vs_done(people(12), title="План", labels=RU)
     finally:
-        charts._LegendStamp.draw = real_draw
+        chart_legend._LegendStamp.draw = real_draw
     assert stamped and (_pixels(first) == _pixels(second)).all()
 
 

@@ -323,3 +323,21 @@ async def test_sqlite_statement_is_one_trip_and_long_results_come_whole(db) -> N
         with pytest.raises(Exception, match="no such table"):
             await conn.execute(text("SELECT * FROM no_such_table"))
         assert (await conn.execute(text("SELECT 2"))).scalar() == 2
+
+
+async def test_sqlite_without_aiosqlites_private_execute_falls_back(tmp_path, monkeypatch) -> None:
+    """_OneTripConnection relies on aiosqlite's ``Connection._execute`` (a coroutine run in the connection's
+    thread); an aiosqlite without it gets the plain driver (slower, same results) instead of failing at the
+    first statement."""
+    from bot.db import _OneTripConnection, one_trip_supported
+
+    assert one_trip_supported()  # the installed aiosqlite has it (pyproject pins the versions that do)
+    monkeypatch.setattr(bot.db, "one_trip_supported", lambda: False)
+    fallback = Database(f"sqlite+aiosqlite:///{tmp_path / 'plain.db'}")
+    try:
+        async with fallback.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert not isinstance(driver, _OneTripConnection)
+            assert (await conn.execute(text("SELECT 41 + 1"))).scalar() == 42
+    finally:
+        await fallback.engine.dispose()
