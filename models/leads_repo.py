@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -315,11 +315,17 @@ async def replace_facts(session: AsyncSession, lead_id: int, rows: list[dict]) -
         await session.execute(insert(LeadFact), rows)
 
 
-async def owner_count_rows(session: AsyncSession, member_id: int) -> list[tuple]:
-    """A member's counter rows summed over source and product: (month, metric, stage id, signature, bucket, n)."""
-    cols = [LeadCount.month, LeadCount.metric, LeadCount.stage_id, LeadCount.sig, LeadCount.bucket]
-    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.owner_id == member_id).group_by(*cols)
-    return [tuple(r) for r in (await session.execute(q)).all() if r[-1]]
+async def add_owner_rows(session: AsyncSession, member_id: int, key: int, sign: int) -> None:
+    """Add ``sign`` × a member's counter rows (summed over source and product) to the rows of owner key ``key`` (a
+    department's), creating missing rows: one statement, rows in key order (PostgreSQL: no deadlock between two
+    writers)."""
+    await session.execute(text("""
+        INSERT INTO lead_counts (month, metric, owner_id, source, product_id, stage_id, sig, bucket, n)
+        SELECT month, metric, :key, '', 0, stage_id, sig, bucket, :sign * SUM(n) FROM lead_counts
+        WHERE owner_id = :member GROUP BY month, metric, stage_id, sig, bucket HAVING SUM(n) <> 0
+        ORDER BY month, metric, stage_id, sig, bucket
+        ON CONFLICT (owner_id, month, metric, source, product_id, stage_id, sig, bucket)
+        DO UPDATE SET n = lead_counts.n + excluded.n"""), {"key": key, "sign": sign, "member": member_id})
 
 
 async def fact_values(session: AsyncSession, wanted: Sequence[tuple[str, int, int, int, int]], start: datetime,
@@ -432,7 +438,7 @@ def rebuild_counts(conn, day_starts: Sequence[tuple[int, datetime]], bucket_star
     ``bot.domain.funnel.facts`` gives lead by lead, the counters their sums by month (and by day when ``days``)
     under each owner, the team (-1) and the owner's department (-1 - id). Returns the counter rows written."""
     from sqlalchemy import BigInteger as BigInt
-    from sqlalchemy import Column, Float, Integer, MetaData, String, Table, inspect, text
+    from sqlalchemy import Column, Float, Integer, MetaData, String, Table, inspect
 
     from models.base import UTCDateTime
 

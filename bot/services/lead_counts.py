@@ -125,16 +125,14 @@ async def record(session: AsyncSession, tz: str, lead_id: int, before: Counter[K
 
 async def move_owner(session: AsyncSession, member_id: int, old: int | None, new: int | None) -> None:
     """A member changed department (``old`` → ``new``, ``None``: none): their leads' rows leave the old
-    department's rows and join the new one's, in the caller's transaction (every month: a few thousand rows)."""
+    department's rows and join the new one's, in the caller's transaction (month and day rows: tens of thousands
+    for a busy owner, so one ``INSERT … SELECT … ON CONFLICT`` per department, not a statement per row)."""
     if old == new:
         return
-    changes: Counter[tuple] = Counter()
-    for month, metric, stage_id, sig, b, n in await repo.owner_count_rows(session, member_id):
-        if old is not None:
-            changes[(month, metric, department_key(old), "", 0, stage_id, sig, b)] -= n
-        if new is not None:
-            changes[(month, metric, department_key(new), "", 0, stage_id, sig, b)] += n
-    await repo.bump_counts(session, {k: n for k, n in changes.items() if n})
+    if old is not None:
+        await repo.add_owner_rows(session, member_id, department_key(old), -1)
+    if new is not None:
+        await repo.add_owner_rows(session, member_id, department_key(new), 1)
 
 
 async def counts_timezone(session: AsyncSession) -> str | None:
