@@ -198,18 +198,23 @@ async def rebuild_stats(settings: Settings) -> int:
 
 
 async def preview_digest(settings: Settings, out: str, manager_tid: int | None, kind: str) -> int:
-    """Render a digest from the database into PNG files and print its text (no Telegram)."""
+    """Render a digest from the database into PNG files and print its text (no Telegram): what the manager would
+    receive. A weekly digest carries the weekly SMM section inside when the manager's /settings choice puts it there
+    (and their scope has SMM accounts), as the scheduler sends it; otherwise the section's own message follows."""
     from pathlib import Path
 
     from bot.clock import Clock
     from bot.db import Database
+    from bot.domain.digests import WEEKLY
     from bot.i18n import Catalog, member_language
     from bot.services import build_services
-    from bot.text import plain
+    from bot.text import CAPTION_LIMIT, plain
     from models import org_repo
     from models.org import Role
     from scheduler import charts
     from scheduler import digest as dg
+    from scheduler import smm_digest as smm_section
+    from scheduler.render_pool import ChartRenderer
 
     db = Database(settings.database_url)
     try:
@@ -227,23 +232,49 @@ async def preview_digest(settings: Settings, out: str, manager_tid: int | None, 
                 return 1
             t = Catalog().translator(member_language(member, settings.default_language))
             clock = Clock()
+            services = build_services(session, db, settings, clock)
             # the same builder as the delivery (ratings chart and section included)
-            plan = await dg.digest_plan(build_services(session, db, settings, clock), t, scope, kind, clock.now())
+            plan = await dg.digest_plan(services, t, scope, kind, clock.now())
+            smm, prefs = None, None
+            if kind == WEEKLY and smm_section.in_scope(scope, await smm_section.departments(session)):
+                # the weekly SMM section as the scheduler builds it, and where this manager gets it
+                smm, prefs = await services.smm.digest(member), await services.digests.prefs(member)
     finally:
         await db.dispose()
-    if plan.empty:
+    if plan.empty and smm is None:
         print("teamdesk: nobody in this digest has a plan: nothing to render", file=sys.stderr)
         return 1
-    digest = dg.render_inline(plan)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for i, (name, png) in enumerate(digest.pngs):
-        path = target if i == 0 else target.with_name(f"{target.stem}-{Path(name).stem}{target.suffix}")
-        path.write_bytes(png)
-        width, height = charts.png_size(png)
-        print(f"{path}: {width}x{height} px")
-    print(plain(digest.caption))
-    return 0
+
+    def write(pngs, first_here: bool) -> None:
+        for i, (name, png) in enumerate(pngs):
+            path = target if i == 0 and first_here else target.with_name(
+                f"{target.stem}-{Path(name).stem}{target.suffix}")
+            path.write_bytes(png)
+            width, height = charts.png_size(png)
+            print(f"{path}: {width}x{height} px")
+
+    renderer = ChartRenderer(max_workers=1, mode="thread")  # the chart functions of the workers, in this process
+    try:
+        digest = None if plan.empty else await dg.render(renderer, plan)
+        if smm is not None and prefs.smm_with_weekly:  # inside the weekly digest (alone when it is empty)
+            pngs, caption = await smm_section.inside_weekly(renderer, t, smm, digest)
+            write(pngs, True)
+            print(plain(caption))
+            return 0
+        if digest is not None:
+            write(digest.pngs, True)
+            print(plain(digest.caption))
+        if smm is not None:  # its own message: a photo with the section as its caption
+            note = "digest-preview-smm-own" if prefs.weekly else "digest-preview-smm-weekly-off"
+            png, text = await smm_section.section(renderer, t, smm, CAPTION_LIMIT)
+            print("\n" + plain(t(note, name=member.display_name)))
+            write([png], False)
+            print(plain(text))
+        return 0
+    finally:
+        renderer.shutdown()
 
 
 def client_report(settings: Settings, project_id: int, month: str, out: str, lang: str) -> int:

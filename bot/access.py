@@ -328,6 +328,18 @@ def may_report_account(actor: Actor | None, responsible_id: int, responsible_dep
     return may_manage_account(actor, responsible_department_id, managed)
 
 
+def smm_scope(actor: Actor | None, managed: Iterable[int] = ()) -> tuple[list[int] | None, bool]:
+    """Whose SMM accounts a member's lists and summaries cover (``/accounts``, ``/stats``, ``/team smm``, the weekly
+    SMM section, the dashboard's SMM table): (the departments of the accounts' responsible members — ``None``
+    all —, their own accounts too). An admin every account; a manager the accounts of the departments they
+    manage and their own; anyone else in the team (a writer who reports accounts) their own only — the figures
+    they fill and see (:func:`may_report_account`), never another's; a client or nobody none."""
+    role = role_of(actor)
+    if role is None or role == Role.CLIENT:
+        return [], False
+    return role_scope(role, managed), True
+
+
 # -- leads ---------------------------------------------------------------------------------------------
 def may_work_lead(actor: Actor | None, owner: Actor | None, managed: Iterable[int] = ()) -> bool:
     """Moving a lead through the funnel, editing it: its owner, the owner's managers, admins (a lead whose

@@ -19,6 +19,11 @@ from dataclasses import dataclass
 TEXT_LIMIT = 4096  # a message's text
 CAPTION_LIMIT = 1024  # a photo's caption
 ANSWER_LIMIT = 200  # a callback query answer (plain text)
+# a poll (sendPoll), counted as Telegram counts: UTF-16 units of the text as shown
+POLL_QUESTION_LIMIT = 300  # the question, 1-300 characters
+POLL_OPTION_LIMIT = 100  # an answer option, 1-100 characters
+POLL_EXPLANATION_LIMIT = 200  # a quiz's explanation, 0-200 characters...
+POLL_EXPLANATION_LINE_FEEDS = 2  # ...with at most 2 line feeds
 TEXT_BUDGET = 3800  # a message's list lines, leaving room for a heading and a usage hint within 4096
 
 _TAG = re.compile(r"<[^>]*>")

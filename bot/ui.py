@@ -17,6 +17,13 @@ PER_PAGE = 8
 T = TypeVar("T")
 
 
+def quoted(t: Callable[..., str], name: str) -> str:
+    """``name`` in the reader's quotation marks: «…» in Russian, “…” in English (plain text, a translator
+    argument)."""
+    marks = t("quote-marks")
+    return f"{marks[0]}{name}{marks[-1]}"
+
+
 def pages_of(total: int, per_page: int = PER_PAGE) -> int:
     return max(1, -(-total // per_page))
 

@@ -292,7 +292,7 @@ async def _client_card(svc: Services, member: Member, t: Translator, client_id: 
     of any number of projects stays within Telegram's 100 buttons), **Add**, (de)activate, **Back**."""
     info = await svc.clients.client_info(member, client_id)
     c = info.client
-    names = text.fit_names([f"«{p.name}»" for p in info.projects], lambda n: t("list-more", n=n)) or "—"
+    names = text.fit_names([ui.quoted(t, p.name) for p in info.projects], lambda n: t("list-more", n=n)) or "—"
     body = t("client-admin-card", name=c.display_name, username=f"@{c.username}" if c.username else "—",
              projects=names, status=t("member-active" if c.active else "member-inactive"))
     kb = ui.builder()

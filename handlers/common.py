@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot import access, text
+from bot import access, text, ui
 from bot.commands import available, description_key, set_member_commands
 from bot.i18n import Catalog, Translator, member_language
 from bot.sender import Sender
@@ -59,7 +59,7 @@ async def on_start(
 async def _client_registered(message: Message, result, svc: Services, t: Translator, bot: Bot,
                              catalog: Catalog, sender: Sender) -> None:
     member = result.member
-    names = text.fit_names([f"«{p.name}»" for p in result.projects], lambda n: t("list-more", n=n))
+    names = text.fit_names([ui.quoted(t, p.name) for p in result.projects], lambda n: t("list-more", n=n))
     if result.outcome == "client_added":  # a client already: another invite adds its projects
         await message.answer(t("start-client-added", name=member.display_name, projects=names))
     else:
@@ -69,7 +69,7 @@ async def _client_registered(message: Message, result, svc: Services, t: Transla
         inviter = result.inviter
         it = catalog.translator(member_language(inviter, svc.settings.default_language))
         await sender.send_text(inviter.telegram_id, it("invite-used-client", name=member.display_name, projects=(
-            text.fit_names([f"«{p.name}»" for p in result.projects], lambda n: it("list-more", n=n)))),
+            text.fit_names([ui.quoted(it, p.name) for p in result.projects], lambda n: it("list-more", n=n)))),
             kind="invite_used")
 
 

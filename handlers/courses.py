@@ -15,7 +15,7 @@ from bot import text, ui
 from bot.callbacks import CourseCb
 from bot.domain import learning as rules
 from bot.errors import UserError
-from bot.i18n import Catalog, Translator, escape
+from bot.i18n import Catalog, Html, Translator, escape
 from bot.parsing import parse_id, parse_period_range
 from bot.sender import Sender
 from bot.services import Services
@@ -34,9 +34,10 @@ class CourseForm(StatesGroup):
     file = State()
 
 
-def format_errors(t: Translator, exc: rules.CourseFormatError) -> str:
-    lines = [t("course-file-refused", n=len(exc.errors))]
-    lines += text.fit([t("course-file-error", line=n, problem=t(f"course-md-{code}", **args))
+def format_errors(t: Translator, exc: rules.CourseFormatError, heading: str = "course-file-refused") -> str:
+    lines = [t(heading, n=len(exc.errors))]
+    # a problem is a translated message, already safe HTML (its own arguments escaped): placed as it is
+    lines += text.fit([t("course-file-error", line=n, problem=Html(t(f"course-md-{code}", **args)))
                        for n, code, args in exc.errors], lambda n: t("list-more", n=n))
     return "\n".join(lines)
 
@@ -104,7 +105,8 @@ async def on_pick_article(query: CallbackQuery, callback_data: CourseCb, svc: Se
 
 async def on_add_lesson(query: CallbackQuery, callback_data: CourseCb, svc: Services, member: Member,
                         t: Translator) -> None:
-    body, markup = card_view(t, await svc.courses.add_lesson(member, callback_data.id, callback_data.p))
+    key = form_key(f"course_lesson:{callback_data.p}", query.message)  # one lesson per picker and article
+    body, markup = card_view(t, await svc.courses.add_lesson(member, callback_data.id, callback_data.p, key=key))
     await ui.edit(query, body, markup)
 
 
@@ -135,7 +137,7 @@ async def on_question(message: Message, state: FSMContext, svc: Services, member
     try:
         card = await svc.courses.add_question(member, int(data.get("lesson", 0)), message.text or "")
     except rules.CourseFormatError as exc:
-        await message.answer(format_errors(t, exc))
+        await message.answer(format_errors(t, exc, "course-question-refused"))
         return
     await state.clear()
     body, markup = card_view(t, card)

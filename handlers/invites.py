@@ -122,7 +122,7 @@ async def on_client_make(query: CallbackQuery, svc: Services, member: Member, t:
     await state.update_data(invite_projects=[])
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
-    names = text.fit_names([f"«{p.name}»" for p in projects], lambda n: t("list-more", n=n))
+    names = text.fit_names([ui.quoted(t, p.name) for p in projects], lambda n: t("list-more", n=n))
     await ui.edit(query, t("invite-client-created", projects=names,
                            link=link, hours=svc.settings.invite_ttl_hours))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_of, upsert_insert
@@ -33,6 +34,30 @@ async def claim_new(session: AsyncSession, key: str, kind: str, object_id: int |
 def _claim_statement(dialect: str):
     table = IdempotencyKey.__table__
     return upsert_insert(dialect, table).on_conflict_do_nothing(index_elements=[table.c.key])
+
+
+class Claim(NamedTuple):
+    """A key to claim for the object a write creates (see :func:`claim_new`)."""
+
+    key: str
+    kind: str
+    at: datetime
+
+
+def claim_cte(object_id):
+    """:func:`claim_new` as a ``WITH`` part of a larger statement (PostgreSQL): the key's row, with
+    ``object_id`` (a column of an earlier part) as its object, bound as ``claim_key``, ``claim_kind`` and
+    ``claim_at``; it returns the key when it was new, no row when it was there."""
+    table = IdempotencyKey.__table__
+    stmt = upsert_insert("postgresql", table).from_select(
+        ["key", "kind", "object_id", "created_at"],
+        select(bindparam("claim_key", type_=table.c.key.type), bindparam("claim_kind", type_=table.c.kind.type),
+               object_id, bindparam("claim_at", type_=table.c.created_at.type)))
+    return stmt.on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key).cte("claimed")
+
+
+def claim_params(claim: Claim) -> dict[str, object]:
+    return {"claim_key": claim.key, "claim_kind": claim.kind, "claim_at": claim.at}
 
 
 async def prune(session: AsyncSession, before: datetime) -> int:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import few_ids
+from models import idempotency_repo, stats_repo
+from models.base import dialect_of, few_ids
 from models.cache import instance, values
 from models.reporting import DayOff, Plan, Project, Revision, Stream, Unit, UnitEvent
 
@@ -184,19 +186,71 @@ async def move_unit(session: AsyncSession, unit_id: int, from_states: Sequence[s
 
 _INSERT_UNIT = insert(Unit.__table__)
 _INSERT_EVENT = insert(UnitEvent.__table__).inline()  # no id wanted back
+_UNIT_COLUMNS = ("author_id", "stream_id", "project_id", "title", "link", "state", "created_at", "updated_at")
 
 
 async def insert_unit(session: AsyncSession, *, author_id: int, stream_id: int, project_id: int, title: str,
-                      link: str | None, state: str, at: datetime) -> Unit:
-    """A new unit and its ``created`` event, as two plain statements (no unit-of-work flush: this is
-    every report). → the unit as inserted, an instance outside the session (read it, do not change it)."""
+                      link: str | None, state: str, at: datetime,
+                      counters: Mapping[stats_repo.Key, Mapping[str, int]] | None = None,
+                      claim: idempotency_repo.Claim | None = None) -> tuple[Unit, bool]:
+    """A new unit, its ``created`` event, the counter changes ``counters`` (as :func:`stats_repo.bump`) and,
+    with ``claim``, the idempotency key for the unit (as :func:`idempotency_repo.claim_new`: not claimed
+    when it was there, and then the caller rolls back). No unit-of-work flush: this is every report.
+
+    → (the unit as inserted, an instance outside the session: read it, do not change it; whether the key
+    was claimed — True without ``claim``).
+
+    SQLite: one statement each (one trip to the driver's thread each). PostgreSQL: **one statement**, the
+    event, counters and key as data-modifying ``WITH`` parts of the unit's insert: one round trip and one
+    statement execution instead of four (they run in that statement's snapshot; none reads what another
+    writes except the new unit's id, which they take from its ``RETURNING``)."""
     row = {"author_id": author_id, "stream_id": stream_id, "project_id": project_id, "title": title,
            "link": link, "state": state, "created_at": at, "updated_at": at}
-    result = await session.execute(_INSERT_UNIT, row)
-    unit = Unit(id=result.inserted_primary_key[0], sent_at=None, approved_at=None, deleted_at=None, **row)
-    await session.execute(_INSERT_EVENT, {"unit_id": unit.id, "actor_id": author_id, "kind": "created",
-                                          "from_state": None, "to_state": state, "at": at})
-    return unit
+    bumps = stats_repo.bump_rows(counters or {})
+    if dialect_of(session) == "postgresql":
+        shape = tuple((name, tuple(sorted(deltas))) for name, _values, deltas in bumps)
+        params = {f"u_{c}": v for c, v in row.items()}
+        for i, (name, values, deltas) in enumerate(bumps):
+            params.update(stats_repo.bump_params(name, values, deltas, f"c{i}_"))
+        if claim is not None:
+            params.update(idempotency_repo.claim_params(claim))
+        unit_id, claimed = (await session.execute(_report_statement(shape, claim is not None), params)).one()
+    else:
+        result = await session.execute(_INSERT_UNIT, row)
+        unit_id = result.inserted_primary_key[0]
+        await session.execute(_INSERT_EVENT, {"unit_id": unit_id, "actor_id": author_id, "kind": "created",
+                                              "from_state": None, "to_state": state, "at": at})
+        await stats_repo.bump(session, counters or {})
+        claimed = True
+        if claim is not None:
+            claimed = await idempotency_repo.claim_new(session, claim.key, claim.kind, unit_id, claim.at)
+    unit = Unit(id=unit_id, sent_at=None, approved_at=None, deleted_at=None, **row)
+    return unit, bool(claimed)
+
+
+@functools.cache
+def _report_statement(bumps: tuple[tuple[str, tuple[str, ...]], ...], claim: bool):
+    """PostgreSQL: :func:`insert_unit` as one statement, built once per shape (which counter rows with
+    which columns, a key or not); the values are bound (``u_*``, ``c{i}_*``, ``claim_*``). Its result row:
+    the unit's id, and 1 when the key was claimed (0 when it was there; 1 without a key)."""
+    units, events = Unit.__table__, UnitEvent.__table__
+    new = insert(units).values({c: bindparam(f"u_{c}", type_=units.c[c].type) for c in _UNIT_COLUMNS}) \
+        .returning(units.c.id).cte("new_unit")
+    event = insert(events).from_select(
+        ["unit_id", "actor_id", "kind", "from_state", "to_state", "at"],
+        select(new.c.id, bindparam("u_author_id", type_=units.c.author_id.type),
+               literal("created", events.c.kind.type), null(),
+               bindparam("u_state", type_=units.c.state.type),
+               bindparam("u_created_at", type_=units.c.created_at.type))).cte("created_event")
+    parts = [event, *(stats_repo.bump_cte("postgresql", name, deltas, f"c{i}_")
+                      for i, (name, deltas) in enumerate(bumps))]
+    if claim:
+        claimed = idempotency_repo.claim_cte(new.c.id)
+        parts.append(claimed)
+        got = select(func.count()).select_from(claimed).scalar_subquery()
+    else:
+        got = literal(1)
+    return select(new.c.id, got).add_cte(*parts)
 
 
 def add_event(session: AsyncSession, unit_id: int, actor_id: int | None, kind: str, from_state: str | None,

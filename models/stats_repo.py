@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, cast, delete, func, literal, null, select, union_all
+from sqlalchemy import Date, Integer, bindparam, cast, delete, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_of, few_ids, upsert_insert
@@ -34,10 +34,7 @@ async def bump(session: AsyncSession, changes: Mapping[Key, Mapping[str, int]]) 
     no savepoint and no retry. Rows are touched in key order (no deadlock between two writers).
     """
     dialect = dialect_of(session)
-    for (name, values) in sorted(changes):
-        deltas = {c: d for c, d in changes[(name, values)].items() if d}
-        if not deltas:
-            continue
+    for name, values, deltas in bump_rows(changes):
         _model, cols = TABLES[name]
         await session.execute(_bump_statement(dialect, name, tuple(sorted(deltas))),
                               {**dict(zip(cols, values, strict=True)), **deltas})
@@ -52,6 +49,37 @@ def _bump_statement(dialect: str, name: str, deltas: tuple[str, ...]):
     stmt = upsert_insert(dialect, table)
     return stmt.on_conflict_do_update(index_elements=[table.c[c] for c in cols],
                                       set_={c: table.c[c] + stmt.excluded[c] for c in deltas})
+
+
+def bump_rows(changes: Mapping[Key, Mapping[str, int]]) -> list[tuple[str, tuple, dict[str, int]]]:
+    """The rows :func:`bump` would write, in its order: (table name, key values, nonzero deltas)."""
+    rows = []
+    for (name, values) in sorted(changes):
+        deltas = {c: d for c, d in changes[(name, values)].items() if d}
+        if deltas:
+            rows.append((name, values, deltas))
+    return rows
+
+
+def bump_cte(dialect: str, name: str, deltas: tuple[str, ...], prefix: str):
+    """:func:`bump`'s upsert for one row as a ``WITH`` part of a larger statement (PostgreSQL), its
+    values bound as ``{prefix}{column}`` (see :func:`bump_params`)."""
+    model, cols = TABLES[name]
+    table = model.__table__
+    stmt = upsert_insert(dialect, table)
+    given = {c: bindparam(f"{prefix}{c}", type_=table.c[c].type) for c in (*cols, *deltas)}
+    # the columns' Python-side defaults (0): SQLAlchemy fills them in for a statement, not for a WITH part
+    given.update({c.name: literal(c.default.arg, c.type) for c in table.columns
+                  if c.name not in given and c.default is not None and c.default.is_scalar})
+    stmt = stmt.values(given)
+    return stmt.on_conflict_do_update(index_elements=[table.c[c] for c in cols],
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in deltas}).cte(prefix.rstrip("_"))
+
+
+def bump_params(name: str, values: tuple, deltas: Mapping[str, int], prefix: str) -> dict[str, object]:
+    _model, cols = TABLES[name]
+    return {**{f"{prefix}{c}": v for c, v in zip(cols, values, strict=True)},
+            **{f"{prefix}{c}": d for c, d in deltas.items()}}
 
 
 async def revision_times(session: AsyncSession, unit_id: int) -> list:

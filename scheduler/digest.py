@@ -256,14 +256,6 @@ async def render(renderer: ChartRenderer | ChartMemo, plan: DigestPlan) -> Diges
                   tuple((name, png) for (name, _), png in zip(plan.jobs, pngs, strict=True)))
 
 
-def render_inline(plan: DigestPlan) -> Digest:
-    """Render in this thread (CLI preview only: blocks)."""
-    from scheduler.chart_data import render as render_chart
-
-    pngs = tuple((name, render_chart(fn, args, kwargs)) for name, (fn, args, kwargs) in plan.jobs)
-    return Digest(plan.kind, plan.period_key, plan.caption, pngs)
-
-
 def chart_labels(t: Translator) -> dict[str, str]:
     keys = ("plan", "done", "behind", "on_track", "ahead", "final_behind", "final_ahead", "expected", "units",
             "today", "day", "rate_axis", "rating_axis", "na", "no_data")

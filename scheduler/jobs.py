@@ -35,10 +35,10 @@ from bot.domain.pace import PaceStatus, round1
 from bot.domain.tasks import notice_key, notices
 from bot.domain.workdays import is_working_day, local_now, public_holidays
 from bot.i18n import Catalog, member_language
-from bot.sender import MEDIA_GROUP_LIMIT, ONCE_TEXT, Outcome, Sender
+from bot.sender import ONCE_TEXT, Outcome, Sender
 from bot.services import Services, build_services
 from bot.services.stats import MemberMonth, month_stats
-from bot.text import CAPTION_LIMIT, TEXT_LIMIT, fit, visible_len
+from bot.text import CAPTION_LIMIT, fit
 
 # the same forms /rating_campaign sends; the client's card and report
 from bot.views import (
@@ -62,6 +62,7 @@ from scheduler import digest as dg
 from scheduler import smm_digest as smm_section
 from scheduler.chart_data import CLIENT_REPORT_PDF
 from scheduler.render_pool import ChartMemo, ChartRenderer
+from scheduler.ttl_cache import TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,8 @@ class Jobs:
         self.clock = clock
         self.grace = timedelta(hours=settings.digest_grace_hours)
         self._keys_pruned_at: datetime | None = None
-        self._cache: dict[tuple[str, str, str, str], tuple[float, dg.Digest]] = {}
+        #: rendered digests by (scope, kind, period, language), forgotten by age (_prune_cache)
+        self._cache: TtlCache[tuple[str, str, str, str], dg.Digest] = TtlCache()
         #: each distinct chart rendered once for all digests carrying it (see ChartMemo)
         self.charts = ChartMemo(renderer)
         self._locks: dict[tuple[str, str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -347,7 +349,7 @@ class Jobs:
         async with self._locks[key]:
             hit = self._cache.get(key)
             if hit is not None:
-                return hit[1]
+                return hit
             async with self.db.session() as s:
                 services = build_services(s, self.db, self.settings, self.clock)
                 plan = await dg.build(s, self.settings, self.catalog.translator(lang), scope, kind, at,
@@ -356,14 +358,13 @@ class Jobs:
                 return None
             result = await dg.render(self.charts, plan)
             self.renders += 1
-            self._cache[key] = (monotime.monotonic(), result)
+            self._cache.put(key, result)
             return result
 
     def _prune_cache(self) -> None:
         horizon = monotime.monotonic() - (self.grace.total_seconds()
                                           + self.settings.digest_prepare_minutes * 60 + 3600)
-        for key in [k for k, (at, _) in self._cache.items() if at < horizon]:
-            del self._cache[key]
+        for key in self._cache.prune(horizon):
             self._locks.pop(key, None)
         self.charts.prune(horizon)
 
@@ -673,7 +674,7 @@ class Jobs:
                 off[mid].add(d)
             reported = await smm_repo.reported_weeks(s, [x[0].id for x in plan], [x[3] for x in plan])
             managers_cache: dict[int, list[Member]] = {}
-            managers_off: dict[int, set[date]] = {}
+            notes: list[tuple[Member, date, datetime, str, dict[str, Any]]] = []  # the managers' notes, if working
             for a, p, m, week_end, planned in plan:
                 if (a.id, week_end) in reported:
                     continue
@@ -692,13 +693,16 @@ class Jobs:
                     info = data | {"name": m.display_name, "title": a.name, "project": p.name}
                     for manager in await self._managers_of(s, m, managers_cache):
                         mday, mplanned = planned_for(manager)
-                        if not mplanned <= now <= mplanned + self.grace:
-                            continue
-                        if manager.id not in managers_off:
-                            managers_off[manager.id] = {d for _mid, d in await reporting_repo.days_off_between(
-                                s, [manager.id], mday, mday)}
-                        if is_working_day(mday, _holidays([mday], country), managers_off[manager.id]):
-                            due.append(Claim(manager, SMM_MANAGER, key, mplanned, info))
+                        if mplanned <= now <= mplanned + self.grace:
+                            notes.append((manager, mday, mplanned, key, info))
+            if notes:  # the managers' days off: one query for all of them (their today differs by time zone)
+                managers_off: dict[int, set[date]] = defaultdict(set)
+                for mid, d in await reporting_repo.days_off_between(
+                        s, sorted({x[0].id for x in notes}), min(x[1] for x in notes), max(x[1] for x in notes)):
+                    managers_off[mid].add(d)
+                for manager, mday, mplanned, key, info in notes:
+                    if is_working_day(mday, _holidays([mday], country), managers_off[manager.id]):
+                        due.append(Claim(manager, SMM_MANAGER, key, mplanned, info))
         claims = await self._claim(due, now)
         await self._send_all(claims, self._deliver, report)
         return report
@@ -730,11 +734,11 @@ class Jobs:
     async def _smm_departments(self) -> set[int | None]:
         """The departments of the open SMM accounts' responsible members."""
         async with self.db.session() as s:
-            return {m.department_id for _a, _p, m in await smm_repo.accounts(s) if m.active}
+            return await smm_section.departments(s)
 
     @staticmethod
     def _smm_in_scope(scope: dg.Scope, departments: set[int | None]) -> bool:
-        return scope.department_ids is None or bool(departments & set(scope.department_ids))
+        return smm_section.in_scope(scope, departments)
 
     async def _smm_with_weekly(self, due: list[Claim], prefs: dict[int, DigestPrefs], now: datetime) -> list[Claim]:
         """The weekly digests of ``due`` whose managers want the SMM section inside (and have accounts in scope)
@@ -859,13 +863,9 @@ class Jobs:
         if smm is None:
             return None if weekly is None else await self.sender.send_charts(chat, weekly.pngs, weekly.caption,
                                                                             kind=c.kind)
-        if weekly is None:  # nobody with a plan in scope: the SMM section alone
-            png, text = await smm_section.section(self.renderer, t, smm, CAPTION_LIMIT)
-            return await self.sender.send_charts(chat, [png], text, kind=c.kind)
-        used = visible_len(weekly.caption) + 2
-        png, text = await smm_section.section(self.renderer, t, smm, CAPTION_LIMIT - used, TEXT_LIMIT - used)
-        pngs = [*weekly.pngs[:MEDIA_GROUP_LIMIT - 1], png]
-        return await self.sender.send_charts(chat, pngs, weekly.caption + "\n\n" + text, kind=c.kind)
+        # nobody with a plan in scope (weekly None): the SMM section alone
+        pngs, caption = await smm_section.inside_weekly(self.renderer, t, smm, weekly)
+        return await self.sender.send_charts(chat, pngs, caption, kind=c.kind)
 
     async def _send_smm_form(self, c: Claim, t) -> Outcome | None:
         week = date.fromisoformat(c.data["week"]) if isinstance(c.data["week"], str) else c.data["week"]

@@ -27,13 +27,13 @@ import logging
 import multiprocessing
 import os
 import pickle
-import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal
 
 from scheduler import chart_data
+from scheduler.ttl_cache import TtlCache
 
 __all__ = ["HEAVY_MODULES", "ChartMemo", "ChartRenderer", "Job"]
 
@@ -186,12 +186,13 @@ class ChartMemo:
     due the same day chart the same month to date, and so do managers whose scopes give the same people.
     Jobs are keyed by their pickled ``(fn_name, args, kwargs)`` (the chart's whole input: the frozen
     dataclasses, the titles and the labels), so equal inputs share one render, also while it is still
-    running; a failed render is forgotten. :meth:`prune` drops what was kept before a time.
+    running; a failed render is forgotten. :meth:`prune` drops what was kept before a time (a
+    :class:`scheduler.ttl_cache.TtlCache`, as the scheduler keeps its digests).
     """
 
     def __init__(self, renderer: ChartRenderer) -> None:
         self.renderer = renderer
-        self._kept: dict[bytes, tuple[float, asyncio.Future[bytes]]] = {}
+        self._kept: TtlCache[bytes, asyncio.Future[bytes]] = TtlCache()
         self.rendered = 0  # charts sent to the renderer
         self.shared = 0  # charts answered from a render of the same job
 
@@ -205,23 +206,21 @@ class ChartMemo:
 
     async def _one(self, job: Job) -> bytes:
         key = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-        kept = self._kept.get(key)
-        if kept is None:
+        future = self._kept.get(key)
+        if future is None:
             name, args, kwargs = job
             future = asyncio.ensure_future(self.renderer.render(name, *args, **kwargs))
-            self._kept[key] = (time.monotonic(), future)
+            self._kept.put(key, future)
             self.rendered += 1
         else:
-            future = kept[1]
             self.shared += 1
         try:
             return await asyncio.shield(future)
         except BaseException:
             if future.done() and (future.cancelled() or future.exception() is not None):
-                self._kept.pop(key, None)
+                self._kept.pop(key)
             raise
 
     def prune(self, before: float) -> None:
         """Forget the charts kept before ``before`` (``time.monotonic()``)."""
-        for key in [k for k, (at, _) in self._kept.items() if at < before]:
-            del self._kept[key]
+        self._kept.prune(before)

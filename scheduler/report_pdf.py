@@ -75,7 +75,7 @@ def render_client_report(title: str, lines: Sequence[str], chart_title: str, wee
     pages = [_page()]
     fig, y = pages[0], TOP
     for part in _wrap(title, _font(16, "bold")):
-        fig.text(LEFT, y, part, fontproperties=_font(16, "bold"), va="top")
+        fig.text(LEFT, y, part, fontproperties=_font(16, "bold"), va="top", parse_math=False)
         y -= TITLE_STEP
     y -= LINE_STEP
     for line in lines:
@@ -83,7 +83,7 @@ def render_client_report(title: str, lines: Sequence[str], chart_title: str, wee
             if y - LINE_STEP < BOTTOM:
                 fig, y = _page(), TOP
                 pages.append(fig)
-            fig.text(LEFT, y, part, fontproperties=_font(10.5), va="top")
+            fig.text(LEFT, y, part, fontproperties=_font(10.5), va="top", parse_math=False)
             y -= LINE_STEP
     if y < CHART_TOP:
         fig = _page()
@@ -98,7 +98,7 @@ def render_client_report(title: str, lines: Sequence[str], chart_title: str, wee
     for i, v in enumerate(values):
         ax.text(i, v, str(v), ha="center", va="bottom", fontproperties=_font(9))
     ax.set_ylim(0, max([*values, 1]) * 1.2)
-    ax.set_title(chart_title, fontproperties=_font(11, "bold"))
+    ax.set_title(chart_title, fontproperties=_font(11, "bold"), parse_math=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     buf = io.BytesIO()

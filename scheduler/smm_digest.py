@@ -1,19 +1,35 @@
-"""The weekly SMM section of a manager's digest: its chart job and its text, for the scheduler (inside the weekly
-digest or as its own message, the manager's choice: ``bot.domain.digests.SMM_MODES``). The chart is rendered by
-the chart workers like the digest's other charts (``scheduler.charts.smm_movers``)."""
+"""The weekly SMM section of a manager's digest: who gets it, its chart job and its text, and the weekly digest with
+the section inside — for the scheduler and ``python -m bot digest --preview --kind weekly`` alike (inside the
+weekly digest or as its own message, the manager's choice: ``bot.domain.digests.SMM_MODES``). The chart is
+rendered by the chart workers like the digest's other charts (``scheduler.charts.smm_movers``)."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.i18n import Translator
-from bot.text import visible_len
+from bot.sender import MEDIA_GROUP_LIMIT
+from bot.text import CAPTION_LIMIT, TEXT_LIMIT, visible_len
 from bot.views import smm_digest_text
+from models import smm_repo
 from scheduler.chart_data import SMM_DOWN, SMM_FELL, SMM_MISSING, SMM_UP, SmmBar
+from scheduler.digest import Digest, Scope
 from scheduler.render_pool import ChartRenderer, Job
 
 CHART = "smm_movers"
 FILENAME = "smm.png"
 #: accounts on the chart at most (the best and worst movers, the falls and the missing ones first)
 MAX_CHART_ROWS = 40
+
+
+async def departments(session: AsyncSession) -> set[int | None]:
+    """The departments of the open SMM accounts' responsible members (active ones)."""
+    return {m.department_id for _a, _p, m in await smm_repo.accounts(session) if m.active}
+
+
+def in_scope(scope: Scope, accounts_departments: set[int | None]) -> bool:
+    """Whether a digest of ``scope`` gets the SMM section: some open account's responsible member is in it."""
+    return scope.department_ids is None or bool(accounts_departments & set(scope.department_ids))
 
 
 def chart_rows(d) -> tuple[list[SmmBar], int]:
@@ -61,3 +77,17 @@ async def section(renderer: ChartRenderer, t: Translator, d, limit: int, fallbac
         limit = fallback
     png = await renderer.render(name, *args, **kwargs)
     return (FILENAME, png), smm_digest_text(t, d, limit, chart_cut=chart_cut)
+
+
+async def inside_weekly(renderer: ChartRenderer, t: Translator, d, weekly: Digest | None
+                        ) -> tuple[list[tuple[str, bytes]], str]:
+    """The weekly digest ``weekly`` with the section of ``d`` inside: its chart last in the album, its text after the
+    digest's in the caption (lists shortened to fit 1024 characters; when even its shortest form does not fit, the
+    caption is longer and the sender sends the whole text after the pictures). ``weekly`` ``None`` (nobody with a
+    plan in scope): the section alone. → (the album's pictures, the caption)."""
+    if weekly is None:
+        png, text = await section(renderer, t, d, CAPTION_LIMIT)
+        return [png], text
+    used = visible_len(weekly.caption) + 2
+    png, text = await section(renderer, t, d, CAPTION_LIMIT - used, TEXT_LIMIT - used)
+    return [*weekly.pngs[:MEDIA_GROUP_LIMIT - 1], png], weekly.caption + "\n\n" + text

@@ -47,6 +47,16 @@ def test_department_scope() -> None:
     assert access.role_scope("manager", [2]) == [2] and access.role_scope("admin") is None
 
 
+def test_smm_scope() -> None:
+    """Whose SMM accounts a member's lists and summaries cover: a writer who reports accounts their own (the
+    dashboard's SMM row), a manager their departments' and their own, an admin all, a client or nobody none."""
+    assert access.smm_scope(WRITER, [1]) == ([], True)  # their own only, whatever they "manage"
+    assert access.smm_scope(MANAGER, [3, 1]) == ([1, 3], True)
+    assert access.smm_scope(ADMIN) == (None, True)
+    assert access.smm_scope(M(6, "client", None)) == ([], False)
+    assert access.smm_scope(OFF) == ([], False) and access.smm_scope(None) == ([], False)
+
+
 def test_who_may_invite_whom_where() -> None:
     assert access.invitable_roles(ADMIN) == [Role.WRITER, Role.MANAGER, Role.ADMIN, Role.CLIENT]
     assert access.invitable_roles(MANAGER) == [Role.WRITER, Role.MANAGER, Role.CLIENT]

@@ -170,7 +170,7 @@ async def test_an_english_speaking_client(harness: Harness, db) -> None:
     h = harness
     await setup(h)
     start = h.messages(await h.send(EN_CLIENT, f"/start {await client_token(h, ADMIN, 'Alpha')}"))[0].text
-    assert "client of: «Alpha»" in start
+    assert "client of: “Alpha”" in start  # English quotation marks
     sent = await report_and_send(h, "Alpha", "Post EN")
     [card] = to(EN_CLIENT, sent)
     assert "For approval" in card.text and "Social media content" in card.text

@@ -315,12 +315,55 @@ async def test_smm_and_funnel_figures_where_they_exist(client, db, settings, clo
     status, other = await get(client, clock, ADMIN_TID, f"?department={demo.department_ids[2]}")
     assert other["smm"] == [] and other["funnel"] == f
     # a manager whose department neither reports SMM nor owns leads sees neither; a writer their own page only
+    # (the SMM table only when they report accounts: the next test)
     outsider = await member(db, demo.manager_ids[2])
     status, data = await get(client, clock, outsider.telegram_id)
     assert status == 200 and data["smm"] == [] and data["funnel"] is None
-    status, data = await get(client, clock, (await member(db, demo.writer_ids[0])).telegram_id)
+    writer = next(w for w in demo.writer_ids if w != demo.smm_admin_id)
+    status, data = await get(client, clock, (await member(db, writer)).telegram_id)
     assert status == 200 and data["smm"] == [] and data["funnel"] is None
     # in English when the member's Telegram speaks English
     init = init_for(ADMIN_TID, clock.now().timestamp(), language_code="en")
     status, data = await get(client, clock, None, init=init)
     assert data["lang"] == "en" and data["funnel"]["stages"][0]["label"] == "Dialogue"
+
+
+async def test_a_writer_who_reports_smm_accounts_sees_their_own_row_only(client, db, settings, clock, demo) -> None:
+    """A writer responsible for SMM accounts sees their own row of the SMM table (``bot.access.smm_scope``) with
+    the figures the admin sees for them, not another administrator's; a writer with no account sees none."""
+    from datetime import timedelta
+
+    from bot.demo import add_features
+    from bot.domain.smm import last_week_end
+    from models import reporting_repo
+
+    await add_features(settings, clock.now(), demo)
+    async with db.session() as s:  # a second administrator in the SMM department, one account reported once
+        svc = build_services(s, db, settings, clock)
+        admin = await org_repo.member_by_telegram_id(s, ADMIN_TID)
+        other = next(m for m in await org_repo.list_members(s, department_ids=demo.department_ids[:1],
+                                                            roles=["writer"], active_only=True)
+                     if m.id != demo.smm_admin_id)
+        project = (await reporting_repo.list_projects(s))[0]
+        view, _ = await svc.smm.add_account(admin, None, str(project.id), "vk", "vk.com/second_admin",
+                                            str(other.id), None,
+                                            (clock.now().date() - timedelta(days=60)).strftime("%d.%m.%Y"))
+        await svc.smm.save_week(other, view.account.id,
+                                last_week_end(svc.smm.today(other), view.account.week_end), {"followers": 500})
+    status, everyone = await get(client, clock, ADMIN_TID)
+    rows = {r["name"]: r for r in everyone["smm"]}
+    smm_admin = await member(db, demo.smm_admin_id)
+    assert status == 200 and {smm_admin.display_name, other.display_name} <= set(rows)
+    for who in (smm_admin, other):
+        status, data = await get(client, clock, who.telegram_id)
+        assert status == 200 and data["role"] == "writer"
+        assert data["smm"] == [rows[who.display_name]]  # their own row, the admin's figures for it
+        assert [p["member_id"] for p in data["people"]] == [who.id]  # still their own page otherwise
+    assert rows[smm_admin.display_name]["accounts"] == len(demo.smm_account_ids)
+    assert rows[other.display_name]["accounts"] == 1
+    # a filter opens nothing more; a writer of another department with no account sees no SMM table
+    status, data = await get(client, clock, smm_admin.telegram_id, f"?department={demo.department_ids[1]}")
+    assert data["smm"] == [rows[smm_admin.display_name]]
+    plain = next(w for w in demo.writer_ids if w not in (demo.smm_admin_id, other.id))
+    status, data = await get(client, clock, (await member(db, plain)).telegram_id)
+    assert status == 200 and data["smm"] == []

@@ -294,3 +294,61 @@ def test_plurals(lang: str, key: str, nouns: tuple[str, ...]) -> None:
     t = Catalog().translator(lang)
     for n, noun in zip((1, 2, 5, 21), nouns, strict=True):
         assert noun in t(key, week="08.11.2026", on_time=0, shown=40, total=n)
+
+
+async def test_the_weekly_preview_shows_the_section_where_the_manager_gets_it(db, settings, clock, database_url,
+                                                                             tmp_path, monkeypatch, capsys) -> None:
+    """``python -m bot digest --preview OUT.png --kind weekly`` shows what the manager receives: the weekly digest
+    with the SMM section inside (its chart last, its text in the caption: the scheduler's very caption), or the
+    digest without it followed by the section's own message and a line saying so (their /settings choice, or the
+    weekly digest switched off), in the manager's language; the daily digest never carries it."""
+    import asyncio
+
+    from bot.__main__ import main
+    from bot.clock import FrozenClock
+    from bot.text import plain
+    from tests.recording import BOT_TOKEN
+
+    team, *_ = await scene(db)
+    jobs, sender = make_jobs(db, settings, clock)
+    await jobs.tick(at_msk(16, 9, 0))
+    delivered = next(c for c in sender.calls if c.kind == "digest_weekly")
+    monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("bot.clock.Clock", lambda: FrozenClock(at_msk(16, 9, 0)))
+
+    async def preview(name: str, kind: str = "weekly") -> tuple[str, list[str]]:
+        out = tmp_path / name / "out.png"
+        args = ["digest", "--preview", str(out), "--kind", kind, "--manager", str(team.manager.telegram_id)]
+        capsys.readouterr()
+        assert await asyncio.to_thread(main, args) == 0
+        return capsys.readouterr().out, sorted(p.name for p in out.parent.iterdir())
+
+    # inside the weekly digest (the default): the album as sent, the smm chart last, the delivered caption
+    printed, files = await preview("inside")
+    assert files == ["out-cumulative.png", "out-revisions.png", "out-smm.png", "out.png"]
+    assert [n for n, _ in delivered.pngs] == ["plan_vs_done.png", "cumulative.png", "revisions.png", "smm.png"]
+    assert plain(delivered.text) in printed  # the caption the scheduler sent, word for word
+    assert printed.index("Итоги недели") < printed.index("вовремя отчитались 4 из 6")
+    assert "отдельным сообщением" not in printed
+    # its own message: the digest without the section, then a line saying where it goes, then the section
+    await set_mode(db, team.manager.id, "own")
+    printed, files = await preview("own")
+    assert "out-smm.png" in files and "out.png" in files
+    digest_part, _, own_part = printed.partition("SMM-сводка за неделю приходит отдельным сообщением")
+    assert team.manager.display_name + ":" in digest_part.splitlines()[-1]
+    assert "Итоги недели" in digest_part and "вовремя отчитались" not in digest_part
+    assert "(выбор в /settings → Дайджесты)" in own_part and "вовремя отчитались 4 из 6" in own_part
+    assert "out-smm.png: 1080x" in own_part
+    # the weekly digest switched off: the section comes as its own message whatever the choice; in English
+    async with db.session() as s, db.writing(s):
+        pref = await s.get(DigestPreference, team.manager.id)
+        pref.smm_digest, pref.weekly = "with_weekly", False
+        (await s.get(type(team.manager), team.manager.id)).language = "en"
+    printed, _ = await preview("off")
+    assert "the weekly digest is switched off, so the weekly SMM section comes as its own message" in printed
+    assert "4 of 6 accounts reported on time" in printed
+    # the daily digest: no SMM section at all
+    printed, files = await preview("daily", "daily")
+    assert "out-smm.png" not in files and "SMM" not in printed

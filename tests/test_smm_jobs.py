@@ -130,3 +130,52 @@ async def test_the_managers_note_waits_for_their_working_day_and_comes_at_their_
     async with db.session() as s:
         row = await s.scalar(select(Delivery).where(Delivery.kind == "smm_manager"))
     assert (row.period_key, row.planned_at) == (f"{acc}:2026-11-15", at_msk(19, 8, 0))
+
+
+async def test_managers_days_off_are_read_in_one_query_whatever_their_number(db, settings, clock) -> None:
+    """The managers' notes read every manager's days off in one statement: deciding them takes as many statements
+    for one manager as for five (one of whom is off that day and gets no note)."""
+    from sqlalchemy import event
+
+    from models.org import Member, department_managers
+
+    team = await make_team(db, writers=1)
+    await add_account(db, team.project_id, team.writers[0].id)
+    jobs, _sender = make_jobs(db, settings, clock)
+    decided: list = []
+
+    async def claim(due, now):  # count the decision only: what would be claimed, nothing sent
+        decided[:] = [(c.member.id, c.kind) for c in due]
+        return []
+
+    jobs._claim = claim
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    async def decide() -> int:
+        statements.clear()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            await jobs.smm_weekly(at_msk(18, 10, 5))  # Wednesday: the third working day, the managers' note
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        return len(statements)
+
+    await decide()  # warm-up
+    one = await decide()
+    assert decided == [(team.manager.id, "smm_manager")]
+    async with db.session() as s, db.writing(s):
+        more = [Member(telegram_id=900 + i, display_name=f"Руководитель {i}", role="manager",
+                       department_id=team.department_id, active=True, unreachable=False, created_at=NOW)
+                for i in range(4)]
+        s.add_all(more)
+        await s.flush()
+        await s.execute(department_managers.insert(), [{"member_id": m.id, "department_id": team.department_id}
+                                                       for m in more])
+        s.add(DayOff(member_id=more[0].id, day=date(2026, 11, 18)))
+    five = await decide()
+    assert sorted(decided) == sorted((m, "smm_manager") for m in [team.manager.id, *(m.id for m in more[1:])])
+    assert five == one
+    assert sum("days_off" in st for st in statements) == 2  # the responsible members', the managers'

@@ -15,7 +15,6 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 DEFAULT_REGION = "RU"
-NAME_MAX = 200
 HANDLE_MAX = 30
 
 
@@ -132,6 +131,7 @@ def parse_contacts(text: str, region: str = DEFAULT_REGION) -> tuple[Contacts, s
 
 
 def parse_line(text: str, region: str = DEFAULT_REGION) -> LineForm:
-    """``Анна Смирнова +7 916 123-45-67 @anna.sm`` → the name (the words that are no contact) and the contacts."""
+    """``Анна Смирнова +7 916 123-45-67 @anna.sm`` → the name (the words that are no contact, whole: the service
+    refuses one too long, as the step-by-step form does) and the contacts."""
     contacts, name = parse_contacts(text, region)
-    return LineForm(name[:NAME_MAX], contacts)
+    return LineForm(name, contacts)

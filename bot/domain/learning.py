@@ -25,13 +25,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.domain.workdays import is_working_day, public_holidays
+from bot.text import (
+    POLL_EXPLANATION_LIMIT,
+    POLL_EXPLANATION_LINE_FEEDS,
+    POLL_OPTION_LIMIT,
+    POLL_QUESTION_LIMIT,
+    utf16_len,
+)
 
 PASS_MARK_DEFAULT = 80
 TITLE_MAX = 200  # a course's, a lesson's or an article's title
-QUESTION_MAX = 300  # Telegram: a poll question, 1-300 characters
-OPTION_MAX = 100  # Telegram: an answer option, 1-100 characters
+# Telegram's limits count UTF-16 units (an emoji is 2): measured with bot.text.utf16_len
+QUESTION_MAX = POLL_QUESTION_LIMIT  # Telegram: a poll question, 1-300 characters
+OPTION_MAX = POLL_OPTION_LIMIT  # Telegram: an answer option, 1-100 characters
 OPTIONS_MIN, OPTIONS_MAX = 2, 12  # Telegram: a quiz needs two options; at most 12 (Bot API 9.x)
-EXPLANATION_MAX = 200  # Telegram: 0-200 characters
+EXPLANATION_MAX = POLL_EXPLANATION_LIMIT  # Telegram: 0-200 characters...
+EXPLANATION_LINES = POLL_EXPLANATION_LINE_FEEDS + 1  # ...with at most 2 line feeds: 3 lines
 LESSON_TEXT_MAX = 30000  # a lesson's text (sent in several messages when long)
 LESSONS_MAX = 100
 # the revision reasons of bot.services.reporting (a course can be tagged with them)
@@ -111,7 +120,7 @@ def check_question(q: Question, errors: list[tuple[int, str, dict]]) -> None:
     """Telegram's quiz limits and one right answer; problems appended to ``errors``."""
     if not q.text:
         errors.append((q.line, "question-empty", {}))
-    elif len(q.text) > QUESTION_MAX:
+    elif utf16_len(q.text) > QUESTION_MAX:
         errors.append((q.line, "question-long", {"n": QUESTION_MAX}))
     if len(q.options) < OPTIONS_MIN:
         errors.append((q.line, "options-few", {"n": OPTIONS_MIN}))
@@ -122,10 +131,12 @@ def check_question(q: Question, errors: list[tuple[int, str, dict]]) -> None:
     elif len(q.correct) > 1:
         errors.append((q.line, "many-right", {}))
     for i, o in enumerate(q.options):
-        if not o or len(o) > OPTION_MAX:
+        if not o or utf16_len(o) > OPTION_MAX:
             errors.append((q.line + 1 + i, "option-bad", {"n": OPTION_MAX}))
-    if len(q.explanation) > EXPLANATION_MAX:
+    if utf16_len(q.explanation) > EXPLANATION_MAX:
         errors.append((q.line, "explanation-long", {"n": EXPLANATION_MAX}))
+    if q.explanation.count("\n") > POLL_EXPLANATION_LINE_FEEDS:
+        errors.append((q.line, "explanation-lines", {"n": EXPLANATION_LINES}))
 
 
 def parse_question(text: str, first_line: int = 1) -> Question:

@@ -81,9 +81,14 @@ class Service:
         The object is created first and the key inserted after it with ``ON CONFLICT DO NOTHING``; when
         the key was already there (a repeat, rare) the whole write is rolled back and the saved object
         returned. If ``create`` refuses (a :class:`UserError`: say the project was archived since the
-        first time), the key is looked up too, so a repeat still shows what the first call saved."""
+        first time), the key is looked up too, so a repeat still shows what the first call saved.
+        ``create`` then claims the key itself, with its own writes (so that a backend can send them as one
+        statement): it is called as ``create(session, claim)`` with an :class:`idempotency_repo.Claim`
+        (``None`` when ``key`` is) and returns (object id, whether the key was claimed)."""
         if key is None:
             async with self.db.writing(self.session) as s:
+                if claim_last:
+                    return (await create(s, None))[0], True
                 return await create(s), True
         if claim_last:
             return await self._create_claiming_last(key, kind, create)
@@ -106,8 +111,8 @@ class Service:
                                     ) -> tuple[int | None, bool]:
         try:
             async with self.db.writing(self.session) as s:
-                object_id = await create(s)
-                if await idempotency_repo.claim_new(s, key, kind, object_id, self.clock.now()):
+                object_id, claimed = await create(s, idempotency_repo.Claim(key, kind, self.clock.now()))
+                if claimed:
                     return object_id, True
                 raise _Repeated(key)
         except (_Repeated, UserError, IntegrityError):

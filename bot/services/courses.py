@@ -183,19 +183,29 @@ class CourseService(Service):
         learners = len(await repo.enrolments(self.session, [c.id]))
         return CourseCard(c, [(cl, articles[cl.article_id], qs.get(cl.id, 0)) for cl in lessons], learners)
 
-    async def add_lesson(self, actor: Member, course_id: int, article_id: int) -> CourseCard:
+    async def add_lesson(self, actor: Member, course_id: int, article_id: int, *, key: str | None = None) -> CourseCard:
+        """The article as the course's next lesson. ``key`` (the picker's message and the article): a double press
+        or two presses at once add one lesson; an article already in the course is refused."""
         self._require(actor)
-        async with self.db.writing(self.session) as s:
+
+        async def create(s) -> int:
             c = await repo.course(s, course_id)
             a = await repo.article(s, article_id)
             if c is None or a is None or a.archived:
                 raise UserError("error-bad-choice")
             lessons = await repo.lessons(s, c.id)
+            if any(cl.article_id == a.id for cl in lessons):
+                raise UserError("course-lesson-exists", title=a.title)
             if len(lessons) >= rules.LESSONS_MAX:
                 raise UserError("course-lessons-many", n=rules.LESSONS_MAX)
-            s.add(CourseLesson(course_id=c.id, position=len(lessons), article_id=a.id))
+            lesson = CourseLesson(course_id=c.id, position=len(lessons), article_id=a.id)
+            s.add(lesson)
+            await s.flush()
             org_repo.audit(s, actor_id=actor.id, action="course.lesson_added", object_type="course",
                            object_id=c.id, at=self.clock.now(), article_id=a.id)
+            return lesson.id
+
+        await self.create_once(key, "course_lesson", create)
         return await self.card(actor, course_id)
 
     async def add_question(self, actor: Member, lesson_id: int, text: str) -> CourseCard:

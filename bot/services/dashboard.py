@@ -5,7 +5,7 @@ project from :meth:`ReportingService.team_projects` (``/team projects``), rating
 :meth:`RatingService.dashboard` / :meth:`RatingService.own_results` (``/ratings``: aggregate policies below
 ``k`` raters show nothing), the SMM administrators' month from :meth:`SmmService.team` (``/team smm``) and the
 month's lead funnel from :meth:`LeadService.funnel` (``/funnel`` for that month), each shown where it exists.
-A writer gets only their own page.
+A writer gets only their own page (and, when they report SMM accounts, their own row of the SMM table).
 """
 
 from __future__ import annotations
@@ -105,13 +105,14 @@ class DashboardService(Service):
             month = this_month
         period = period_of(month)
         ratings = self.ratings
-        if not access.is_manager(actor):  # a writer: their own page only
+        if not access.is_manager(actor):  # a writer: their own page only (and their own SMM accounts' row)
             own = await reporting.own_month(actor, month)
             rated = [{"department": r.rater_department, **_summary(r.summary)}
                      for r in await ratings.own_results(actor, period)]
             return Overview(actor.role, actor.display_name, month, months, [], None, [person_row(own)],
                             own.revisions_per_unit, ratings=rated,
-                            cumulative=await self._cumulative([own], month, reporting.today(actor)))
+                            cumulative=await self._cumulative([own], month, reporting.today(actor)),
+                            smm=await self._smm(actor, month, None))
         stats, median, month = await reporting.team(actor, month, department_id)
         projects, overall, _ = await reporting.team_projects(actor, month, department_id)
         scope = await self.manageable_department_ids(actor)
@@ -133,8 +134,9 @@ class DashboardService(Service):
                         await self._smm(actor, month, department_id), await self._funnel(actor, month))
 
     async def _smm(self, actor: Member, month: date, department_id: int | None) -> list[dict[str, Any]]:
-        """``/team smm``'s rows for the month (the department filter keeps the administrators in it); the ER
-        change in per cent with one decimal, formatted as /team smm formats it."""
+        """``/team smm``'s rows for the month over the accounts the viewer sees (``bot.access.smm_scope``: a
+        writer who reports accounts gets their own row) — the department filter keeps the administrators in it;
+        the ER change in per cent with one decimal, formatted as /team smm formats it."""
         return [{"name": r.member.display_name, "department_id": r.member.department_id, "accounts": r.accounts,
                  "due": r.due, "on_time": r.on_time, "late": r.late, "missing": r.missing,
                  "er_change": None if r.er_change is None else float(f"{r.er_change * 100:.1f}")}

@@ -38,9 +38,10 @@ from bot.services.stats import (
     record_unit_change,
     sort_by_lag,
     team_median_rate,
+    unit_change,
 )
 from bot.text import truncate
-from models import clients_repo, org_repo, stats_repo
+from models import clients_repo, idempotency_repo, org_repo, stats_repo
 from models import reporting_repo as repo
 from models.org import Member, Role
 from models.reporting import APPROVED, DELETED, REVISION, SENT, WRITTEN, Project, Revision, Stream, Unit
@@ -354,16 +355,17 @@ class ReportingService(Service):
         now = self.clock.now()
         made: dict[str, object] = {}
 
-        async def create(s) -> int:
+        async def create(s, claim: idempotency_repo.Claim | None) -> tuple[int, bool]:
             made["stream"] = await self.stream(stream_id)
             made["project"] = await self.project(project_id)
-            unit = await repo.insert_unit(s, author_id=author.id, stream_id=stream_id, project_id=project_id,
-                                          title=title, link=link, state=WRITTEN, at=now)
-            await record_unit_change(s, self.settings.timezone, None, UnitFacts.of(unit))
+            facts = UnitFacts(author.id, stream_id, project_id, WRITTEN, now, None)
+            unit, claimed = await repo.insert_unit(
+                s, author_id=author.id, stream_id=stream_id, project_id=project_id, title=title, link=link,
+                state=WRITTEN, at=now, counters=unit_change(self.settings.timezone, None, facts), claim=claim)
             made["unit"] = unit
-            return unit.id
+            return unit.id, claimed
 
-        # the key is claimed after the unit (one statement; a repeat is rolled back): see create_once
+        # the key is claimed with the unit's writes (a repeat is rolled back): see create_once
         unit_id, created = await self.create_once(key, "unit", create, claim_last=True)
         if created:
             return self._new_unit_view(made["unit"], made["stream"], made["project"])

@@ -288,17 +288,20 @@ class SmmService(Service):
         return name
 
     # -- accounts --------------------------------------------------------------------------------------------
+    async def _in_scope(self, actor: Member, read, account_id) -> list:
+        """The rows ``read`` (``repo.accounts`` or ``repo.account_summaries``) gives for the accounts ``actor``
+        sees (:func:`bot.access.smm_scope`: their departments' and their own), each account once."""
+        departments, own = access.smm_scope(actor, await self.managed_ids(actor))
+        rows = [] if departments == [] else list(await read(self.session, department_ids=departments))
+        if own and departments is not None:
+            seen = {account_id(r) for r in rows}
+            rows += [r for r in await read(self.session, responsible_id=actor.id) if account_id(r) not in seen]
+        return rows
+
     async def accounts(self, actor: Member) -> list[AccountView]:
-        """Accounts ``actor`` manages (managers: their departments' members'; admins: all); a writer sees the
-        accounts they are responsible for."""
-        if access.is_manager(actor):
-            scope = await self.manageable_department_ids(actor)
-            rows = await repo.accounts(self.session, department_ids=scope)
-            mine = [] if scope is None else await repo.accounts(self.session, responsible_id=actor.id)
-            seen = {a.id for a, _, _ in rows}
-            rows += [r for r in mine if r[0].id not in seen]
-        else:
-            rows = await repo.accounts(self.session, responsible_id=actor.id)
+        """Accounts ``actor`` sees (:func:`bot.access.smm_scope`): managers their departments' members' and their
+        own, admins all; a writer the accounts they are responsible for."""
+        rows = await self._in_scope(actor, repo.accounts, lambda r: r[0].id)
         return [AccountView(a, p, m) for a, p, m in rows]
 
     async def add_account(self, actor: Member, key: str | None, project_ref: str, network_text: str,
@@ -497,8 +500,8 @@ class SmmService(Service):
 
     # -- the administrators' quality and the export ---------------------------------------------------------
     async def _month_weeks(self, actor: Member, month: date):
-        """The accounts in the manager's scope and their weeks ending in ``month`` (and the week before each)."""
-        self.require_manager(actor)
+        """The accounts ``actor`` sees (:meth:`accounts`) and their weeks ending in ``month`` (and the week before
+        each)."""
         views = await self.accounts(actor)
         first = month.replace(day=1)
         nxt = (first + timedelta(days=32)).replace(day=1)
@@ -509,7 +512,9 @@ class SmmService(Service):
     async def team(self, actor: Member, month: date) -> list[TeamRow]:
         """Per responsible member: weeks due in the month, reported on time / late / missing, accounts handled,
         the median week-over-week change of their accounts' ER by reach (the article's "quality of the
-        administrator")."""
+        administrator"). Over the accounts ``actor`` sees (:func:`bot.access.smm_scope`): a manager's scope's (and
+        their own), everyone's for an admin, a writer's own (their row only, the dashboard's); ``/team smm`` itself
+        is for managers (its handler's role flag)."""
         views, first, last, found = await self._month_weeks(actor, month)
         if not views:
             return []
@@ -544,7 +549,8 @@ class SmmService(Service):
         return sorted(by_member.values(), key=lambda r: (-(r.missing + r.late), r.member.display_name.lower()))
 
     async def export_rows(self, actor: Member, month: date) -> list[ExportRow]:
-        """Every account's reported weeks ending in ``month``, with the computed metrics."""
+        """Every account's reported weeks ending in ``month``, with the computed metrics (managers and admins)."""
+        self.require_manager(actor)
         views, first, last, found = await self._month_weeks(actor, month)
         out = []
         for v in views:
@@ -660,13 +666,7 @@ class SmmService(Service):
     async def _scope_summaries(self, actor: Member) -> list:
         """The open accounts of the manager's scope (and their own) as plain rows (``repo.account_summaries``)."""
         self.require_manager(actor)
-        scope = await self.manageable_department_ids(actor)
-        rows = await repo.account_summaries(self.session, department_ids=scope)
-        if scope is not None:
-            seen = {r.id for r in rows}
-            rows += [r for r in await repo.account_summaries(self.session, responsible_id=actor.id)
-                     if r.id not in seen]
-        return rows
+        return await self._in_scope(actor, repo.account_summaries, lambda r: r.id)
 
     async def stats_all(self, actor: Member) -> list[StatsRow]:
         """Every account in the manager's scope with its last ended week: ER, growth and the flags (a fall of

@@ -269,10 +269,16 @@ def _difference(before: Counters, after: Counters) -> Counters:
     return out
 
 
+def unit_change(tz: str, before: UnitFacts | None, after: UnitFacts | None) -> Counters:
+    """The counter changes (per row: column → delta) that move the counters from what ``before``
+    contributed to what ``after`` does; :func:`record_unit_change` applies them."""
+    return _difference(unit_counters(before, tz), unit_counters(after, tz))
+
+
 async def record_unit_change(session: AsyncSession, tz: str, before: UnitFacts | None,
                              after: UnitFacts | None) -> None:
     """Move the counters from what ``before`` contributed to what ``after`` does (same transaction)."""
-    await stats_repo.bump(session, _difference(unit_counters(before, tz), unit_counters(after, tz)))
+    await stats_repo.bump(session, unit_change(tz, before, after))
 
 
 async def record_rating(session: AsyncSession, policy_id: int, rated_id: int, period: str, old_score: int | None,

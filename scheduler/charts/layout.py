@@ -166,7 +166,8 @@ def _flat_y_axis(ax, renderer) -> None:
 def _title(fig: Figure, title: str) -> None:
     wrapped = textwrap.fill(" ".join(title.split()), TITLE_WRAP_CHARS) if title else ""
     if wrapped:
-        fig.suptitle(wrapped, fontproperties=_font(TITLE_PT, weight="bold"))
+        # a title carries names people typed (an account, a project): never mathtext ("Shop $x^$" would not render)
+        fig.suptitle(wrapped, fontproperties=_font(TITLE_PT, weight="bold"), parse_math=False)
 
 
 def _style_axes(ax, *, grid_axis: str = "x") -> None:

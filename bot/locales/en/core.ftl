@@ -33,6 +33,8 @@ cancel-nothing = Nothing to cancel.
 unknown-command = I didn't understand that. Commands: /help.
 flow-use-buttons = Please use the buttons above, or /cancel to leave.
 flow-send-text = Please send text, or /cancel to leave.
+# the opening and closing quotation marks around a name placed in a sentence (bot.ui.quoted)
+quote-marks = “”
 list-more = …and { $n } more
 button-outdated = This button is outdated. Please open the command again.
 

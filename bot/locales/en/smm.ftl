@@ -196,3 +196,7 @@ smm-client-reach = Reach: { $n } ({ $change } on the week before)
 smm-client-interactions = Interactions: { $n } ({ $change })
 smm-client-er = ER by reach: { $er } ({ $change })
 smm-client-by = Reported by { $name }
+
+# python -m bot digest --preview --kind weekly: the manager gets the weekly SMM section as its own message
+digest-preview-smm-own = { $name }: the weekly SMM section comes as its own message (their choice in /settings → Digests):
+digest-preview-smm-weekly-off = { $name }: the weekly digest is switched off, so the weekly SMM section comes as its own message:

@@ -33,6 +33,8 @@ cancel-nothing = Отменять нечего.
 unknown-command = Не понял сообщение. Список команд — /help.
 flow-use-buttons = Выберите кнопкой выше или отмените — /cancel.
 flow-send-text = Пришлите текстом или отмените — /cancel.
+# the opening and closing quotation marks around a name placed in a sentence (bot.ui.quoted)
+quote-marks = «»
 list-more = …и ещё { $n }
 button-outdated = Эта кнопка устарела. Откройте команду заново.
 

@@ -80,7 +80,9 @@ course-enter-question = Пришлите вопрос так:
     - [ ] неверный ответ
     - [x] верный ответ
     &gt; пояснение (необязательно)
+course-question-refused = Вопрос не добавлен. Ошибок: { $n }
 course-question-added = Вопрос добавлен.
+course-lesson-exists = «{ $title }» — уже урок этого курса.
 course-lessons-many = В курсе не больше { $n } уроков.
 course-import-send = Пришлите курс файлом Markdown (или вставьте текстом): # название курса, ## названия уроков, текст урока, ### вопросы с ответами - [ ] / - [x]. Формат — в docs/learning.md.
 course-imported = Курс загружен.
@@ -99,13 +101,14 @@ course-md-no-lessons = нет уроков (## Название урока)
 course-md-text-before-lesson = текст до первого урока (## Название урока)
 course-md-question-outside-lesson = вопрос (###) до первого урока
 course-md-question-empty = у вопроса нет текста
-course-md-question-long = вопрос длиннее { $n } символов
+course-md-question-long = вопрос длиннее { $n } символов (как считает Telegram: эмодзи — два)
 course-md-options-few = в викторине нужно хотя бы { $n } ответа (- [ ] …)
 course-md-options-many = в викторине не больше { $n } ответов
 course-md-no-right = верный ответ не отмечен (- [x])
 course-md-many-right = отмечено больше одного верного ответа
-course-md-option-bad = ответ — от 1 до { $n } символов
-course-md-explanation-long = пояснение длиннее { $n } символов
+course-md-option-bad = ответ — от 1 до { $n } символов (как считает Telegram: эмодзи — два)
+course-md-explanation-long = пояснение длиннее { $n } символов (как считает Telegram: эмодзи — два)
+course-md-explanation-lines = в пояснении (&gt; …) не больше { $n } строк
 course-md-stray-text = лишний текст в вопросе: только ответы (- [ ] / - [x]) и пояснение (&gt; …)
 course-md-pass-mark = проходной балл — число от 1 до 100
 course-md-reason = неизвестная причина правок «{ $reason }» (известные: { $known })

@@ -190,3 +190,7 @@ smm-client-reach = Охват: { $n } ({ $change } к прошлой недел�
 smm-client-interactions = Взаимодействия: { $n } ({ $change })
 smm-client-er = ER по охвату: { $er } ({ $change })
 smm-client-by = Данные внёс(ла) { $name }
+
+# python -m bot digest --preview --kind weekly: SMM-сводка приходит руководителю отдельным сообщением
+digest-preview-smm-own = { $name }: SMM-сводка за неделю приходит отдельным сообщением (выбор в /settings → Дайджесты):
+digest-preview-smm-weekly-off = { $name }: еженедельный дайджест выключен, поэтому SMM-сводка за неделю приходит отдельным сообщением:
