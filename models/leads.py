@@ -116,7 +116,8 @@ class LeadCount(Base):
     """The month counters of /funnel (``bot.domain.funnel.contributions``), kept in the transaction of every
     creation, stage change and take (``bot.services.lead_counts``); rebuilt by ``python -m bot rebuild-stats``.
 
-    ``month`` is yyyymm in the team's ``TIMEZONE`` (recorded in ``stats_meta`` as ``lead_counts_tz``); a lead
+    ``month`` is yyyymm for the month rows and yyyymmdd for the day rows (the same sums by day, without
+    *entered*: a period's partial months), in the team's ``TIMEZONE`` (recorded in ``stats_meta`` as ``lead_counts_tz``); a lead
     without owner counts under ``owner_id`` 0, without source under "" and without product under 0. Stays and
     first changes are kept per owner only (source "" and product 0): the groups by source and by product show no
     medians. ``owner_id`` -1 holds the whole team's rows and ``-1 - d`` department d's (the leads of its members
@@ -140,9 +141,8 @@ class LeadCount(Base):
 class LeadFact(Base):
     """A lead's facts (``bot.domain.funnel.facts``), each at its instant: its creation (cohort, set), every day it
     entered a stage (with the previous such day in ``bucket``), every stay that ended (its length exactly in
-    ``seconds``, its histogram bucket) and its first change. Summed by month they are ``lead_counts``; /funnel
-    reads them for the days of a period that are not whole months, and a median's exact value in the bucket the
-    counters point to. Replaced with the lead's counters in the same transaction; no foreign key: like the
+    ``seconds``, its histogram bucket) and its first change. Summed by month and by day they are ``lead_counts``;
+    /funnel reads from them a median's exact value in the bucket the counters point to. Replaced with the lead's counters in the same transaction; no foreign key: like the
     counters, a deleted lead's rows stay until a rebuild."""
 
     __tablename__ = "lead_facts"
@@ -159,6 +159,4 @@ class LeadFact(Base):
     source: Mapped[str] = mapped_column(String(100))  # "": none
     product_id: Mapped[int] = mapped_column(Integer)  # 0: none
 
-    __table_args__ = (Index("ix_lead_facts_pick", "metric", "stage_id", "bucket", "at", "seconds", "owner_id"),
-                      Index("ix_lead_facts_at", "at", "metric", "stage_id", "sig", "bucket", "owner_id", "source",
-                            "product_id"))
+    __table_args__ = (Index("ix_lead_facts_pick", "metric", "stage_id", "bucket", "at", "seconds", "owner_id"),)

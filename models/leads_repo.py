@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -315,11 +315,17 @@ async def replace_facts(session: AsyncSession, lead_id: int, rows: list[dict]) -
         await session.execute(insert(LeadFact), rows)
 
 
-async def owner_count_rows(session: AsyncSession, member_id: int) -> list[tuple]:
-    """A member's counter rows summed over source and product: (month, metric, stage id, signature, bucket, n)."""
-    cols = [LeadCount.month, LeadCount.metric, LeadCount.stage_id, LeadCount.sig, LeadCount.bucket]
-    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.owner_id == member_id).group_by(*cols)
-    return [tuple(r) for r in (await session.execute(q)).all() if r[-1]]
+async def add_owner_rows(session: AsyncSession, member_id: int, key: int, sign: int) -> None:
+    """Add ``sign`` × a member's counter rows (summed over source and product) to the rows of owner key ``key`` (a
+    department's), creating missing rows: one statement, rows in key order (PostgreSQL: no deadlock between two
+    writers)."""
+    await session.execute(text("""
+        INSERT INTO lead_counts (month, metric, owner_id, source, product_id, stage_id, sig, bucket, n)
+        SELECT month, metric, :key, '', 0, stage_id, sig, bucket, :sign * SUM(n) FROM lead_counts
+        WHERE owner_id = :member GROUP BY month, metric, stage_id, sig, bucket HAVING SUM(n) <> 0
+        ORDER BY month, metric, stage_id, sig, bucket
+        ON CONFLICT (owner_id, month, metric, source, product_id, stage_id, sig, bucket)
+        DO UPDATE SET n = lead_counts.n + excluded.n"""), {"key": key, "sign": sign, "member": member_id})
 
 
 async def fact_values(session: AsyncSession, wanted: Sequence[tuple[str, int, int, int, int]], start: datetime,
@@ -347,7 +353,7 @@ async def fact_values(session: AsyncSession, wanted: Sequence[tuple[str, int, in
 
 
 def _summed(table, cols: list, since: int | None, group: str | None, first_change: bool, metric_col):
-    """The shared shape of :func:`count_rows` and :func:`fact_rows`: the metrics a scope reads (one whole month:
+    """The shape of :func:`count_rows`: the metrics a scope reads (one whole month:
     *entered*; another period: the *entries* before ``since``, their buckets summed as 0)."""
     entered = "entered" if since is None else "entries"
     metrics = ["cohort", "set", entered]
@@ -363,34 +369,23 @@ def _summed(table, cols: list, since: int | None, group: str | None, first_chang
     return cols, where
 
 
-async def fact_rows(session: AsyncSession, start: datetime, end: datetime, owner_ids: Sequence[int] | None,
-                    group: str | None = None, *, first_change: bool = False, since: int) -> list[tuple]:
-    """The facts in [start, end) of these owners (``None``: anyone) summed like :func:`count_rows` (``since``:
-    the period's first day, yyyymmdd). Through ``ix_lead_facts_at`` (the metric is compared as an expression, so
-    that the planner does not pick the index that starts with it and reads every day of it)."""
-    dims = {"owner": LeadFact.owner_id, "source": LeadFact.source, "product": LeadFact.product_id}
-    cols, where = _summed(LeadFact, [dims[group]] if group is not None else [], since, group, first_change,
-                          func.coalesce(LeadFact.metric, ""))
-    q = select(*cols, func.count()).where(LeadFact.at >= start, LeadFact.at < end, *where)
-    if owner_ids is not None:
-        q = q.where(LeadFact.owner_id.in_(list(owner_ids)))
-    return [tuple(r) for r in (await session.execute(q.group_by(*cols))).all()]
-
-
-async def count_rows(session: AsyncSession, months: Sequence[int], owner_ids: Sequence[int] | None,
-                     group: str | None = None, *, first_change: bool = False, since: int | None = None) -> list[tuple]:
+async def count_rows(session: AsyncSession, months: Sequence[int] | tuple[int, int], owner_ids: Sequence[int] | None,
+                     group: str | None = None, *, first_change: bool = False, since: int | None = None,
+                     days: bool = False) -> list[tuple]:
     """The months' counters summed over these owner keys (members, or -1 - d for department d's rows; ``None``:
     the whole team's rows, owner -1): rows of (metric, stage id, signature, bucket, n), with the group's column
     first when ``group`` is owner, source or product. ``since`` None: one whole month (*entered*); else the
     period's first day (yyyymmdd: the *entries* before it). Grouped rows leave the histograms out (the groups
     show no medians) except the first changes by owner when ``first_change`` (``/team leads``). The key starts
-    with the owner: each owner key and month is one range of the primary key."""
+    with the owner: each owner key and month is one range of the primary key. ``days``: ``months`` is a range of
+    days (first, last as yyyymmdd) read from the day rows instead."""
     if not months:
         return []
     dims = {"owner": LeadCount.owner_id, "source": LeadCount.source, "product": LeadCount.product_id}
     cols, where = _summed(LeadCount, [dims[group]] if group is not None else [], since, group, first_change,
                           LeadCount.metric)
-    q = select(*cols, func.sum(LeadCount.n)).where(LeadCount.month.in_(list(months)), *where)
+    period = LeadCount.month.between(*months) if days else LeadCount.month.in_(list(months))
+    q = select(*cols, func.sum(LeadCount.n)).where(period, *where)
     if owner_ids is not None:
         q = q.where(LeadCount.owner_id.in_(list(owner_ids)))
     elif group is None:
@@ -404,3 +399,187 @@ async def all_counts(session: AsyncSession) -> list[tuple]:
     return [tuple(r) for r in (await session.execute(select(
         LeadCount.month, LeadCount.metric, LeadCount.owner_id, LeadCount.source, LeadCount.product_id,
         LeadCount.stage_id, LeadCount.sig, LeadCount.bucket, LeadCount.n))).all()]
+
+
+# -- the set-based rebuild of the counters and facts (migrations 0018 and 0021, ``python -m bot rebuild-stats``) ---
+#: stage bits per word of a lead's stage set (signed 64-bit sums)
+_BITS = 62
+
+
+def _micro(dialect: str, x: str) -> str:
+    """An instant as integer microseconds since the epoch, exactly (SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff')."""
+    if dialect == "sqlite":
+        return f"(unixepoch(substr({x}, 1, 19)) * 1000000 + CAST(substr({x}, 21, 6) AS INTEGER))"
+    return f"CAST(extract(epoch FROM {x}) * 1000000 AS BIGINT)"
+
+
+def _day(x: str) -> str:
+    return f"(SELECT d.day FROM tmp_lead_days d WHERE d.lo <= {x} ORDER BY d.lo DESC LIMIT 1)"
+
+
+def _bucket(m: str) -> str:
+    return f"COALESCE((SELECT k.b FROM tmp_lead_buckets k WHERE k.lo <= {m} ORDER BY k.lo DESC, k.b DESC LIMIT 1), 0)"
+
+
+def lead_time_range(conn) -> tuple[datetime, datetime] | None:
+    """The first and last instant of the leads' creations and stage changes (a sync connection), or None."""
+    lo1, hi1 = conn.execute(select(func.min(Lead.created_at), func.max(Lead.created_at))).one()
+    lo2, hi2 = conn.execute(select(func.min(LeadEvent.at), func.max(LeadEvent.at))).one()
+    found = [x for x in (lo1, hi1, lo2, hi2) if x is not None]
+    return (min(found), max(found)) if found else None
+
+
+def rebuild_counts(conn, day_starts: Sequence[tuple[int, datetime]], bucket_starts: Sequence[tuple[int, int]],
+                   signature, *, days: bool) -> int:
+    """Replace ``lead_facts`` and ``lead_counts`` by a recount from ``leads`` and ``lead_events``, set-based (a
+    sync connection; the caller's transaction). ``day_starts``: (yyyymmdd, the first instant of that day in the
+    team's zone) covering every instant of the leads; ``bucket_starts``: (histogram bucket, its first duration in
+    microseconds) from 1 up; ``signature``: stage ids → a stage set's signature. The facts are what
+    ``bot.domain.funnel.facts`` gives lead by lead, the counters their sums by month (and by day when ``days``)
+    under each owner, the team (-1) and the owner's department (-1 - id). Returns the counter rows written."""
+    from sqlalchemy import BigInteger as BigInt
+    from sqlalchemy import Column, Float, Integer, MetaData, String, Table, inspect
+
+    from models.base import UTCDateTime
+
+    d = conn.dialect.name
+    md = MetaData()
+    ts = UTCDateTime
+    tmp = {
+        "days": Table("tmp_lead_days", md, Column("day", Integer), Column("lo", ts(), index=True),
+                      prefixes=["TEMPORARY"]),
+        "buckets": Table("tmp_lead_buckets", md, Column("b", Integer), Column("lo", BigInt(), index=True),
+                         prefixes=["TEMPORARY"]),
+        "bits": Table("tmp_lead_bits", md, Column("stage_id", Integer, primary_key=True), Column("word", Integer),
+                      Column("val", BigInt()), prefixes=["TEMPORARY"]),
+        "ev": Table("tmp_lead_ev", md, Column("lead_id", Integer), Column("stage_id", Integer), Column("at", ts()),
+                    Column("rn", Integer), Column("next_at", ts()), Column("day", Integer),
+                    Column("next_day", Integer), Column("m", BigInt()), Column("next_m", BigInt()),
+                    prefixes=["TEMPORARY"]),
+        "dims": Table("tmp_lead_dims", md, Column("lead_id", Integer, primary_key=True), Column("created_at", ts()),
+                      Column("owner_id", Integer), Column("source", String(100)), Column("product_id", Integer),
+                      Column("dept", Integer), Column("day", Integer), Column("m", BigInt()),
+                      prefixes=["TEMPORARY"]),
+        "facts": Table("tmp_lead_facts", md, Column("lead_id", Integer), Column("metric", String(8)),
+                       Column("stage_id", Integer), Column("sig", String(250)), Column("at", ts()),
+                       Column("bucket", Integer), Column("seconds", Float), Column("owner_id", Integer),
+                       Column("source", String(100)), Column("product_id", Integer), Column("day", Integer),
+                       Column("dept", Integer), prefixes=["TEMPORARY"]),
+        "own": Table("tmp_lead_own", md, Column("period", Integer), Column("metric", String(8)),
+                     Column("owner_id", Integer), Column("source", String(100)), Column("product_id", Integer),
+                     Column("stage_id", Integer), Column("sig", String(250)), Column("bucket", Integer),
+                     Column("dept", Integer), Column("n", Integer), prefixes=["TEMPORARY"]),
+        "ent": Table("tmp_lead_ent", md, Column("lead_id", Integer), Column("month", Integer),
+                     Column("stage_id", Integer), Column("owner_id", Integer), Column("source", String(100)),
+                     Column("product_id", Integer), Column("dept", Integer), prefixes=["TEMPORARY"]),
+    }
+    stage_ids = sorted(conn.scalars(select(LeadEvent.to_stage_id).distinct()).all())
+    words = max(1, -(-len(stage_ids) // _BITS))
+    Table("tmp_lead_masks", md, Column("lead_id", Integer, primary_key=True),
+          *(Column(f"w{i}", BigInt()) for i in range(words)), prefixes=["TEMPORARY"])
+    sigs = Table("tmp_lead_sigs", md, *(Column(f"w{i}", BigInt()) for i in range(words)), Column("sig", String(250)),
+                 prefixes=["TEMPORARY"])
+    md.drop_all(conn, checkfirst=True)
+    md.create_all(conn)
+    try:
+        if day_starts:
+            conn.execute(insert(tmp["days"]), [{"day": day, "lo": lo} for day, lo in day_starts])
+        if bucket_starts:
+            conn.execute(insert(tmp["buckets"]), [{"b": b, "lo": lo} for b, lo in bucket_starts])
+        bit_of = {s: (i // _BITS, 1 << (i % _BITS)) for i, s in enumerate(stage_ids)}
+        if bit_of:
+            conn.execute(insert(tmp["bits"]), [{"stage_id": s, "word": w, "val": v} for s, (w, v) in bit_of.items()])
+        run = conn.execute
+        run(text(f"""INSERT INTO tmp_lead_ev (lead_id, stage_id, at, rn, next_at, day, next_day, m, next_m)
+            SELECT x.lead_id, x.stage_id, x.at, x.rn, x.next_at, {_day('x.at')},
+                   CASE WHEN x.next_at IS NULL THEN NULL ELSE {_day('x.next_at')} END,
+                   {_micro(d, 'x.at')}, {_micro(d, 'x.next_at')}
+            FROM (SELECT e.lead_id, e.to_stage_id AS stage_id, e.at,
+                         row_number() OVER (PARTITION BY e.lead_id ORDER BY e.at, e.id) AS rn,
+                         lead(e.at) OVER (PARTITION BY e.lead_id ORDER BY e.at, e.id) AS next_at
+                  FROM lead_events e) x"""))
+        run(text(f"""INSERT INTO tmp_lead_dims (lead_id, created_at, owner_id, source, product_id, dept, day, m)
+            SELECT l.id, l.created_at, COALESCE(l.owner_id, 0), COALESCE(l.source, ''), COALESCE(l.product_id, 0),
+                   m.department_id, {_day('l.created_at')}, {_micro(d, 'l.created_at')}
+            FROM leads l LEFT JOIN members m ON m.id = l.owner_id"""))
+        ws = [f"w{i}" for i in range(words)]
+        run(text(f"""INSERT INTO tmp_lead_masks (lead_id, {', '.join(ws)})
+            SELECT s.lead_id, {', '.join(f'CAST(SUM(CASE WHEN b.word = {i} THEN b.val ELSE 0 END) AS BIGINT)'
+                                         for i in range(words))}
+            FROM (SELECT DISTINCT lead_id, stage_id FROM tmp_lead_ev) s
+            JOIN tmp_lead_bits b ON b.stage_id = s.stage_id GROUP BY s.lead_id"""))
+        found = run(text(f"SELECT DISTINCT {', '.join(ws)} FROM tmp_lead_masks")).all()
+        if found:
+            rows = []
+            for mask in found:
+                ids = [s for s, (w, v) in bit_of.items() if int(mask[w]) & v]
+                rows.append({**{f"w{i}": int(mask[i]) for i in range(words)}, "sig": signature(ids)})
+            conn.execute(insert(sigs), rows)
+        cols = "lead_id, metric, stage_id, sig, at, bucket, seconds, owner_id, source, product_id, day, dept"
+        dims = "t.owner_id, t.source, t.product_id"
+        seconds = "CAST({} AS DOUBLE PRECISION) / CAST(1000000 AS DOUBLE PRECISION)"
+        if d == "sqlite":
+            seconds = "CAST({} AS REAL) / 1000000.0"
+        for select_ in (
+                f"SELECT t.lead_id, 'cohort', 0, '', t.created_at, 0, 0.0, {dims}, t.day, t.dept FROM tmp_lead_dims t",
+                f"""SELECT t.lead_id, 'set', 0, COALESCE(g.sig, ''), t.created_at, 0, 0.0, {dims}, t.day, t.dept
+                    FROM tmp_lead_dims t LEFT JOIN tmp_lead_masks k ON k.lead_id = t.lead_id
+                    LEFT JOIN tmp_lead_sigs g ON {' AND '.join(f'g.{w} = k.{w}' for w in ws)}""",
+                f"""SELECT x.lead_id, 'entries', x.stage_id, '', x.at, COALESCE(x.prev, 0), 0.0, {dims}, x.day, t.dept
+                    FROM (SELECT y.lead_id, y.stage_id, y.day, y.at,
+                                 lag(y.day) OVER (PARTITION BY y.lead_id, y.stage_id ORDER BY y.day) AS prev
+                          FROM (SELECT lead_id, stage_id, day, MIN(at) AS at FROM tmp_lead_ev
+                                GROUP BY lead_id, stage_id, day) y) x
+                    JOIN tmp_lead_dims t ON t.lead_id = x.lead_id""",
+                f"""SELECT e.lead_id, 'stay', e.stage_id, '', e.next_at, {_bucket('e.next_m - e.m')},
+                           {seconds.format('e.next_m - e.m')}, {dims}, e.next_day, t.dept
+                    FROM tmp_lead_ev e JOIN tmp_lead_dims t ON t.lead_id = e.lead_id WHERE e.next_at IS NOT NULL""",
+                f"""SELECT t.lead_id, 'first', 0, '', t.created_at, {_bucket('e.m - t.m')},
+                           {seconds.format('e.m - t.m')}, {dims}, t.day, t.dept
+                    FROM tmp_lead_ev e JOIN tmp_lead_dims t ON t.lead_id = e.lead_id WHERE e.rn = 2"""):
+            run(text(f"INSERT INTO tmp_lead_facts ({cols}) {select_}"))
+        # the facts: their indexes dropped while the rows go in, built once after
+        indexes = inspect(conn).get_indexes("lead_facts")  # those of the database's revision
+        for ix in indexes:
+            run(text(f"DROP INDEX {ix['name']}"))
+        run(delete(LeadFact))
+        run(text("""INSERT INTO lead_facts (lead_id, metric, stage_id, sig, at, bucket, seconds, owner_id, source,
+                                                product_id)
+            SELECT lead_id, metric, stage_id, sig, at, bucket, seconds, owner_id, source, product_id
+            FROM tmp_lead_facts ORDER BY lead_id"""))
+        for ix in indexes:
+            run(text(f"CREATE {'UNIQUE ' if ix['unique'] else ''}INDEX {ix['name']} ON lead_facts "
+                     f"({', '.join(ix['column_names'])})"))
+        run(delete(LeadCount))
+        # the owners' rows at the finest level (days, or months), with the owner's department: one sort of the facts;
+        # the team's, the departments' and the months' rows are summed from these smaller rows
+        fine = "t.day" if days else "t.day / 100"
+        per_owner = "t.metric IN ('stay', 'first')"
+        run(text(f"""INSERT INTO tmp_lead_own (period, metric, owner_id, source, product_id, stage_id, sig, bucket,
+                                               dept, n)
+            SELECT {fine}, t.metric, t.owner_id, CASE WHEN {per_owner} THEN '' ELSE t.source END,
+                   CASE WHEN {per_owner} THEN 0 ELSE t.product_id END, t.stage_id, t.sig, t.bucket, t.dept, COUNT(*)
+            FROM tmp_lead_facts t GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"""))
+        into = "INSERT INTO lead_counts (month, metric, owner_id, source, product_id, stage_id, sig, bucket, n) "
+        dept = "t.dept IS NOT NULL AND t.owner_id <> 0"
+        tail = "t.stage_id, t.sig, t.bucket, SUM(t.n) FROM tmp_lead_own t"
+        run(text(into + "SELECT period, metric, owner_id, source, product_id, stage_id, sig, bucket, n FROM tmp_lead_own"))
+        run(text(into + f"SELECT t.period, t.metric, -1, '', 0, {tail} GROUP BY 1, 2, 6, 7, 8"))
+        run(text(into + f"SELECT t.period, t.metric, -1 - t.dept, '', 0, {tail} WHERE {dept} GROUP BY 1, 2, 3, 6, 7, 8"))
+        if days:  # the month rows from the day rows
+            run(text(into + f"""SELECT t.period / 100, t.metric, t.owner_id, t.source, t.product_id, {tail}
+                                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""))
+            run(text(into + """SELECT t.month / 100, t.metric, t.owner_id, '', 0, t.stage_id, t.sig, t.bucket, SUM(t.n)
+                               FROM lead_counts t WHERE t.owner_id < 0 AND t.month >= 10000000
+                               GROUP BY 1, 2, 3, 6, 7, 8"""))
+        # entered: once per lead, stage and month (what one whole month reads)
+        run(text("""INSERT INTO tmp_lead_ent (lead_id, month, stage_id, owner_id, source, product_id, dept)
+            SELECT DISTINCT t.lead_id, t.day / 100, t.stage_id, t.owner_id, t.source, t.product_id, t.dept
+            FROM tmp_lead_facts t WHERE t.metric = 'entries'"""))
+        tail = "t.stage_id, '', 0, COUNT(*) FROM tmp_lead_ent t"
+        run(text(into + f"SELECT t.month, 'entered', t.owner_id, t.source, t.product_id, {tail} GROUP BY 1, 3, 4, 5, 6"))
+        run(text(into + f"SELECT t.month, 'entered', -1, '', 0, {tail} GROUP BY 1, 6"))
+        run(text(into + f"SELECT t.month, 'entered', -1 - t.dept, '', 0, {tail} WHERE {dept} GROUP BY 1, 3, 6"))
+        return int(conn.scalar(select(func.count()).select_from(LeadCount)) or 0)
+    finally:
+        md.drop_all(conn, checkfirst=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from bot.domain import funnel as fn
 from bot.domain.workdays import utc_range
-from bot.services import lead_counts
+from bot.services import lead_counts, lead_rebuild
 from models import leads_repo
 from models.leads import FunnelStage, LeadFact
 from tests.recording import Harness
@@ -97,10 +98,10 @@ def middles(rows, stages, facts, start, end, owners) -> dict:
     return out
 
 
-def period_rows(counts: Counter, facts: list[dict], first: date, last: date, owner_keys, owners, group=None):
-    """``LeadService._counted``'s rows over lists: the whole months' counter rows of these owner keys (grouped:
-    the owners' rows, ``owner_keys`` None) plus and minus the facts of the days around them (of ``owners``); one
-    whole month reads *entered*, another period the *entries* before its first day."""
+def period_rows(counts: Counter, first: date, last: date, owner_keys, owners, group=None):
+    """``LeadService._counted``'s rows over the counters: the whole months' month rows of these owner keys
+    (grouped: the owners' rows, ``owner_keys`` None) plus and minus the day rows of the days around them (of the
+    same keys); one whole month reads *entered*, another period the *entries* before its first day."""
     months, plus, minus = fn.period_parts(first, last)
     since = first.year * 10000 + first.month * 100 + first.day
     one_month = len(months) == 1 and not plus and not minus
@@ -110,23 +111,31 @@ def period_rows(counts: Counter, facts: list[dict], first: date, last: date, own
             }.get(group, (fn.COHORT, entered, fn.SET))
     summed: Counter = Counter()
 
+    def ours(d) -> bool:
+        return d[0] in owner_keys if group is None else d[0] >= 0 and (owners is None or d[0] in owners)
+
     def add(dim, m, st_, sig, b, n) -> None:
         if m not in kept or (m == fn.ENTRIES and b >= since):
             return
         b = 0 if m == fn.ENTRIES else b
         summed[(m, st_, sig, b) if group is None else (dim, m, st_, sig, b)] += n
 
+    spans = [(day_key(a), day_key(b), 1) for a, b in plus] + [(day_key(a), day_key(b), -1) for a, b in minus]
     for (mo, m, *d, st_, sig, b), n in counts.items():
-        if mo in months and (d[0] in owner_keys if group is None
-                             else d[0] >= 0 and (owners is None or d[0] in owners)):
+        if not ours(d):
+            continue
+        if lead_counts.is_day(mo):
+            assert m != fn.ENTERED  # the day rows hold no *entered*
+            for lo, hi, sign in spans:
+                if lo <= mo <= hi:
+                    add(d[dims] if group else None, m, st_, sig, b, sign * n)
+        elif mo in months:
             add(d[dims] if group else None, m, st_, sig, b, n)
-    for days, sign in [(x, 1) for x in plus] + [(x, -1) for x in minus]:
-        lo, hi = utc_range(days[0], days[1], TZ)
-        for r in facts:
-            if lo <= r["at"] < hi and (owners is None or r["owner_id"] in owners):
-                dim = (r["owner_id"], r["source"], r["product_id"])[dims] if group else None
-                add(dim, r["metric"], r["stage_id"], r["sig"], r["bucket"], sign)
     return [(*k, n) for k, n in summed.items() if n]
+
+
+def day_key(d: date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
 
 
 PERIODS = [(date(2026, m, 1), date(2026, m + 1, 1) - timedelta(days=1)) for m in (9, 10, 11)] + [
@@ -138,8 +147,8 @@ PERIODS = [(date(2026, m, 1), date(2026, m + 1, 1) - timedelta(days=1)) for m in
 @hsettings(max_examples=150, deadline=None)
 @given(paths(), st.sampled_from(PERIODS), st.sets(st.sampled_from([2, 3, 7])))
 def test_counters_equal_the_recount(ps: list[fn.Path], period: tuple[date, date], archived: set[int]) -> None:
-    """For any paths, whole months or any days, and any stages archived since: the figures from the counters and
-    facts equal :func:`fn.compute`'s exactly, medians included (read from the facts at the histograms' middle
+    """For any paths, whole months or any days, and any stages archived since: the figures from the month and day
+    counters (and the facts the medians are read from) equal :func:`fn.compute`'s exactly, medians included (read from the facts at the histograms' middle
     ranks), for the whole team, each department (its rows) and each owner; and per owner, per source and per
     product."""
     stages = [s for s in STAGES if s.id not in archived]
@@ -154,7 +163,7 @@ def test_counters_equal_the_recount(ps: list[fn.Path], period: tuple[date, date]
         facts += lead_counts.fact_rows(p, TZ)
 
     def figures(owner_keys, owners) -> fn.Funnel:
-        rows = period_rows(counts, facts, first, last, owner_keys, owners)
+        rows = period_rows(counts, first, last, owner_keys, owners)
         return fn.from_counts(stages, rows, since, middles(rows, stages, facts, start, end, owners))
 
     same(figures([lead_counts.EVERYONE], None), fn.compute(stages, moved, start, end))
@@ -166,7 +175,7 @@ def test_counters_equal_the_recount(ps: list[fn.Path], period: tuple[date, date]
         same(figures([o], [o]), fn.compute(stages, [p for p in moved if p.owner_id == o], start, end))
     for group in ("owner", "source", "product"):
         by: dict = {}
-        for key, *row in period_rows(counts, facts, first, last, None, None, group):
+        for key, *row in period_rows(counts, first, last, None, None, group):
             by.setdefault(key or None, []).append(tuple(row))
         exact = fn.grouped(stages, moved, start, end, {"owner": lambda p: p.owner_id, "source": lambda p: p.source,
                                                        "product": lambda p: p.product_id}[group])
@@ -275,7 +284,70 @@ async def same_as_rebuild(db, settings) -> list[FunnelStage]:
         rebuilt: list[dict] = []
         recounted = await conn.run_sync(lambda c: lead_counts.recount(c, settings.timezone,
                                                                       on_facts=rebuilt.extend))
+        # the set-based rebuild (rebuild-stats, the migrations) writes the same rows as the recount lead by lead
+        written = await conn.run_sync(lead_counts.rebuild_sync, settings.timezone)
+        set_based = lead_counts.stored(await leads_repo.all_counts(s))
+        set_facts = sorted(tuple(r) for r in (await s.execute(select(*(getattr(LeadFact, c) for c in cols)))).all())
+        await s.rollback()
         stages = list(await s.scalars(select(FunnelStage)))
     assert kept == +recounted and kept
+    assert any(lead_counts.is_day(k[0]) for k in kept) and any(not lead_counts.is_day(k[0]) for k in kept)
     assert facts == sorted(tuple(r[c] for c in cols) for r in rebuilt) and facts
+    assert set_based == kept and written == len(kept)
+    assert set_facts == facts
     return stages
+
+
+@pytest.mark.parametrize("tz", ["Europe/Moscow", "Europe/Berlin", "America/Havana"])
+async def test_set_based_rebuild_equals_the_recount_lead_by_lead(db, tz: str) -> None:
+    """``rebuild_sync`` (INSERT … SELECT, what rebuild-stats and the migrations run) writes the rows the recount
+    lead by lead in Python writes, on random paths: microsecond stays at bucket edges, re-entries the same day, a
+    zone with summer time (its transition days; Havana's clocks skip midnight), leads without owner, source,
+    product or department, a lead with no events."""
+    import random
+
+    from models.leads import Lead, LeadEvent
+    from models.org import Department, Member
+
+    rng = random.Random(7)
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    async with db.session() as s:
+        stage_ids = [x.id for x in await s.scalars(select(FunnelStage))]
+        s.add(Department(id=50, name="Отдел", created_at=t0))
+        for i in (101, 102, 103):
+            s.add(Member(id=i, telegram_id=70_000 + i, display_name=f"M{i}", role="writer",
+                         department_id=50 if i != 103 else None, created_at=t0))
+        await s.flush()
+        edges = [b for _, b in lead_rebuild.bucket_starts(10**13)][:300:7]
+        for n in range(1, 121):
+            at = t0 + timedelta(seconds=rng.randrange(0, 86_400 * 250), microseconds=rng.randrange(10**6))
+            lead = Lead(id=n, name=f"Лид {n}", stage_id=stage_ids[0], owner_id=rng.choice([None, 101, 102, 103]),
+                        source=rng.choice([None, "insta", "vk"]), created_at=at, stage_at=at)
+            s.add(lead)
+            await s.flush()
+            if n == 120:
+                continue  # a lead with no events at all
+            for _ in range(rng.randrange(1, 7)):
+                s.add(LeadEvent(lead_id=n, to_stage_id=rng.choice(stage_ids), at=at))
+                kind = rng.random()
+                us = (rng.choice(edges) + rng.choice([-1, 0, 1]) if kind < 0.3 else rng.randrange(0, 40) * 10**6
+                      if kind < 0.5 else rng.randrange(0, 86_400 * 20 * 10**6))
+                at += timedelta(microseconds=0 if rng.random() < 0.1 else max(0, us))  # 0: the same instant
+        await s.flush()
+        conn = await s.connection()
+        rebuilt: list[dict] = []
+        recounted = await conn.run_sync(lambda c: lead_counts.recount(c, tz, on_facts=rebuilt.extend))
+        written = await conn.run_sync(lead_counts.rebuild_sync, tz)
+        kept = lead_counts.stored(await leads_repo.all_counts(s))
+        cols = ("lead_id", "metric", "stage_id", "sig", "at", "bucket", "seconds", "owner_id", "source", "product_id")
+        facts = sorted(tuple(r) for r in (await s.execute(select(*(getattr(LeadFact, c) for c in cols)))).all())
+    assert kept == +recounted and written == len(kept) > 1000
+    assert facts == sorted(tuple(r[c] for c in cols) for r in rebuilt)
+    assert {k[2] for k in kept} >= {-1, lead_counts.department_key(50), 0, 101, 103}
+
+
+def test_bucket_starts_are_the_buckets_edges() -> None:
+    starts = lead_rebuild.bucket_starts(10**13)
+    assert starts[0] == (1, 1_000_000) and len(starts) == fn.bucket(10**7) and len({lo for _, lo in starts}) == len(starts)
+    for b, lo in starts:
+        assert fn.bucket(lo / 10**6) == b and fn.bucket((lo - 1) / 10**6) == b - 1

@@ -691,7 +691,7 @@ class LeadService(Service):
     async def _counted(self, actor: Member, first: date, last: date, group: str | None,
                        stage_defs: list[fn.Stage], *, total: bool = True) -> tuple[fn.Funnel | None, dict] | None:
         """The figures from the counters: whole months from the month counters, the other days of the period from
-        the leads' facts (:func:`bot.domain.funnel.period_parts`: at most half a month of facts at either end), in
+        the day counters (:func:`bot.domain.funnel.period_parts`: at most half a month of days at either end), in
         the team's time zone (the caller's zone is it, and the counters were computed in it); ``None`` otherwise
         (then the paths are recounted). The total reads the team's rows (an admin), the departments' rows plus
         the caller's own (a manager) or the owner's; its medians are exact: the histograms say in which bucket
@@ -726,9 +726,10 @@ class LeadService(Service):
                                              since=None if one_month else since):
                 summed[row[:-1]] += row[-1]
             for days, sign in [(d, 1) for d in plus] + [(d, -1) for d in minus]:
-                lo, hi = utc_range(days[0], days[1], tz)
-                for row in await repo.fact_rows(self.session, lo, hi, owners, by, first_change=not total,
-                                                since=since):
+                span = (days[0].year * 10000 + days[0].month * 100 + days[0].day,
+                        days[1].year * 10000 + days[1].month * 100 + days[1].day)
+                for row in await repo.count_rows(self.session, span, count_keys, by, first_change=not total,
+                                                 since=since, days=True):
                     summed[row[:-1]] += sign * row[-1]
             return [(*k, n) for k, n in summed.items() if n]
 
