@@ -401,7 +401,7 @@ async def all_counts(session: AsyncSession) -> list[tuple]:
         LeadCount.stage_id, LeadCount.sig, LeadCount.bucket, LeadCount.n))).all()]
 
 
-# -- the set-based rebuild of the counters and facts (migrations 0018 and 0021, ``python -m bot rebuild-stats``) ---
+# -- the set-based rebuild of the counters and facts (migrations 0018 and 0022, ``python -m bot rebuild-stats``) ---
 #: stage bits per word of a lead's stage set (signed 64-bit sums)
 _BITS = 62
 

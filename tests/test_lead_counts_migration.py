@@ -1,6 +1,6 @@
-"""Migrations 0018 (the facts and month counters) and 0021 (the day counters) on a database that already holds
+"""Migrations 0018 (the facts and month counters) and 0022 (the day counters) on a database that already holds
 leads: upgraded from 0017 with data, the counters and facts they build set-based are the recount lead by lead;
-0021's downgrade leaves the month rows. SQLite, or a scratch PostgreSQL database next to ``TEST_DATABASE_URL``."""
+0022's downgrade leaves the month rows. SQLite, or a scratch PostgreSQL database next to ``TEST_DATABASE_URL``."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ async def _check(url: str, days: bool) -> None:
     assert facts == sorted(tuple(r[c] for c in COLS) for r in rebuilt) and len(facts) > 1000
 
 
-def test_0018_and_0021_build_the_counters_of_a_database_with_leads() -> None:
+def test_0018_and_0022_build_the_counters_of_a_database_with_leads() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if PG_URL:
             url = PG_URL.rsplit("/", 1)[0] + "/" + PG_URL.rsplit("/", 1)[1] + "_m21"
@@ -95,8 +95,8 @@ def test_0018_and_0021_build_the_counters_of_a_database_with_leads() -> None:
             upgrade(url, "0018")
             asyncio.run(_check(url, days=False))  # 0018: facts and month rows
             upgrade(url)
-            asyncio.run(_check(url, days=True))  # 0021: the day rows too
-            command.downgrade(alembic_config(url), "0020")
+            asyncio.run(_check(url, days=True))  # 0022: the day rows too
+            command.downgrade(alembic_config(url), "0021")
             asyncio.run(_check(url, days=False))
         finally:
             if PG_URL:

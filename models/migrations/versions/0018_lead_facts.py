@@ -53,7 +53,7 @@ def upgrade() -> None:
     from bot.services.lead_counts import rebuild_sync
 
     tz = context.config.attributes.get("timezone") or os.environ.get("TIMEZONE") or "Europe/Moscow"
-    rebuild_sync(op.get_bind(), tz, days=False)  # set-based (INSERT … SELECT); the day rows come with 0021
+    rebuild_sync(op.get_bind(), tz, days=False)  # set-based (INSERT … SELECT); the day rows come with 0022
 
 
 def downgrade() -> None:

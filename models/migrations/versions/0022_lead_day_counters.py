@@ -5,8 +5,8 @@ those days (so ``ix_lead_facts_at``, through which they were read, is dropped). 
 rebuilt with them, the same rows) in the team time zone: ``TIMEZONE`` from the environment (default
 ``Europe/Moscow``) or the ``timezone`` attribute of the Alembic config.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import os
 
 from alembic import context, op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
