@@ -210,13 +210,18 @@ async def run(args: argparse.Namespace) -> None:
     renderer = ChartRenderer(args.workers, mode="process")
     try:
         await renderer.ready()
+        # the bot's start-up builds every language's texts (bot.commands.setup_default_commands sets the menu
+        # in each): so here, before the clock starts, not in the first digest's turn of the loop
+        catalog = Catalog()
+        for lang in catalog.languages:
+            catalog.bundle(lang)
         # as the bot's start-up hook does (bot.app._start_scheduler): long-lived objects out of full GC passes
         import gc
 
         gc.collect()
         gc.freeze()
         sender = Sender(bot, db, rate=30.0, chat_interval=1.0)
-        jobs = Jobs(db, settings, Catalog(), sender, renderer, clock)
+        jobs = Jobs(db, settings, catalog, sender, renderer, clock)
         logging.getLogger("bot.sender").setLevel(logging.WARNING)
         async with StallMonitor() as monitor:
             cpu0 = _workers_cpu(renderer)
