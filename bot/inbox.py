@@ -390,6 +390,7 @@ class Inbox:
         self._maintain_task: asyncio.Task | None = None
         self._last_prune: float | None = None
         self._started: set[int] = set()  # updates being handled here
+        self.started_total = 0  # updates taken in hand since start (bot.runtime.trim_when_idle watches it)
         self._stores = GroupCommit(self._store)
         self._marks = GroupCommit(self._mark)
         self._answering: set[int] = set()  # handled here, the answered mark not written yet
@@ -433,6 +434,7 @@ class Inbox:
         before = self._last_of.get(sender) if sender is not None else None
         task = asyncio.create_task(self._handle(update_id, payload, sender, before, replay),
                                    name=f"update-{update_id}")
+        self.started_total += 1
         self._started.add(update_id)
         task.add_done_callback(lambda _t, u=update_id: self._started.discard(u))
         self.tasks.add(task)

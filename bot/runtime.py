@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -31,6 +33,7 @@ from bot.web import create_web_app, start_web
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for updates
+IDLE_CHECK_SECONDS = 0.5  # how often trim_when_idle looks whether the bot went idle
 
 
 async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Awaitable[None]]) -> int:
@@ -69,6 +72,7 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
             left = await inbox.sweep(everything=db.is_sqlite)
             if left:
                 log.info("inbox: %d update(s) left by the previous run handled", left)
+            trimmer = asyncio.create_task(trim_when_idle(inbox, malloc_trim()))
             allowed = dp.resolve_used_update_types()
             if settings.webhook_url:
                 assert settings.webhook_secret is not None
@@ -86,6 +90,7 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            trimmer.cancel()
             log.info("stopping: no new updates; finishing the %d in hand (up to %.0f s)",
                      sum(not t.done() for t in inbox.tasks), settings.shutdown_seconds)
             await inbox.stop(settings.shutdown_seconds)
@@ -102,6 +107,31 @@ async def serve(settings: Settings, check_telegram: Callable[[Bot, Settings], Aw
         await db.dispose()
     log.info("stopped")
     return 0
+
+
+def malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (``None`` where the C library has none: musl, macOS)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+async def trim_when_idle(inbox: Inbox, trim: Callable[[int], int] | None, every: float = IDLE_CHECK_SECONDS) -> None:
+    """Give the heap memory freed while updates were handled back to the OS once the bot is idle again.
+
+    glibc keeps freed memory in its arenas (one per thread that allocated: the event loop, the SQLite
+    driver's thread, the executor's) for reuse, so a burst leaves the resident size at its peak; an idle
+    bot calls ``malloc_trim(0)`` after the start and after each busy spell (in a thread: it walks the
+    heap without the GIL). docs/performance.md, "Memory"."""
+    if trim is None:
+        return
+    seen = -1
+    while True:
+        if inbox.started_total != seen and not any(not t.done() for t in inbox.tasks):
+            seen = inbox.started_total
+            await asyncio.to_thread(trim, 0)
+        await asyncio.sleep(every)
 
 
 async def poll(bot: Bot, inbox: Inbox, allowed: list[str]) -> None:

@@ -117,3 +117,33 @@ def test_start_up_computes_the_holidays_in_a_child_process():
         "assert all(days[y] == _public_holidays_cached(y, 'RU') for y in days)\n"
         "assert not HolidaysChild('XX', today=date(2026, 6, 1)).collect()\n"
     )
+
+
+async def test_freed_memory_goes_back_to_the_os_when_the_bot_goes_idle():
+    """bot.runtime.trim_when_idle: malloc_trim once idle after the start, then once after each busy spell
+    (never while an update is in hand, never again while nothing happened)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from bot.runtime import malloc_trim, trim_when_idle
+
+    calls: list[int] = []
+    inbox = SimpleNamespace(started_total=0, tasks=set())
+    watcher = asyncio.create_task(trim_when_idle(inbox, calls.append, every=0.01))
+    try:
+        await asyncio.sleep(0.05)
+        assert calls == [0]  # idle after the start
+        busy = asyncio.get_running_loop().create_future()
+        inbox.tasks = {busy}
+        inbox.started_total += 1
+        await asyncio.sleep(0.05)
+        assert calls == [0]  # an update in hand: not now
+        busy.set_result(None)
+        await asyncio.sleep(0.05)
+        assert calls == [0, 0]  # idle again after the spell: once
+        await asyncio.sleep(0.05)
+        assert calls == [0, 0]
+    finally:
+        watcher.cancel()
+    if sys.platform.startswith("linux"):
+        assert malloc_trim() is not None and malloc_trim()(0) in (0, 1)  # glibc: 1 if memory was released
