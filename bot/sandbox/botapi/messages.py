@@ -148,17 +148,7 @@ class MessagesMixin:
             raise ApiError("Bad Request: message can't be edited")
         if msg.is_media:
             raise ApiError("Bad Request: there is no text in the message to edit")
-        fields = self._text_fields(params["text"], params.get("parse_mode"), params.get("entities"))
-        return self._apply_edit(
-            msg,
-            {
-                "text": fields["text"],
-                "entities": fields["entities"],
-                "reply_markup": params.get("reply_markup"),
-                "html": fields["html"],
-                "parse_mode": fields["parse_mode"],
-            },
-        )
+        return self._edit_text(msg, params, params["text"], params.get("entities"))
 
     async def _api_editmessagecaption(self, params: dict, files: dict) -> dict:
         msg = self._edit_target(params)
@@ -166,19 +156,14 @@ class MessagesMixin:
             raise ApiError("Bad Request: message can't be edited")
         if not msg.is_media:
             raise ApiError("Bad Request: there is no caption in the message to edit")
-        fields = self._text_fields(
-            params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
-        )
-        return self._apply_edit(
-            msg,
-            {
-                "text": fields["text"],
-                "entities": fields["entities"],
-                "reply_markup": params.get("reply_markup"),
-                "html": fields["html"],
-                "parse_mode": fields["parse_mode"],
-            },
-        )
+        return self._edit_text(msg, params, params.get("caption"), params.get("caption_entities"))
+
+    def _edit_text(self, msg, params: dict, text, entities) -> dict:
+        """editMessageText / editMessageCaption: the new text (or caption) checked as a send checks it."""
+        fields = self._text_fields(text, params.get("parse_mode"), entities)
+        return self._apply_edit(msg, {"text": fields["text"], "entities": fields["entities"],
+                                      "reply_markup": params.get("reply_markup"), "html": fields["html"],
+                                      "parse_mode": fields["parse_mode"]})
 
     async def _api_editmessagereplymarkup(self, params: dict, files: dict) -> dict:
         msg = self._edit_target(params)
