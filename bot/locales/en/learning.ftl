@@ -135,7 +135,10 @@ course-md-explanation-long = the explanation is longer than { $n } { $n ->
     [one] character
    *[other] characters
   } (as Telegram counts them: an emoji is two)
-course-md-explanation-lines = an explanation (&gt; …) has at most { $n } lines
+course-md-explanation-lines = an explanation (&gt; …) has at most { $n } { $n ->
+    [one] line
+   *[other] lines
+}
 course-md-stray-text = text inside a question: only answers (- [ ] / - [x]) and an explanation (&gt; …)
 course-md-pass-mark = the pass mark must be a number from 1 to 100
 course-md-reason = unknown revision reason “{ $reason }” (known: { $known })

@@ -108,7 +108,10 @@ course-md-no-right = верный ответ не отмечен (- [x])
 course-md-many-right = отмечено больше одного верного ответа
 course-md-option-bad = ответ — от 1 до { $n } символов (как считает Telegram: эмодзи — два)
 course-md-explanation-long = пояснение длиннее { $n } символов (как считает Telegram: эмодзи — два)
-course-md-explanation-lines = в пояснении (&gt; …) не больше { $n } строк
+course-md-explanation-lines = в пояснении (&gt; …) не больше { $n } { $n ->
+    [one] строки
+   *[other] строк
+}
 course-md-stray-text = лишний текст в вопросе: только ответы (- [ ] / - [x]) и пояснение (&gt; …)
 course-md-pass-mark = проходной балл — число от 1 до 100
 course-md-reason = неизвестная причина правок «{ $reason }» (известные: { $known })
