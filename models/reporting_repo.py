@@ -206,8 +206,8 @@ async def insert_unit(session: AsyncSession, *, author_id: int, stream_id: int, 
     writes except the new unit's id, which they take from its ``RETURNING``)."""
     row = {"author_id": author_id, "stream_id": stream_id, "project_id": project_id, "title": title,
            "link": link, "state": state, "created_at": at, "updated_at": at}
-    bumps = stats_repo.bump_rows(counters or {})
     if dialect_of(session) == "postgresql":
+        bumps = stats_repo.bump_rows(counters or {})
         shape = tuple((name, tuple(sorted(deltas))) for name, _values, deltas in bumps)
         params = {f"u_{c}": v for c, v in row.items()}
         for i, (name, values, deltas) in enumerate(bumps):
